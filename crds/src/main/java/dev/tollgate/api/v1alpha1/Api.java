@@ -1,0 +1,34 @@
+package dev.tollgate.api.v1alpha1;
+
+/** Constants that name Tollgate's API group, version and well-known labels. */
+public final class Api {
+  /** The API group of all Tollgate resources. */
+  public static final String GROUP = "tollgate.dev";
+
+  /** The version of the API types in this package. */
+  public static final String VERSION = "v1alpha1";
+
+  /** {@code apiVersion} as written in manifests. */
+  public static final String API_VERSION = GROUP + "/" + VERSION;
+
+  /** Label on a Secret naming the client id its API key belongs to (default: the Secret name). */
+  public static final String CLIENT_LABEL = "tollgate.dev/client";
+
+  /** A DNS-1123 subdomain, the form of most Kubernetes object names. */
+  public static final String DNS_SUBDOMAIN =
+      "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+
+  /** A DNS-1123 label, the form of namespace names. */
+  public static final String DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+
+  /** A Kubernetes duration as Tollgate accepts it: 250ms, 30s, 5m, 1h. */
+  public static final String DURATION = "^[0-9]{1,6}(ms|s|m|h)$";
+
+  /** A non-negative decimal amount, e.g. a price or a budget in currency. */
+  public static final String DECIMAL = "^[0-9]{1,12}(\\.[0-9]{1,9})?$";
+
+  /** Default key inside a client Secret's data holding the API key. */
+  public static final String DEFAULT_CLIENT_KEY = "apiKey";
+
+  private Api() {}
+}

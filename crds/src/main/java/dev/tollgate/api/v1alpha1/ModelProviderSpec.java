@@ -1,0 +1,48 @@
+package dev.tollgate.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Desired state of a ModelProvider. */
+@ValidationRule(
+    value = "self.type == 'AzureOpenAI' ? has(self.azure) : !has(self.azure)",
+    message = "spec.azure is required when type is AzureOpenAI and not allowed otherwise")
+@ValidationRule(
+    value = "self.models.all(m, self.models.exists_one(n, n.name == m.name))",
+    message = "spec.models[].name must be unique")
+public class ModelProviderSpec {
+  @Required
+  @JsonPropertyDescription(
+      "The API the provider speaks: OpenAI, AzureOpenAI, or OpenAICompatible (vLLM, Ollama,"
+          + " Groq, Mistral, Together, any server speaking the OpenAI API).")
+  public ProviderType type;
+
+  @Required
+  @JsonPropertyDescription("Where the provider is reached: a URL or an in-cluster Service.")
+  public Endpoint endpoint;
+
+  @JsonPropertyDescription("Settings only AzureOpenAI uses; required for that type.")
+  public AzureSettings azure;
+
+  @JsonPropertyDescription(
+      "The Secret holding the provider's API key. Envoy receives it only through SDS and"
+          + " injects it upstream in the header the provider type expects (Authorization: Bearer"
+          + " for OpenAI and OpenAICompatible, api-key for AzureOpenAI). Omit it for providers"
+          + " that need no key.")
+  public SecretKeyReference credentials;
+
+  @Required
+  @Size(min = 1, max = 128)
+  @JsonPropertyDescription("The models this provider offers, with their prices.")
+  public List<ProviderModel> models = new ArrayList<>();
+
+  @JsonPropertyDescription("Who may use this provider and for which data.")
+  public Governance governance;
+
+  @JsonPropertyDescription("Timeouts, connection limits and outlier detection.")
+  public ConnectionSettings connection;
+}

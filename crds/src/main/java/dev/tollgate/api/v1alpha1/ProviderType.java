@@ -1,0 +1,11 @@
+package dev.tollgate.api.v1alpha1;
+
+/** The API a ModelProvider speaks. */
+public enum ProviderType {
+  /** api.openai.com and its API. */
+  OpenAI,
+  /** Azure OpenAI: deployment paths, an api-version query parameter, the api-key header. */
+  AzureOpenAI,
+  /** Any server speaking the OpenAI API: vLLM, Ollama, Groq, Mistral, Together and others. */
+  OpenAICompatible
+}

@@ -1,0 +1,114 @@
+package dev.tollgate.xds;
+
+import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The aggregated discovery service Envoy connects to. Envoy nodes are grouped by their {@code
+ * node.cluster} (the {@code --service-cluster} flag); every group gets the snapshot published for
+ * it. Snapshots are checked for consistency before they are published.
+ *
+ * <p>Thread-safe.
+ */
+public final class AdsServer implements AutoCloseable {
+  /** The node group of Envoys that do not name a cluster. */
+  public static final String DEFAULT_GROUP = "tollgate";
+
+  private static final Logger LOG = LoggerFactory.getLogger(AdsServer.class);
+
+  private final SimpleCache<String> cache;
+  private final NodeStatusTracker tracker;
+  private final Server server;
+
+  private AdsServer(SimpleCache<String> cache, NodeStatusTracker tracker, Server server) {
+    this.cache = cache;
+    this.tracker = tracker;
+    this.server = server;
+  }
+
+  /** Starts an ADS server on the given address; port 0 picks a free port. */
+  public static AdsServer start(String host, int port, Clock clock) {
+    NodeStatusTracker tracker = new NodeStatusTracker(clock);
+    SimpleCache<String> cache =
+        new SimpleCache<>(node -> node.getCluster().isEmpty() ? DEFAULT_GROUP : node.getCluster());
+    NackAwareDiscoveryServer discovery = new NackAwareDiscoveryServer(tracker, cache);
+    Server server =
+        NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+            .addService(discovery.getAggregatedDiscoveryServiceImpl())
+            .keepAliveTime(30, TimeUnit.SECONDS)
+            .permitKeepAliveTime(10, TimeUnit.SECONDS)
+            .build();
+    try {
+      server.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the ADS server on " + host + ":" + port, e);
+    }
+    LOG.info("ADS server listening on {}:{}", host, server.getPort());
+    return new AdsServer(cache, tracker, server);
+  }
+
+  /** Returns the port the server listens on. */
+  public int port() {
+    return server.getPort();
+  }
+
+  /** Returns the per-node acknowledgement tracker. */
+  public NodeStatusTracker tracker() {
+    return tracker;
+  }
+
+  /**
+   * Publishes resources to a node group, after checking the snapshot is consistent.
+   *
+   * @throws IllegalArgumentException if a resource names another that is not part of the set
+   */
+  public void publish(String group, XdsResources resources) {
+    List<String> problems = SnapshotConsistency.problems(resources);
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(
+          "refusing to publish inconsistent configuration "
+              + resources.version()
+              + ": "
+              + problems);
+    }
+    Snapshot snapshot =
+        Snapshot.create(
+            resources.clusters(),
+            List.of(),
+            resources.listeners(),
+            resources.routes(),
+            resources.secrets(),
+            resources.version());
+    cache.setSnapshot(group, snapshot);
+    LOG.info("published configuration version {} to node group {}", resources.version(), group);
+  }
+
+  /** Returns the version last published to a group, or null. */
+  public String publishedVersion(String group) {
+    Snapshot snapshot = cache.getSnapshot(group);
+    return snapshot == null ? null : snapshot.clusters().version();
+  }
+
+  @Override
+  public void close() {
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package dev.tollgate.xds;
+
+/**
+ * Deployment settings the translation needs beyond the resources: where Envoy listens and where
+ * Tollgate's own gRPC services are.
+ *
+ * @param listenerAddress address of the public listener
+ * @param listenerPort port of the public listener
+ * @param processorHost host of the processor (ext_proc) service
+ * @param processorPort port of the processor service
+ * @param rateLimitHost host of the rate-limit service
+ * @param rateLimitPort port of the rate-limit service
+ * @param rateLimitFailOpen whether requests pass when the rate-limit service is unreachable
+ * @param processorTimeoutMillis how long Envoy waits for one processor message
+ * @param caBundlePath the CA bundle Envoy validates provider certificates against
+ */
+public record XdsSettings(
+    String listenerAddress,
+    int listenerPort,
+    String processorHost,
+    int processorPort,
+    String rateLimitHost,
+    int rateLimitPort,
+    boolean rateLimitFailOpen,
+    long processorTimeoutMillis,
+    String caBundlePath) {
+
+  /** The CA bundle of Debian, Ubuntu and Alpine, and of Envoy's official images. */
+  public static final String DEFAULT_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
+
+  /** Settings of the embedded default: everything on this host. */
+  public static XdsSettings local() {
+    return new XdsSettings(
+        "0.0.0.0", 10000, "127.0.0.1", 10001, "127.0.0.1", 10002, false, 2000, DEFAULT_CA_BUNDLE);
+  }
+
+  /** Returns these settings with another listener address and port. */
+  public XdsSettings withListener(String address, int port) {
+    return new XdsSettings(
+        address,
+        port,
+        processorHost,
+        processorPort,
+        rateLimitHost,
+        rateLimitPort,
+        rateLimitFailOpen,
+        processorTimeoutMillis,
+        caBundlePath);
+  }
+
+  /** Returns these settings with other addresses of the processor and rate-limit services. */
+  public XdsSettings withServices(
+      String processor, int processorPort, String rateLimit, int rateLimitPort) {
+    return new XdsSettings(
+        listenerAddress,
+        listenerPort,
+        processor,
+        processorPort,
+        rateLimit,
+        rateLimitPort,
+        rateLimitFailOpen,
+        processorTimeoutMillis,
+        caBundlePath);
+  }
+}

@@ -1,0 +1,143 @@
+package dev.tollgate.xds;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tollgate.model.GatewayModel;
+import dev.tollgate.model.GatewayModelBuilder;
+import dev.tollgate.model.source.LoadResult;
+import dev.tollgate.model.source.ManifestReader;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * A real Envoy, started from Tollgate's bootstrap, receives the multi-team configuration over ADS,
+ * acknowledges it, never shows a provider key in its config dump, and keeps its last good
+ * configuration when it rejects a bad one. Fails (never skips) when Envoy is not installed.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class EnvoyAdsIT {
+  static Path work = Path.of("target", "envoy-ads-it").toAbsolutePath();
+
+  static AdsServer ads;
+  static EnvoyProcess envoy;
+  static XdsResources good;
+  static GatewayModel model;
+
+  @BeforeAll
+  static void startEnvoyAndAds() throws Exception {
+    assertThat(EnvoyProcess.findBinary()).as(EnvoyProcess.INSTALL_HINT).isPresent();
+    Files.deleteIfExists(work.resolve("envoy.log"));
+    LoadResult loaded = new ManifestReader().readFolder(TestPaths.examples("multi-team"));
+    assertThat(loaded.errors()).isEmpty();
+    model = GatewayModelBuilder.build(loaded.snapshot());
+    XdsSettings local = XdsSettings.local();
+    XdsSettings settings =
+        local
+            .withListener("127.0.0.1", TestPaths.freePort())
+            .withServices("127.0.0.1", TestPaths.freePort(), "127.0.0.1", TestPaths.freePort());
+    good = new XdsTranslator(settings).translate(model);
+    ads = AdsServer.start("127.0.0.1", 0, Clock.systemUTC());
+    ads.publish(AdsServer.DEFAULT_GROUP, good);
+    int adminPort = TestPaths.freePort();
+    envoy =
+        EnvoyProcess.start(
+            work,
+            EnvoyBootstrap.toJson(
+                EnvoyBootstrap.build(
+                    "envoy-it", AdsServer.DEFAULT_GROUP, "127.0.0.1", ads.port(), adminPort)),
+            adminPort,
+            "info");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (envoy != null) {
+      envoy.close();
+    }
+    if (ads != null) {
+      ads.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void envoyAcknowledgesTheMultiTeamConfiguration() {
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .failFast("Envoy exited:\n" + envoy.logTail(40), () -> !envoy.isAlive())
+        .untilAsserted(
+            () ->
+                assertThat(ads.tracker().status("envoy-it").ackedVersions())
+                    .as("ACKed versions; Envoy log:\n%s", envoy.logTail(30))
+                    .hasSize(4)
+                    .allSatisfy((type, version) -> assertThat(version).isEqualTo(good.version())));
+    assertThat(ads.tracker().status("envoy-it").lastNack()).isEmpty();
+
+    String dump = envoy.admin("/config_dump?include_eds").orElseThrow();
+    assertThat(dump).contains("\"name\": \"" + XdsNames.LISTENER + "\"");
+    assertThat(dump).contains("\"name\": \"" + XdsNames.ROUTE_CONFIG + "\"");
+    for (Cluster cluster : good.clusters()) {
+      assertThat(dump).contains("\"name\": \"" + cluster.getName() + "\"");
+    }
+    assertThat(dump).contains("provider/platform/openai/credential");
+    assertThat(dump).contains("provider/platform/azure-eu/credential");
+    assertThat(dump).contains("airoute/team-a/assistants/rule/0/model/fast");
+    assertThat(dump).contains("\"version_info\": \"" + good.version() + "\"");
+  }
+
+  @Test
+  @Order(2)
+  void configDumpNeverShowsAProviderKey() {
+    String dump = envoy.admin("/config_dump?include_eds").orElseThrow();
+    for (String value : model.credentialValues().values()) {
+      assertThat(dump).doesNotContain(value);
+      assertThat(dump).doesNotContain(value.replace("Bearer ", ""));
+    }
+    assertThat(dump).doesNotContain("sk-example-openai-key-replace-me");
+    assertThat(dump).doesNotContain("example-azure-key-replace-me");
+  }
+
+  @Test
+  @Order(3)
+  void rejectedSnapshotIsRecordedAndTheLastGoodConfigStays() throws Exception {
+    List<Cluster> clusters = new ArrayList<>(good.clusters());
+    clusters.add(
+        Cluster.newBuilder()
+            .setName("broken/provided-lb-on-static")
+            .setType(Cluster.DiscoveryType.STATIC)
+            .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
+            .setConnectTimeout(com.google.protobuf.util.Durations.fromSeconds(1))
+            .build());
+    XdsResources bad =
+        new XdsResources(
+            "bad-" + good.version(), good.listeners(), good.routes(), clusters, good.secrets());
+    ads.publish(AdsServer.DEFAULT_GROUP, bad);
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(ads.tracker().status("envoy-it").lastNack()).isPresent());
+    var nack = ads.tracker().status("envoy-it").lastNack().orElseThrow();
+    assertThat(nack.version()).isEqualTo(bad.version());
+    assertThat(nack.typeUrl()).endsWith("envoy.config.cluster.v3.Cluster");
+    assertThat(nack.message()).contains("broken/provided-lb-on-static");
+
+    String dump = envoy.admin("/config_dump").orElseThrow();
+    assertThat(dump).doesNotContain("\"name\": \"broken/provided-lb-on-static\"");
+    assertThat(dump).contains("\"name\": \"" + XdsNames.LISTENER + "\"");
+    assertThat(envoy.admin("/ready")).isPresent();
+    Files.writeString(work.resolve("nack.txt"), nack.message());
+  }
+}

@@ -1,0 +1,266 @@
+package dev.tollgate.model;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.tollgate.api.v1alpha1.BucketDimension;
+import dev.tollgate.api.v1alpha1.DataClassification;
+import dev.tollgate.api.v1alpha1.LimitType;
+import dev.tollgate.api.v1alpha1.ProviderType;
+import dev.tollgate.api.v1alpha1.QuotaMode;
+import dev.tollgate.api.v1alpha1.RetryOn;
+import dev.tollgate.api.v1alpha1.Window;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The intermediate representation of a whole gateway: every accepted resource with references
+ * resolved and defaults applied, plus the computed status of every resource.
+ *
+ * <p>Immutable and deterministic: lists are sorted, and {@link #version()} is a content hash of
+ * everything here including a hash of each credential. Credential values themselves are kept only
+ * in {@link #credentialValues()}, which is never serialized.
+ *
+ * @param version content hash of the model
+ * @param providers accepted providers, sorted by namespace and name
+ * @param routes accepted routes, sorted by namespace and name
+ * @param clients client API keys (as SHA-256 hashes), sorted by namespace, client and secret
+ * @param quotas accepted quotas, sorted by namespace and name
+ * @param statuses the conditions of every resource seen, sorted by resource
+ * @param credentialValues header values to inject upstream, by SDS secret name; never serialized
+ */
+@JsonPropertyOrder({"version", "providers", "routes", "clients", "quotas", "statuses"})
+public record GatewayModel(
+    String version,
+    List<Provider> providers,
+    List<Route> routes,
+    List<Client> clients,
+    List<Quota> quotas,
+    List<ResourceStatusReport> statuses,
+    @JsonIgnore Map<String, String> credentialValues) {
+
+  /** Returns the provider with the given namespace and name, if accepted. */
+  public Optional<Provider> provider(String namespace, String name) {
+    return providers.stream()
+        .filter(p -> p.namespace().equals(namespace) && p.name().equals(name))
+        .findFirst();
+  }
+
+  /** Returns the status report of a resource, if it was seen. */
+  public Optional<ResourceStatusReport> status(ResourceRef ref) {
+    return statuses.stream().filter(s -> s.resource().equals(ref)).findFirst();
+  }
+
+  /**
+   * An accepted ModelProvider.
+   *
+   * @param namespace namespace of the provider
+   * @param name name of the provider
+   * @param type the API it speaks
+   * @param upstream where it is reached
+   * @param credential how its key is injected, or null when it needs none
+   * @param azureApiVersion the api-version of an AzureOpenAI provider, else null
+   * @param models offered models, sorted by name
+   * @param connection connection settings with defaults applied
+   * @param clearance the most sensitive classification it is cleared for
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Provider(
+      String namespace,
+      String name,
+      ProviderType type,
+      Upstream upstream,
+      Credential credential,
+      String azureApiVersion,
+      List<OfferedModel> models,
+      Connection connection,
+      DataClassification clearance) {
+
+    /** Returns the offered model with this name, if any. */
+    public Optional<OfferedModel> model(String modelName) {
+      return models.stream().filter(m -> m.name().equals(modelName)).findFirst();
+    }
+  }
+
+  /**
+   * Where a provider is reached.
+   *
+   * @param host DNS name or IP address
+   * @param port TCP port
+   * @param tls whether to connect with TLS
+   * @param basePath path prefix of every request, empty or starting with a slash
+   */
+  public record Upstream(String host, int port, boolean tls, String basePath) {}
+
+  /**
+   * How a provider's key is injected upstream.
+   *
+   * @param sdsSecretName the name of the SDS secret that holds the header value
+   * @param header the request header the provider expects
+   * @param valueSha256 SHA-256 of the header value, so that a rotated key changes the version
+   */
+  public record Credential(String sdsSecretName, String header, String valueSha256) {}
+
+  /**
+   * A model offered by a provider.
+   *
+   * @param name the model's name at the provider
+   * @param deployment the AzureOpenAI deployment, else null
+   * @param contextWindow context window in tokens, or null when unknown
+   * @param price prices, or null when unpriced
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record OfferedModel(String name, String deployment, Long contextWindow, Price price) {}
+
+  /**
+   * Prices per million tokens.
+   *
+   * @param currency ISO 4217 code
+   * @param inputPerMillion price of a million input tokens
+   * @param outputPerMillion price of a million output tokens
+   * @param cachedInputPerMillion price of a million cached input tokens
+   */
+  public record Price(
+      String currency,
+      BigDecimal inputPerMillion,
+      BigDecimal outputPerMillion,
+      BigDecimal cachedInputPerMillion) {}
+
+  /**
+   * Connection settings of a provider.
+   *
+   * @param connectTimeoutMillis connect timeout
+   * @param maxConcurrentRequests most requests in flight
+   * @param outlierDetection outlier detection, or null when off
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Connection(
+      long connectTimeoutMillis, int maxConcurrentRequests, OutlierDetection outlierDetection) {}
+
+  /**
+   * Outlier detection settings.
+   *
+   * @param consecutive5xx consecutive failures before ejection
+   * @param baseEjectionMillis base ejection time
+   * @param maxEjectionPercent most hosts ejected at once
+   */
+  public record OutlierDetection(
+      int consecutive5xx, long baseEjectionMillis, int maxEjectionPercent) {}
+
+  /**
+   * An accepted AIRoute.
+   *
+   * @param namespace namespace of the route
+   * @param name name of the route
+   * @param classification data classification of its traffic
+   * @param rules its rules, in spec order
+   * @param jwt JWT settings, or null when only API keys are accepted
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Route(
+      String namespace,
+      String name,
+      DataClassification classification,
+      List<Rule> rules,
+      Jwt jwt) {}
+
+  /**
+   * A rule of a route.
+   *
+   * @param index position in spec.rules
+   * @param models requested model names, sorted
+   * @param backends backends, sorted by priority, then weight (descending), then provider
+   * @param retry retry policy with defaults applied
+   * @param timeoutMillis whole-request timeout
+   */
+  public record Rule(
+      int index, List<String> models, List<Backend> backends, Retry retry, long timeoutMillis) {}
+
+  /**
+   * A backend of a rule.
+   *
+   * @param providerNamespace namespace of the provider
+   * @param providerName name of the provider
+   * @param model model name sent upstream
+   * @param weight share among backends of the same priority
+   * @param priority fallback tier, 0 first
+   */
+  public record Backend(
+      String providerNamespace, String providerName, String model, int weight, int priority) {}
+
+  /**
+   * Retry policy.
+   *
+   * @param attempts retries after the first attempt
+   * @param on outcomes that trigger a retry, sorted
+   * @param perTryTimeoutMillis timeout of each attempt, 0 for none
+   */
+  public record Retry(int attempts, List<RetryOn> on, long perTryTimeoutMillis) {}
+
+  /**
+   * JWT authentication settings of a route.
+   *
+   * @param issuer required issuer
+   * @param jwksUri where the keys are
+   * @param audiences accepted audiences, empty for any
+   * @param clientClaim claim naming the client
+   */
+  public record Jwt(String issuer, String jwksUri, List<String> audiences, String clientClaim) {}
+
+  /**
+   * A client API key.
+   *
+   * @param namespace namespace whose routes it may call
+   * @param clientId the client's id
+   * @param keySha256 hex SHA-256 of the key
+   * @param secretName the Secret it came from
+   */
+  public record Client(String namespace, String clientId, String keySha256, String secretName) {}
+
+  /**
+   * An accepted TokenQuota.
+   *
+   * @param namespace namespace of the quota
+   * @param name name of the quota
+   * @param routes names of the routes it applies to, sorted; empty for all in the namespace
+   * @param mode Enforce or Warn
+   * @param warnAtPercent soft threshold
+   * @param timeZone IANA zone of day and month windows
+   * @param limits the budgets
+   */
+  public record Quota(
+      String namespace,
+      String name,
+      List<String> routes,
+      QuotaMode mode,
+      int warnAtPercent,
+      String timeZone,
+      List<Limit> limits) {
+
+    /** Returns whether this quota applies to the named route of its namespace. */
+    public boolean appliesTo(String routeName) {
+      return routes.isEmpty() || routes.contains(routeName);
+    }
+  }
+
+  /**
+   * One budget.
+   *
+   * @param name name of the limit
+   * @param type what is counted
+   * @param amount the budget per window
+   * @param currency currency of a Cost budget, else null
+   * @param window the window
+   * @param per bucket dimensions, sorted
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Limit(
+      String name,
+      LimitType type,
+      BigDecimal amount,
+      String currency,
+      Window window,
+      List<BucketDimension> per) {}
+}
