@@ -197,6 +197,19 @@ public record TranslationReport(List<LoadError> loadErrors, GatewayModel model, 
                     .add(
                         io.envoyproxy.envoy.extensions.access_loggers.stream.v3.StdoutAccessLog
                             .getDescriptor())
+                    .add(io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua.getDescriptor())
+                    .add(
+                        io.envoyproxy.envoy.extensions.filters.http.composite.v3.Composite
+                            .getDescriptor())
+                    .add(
+                        io.envoyproxy.envoy.extensions.filters.http.composite.v3.ExecuteFilterAction
+                            .getDescriptor())
+                    .add(
+                        io.envoyproxy.envoy.extensions.common.matching.v3.ExtensionWithMatcher
+                            .getDescriptor())
+                    .add(
+                        io.envoyproxy.envoy.type.matcher.v3.HttpRequestHeaderMatchInput
+                            .getDescriptor())
                     .add(
                         io.envoyproxy.envoy.extensions.http.early_header_mutation.header_mutation.v3
                             .HeaderMutation.getDescriptor())
