@@ -62,4 +62,18 @@ public record XdsSettings(
         processorTimeoutMillis,
         caBundlePath);
   }
+
+  /** Returns these settings with requests passing (or not) when budgets cannot be checked. */
+  public XdsSettings withRateLimitFailOpen(boolean failOpen) {
+    return new XdsSettings(
+        listenerAddress,
+        listenerPort,
+        processorHost,
+        processorPort,
+        rateLimitHost,
+        rateLimitPort,
+        failOpen,
+        processorTimeoutMillis,
+        caBundlePath);
+  }
 }

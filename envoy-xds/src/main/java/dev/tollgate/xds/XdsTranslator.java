@@ -95,6 +95,13 @@ import java.util.regex.Pattern;
  * secrets, never in listeners, routes or clusters. Thread-safe.
  */
 public final class XdsTranslator {
+  /**
+   * How long Envoy waits for a budget decision. Decisions take well under a millisecond; the limit
+   * only caps a stall, such as the first calls into a cold JVM, which at 500 ms turned a burst of
+   * first requests into 503s.
+   */
+  private static final long RATE_LIMIT_TIMEOUT_MILLIS = 2000;
+
   private static final String NO_CREDENTIAL = "none";
   private static final String META_UPSTREAM_MODEL = "upstream_model";
   private static final String META_PATH_PREFIX = "path_prefix";
@@ -270,11 +277,11 @@ public final class XdsTranslator {
     return io.envoyproxy.envoy.extensions.filters.http.ratelimit.v3.RateLimit.newBuilder()
         .setDomain(Wire.RATE_LIMIT_DOMAIN)
         .setRequestType("external")
-        .setTimeout(Durations.fromMillis(500))
+        .setTimeout(Durations.fromMillis(RATE_LIMIT_TIMEOUT_MILLIS))
         .setFailureModeDeny(!settings.rateLimitFailOpen())
         .setRateLimitService(
             RateLimitServiceConfig.newBuilder()
-                .setGrpcService(grpcService(XdsNames.RATE_LIMIT_CLUSTER, 500))
+                .setGrpcService(grpcService(XdsNames.RATE_LIMIT_CLUSTER, RATE_LIMIT_TIMEOUT_MILLIS))
                 .setTransportApiVersion(ApiVersion.V3))
         .setStatusOnError(
             io.envoyproxy.envoy.type.v3.HttpStatus.newBuilder()

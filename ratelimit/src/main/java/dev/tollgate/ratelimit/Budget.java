@@ -1,0 +1,84 @@
+package dev.tollgate.ratelimit;
+
+import dev.tollgate.api.v1alpha1.BucketDimension;
+import dev.tollgate.api.v1alpha1.LimitType;
+import dev.tollgate.api.v1alpha1.QuotaMode;
+import dev.tollgate.model.GatewayModel.Limit;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+
+/**
+ * One limit of one TokenQuota, with the quota's settings it needs to be enforced.
+ *
+ * @param namespace namespace of the quota
+ * @param quota name of the quota
+ * @param routes the routes of its namespace it applies to, empty for all
+ * @param mode Enforce or Warn
+ * @param warnAtPercent the soft threshold in percent
+ * @param zone the zone of day and month windows
+ * @param limit the limit as the model states it
+ * @param limitUnits the limit as a counter value (see {@link Units})
+ * @param warnAtUnits the soft threshold as a counter value
+ */
+public record Budget(
+    String namespace,
+    String quota,
+    List<String> routes,
+    QuotaMode mode,
+    int warnAtPercent,
+    ZoneId zone,
+    Limit limit,
+    long limitUnits,
+    long warnAtUnits) {
+
+  /** Returns whether this budget applies to the named route of its namespace. */
+  public boolean appliesTo(String route) {
+    return routes.isEmpty() || routes.contains(route);
+  }
+
+  /** Returns whether a request over this budget is rejected. */
+  public boolean enforced() {
+    return mode == QuotaMode.Enforce;
+  }
+
+  /** Returns the window that contains {@code now}. */
+  public WindowSpan span(Instant now) {
+    return Windows.span(limit.window(), zone, now);
+  }
+
+  /** Returns the bucket a request counts in at {@code now}. */
+  public BucketKey bucket(RequestIdentity request, Instant now) {
+    return new BucketKey(
+        namespace,
+        quota,
+        limit.name(),
+        limit.type(),
+        limit.window(),
+        span(now).start().getEpochSecond(),
+        limit.per().contains(BucketDimension.Client) ? request.client() : null,
+        limit.per().contains(BucketDimension.Model) ? request.model() : null);
+  }
+
+  /** Returns what one counter unit is called: tokens, requests or the currency code. */
+  public String unit() {
+    return switch (limit.type()) {
+      case Tokens, InputTokens, OutputTokens -> "tokens";
+      case Requests -> "requests";
+      case Cost -> limit.currency();
+    };
+  }
+
+  /** Returns a counter value as an amount of this budget's unit. */
+  public BigDecimal amountOf(long units) {
+    return Units.toAmount(limit.type(), units);
+  }
+
+  /** Returns whether this budget counts tokens of some kind. */
+  public boolean countsTokens() {
+    return limit.type() == LimitType.Tokens
+        || limit.type() == LimitType.InputTokens
+        || limit.type() == LimitType.OutputTokens;
+  }
+}

@@ -1,0 +1,62 @@
+package dev.tollgate.ratelimit.store;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Budget counters with reserve-then-commit accounting, keyed by request id.
+ *
+ * <p>Every bucket of one call lies in one namespace, and each call is atomic across its buckets.
+ * Time is always passed in, so that windows and expiries follow the caller's clock. Failures
+ * complete the future with {@link StoreUnavailableException}. Implementations are thread-safe.
+ */
+public interface BudgetStore extends AutoCloseable {
+
+  /** Returns a short name for metrics: memory or redis. */
+  String name();
+
+  /**
+   * Reserves each charge's amount, unless some enforced bucket's used + reserved + amount exceeds
+   * its limit, in which case nothing changes. Reserving twice for one request id changes nothing
+   * the second time.
+   *
+   * @param namespace namespace of every bucket
+   * @param requestId the reservation's key
+   * @param charges the buckets and amounts
+   * @param now the current time
+   * @param expiresAt when the reservation stops holding budget if no commit comes
+   */
+  CompletableFuture<ReserveResult> reserve(
+      String namespace, String requestId, List<Charge> charges, Instant now, Instant expiresAt);
+
+  /**
+   * Releases the request's reservation, if live, and adds the actual usage to each charge's bucket
+   * whose window has not ended. Idempotent by request id. When no live reservation is held and
+   * {@code countWithoutReservation} is false, nothing is counted: the request was rejected at the
+   * start.
+   */
+  CompletableFuture<CommitResult> commit(
+      String namespace,
+      String requestId,
+      List<Charge> charges,
+      boolean countWithoutReservation,
+      Instant now);
+
+  /** Releases the request's reservation without counting usage; false when none was held. */
+  CompletableFuture<Boolean> release(String namespace, String requestId, Instant now);
+
+  /** Returns the live buckets of a namespace, sorted by id. */
+  CompletableFuture<List<BucketReading>> usage(String namespace, Instant now);
+
+  /** Returns how many live reservations the namespaces hold. */
+  CompletableFuture<Long> outstandingReservations(Collection<String> namespaces, Instant now);
+
+  /** Drops what has expired; stores that expire by themselves do nothing. */
+  default void maintain(Instant now) {}
+
+  /** Releases connections and threads. */
+  @Override
+  void close();
+}

@@ -1,0 +1,2 @@
+/** Budget counters: one store interface with an in-memory and a Redis implementation. */
+package dev.tollgate.ratelimit.store;
