@@ -1,10 +1,13 @@
 # Tollgate: one entry point for the usual tasks. Everything goes through the Maven wrapper and
 # the scripts in scripts/, which CI uses too.
 
-.PHONY: build test unit it e2e golden crds translate bench clean
+.PHONY: build run test unit it e2e golden crds translate bench clean
 
 build: ## Compile and package everything (tests skipped)
 	./mvnw -B -DskipTests package
+
+run: ## The gateway on examples/quickstart (installs Envoy when missing)
+	scripts/run-quickstart.sh
 
 test: ## All tests: unit, golden, and integration against real Envoy and Redis
 	scripts/test.sh
@@ -12,11 +15,11 @@ test: ## All tests: unit, golden, and integration against real Envoy and Redis
 unit: ## Unit and golden tests only (no Envoy needed)
 	./mvnw -B test
 
-it: ## Integration tests against a real Envoy
-	scripts/install-envoy.sh
-	./mvnw -B verify -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false
+it: ## Integration and end-to-end tests (real Envoy, Redis, kube-apiserver)
+	scripts/test.sh -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false
 
-e2e: it ## End-to-end tests (today: the Envoy integration tests; e2e/ arrives with `tollgate run`)
+e2e: ## End-to-end tests: tollgate run driven over HTTP and by the OpenAI client
+	scripts/test.sh -pl e2e -am -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false
 
 golden: ## Rewrite golden outputs and the committed CRDs after an intended change
 	./mvnw -B -q install -DskipITs -Dtollgate.update=true -pl crds,model,envoy-xds -am
@@ -26,8 +29,9 @@ crds: golden ## Regenerate crds/generated from the Java API types
 translate: ## Print the xDS of examples/multi-team
 	bin/tollgate translate -f examples/multi-team
 
-bench: ## Time model building and xDS translation for 200 providers and 2,000 routes
+bench: ## Translation, rate-limit service and processor benchmarks (results in bench/)
 	bench/run-translation.sh
+	bench/ratelimit/run.sh
 
 clean:
 	./mvnw -B -q clean

@@ -129,7 +129,7 @@ public final class NodeStatusTracker implements DiscoveryServerCallbacks {
           node,
           shortType(nack.typeUrl()),
           rejected,
-          nack.message());
+          firstLine(nack.message()));
     } else {
       acked
           .computeIfAbsent(node, n -> new ConcurrentHashMap<>())
@@ -172,6 +172,12 @@ public final class NodeStatusTracker implements DiscoveryServerCallbacks {
     if (node != null) {
       openStreams.computeIfPresent(node, (n, count) -> count <= 1 ? null : count - 1);
     }
+  }
+
+  /** Envoy's NACK details can embed a whole proto dump; the log gets its first line. */
+  private static String firstLine(String message) {
+    String first = message.lines().findFirst().orElse("");
+    return first.length() <= 500 ? first : first.substring(0, 500) + "...";
   }
 
   private static String shortType(String typeUrl) {

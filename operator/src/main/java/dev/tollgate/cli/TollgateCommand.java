@@ -9,7 +9,11 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "tollgate 0.1.0",
     description = "Kubernetes-native AI gateway.",
-    subcommands = {TranslateCommand.class})
+    subcommands = {
+      TranslateCommand.class,
+      dev.tollgate.run.RunCommand.class,
+      dev.tollgate.operator.OperatorCommand.class
+    })
 public final class TollgateCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -5,10 +5,12 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 
 /** One model a provider offers. */
 public class ProviderModel {
   @Required
+  @Size(max = 128)
   @Pattern("^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}$")
   @JsonPropertyDescription("The model's name at the provider, e.g. gpt-4o-mini.")
   public String name;

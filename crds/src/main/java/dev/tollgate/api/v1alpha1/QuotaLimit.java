@@ -17,6 +17,7 @@ import java.util.List;
     message = "amount must be a whole number unless type is Cost")
 public class QuotaLimit {
   @Required
+  @Size(max = 63)
   @Pattern("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
   @JsonPropertyDescription("Name of the limit, unique in the quota, e.g. tokens-per-minute.")
   public String name;
@@ -28,6 +29,7 @@ public class QuotaLimit {
   public LimitType type;
 
   @Required
+  @Size(max = 22)
   @Pattern(Api.DECIMAL)
   @JsonPropertyDescription(
       "The budget per window, as a string: a whole number of tokens or requests, or a decimal"

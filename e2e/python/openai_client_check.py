@@ -1,0 +1,66 @@
+"""Drives Tollgate with the official OpenAI Python client, as a user's application would.
+
+Usage: openai_client_check.py basic|rate-limited
+Environment: TOLLGATE_BASE_URL (e.g. http://127.0.0.1:10000/v1), TOLLGATE_KEY.
+Prints PASSED and exits 0 when every check holds; raises otherwise.
+"""
+import os
+import sys
+
+import openai
+
+client = openai.OpenAI(
+    base_url=os.environ["TOLLGATE_BASE_URL"],
+    api_key=os.environ["TOLLGATE_KEY"],
+    max_retries=0,
+    timeout=30,
+)
+scenario = sys.argv[1]
+
+if scenario == "basic":
+    reply = client.chat.completions.create(
+        model="fast", max_tokens=8, messages=[{"role": "user", "content": "Hello"}]
+    )
+    assert reply.choices[0].message.content, reply
+    assert reply.usage.total_tokens > 0, reply.usage
+    print("normal call:", reply.model, reply.usage.total_tokens, "tokens")
+
+    pieces, usage = [], None
+    stream = client.chat.completions.create(
+        model="demo-chat",
+        max_tokens=5,
+        stream=True,
+        stream_options={"include_usage": True},
+        messages=[{"role": "user", "content": "Hello"}],
+    )
+    for chunk in stream:
+        for choice in chunk.choices:
+            if choice.delta.content:
+                pieces.append(choice.delta.content)
+        if chunk.usage:
+            usage = chunk.usage
+    assert "".join(pieces).strip(), pieces
+    assert usage is not None and usage.completion_tokens == 5, usage
+    print("stream:", "".join(pieces), usage.total_tokens, "tokens")
+
+    try:
+        client.chat.completions.create(model="no-such-model", messages=[{"role": "user", "content": "x"}])
+        raise AssertionError("unknown model accepted")
+    except openai.NotFoundError as error:
+        print("unknown model:", error.status_code)
+
+elif scenario == "rate-limited":
+    try:
+        client.chat.completions.create(
+            model="demo-chat", max_tokens=8, messages=[{"role": "user", "content": "Hello"}]
+        )
+        raise AssertionError("request over budget was served")
+    except openai.RateLimitError as error:
+        assert error.status_code == 429, error
+        retry_after = error.response.headers.get("retry-after")
+        assert retry_after, dict(error.response.headers)
+        print("rate limited: 429, retry-after", retry_after, error.message)
+else:
+    raise SystemExit("unknown scenario " + scenario)
+
+print("PASSED")

@@ -1,0 +1,176 @@
+package dev.tollgate.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Routing, errors and streaming through {@code tollgate run} with a real Envoy. */
+class RoutingIT {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String KEY = "tg-e2e-alice-key-0001";
+  static TollgateRun gateway;
+
+  @BeforeAll
+  static void start() {
+    gateway =
+        TollgateRun.start("routing", Path.of("target/e2e/routing").toAbsolutePath(), Map.of());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (gateway != null) {
+      gateway.close();
+    }
+  }
+
+  static String chat(String model) {
+    return "{\"model\":\""
+        + model
+        + "\",\"max_tokens\":8,\"messages\":[{\"role\":\"user\",\"content\":\"Hello there\"}]}";
+  }
+
+  static JsonNode ok(HttpResponse<String> response) throws Exception {
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return JSON.readTree(response.body());
+  }
+
+  static JsonNode error(HttpResponse<String> response, int status) throws Exception {
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    JsonNode error = JSON.readTree(response.body()).path("error");
+    assertThat(error.path("message").asText()).isNotBlank();
+    assertThat(error.has("type")).isTrue();
+    return error;
+  }
+
+  @Test
+  void routesByModelNameAndByAlias() throws Exception {
+    assertThat(
+            ok(gateway.post("/v1/chat/completions", KEY, chat("demo-chat"), Map.of()))
+                .path("model")
+                .asText())
+        .isEqualTo("demo-chat");
+    JsonNode viaAlias = ok(gateway.post("/v1/chat/completions", KEY, chat("fast"), Map.of()));
+    assertThat(viaAlias.path("model").asText()).isEqualTo("demo-chat");
+    assertThat(viaAlias.path("usage").path("total_tokens").asInt()).isPositive();
+  }
+
+  @Test
+  void weightedSplitReachesBothBackends() throws Exception {
+    Set<String> served = new HashSet<>();
+    for (int i = 0; i < 40 && served.size() < 2; i++) {
+      served.add(
+          ok(gateway.post("/v1/chat/completions", KEY, chat("split"), Map.of()))
+              .path("model")
+              .asText());
+    }
+    assertThat(served).containsExactlyInAnyOrder("demo-chat", "demo-chat-b");
+  }
+
+  @Test
+  void fallsBackToThePriorityOneBackendWhenThePrimaryAnswers503() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      assertThat(
+              ok(gateway.post("/v1/chat/completions", KEY, chat("resilient"), Map.of()))
+                  .path("model")
+                  .asText())
+          .isEqualTo("demo-chat-b");
+    }
+  }
+
+  @Test
+  void retriesOn429AndPassesTheProviders429OnWhenRetriesAreOff() throws Exception {
+    assertThat(
+            ok(gateway.post("/v1/chat/completions", KEY, chat("retry-429"), Map.of()))
+                .path("model")
+                .asText())
+        .isEqualTo("demo-chat-b");
+    JsonNode error =
+        error(gateway.post("/v1/chat/completions", KEY, chat("no-retry-429"), Map.of()), 429);
+    assertThat(error.path("code").asText()).isNotBlank();
+  }
+
+  @Test
+  void badKeyIs401InOpenAiShape() throws Exception {
+    JsonNode error =
+        error(
+            gateway.post(
+                "/v1/chat/completions", "tg-not-a-real-key-000", chat("demo-chat"), Map.of()),
+            401);
+    assertThat(error.path("code").asText()).isEqualTo("invalid_api_key");
+    assertThat(gateway.post("/v1/chat/completions", null, chat("demo-chat"), Map.of()).statusCode())
+        .isEqualTo(401);
+  }
+
+  @Test
+  void unknownModelIs404ListingTheAllowedModels() throws Exception {
+    JsonNode error =
+        error(gateway.post("/v1/chat/completions", KEY, chat("gpt-99"), Map.of()), 404);
+    assertThat(error.path("message").asText()).contains("demo-chat").contains("fast");
+  }
+
+  @Test
+  void oversizedBodyIs413() throws Exception {
+    String big =
+        "{\"model\":\"demo-chat\",\"messages\":[{\"role\":\"user\",\"content\":\""
+            + "x".repeat(2_500_000)
+            + "\"}]}";
+    assertThat(gateway.post("/v1/chat/completions", KEY, big, Map.of()).statusCode())
+        .isEqualTo(413);
+  }
+
+  @Test
+  void hangingUpstreamHitsTheRouteTimeoutWith504() throws Exception {
+    JsonNode error =
+        error(
+            gateway.post(
+                "/v1/chat/completions", KEY, chat("slow"), Map.of("x-demo-delay-ms", "4000")),
+            504);
+    assertThat(error.path("code").asText()).isEqualTo("upstream_timeout");
+  }
+
+  @Test
+  void streamsWithUsageCounted() throws Exception {
+    HttpResponse<String> response =
+        gateway.post(
+            "/v1/chat/completions",
+            KEY,
+            "{\"model\":\"fast\",\"stream\":true,\"max_tokens\":6,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+            Map.of());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("content-type"))
+        .hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
+    assertThat(response.body()).contains("data: [DONE]");
+    // The processor asks the provider for usage in streams; the client sees the usage chunk.
+    assertThat(response.body()).contains("\"completion_tokens\":6");
+  }
+
+  @Test
+  void modelsAreListedPerNamespace() throws Exception {
+    JsonNode models = ok(TollgateRun.get(gateway.url() + "/v1/models", KEY));
+    assertThat(models.path("data").findValuesAsText("id"))
+        .contains("demo-chat", "fast", "split", "embed");
+  }
+
+  @Test
+  void embeddingsPassThrough() throws Exception {
+    JsonNode response =
+        ok(
+            gateway.post(
+                "/v1/embeddings", KEY, "{\"model\":\"embed\",\"input\":[\"a\",\"b\"]}", Map.of()));
+    assertThat(response.path("data")).hasSize(2);
+  }
+
+  @Test
+  void theOfficialOpenAiClientCallsAndStreams() throws Exception {
+    OpenAiClient.run(gateway, KEY, "basic").assertPassed();
+  }
+}

@@ -1,0 +1,320 @@
+package dev.tollgate.operator;
+
+import dev.tollgate.xds.AdsServer;
+import dev.tollgate.xds.XdsTranslator;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectReference;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Tollgate operator: the three reconcilers (Java Operator SDK), the informers on Secrets
+ * and Namespaces, the gateway state that builds and publishes the model, the ADS server Envoy
+ * connects to, leader election, and the probe and metrics server. {@link #close()} shuts it down
+ * gracefully: not ready first, running reconciles finish, the Lease is released for a successor.
+ *
+ * <p>Thread-safe.
+ */
+public final class TollgateOperator implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TollgateOperator.class);
+
+  private final KubernetesClient client;
+  private final OperatorSettings settings;
+  private final String identity;
+  private final String leaseNamespace;
+  private final PrometheusMeterRegistry registry;
+  private final JvmGcMetrics gcMetrics;
+  private final AdsServer ads;
+  private final ResourceCaches caches;
+  private final GatewayState state;
+  private final Operator operator;
+  private final AtomicBoolean leader;
+  private final AtomicBoolean shuttingDown = new AtomicBoolean();
+  private volatile boolean started;
+  private ProbeServer probes;
+
+  private TollgateOperator(
+      KubernetesClient client,
+      OperatorSettings settings,
+      Clock clock,
+      QuotaUsageReader usage,
+      Runnable onLeadershipLost) {
+    this.client = client;
+    this.settings = settings;
+    this.identity = identity(settings);
+    this.leaseNamespace = leaseNamespace(client, settings);
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    this.gcMetrics = new JvmGcMetrics();
+    gcMetrics.bindTo(registry);
+    OperatorMetrics metrics = new OperatorMetrics(registry);
+    this.leader = new AtomicBoolean(!settings.leaderElection());
+    metrics.leader(leader.get());
+    this.ads = AdsServer.start(settings.adsHost(), settings.adsPort(), clock);
+    EventRecorder events = new EventRecorder(client, clock, identity, leader::get);
+    this.caches = new ResourceCaches();
+    this.state =
+        new GatewayState(
+            caches,
+            new XdsTranslator(settings.xds()),
+            ads,
+            settings.nodeGroup(),
+            events,
+            metrics,
+            clock,
+            settings.coalesce(),
+            settings.grace(),
+            settings.resync(),
+            podReference(settings));
+    this.operator =
+        new Operator(
+            o -> {
+              o.withKubernetesClient(client)
+                  .withMetrics(metrics)
+                  .withCloseClientOnStop(false)
+                  .withUseSSAToPatchPrimaryResource(settings.statusWithServerSideApply())
+                  .withCacheSyncTimeout(settings.cacheSyncTimeout())
+                  .withReconciliationTerminationTimeout(settings.shutdownTimeout());
+              if (settings.leaderElection()) {
+                o.withLeaderElectionConfiguration(
+                    LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(
+                            settings.leaseName())
+                        .withLeaseNamespace(leaseNamespace)
+                        .withIdentity(identity)
+                        .withLeaseDuration(settings.leaseDuration())
+                        .withRenewDeadline(settings.renewDeadline())
+                        .withRetryPeriod(settings.retryPeriod())
+                        // The SDK would call System.exit from the shutdown hook that stops it,
+                        // which blocks forever; losing the Lease is handled below instead.
+                        .withExitOnStopLeading(false)
+                        .withLeaderCallbacks(
+                            new LeaderCallbacks(
+                                () -> {
+                                  LOG.info("{} leads: writing status and Events", identity);
+                                  leader.set(true);
+                                  metrics.leader(true);
+                                  state.requestEvaluate();
+                                },
+                                () -> {
+                                  leader.set(false);
+                                  metrics.leader(false);
+                                  if (!shuttingDown.get()) {
+                                    LOG.error("{} lost the Lease; stopping", identity);
+                                    onLeadershipLost.run();
+                                  }
+                                },
+                                newLeader -> LOG.info("the leader is {}", newLeader)))
+                        .build());
+              }
+            });
+    operator.register(new ModelProviderReconciler(state, events, metrics, clock), this::watch);
+    operator.register(new AIRouteReconciler(state, events, metrics, clock), this::watch);
+    operator.register(
+        new TokenQuotaReconciler(
+            state, events, metrics, clock, usage, settings.quotaUsageInterval()),
+        this::watch);
+  }
+
+  /**
+   * Starts an operator and returns once its caches are filled and the first configuration is
+   * published; a replica that is not the leader serves ADS and waits for the Lease.
+   *
+   * @param client the Kubernetes client, not closed by the operator
+   * @param settings how to run
+   * @param clock the time of conditions and Events
+   * @param usage where TokenQuota usage is read, or null to show none
+   * @param onLeadershipLost what to do when another replica takes the Lease while this one runs
+   */
+  public static TollgateOperator start(
+      KubernetesClient client,
+      OperatorSettings settings,
+      Clock clock,
+      QuotaUsageReader usage,
+      Runnable onLeadershipLost) {
+    TollgateOperator running =
+        new TollgateOperator(client, settings, clock, usage, onLeadershipLost);
+    try {
+      running.startAll();
+    } catch (RuntimeException e) {
+      running.close();
+      throw e;
+    }
+    return running;
+  }
+
+  private void startAll() {
+    caches.startInformers(
+        client,
+        settings.namespaces(),
+        settings.secretSelector(),
+        settings.cacheSyncTimeout(),
+        state::requestRebuild);
+    operator.start();
+    started = true;
+    state.start();
+    if (settings.probePort() >= 0) {
+      probes =
+          ProbeServer.start(
+              settings.probeHost(), settings.probePort(), registry, this::live, this::ready);
+    }
+    LOG.info(
+        "operator {} started: watching {}, ADS on {}:{}{}",
+        identity,
+        settings.namespaces().isEmpty() ? "all namespaces" : settings.namespaces(),
+        settings.adsHost(),
+        ads.port(),
+        settings.leaderElection()
+            ? ", Lease " + leaseNamespace + "/" + settings.leaseName()
+            : ", no leader election");
+  }
+
+  private <P extends HasMetadata> void watch(ControllerConfigurationOverrider<P> o) {
+    if (settings.namespaces().isEmpty()) {
+      o.watchingAllNamespaces();
+    } else {
+      o.settingNamespaces(settings.namespaces());
+    }
+  }
+
+  /** Returns the port Envoy connects to. */
+  public int adsPort() {
+    return ads.port();
+  }
+
+  /** Returns the ADS server, e.g. to inspect what Envoy acknowledged. */
+  public AdsServer ads() {
+    return ads;
+  }
+
+  /** Returns the port of the probe and metrics server, or -1 when there is none. */
+  public int probePort() {
+    return probes == null ? -1 : probes.port();
+  }
+
+  /** Returns the configuration version published last, if any. */
+  public Optional<String> publishedVersion() {
+    return state.view().map(v -> v.publication().version());
+  }
+
+  /** Returns whether this replica holds the Lease (always true without leader election). */
+  public boolean leader() {
+    return leader.get();
+  }
+
+  /** Returns whether every informer is watching. */
+  public boolean live() {
+    return !started || (caches.healthy() && operator.getRuntimeInfo().allEventSourcesAreHealthy());
+  }
+
+  /** Returns whether the first configuration is published and the operator is not stopping. */
+  public boolean ready() {
+    return started && state.ready() && !shuttingDown.get();
+  }
+
+  /** Returns the metrics registry. */
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  @Override
+  public void close() {
+    if (!shuttingDown.compareAndSet(false, true)) {
+      return;
+    }
+    LOG.info("operator {} stopping", identity);
+    // Stopping the SDK cancels the elector, which reports leadership lost: remember it first.
+    boolean heldLease = settings.leaderElection() && leader.get();
+    try {
+      operator.stop();
+    } catch (RuntimeException e) {
+      LOG.warn("stopping the reconcilers: {}", e.toString());
+    }
+    if (heldLease) {
+      releaseLease();
+    }
+    state.close();
+    caches.close();
+    ads.close();
+    if (probes != null) {
+      probes.close();
+    }
+    gcMetrics.close();
+    registry.close();
+  }
+
+  /** Hands the Lease back so that another replica leads at once instead of after it expires. */
+  private void releaseLease() {
+    try {
+      client
+          .leases()
+          .inNamespace(leaseNamespace)
+          .withName(settings.leaseName())
+          .edit(
+              (Lease lease) -> {
+                if (lease.getSpec() != null
+                    && identity.equals(lease.getSpec().getHolderIdentity())) {
+                  lease.getSpec().setHolderIdentity(null);
+                  lease.getSpec().setLeaseDurationSeconds(1);
+                }
+                return lease;
+              });
+      LOG.info("released Lease {}/{}", leaseNamespace, settings.leaseName());
+    } catch (KubernetesClientException e) {
+      LOG.warn("cannot release the Lease: {}", e.getMessage());
+    }
+  }
+
+  private static String identity(OperatorSettings settings) {
+    if (settings.identity() != null && !settings.identity().isBlank()) {
+      return settings.identity();
+    }
+    String host = System.getenv("HOSTNAME");
+    return host != null && !host.isBlank() ? host : "tollgate-" + UUID.randomUUID();
+  }
+
+  private static String leaseNamespace(KubernetesClient client, OperatorSettings settings) {
+    if (settings.leaseNamespace() != null && !settings.leaseNamespace().isBlank()) {
+      return settings.leaseNamespace();
+    }
+    if (settings.podNamespace() != null && !settings.podNamespace().isBlank()) {
+      return settings.podNamespace();
+    }
+    String configured = client.getConfiguration().getNamespace();
+    return configured != null && !configured.isBlank() ? configured : "default";
+  }
+
+  private static ObjectReference podReference(OperatorSettings settings) {
+    if (settings.podName() == null || settings.podNamespace() == null) {
+      return null;
+    }
+    return new ObjectReferenceBuilder()
+        .withApiVersion("v1")
+        .withKind("Pod")
+        .withName(settings.podName())
+        .withNamespace(settings.podNamespace())
+        .withUid(settings.podUid())
+        .build();
+  }
+}

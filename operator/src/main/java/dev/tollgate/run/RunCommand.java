@@ -1,0 +1,347 @@
+package dev.tollgate.run;
+
+import dev.tollgate.demo.DemoUpstream;
+import dev.tollgate.model.source.FolderWatcher;
+import dev.tollgate.processor.Processor;
+import dev.tollgate.processor.ProcessorConfig;
+import dev.tollgate.processor.ProcessorServer;
+import dev.tollgate.ratelimit.RateLimitServer;
+import dev.tollgate.ratelimit.RateLimitService;
+import dev.tollgate.ratelimit.RateLimitSettings;
+import dev.tollgate.ratelimit.store.BudgetStore;
+import dev.tollgate.ratelimit.store.MemoryBudgetStore;
+import dev.tollgate.ratelimit.store.RedisBudgetStore;
+import dev.tollgate.ratelimit.store.RedisStoreSettings;
+import dev.tollgate.xds.AdsServer;
+import dev.tollgate.xds.EnvoyBootstrap;
+import dev.tollgate.xds.EnvoyProcess;
+import dev.tollgate.xds.XdsSettings;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tollgate run -f DIR}: the whole gateway in one process from a folder of manifests: the ADS
+ * server, the rate-limit service, the processor, an optional demo upstream and a supervised Envoy.
+ * A changed file is picked up; an invalid one is reported and its last good version stays.
+ */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the whole gateway from a folder of manifests, with a real Envoy.",
+      "Stops Envoy and everything else on Ctrl-C or SIGTERM."
+    })
+public final class RunCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = {"-f", "--folder"},
+      required = true,
+      description = "Folder of YAML manifests, watched for changes.")
+  Path folder;
+
+  @Option(
+      names = "--listen-address",
+      defaultValue = "127.0.0.1",
+      description =
+          "Address of the gateway listener (0.0.0.0 to serve other hosts). Default: ${DEFAULT-VALUE}.")
+  String listenAddress;
+
+  @Option(
+      names = "--port",
+      defaultValue = "10000",
+      description = "Port of the gateway listener. Default: ${DEFAULT-VALUE}.")
+  int port;
+
+  @Option(
+      names = "--processor-port",
+      defaultValue = "10001",
+      description = "Port of the processor (ext_proc). Default: ${DEFAULT-VALUE}.")
+  int processorPort;
+
+  @Option(
+      names = "--ratelimit-port",
+      defaultValue = "10002",
+      description = "Port of the rate-limit service. Default: ${DEFAULT-VALUE}.")
+  int rateLimitPort;
+
+  @Option(
+      names = "--demo-upstream-port",
+      defaultValue = "10003",
+      description = "Port of the demo upstream; 0 disables it. Default: ${DEFAULT-VALUE}.")
+  int demoPort;
+
+  @Option(
+      names = "--demo-upstream-key",
+      defaultValue = "demo-upstream-secret-key",
+      description =
+          "API key the demo upstream requires (the quickstart provider's key). Default: ${DEFAULT-VALUE}.")
+  String demoKey;
+
+  @Option(
+      names = "--demo-latency-ms",
+      defaultValue = "0",
+      description = "Delay of every demo upstream answer. Default: ${DEFAULT-VALUE}.")
+  long demoLatencyMillis;
+
+  @Option(
+      names = "--ads-port",
+      defaultValue = "18000",
+      description = "Port of the ADS server Envoy connects to. Default: ${DEFAULT-VALUE}.")
+  int adsPort;
+
+  @Option(
+      names = "--envoy-admin-port",
+      defaultValue = "9901",
+      description = "Port of Envoy's admin API (127.0.0.1 only). Default: ${DEFAULT-VALUE}.")
+  int envoyAdminPort;
+
+  @Option(
+      names = "--metrics-port",
+      defaultValue = "9090",
+      description =
+          "Port of /metrics, /healthz and /readyz (127.0.0.1 only). Default: ${DEFAULT-VALUE}.")
+  int metricsPort;
+
+  @Option(
+      names = "--redis",
+      description =
+          "Keep budgets in Redis (redis://host:port) instead of memory, so usage survives restarts.")
+  String redis;
+
+  @Option(
+      names = "--ratelimit-fail-open",
+      description =
+          "Let requests pass when the budget store cannot be reached (default: refuse them).")
+  boolean failOpen;
+
+  @Option(
+      names = "--ratelimit-address",
+      description =
+          "Use a rate-limit service running elsewhere (HOST:PORT) instead of starting one.")
+  String externalRateLimit;
+
+  @Option(
+      names = "--processor-address",
+      description = "Use a processor running elsewhere (HOST:PORT) instead of starting one.")
+  String externalProcessor;
+
+  @Option(
+      names = "--work-dir",
+      defaultValue = ".tollgate",
+      description = "Where Envoy's bootstrap and log go. Default: ${DEFAULT-VALUE}.")
+  Path workDir;
+
+  @Option(
+      names = "--envoy-log-level",
+      defaultValue = "warning",
+      description = "Envoy's log level. Default: ${DEFAULT-VALUE}.")
+  String envoyLogLevel;
+
+  @Override
+  public Integer call() throws Exception {
+    if (EnvoyProcess.findBinary().isEmpty()) {
+      spec.commandLine().getErr().println(EnvoyProcess.INSTALL_HINT);
+      return 1;
+    }
+    if (!Files.isDirectory(folder)) {
+      spec.commandLine()
+          .getErr()
+          .println("not a folder: " + folder + " (pass a folder of manifests with -f)");
+      return 2;
+    }
+    Deque<AutoCloseable> started = new ArrayDeque<>();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  LOG.info("stopping");
+                  closeAll(started);
+                  stopped.countDown();
+                },
+                "tollgate-shutdown"));
+    try {
+      Clock clock = Clock.systemUTC();
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      FolderWatcher watcher = new FolderWatcher(folder);
+      started.push(watcher);
+      AdsServer ads = AdsServer.start("127.0.0.1", adsPort, clock);
+      started.push(ads);
+      XdsSettings settings =
+          XdsSettings.local()
+              .withListener(listenAddress, port)
+              .withServices(
+                  host(externalProcessor, "127.0.0.1"),
+                  port(externalProcessor, processorPort),
+                  host(externalRateLimit, "127.0.0.1"),
+                  port(externalRateLimit, rateLimitPort))
+              .withRateLimitFailOpen(failOpen);
+      ConfigPipeline pipeline = new ConfigPipeline(settings, ads);
+      var initial = ConfigPipeline.preview(watcher.current());
+
+      BudgetStore store =
+          redis == null
+              ? MemoryBudgetStore.withDefaults()
+              : new RedisBudgetStore(RedisStoreSettings.of(redis), clock);
+      started.push(store);
+      connect(store, clock);
+      RateLimitService rateLimit =
+          new RateLimitService(
+              initial,
+              store,
+              RateLimitSettings.defaults()
+                  .withFailureMode(
+                      failOpen
+                          ? RateLimitSettings.FailureMode.OPEN
+                          : RateLimitSettings.FailureMode.CLOSED),
+              clock,
+              registry);
+      if (externalRateLimit == null) {
+        started.push(
+            RateLimitServer.start(rateLimit, "127.0.0.1", rateLimitPort, Duration.ofSeconds(5)));
+      }
+      Processor processor = new Processor(ProcessorConfig.defaults(), clock, registry);
+      if (externalProcessor == null) {
+        started.push(ProcessorServer.start("127.0.0.1", processorPort, processor));
+      }
+      pipeline.addService(processor::update);
+      pipeline.addService(rateLimit::update);
+      pipeline.apply(watcher.current());
+      watcher.onChange(pipeline::apply);
+      watcher.start(500);
+
+      if (demoPort > 0) {
+        started.push(
+            DemoUpstream.start(
+                "127.0.0.1",
+                demoPort,
+                List.of("demo-chat", "demo-embed"),
+                demoKey,
+                demoLatencyMillis));
+      }
+      String bootstrap =
+          EnvoyBootstrap.toJson(
+              EnvoyBootstrap.build(
+                  "tollgate-run",
+                  AdsServer.DEFAULT_GROUP,
+                  "127.0.0.1",
+                  ads.port(),
+                  envoyAdminPort));
+      EnvoySupervisor envoy =
+          new EnvoySupervisor(workDir.toAbsolutePath(), bootstrap, envoyAdminPort, envoyLogLevel);
+      started.push(envoy);
+      started.push(
+          HealthServer.start(
+              "127.0.0.1",
+              metricsPort,
+              registry,
+              () -> pipeline.current() != null && envoy.envoy().admin("/ready").isPresent(),
+              () -> UsageJson.render(pipeline.current(), rateLimit)));
+      waitForEnvoy(envoy);
+      printWhatToTry();
+    } catch (RuntimeException e) {
+      LOG.error("cannot start: {}", e.getMessage());
+      closeAll(started);
+      return 1;
+    }
+    stopped.await();
+    return 0;
+  }
+
+  /**
+   * Opens the store's connection before traffic arrives: the first Redis command of a cold JVM can
+   * take longer than the store's command timeout and would count as an outage.
+   */
+  private static void connect(BudgetStore store, Clock clock) throws InterruptedException {
+    for (int attempt = 1; attempt <= 10; attempt++) {
+      try {
+        store
+            .usage("tollgate-startup-check", clock.instant())
+            .get(5, java.util.concurrent.TimeUnit.SECONDS);
+        return;
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        LOG.info(
+            "budget store {} not reachable yet (attempt {}): {}",
+            store.name(),
+            attempt,
+            e.getMessage());
+        Thread.sleep(500);
+      }
+    }
+    LOG.warn(
+        "budget store {} unreachable at start; requests follow the fail-open/fail-closed setting",
+        store.name());
+  }
+
+  private static String host(String address, String fallback) {
+    return address == null ? fallback : address.substring(0, address.lastIndexOf(':'));
+  }
+
+  private static int port(String address, int fallback) {
+    return address == null
+        ? fallback
+        : Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+  }
+
+  private void waitForEnvoy(EnvoySupervisor envoy) throws InterruptedException {
+    for (int i = 0; i < 150; i++) {
+      if (envoy.envoy().admin("/ready").isPresent()) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    LOG.warn("Envoy is not ready after 30 s; its log: {}", envoy.envoy().log());
+  }
+
+  private void printWhatToTry() {
+    String base =
+        "http://" + ("0.0.0.0".equals(listenAddress) ? "localhost" : listenAddress) + ":" + port;
+    var out = spec.commandLine().getOut();
+    out.printf(
+        """
+
+        Tollgate is running on %1$s (Envoy admin 127.0.0.1:%2$d, metrics 127.0.0.1:%3$d/metrics).
+        Manifests: %4$s (edits are picked up). Stop with Ctrl-C.
+
+        Try, with the quickstart's key:
+          curl -s %1$s/v1/chat/completions -H 'Authorization: Bearer tg-quickstart-alice-0001' \\
+            -H 'Content-Type: application/json' -d '{"model":"fast","messages":[{"role":"user","content":"Hello"}]}'
+          curl -sN %1$s/v1/chat/completions -H 'Authorization: Bearer tg-quickstart-alice-0001' \\
+            -H 'Content-Type: application/json' -d '{"model":"demo-chat","stream":true,"messages":[{"role":"user","content":"Hello"}]}'
+          curl -s %1$s/v1/models -H 'Authorization: Bearer tg-quickstart-alice-0001'
+
+        """,
+        base, envoyAdminPort, metricsPort, folder.toAbsolutePath());
+    out.flush();
+  }
+
+  private static void closeAll(Deque<AutoCloseable> started) {
+    synchronized (started) {
+      while (!started.isEmpty()) {
+        AutoCloseable c = started.pop();
+        try {
+          c.close();
+        } catch (Exception e) {
+          LOG.warn("stopping {} failed: {}", c.getClass().getSimpleName(), e.getMessage());
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,18 @@
+package dev.tollgate.processor;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Where the processor gets JSON Web Key Sets. Implementations never block the caller: they return a
+ * future, completed at once when the set is cached.
+ */
+interface JwksSource {
+  /** Returns the key set at a URI, from the cache when it is fresh. */
+  CompletableFuture<Jwks> keys(String uri);
+
+  /**
+   * Returns the key set at a URI fetched anew, for a token signed with a key id the cached set does
+   * not hold (the issuer rotated its keys); implementations limit how often this fetches.
+   */
+  CompletableFuture<Jwks> refresh(String uri);
+}

@@ -1,0 +1,40 @@
+package dev.tollgate.processor;
+
+/**
+ * What a request asks a model for, from its path; named after OpenTelemetry's {@code
+ * gen_ai.operation.name} values so that metrics carry them unchanged.
+ */
+enum Operation {
+  CHAT("chat", true),
+  TEXT_COMPLETION("text_completion", true),
+  EMBEDDINGS("embeddings", false),
+  OTHER("other", true);
+
+  private final String semconvName;
+  private final boolean producesOutput;
+
+  Operation(String semconvName, boolean producesOutput) {
+    this.semconvName = semconvName;
+    this.producesOutput = producesOutput;
+  }
+
+  /** The {@code gen_ai.operation.name} value. */
+  String semconvName() {
+    return semconvName;
+  }
+
+  /** Whether the operation generates output tokens that a reservation must cover. */
+  boolean producesOutput() {
+    return producesOutput;
+  }
+
+  /** The operation of a request path without its query string. */
+  static Operation ofPath(String path) {
+    return switch (path) {
+      case "/v1/chat/completions", "/v1/messages", "/v1/responses" -> CHAT;
+      case "/v1/completions" -> TEXT_COMPLETION;
+      case "/v1/embeddings" -> EMBEDDINGS;
+      default -> OTHER;
+    };
+  }
+}

@@ -1,0 +1,251 @@
+package dev.tollgate.processor;
+
+import dev.tollgate.api.v1alpha1.ProviderType;
+import dev.tollgate.model.GatewayModel;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Everything the processor looks up per request, computed once per {@link GatewayModel} version so
+ * that the request path does hash lookups and no scans: API keys by hash, routes by (namespace,
+ * requested model) with their tokenizer, output bound and prices, JWT routes by issuer, and the
+ * model lists that {@code /v1/models} and 404 answers show. Immutable and thread-safe.
+ */
+final class Policy {
+  /**
+   * A route as the processor sees it.
+   *
+   * @param namespace namespace of the route
+   * @param name name of the route
+   * @param jwt its JWT settings, or null
+   * @param models the requested model names it serves, sorted
+   */
+  record RouteView(String namespace, String name, GatewayModel.Jwt jwt, List<String> models) {}
+
+  /**
+   * Where a (namespace, requested model) goes, and what the processor needs to account for it.
+   *
+   * @param route the route
+   * @param requestedModel the model name the client asked for
+   * @param upstreamModelRewrite the model name to write into the body, when every backend of the
+   *     rule serves one upstream model different from the requested name; else null
+   * @param tokenizer the tokenizer of the first backend's upstream model
+   * @param contextWindow the largest context window among the backends, or null when none is known
+   * @param onlyProvider the provider when all backends share one, as namespace/name; else null
+   * @param prices price per provider (namespace/name) of the model it serves for this rule
+   * @param systems the OpenTelemetry {@code gen_ai.provider.name} per provider
+   */
+  record Target(
+      RouteView route,
+      String requestedModel,
+      String upstreamModelRewrite,
+      TokenEstimator.Tokenizer tokenizer,
+      Long contextWindow,
+      String onlyProvider,
+      Map<String, GatewayModel.Price> prices,
+      Map<String, String> systems) {}
+
+  private record ApiKey(byte[] sha256, GatewayModel.Client client) {}
+
+  private record JwtRoute(RouteView route, GatewayModel.Jwt jwt) {}
+
+  private final String version;
+  private final Map<Long, List<ApiKey>> keysByPrefix = new HashMap<>();
+  private final Map<String, List<RouteView>> routesByNamespace = new HashMap<>();
+  private final Map<String, Target> targets = new HashMap<>();
+  private final Map<String, List<RouteView>> jwtRoutesByIssuer = new HashMap<>();
+  private final Map<String, List<String>> modelsByNamespace = new HashMap<>();
+  private final Set<String> providers = new TreeSet<>();
+  private final Set<String> tokenizerModels = new TreeSet<>();
+
+  private Policy(String version) {
+    this.version = version;
+  }
+
+  /** Computes the lookups of a model. */
+  static Policy of(GatewayModel model, TokenEstimator estimator) {
+    Policy policy = new Policy(model.version());
+    HexFormat hex = HexFormat.of();
+    for (GatewayModel.Client client : model.clients()) {
+      byte[] sha = hex.parseHex(client.keySha256());
+      policy
+          .keysByPrefix
+          .computeIfAbsent(prefix(sha), k -> new ArrayList<>(1))
+          .add(new ApiKey(sha, client));
+    }
+    Map<String, GatewayModel.Provider> providersByName = new TreeMap<>();
+    for (GatewayModel.Provider p : model.providers()) {
+      providersByName.put(p.namespace() + "/" + p.name(), p);
+      policy.providers.add(p.namespace() + "/" + p.name());
+    }
+    Map<String, Set<String>> models = new TreeMap<>();
+    for (GatewayModel.Route route : model.routes()) {
+      Set<String> served = new TreeSet<>();
+      route.rules().forEach(r -> served.addAll(r.models()));
+      RouteView view =
+          new RouteView(route.namespace(), route.name(), route.jwt(), List.copyOf(served));
+      policy.routesByNamespace.computeIfAbsent(route.namespace(), k -> new ArrayList<>()).add(view);
+      models.computeIfAbsent(route.namespace(), k -> new TreeSet<>()).addAll(served);
+      if (route.jwt() != null) {
+        policy
+            .jwtRoutesByIssuer
+            .computeIfAbsent(route.jwt().issuer(), k -> new ArrayList<>())
+            .add(view);
+      }
+      for (GatewayModel.Rule rule : route.rules()) {
+        for (String requested : rule.models()) {
+          policy.targets.put(
+              key(route.namespace(), requested),
+              target(view, rule, requested, providersByName, estimator, policy.tokenizerModels));
+        }
+      }
+    }
+    models.forEach((ns, names) -> policy.modelsByNamespace.put(ns, List.copyOf(names)));
+    return policy;
+  }
+
+  private static Target target(
+      RouteView view,
+      GatewayModel.Rule rule,
+      String requested,
+      Map<String, GatewayModel.Provider> providers,
+      TokenEstimator estimator,
+      Set<String> tokenizerModels) {
+    Set<String> upstreamModels = new LinkedHashSet<>();
+    Set<String> providerNames = new TreeSet<>();
+    Map<String, GatewayModel.Price> prices = new TreeMap<>();
+    Map<String, String> systems = new TreeMap<>();
+    Long window = null;
+    for (GatewayModel.Backend backend : rule.backends()) {
+      String providerName = backend.providerNamespace() + "/" + backend.providerName();
+      upstreamModels.add(backend.model());
+      providerNames.add(providerName);
+      GatewayModel.Provider provider = providers.get(providerName);
+      if (provider == null) {
+        continue;
+      }
+      systems.putIfAbsent(providerName, system(provider.type()));
+      var offered = provider.model(backend.model());
+      if (offered.isPresent()) {
+        if (offered.get().price() != null) {
+          prices.putIfAbsent(providerName, offered.get().price());
+        }
+        Long w = offered.get().contextWindow();
+        if (w != null && (window == null || w > window)) {
+          window = w;
+        }
+      }
+    }
+    String first = rule.backends().get(0).model();
+    tokenizerModels.add(first);
+    String rewrite = upstreamModels.size() == 1 && !first.equals(requested) ? first : null;
+    return new Target(
+        view,
+        requested,
+        rewrite,
+        estimator.forModel(first),
+        window,
+        providerNames.size() == 1 ? providerNames.iterator().next() : null,
+        Map.copyOf(prices),
+        Map.copyOf(systems));
+  }
+
+  /** OpenTelemetry's {@code gen_ai.provider.name} of a provider type. */
+  static String system(ProviderType type) {
+    return switch (type) {
+      case OpenAI -> "openai";
+      case AzureOpenAI -> "azure.ai.openai";
+      case OpenAICompatible -> "openai_compatible";
+    };
+  }
+
+  /** The content hash of the model this was computed from. */
+  String version() {
+    return version;
+  }
+
+  /**
+   * Returns the client whose key has this SHA-256, or null. The map is keyed by the hash's first
+   * eight bytes and the whole hash is then compared in constant time: the lookup's timing depends
+   * only on a hash the caller cannot steer, never on how much of a real key it guessed.
+   */
+  GatewayModel.Client clientByKeyHash(byte[] sha256) {
+    List<ApiKey> candidates = keysByPrefix.get(prefix(sha256));
+    GatewayModel.Client found = null;
+    if (candidates != null) {
+      for (ApiKey k : candidates) {
+        if (MessageDigest.isEqual(k.sha256(), sha256)) {
+          found = k.client();
+        }
+      }
+    }
+    return found;
+  }
+
+  /** The routes of a namespace, sorted by name; empty when it has none. */
+  List<RouteView> routes(String namespace) {
+    return routesByNamespace.getOrDefault(namespace, List.of());
+  }
+
+  /** The routes that accept tokens of an issuer. */
+  List<RouteView> jwtRoutes(String issuer) {
+    return jwtRoutesByIssuer.getOrDefault(issuer, List.of());
+  }
+
+  /** Whether any route accepts JWTs. */
+  boolean acceptsJwt() {
+    return !jwtRoutesByIssuer.isEmpty();
+  }
+
+  /** Where a requested model of a namespace goes, or null. */
+  Target target(String namespace, String model) {
+    return targets.get(key(namespace, model));
+  }
+
+  /** The model names a caller may request, sorted. */
+  List<String> models(Caller caller) {
+    if (caller.namespace() != null && caller.method().equals(Caller.API_KEY)) {
+      return modelsByNamespace.getOrDefault(caller.namespace(), List.of());
+    }
+    Set<String> names = new TreeSet<>();
+    caller.routes().forEach(r -> names.addAll(r.models()));
+    return List.copyOf(names);
+  }
+
+  /** Whether a provider (namespace/name) is part of this model. */
+  boolean hasProvider(String provider) {
+    return providers.contains(provider);
+  }
+
+  /** The upstream model names whose tokenizers requests will use, to load them ahead. */
+  Set<String> tokenizerModels() {
+    return tokenizerModels;
+  }
+
+  private static String key(String namespace, String model) {
+    return namespace + '\0' + model;
+  }
+
+  private static long prefix(byte[] sha256) {
+    return ByteBuffer.wrap(sha256, 0, 8).getLong();
+  }
+
+  /** SHA-256 of a presented key. */
+  static byte[] sha256(String key) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+    }
+  }
+}

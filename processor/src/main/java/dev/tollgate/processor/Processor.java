@@ -1,0 +1,158 @@
+package dev.tollgate.processor;
+
+import dev.tollgate.model.GatewayModel;
+import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tollgate's Envoy external processor ({@code envoy.service.ext_proc.v3.ExternalProcessor}):
+ * authenticates callers, reads the model and estimates the prompt, sets the routing headers and the
+ * reservation, and reads usage from responses for the budget commit, metrics and the access log.
+ *
+ * <p>Until {@link #update} has been called every request is refused with 503. Thread-safe: one
+ * instance serves all streams; a model update applies to requests that start after it.
+ */
+public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImplBase {
+  private static final Logger LOG = LoggerFactory.getLogger(Processor.class);
+
+  private final ProcessorConfig config;
+  private final Clock clock;
+  private final TokenEstimator estimator;
+  private final ProcessorMetrics metrics;
+  private final AccessLog accessLog;
+  private final JwtAuthenticator jwt;
+  private volatile Policy policy;
+
+  /**
+   * Creates a processor that fetches JWKS over HTTP and writes its access log to the {@code
+   * tollgate.access} logger.
+   */
+  public Processor(ProcessorConfig config, Clock clock, MeterRegistry registry) {
+    this(
+        config,
+        clock,
+        registry,
+        new HttpJwksSource(clock, config.jwksCacheTtl(), config.jwksMinRefreshInterval()),
+        AccessLog.slf4j());
+  }
+
+  /** Creates a processor whose access-log lines go to {@code accessLog}. */
+  public Processor(
+      ProcessorConfig config, Clock clock, MeterRegistry registry, Consumer<String> accessLog) {
+    this(
+        config,
+        clock,
+        registry,
+        new HttpJwksSource(clock, config.jwksCacheTtl(), config.jwksMinRefreshInterval()),
+        new AccessLog(accessLog));
+  }
+
+  Processor(
+      ProcessorConfig config,
+      Clock clock,
+      MeterRegistry registry,
+      JwksSource jwks,
+      AccessLog accessLog) {
+    this.config = config;
+    this.clock = clock;
+    this.estimator = new TokenEstimator(config.exactTokenizeChars());
+    this.metrics = new ProcessorMetrics(registry, config.maxResponseModelLabels());
+    this.accessLog = accessLog;
+    this.jwt = new JwtAuthenticator(jwks, clock, config.jwtClockSkew());
+  }
+
+  /**
+   * Applies a new gateway model: its keys, routes, tokenizers and prices are looked up from then
+   * on. The lookups are computed here, off the request path, and tokenizers are loaded ahead.
+   */
+  public void update(GatewayModel model) {
+    Policy next = Policy.of(model, estimator);
+    for (String name : next.tokenizerModels()) {
+      // Loading an encoding takes a while the first time; pay it here, not on a request.
+      estimator.count(estimator.forModel(name).encoding(), "warm up");
+    }
+    if (policy == null) {
+      warmUp();
+    }
+    policy = next;
+    LOG.info("processor serves model version {}", model.version());
+  }
+
+  /**
+   * Runs the parsers once before the first request: a cold JVM can otherwise take longer than
+   * Envoy's message timeout on its first requests, which then fail with 504.
+   */
+  private void warmUp() {
+    byte[] body =
+        ("{\"model\":\"m\",\"stream\":true,\"max_tokens\":5,\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"warm up\"}]}")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] json =
+        "{\"model\":\"m\",\"choices\":[{\"message\":{\"content\":\"x\"}}],\"usage\":{\"prompt_tokens\":1}}"
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] sse =
+        ("data: " + new String(json, java.nio.charset.StandardCharsets.UTF_8) + "\n\n")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    try {
+      for (int i = 0; i < 200; i++) {
+        RequestBody parsed =
+            new RequestBodyParser(config.exactTokenizeChars()).parse(body, body.length);
+        BodyEdits.apply(body, body.length, parsed.usageEdits());
+        var tokenizer = estimator.forModel("gpt-4o");
+        estimator.countExtrapolated(tokenizer.encoding(), parsed.text(), parsed.textChars());
+        ResponseUsage usage = new ResponseUsage(estimator, tokenizer.encoding());
+        usage.feedJson(json.clone(), true);
+        new SseParser(config.maxSseEventBytes(), usage).feed(sse, 0, sse.length);
+        OpenAiErrors.normalize(500, json, json.length, true);
+      }
+    } catch (RequestBodyParser.InvalidBodyException e) {
+      throw new IllegalStateException("the warm-up body is valid", e);
+    }
+  }
+
+  /** The version of the model in use, or null before the first update. */
+  public String modelVersion() {
+    Policy p = policy;
+    return p == null ? null : p.version();
+  }
+
+  @Override
+  public StreamObserver<ProcessingRequest> process(StreamObserver<ProcessingResponse> responses) {
+    return new Exchange(this, responses);
+  }
+
+  ProcessorConfig config() {
+    return config;
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
+  Policy policy() {
+    return policy;
+  }
+
+  TokenEstimator estimator() {
+    return estimator;
+  }
+
+  ProcessorMetrics metrics() {
+    return metrics;
+  }
+
+  AccessLog accessLog() {
+    return accessLog;
+  }
+
+  JwtAuthenticator jwt() {
+    return jwt;
+  }
+}

@@ -1,0 +1,56 @@
+package dev.tollgate.processor;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The processor's gRPC server: plaintext HTTP/2 for Envoy's ext_proc filter. Envoy sends a buffered
+ * request body in one message, so the largest inbound message is sized to the body limit.
+ */
+public final class ProcessorServer implements AutoCloseable {
+  private final Server server;
+
+  private ProcessorServer(Server server) {
+    this.server = server;
+  }
+
+  /** Starts serving {@code processor} on a host and port; port 0 picks a free one. */
+  public static ProcessorServer start(String host, int port, Processor processor) {
+    try {
+      Server server =
+          NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+              .addService(processor)
+              .directExecutor()
+              .maxInboundMessageSize(processor.config().maxRequestBodyBytes() + 64 * 1024)
+              .permitKeepAliveTime(10, TimeUnit.SECONDS)
+              .build()
+              .start();
+      return new ProcessorServer(server);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the processor on " + host + ":" + port, e);
+    }
+  }
+
+  /** The port it listens on. */
+  public int port() {
+    return server.getPort();
+  }
+
+  /** Stops accepting streams and ends the open ones after at most five seconds. */
+  @Override
+  public void close() {
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,518 @@
+package dev.tollgate.processor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.EncodingRegistry;
+import com.knuddels.jtokkit.api.EncodingType;
+import dev.tollgate.model.Wire;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole ext_proc exchange, in process, with the processor's answers checked message by message.
+ */
+class ProcessorExchangeTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  static final String ISSUER = "https://issuer.example";
+  static KeyPair jwtKeys;
+
+  TestClock clock;
+  SimpleMeterRegistry registry;
+  List<String> log;
+  Processor processor;
+  ExtProcClient client;
+
+  @BeforeAll
+  static void keys() throws Exception {
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+    generator.initialize(2048);
+    jwtKeys = generator.generateKeyPair();
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    clock = new TestClock(T0);
+    registry = new SimpleMeterRegistry();
+    log = new CopyOnWriteArrayList<>();
+    JwksSource jwks =
+        new JwksSource() {
+          @Override
+          public CompletableFuture<Jwks> keys(String uri) {
+            return CompletableFuture.completedFuture(
+                new Jwks(List.of(new Jwks.Key("k1", "RSA", null, "RS256", jwtKeys.getPublic()))));
+          }
+
+          @Override
+          public CompletableFuture<Jwks> refresh(String uri) {
+            return keys(uri);
+          }
+        };
+    processor =
+        new Processor(
+            ProcessorConfig.defaults().withMaxRequestBodyBytes(4096),
+            clock,
+            registry,
+            jwks,
+            new AccessLog(log::add));
+    processor.update(TestModels.standard());
+    client = new ExtProcClient(processor);
+  }
+
+  @AfterEach
+  void stop() {
+    client.close();
+  }
+
+  static String[] post(String credentialHeader, String credential) {
+    return new String[] {
+      ":method",
+      "POST",
+      ":path",
+      "/v1/chat/completions?debug=1",
+      "x-request-id",
+      "req-1",
+      "content-type",
+      "application/json",
+      credentialHeader,
+      credential,
+      "x-tollgate-namespace",
+      "team-b",
+      "x-tollgate-client-path",
+      "/evil",
+      "accept-encoding",
+      "gzip"
+    };
+  }
+
+  @Test
+  void normalCallIsRoutedReservedAndCommittedWithTheReportedUsage() throws Exception {
+    ExtProcClient.Stream s = client.open();
+    ProcessingResponse headers =
+        s.requestHeaders(false, post("authorization", "Bearer " + TestModels.ALICE_KEY));
+    assertThat(headers.getRequestHeaders().getResponse().getHeaderMutation().getRemoveHeadersList())
+        .containsExactlyInAnyOrder(
+            "authorization", "x-tollgate-namespace", "x-tollgate-client-path", "accept-encoding");
+
+    String prompt = "Hello there, how are you today?";
+    ProcessingResponse body =
+        s.requestBody(
+            "{\"messages\":[{\"role\":\"user\",\"content\":\""
+                + prompt
+                + "\"}],\"model\":\"fast\",\"max_tokens\":100}");
+    CommonResponse common = body.getRequestBody().getResponse();
+    assertThat(common.getClearRouteCache()).isTrue();
+    assertThat(setHeaders(common))
+        .containsEntry(Wire.NAMESPACE_HEADER, "team-a")
+        .containsEntry(Wire.CLIENT_HEADER, "alice")
+        .containsEntry(Wire.MODEL_HEADER, "fast");
+    // "fast" is an alias with one upstream model: the provider gets the real name.
+    String sent = common.getBodyMutation().getBody().toStringUtf8();
+    assertThat(JSON.readTree(sent).path("model").asText()).isEqualTo("gpt-4o-mini");
+    assertThat(JSON.readTree(sent).path("messages").get(0).path("content").asText())
+        .isEqualTo(prompt);
+    assertThat(setHeaders(common)).containsEntry("content-length", Integer.toString(sent.length()));
+    long estimate = o200k(prompt + "\n") + 3 + 3;
+    assertThat(metadata(body))
+        .containsEntry(Wire.RESERVE_TOKENS, Long.toString(estimate + 100))
+        .containsEntry("request_id", "req-1");
+
+    ProcessingResponse responseHeaders =
+        s.responseHeaders(false, ":status", "200", "content-type", "application/json");
+    assertThat(setHeaders(responseHeaders.getResponseHeaders().getResponse()))
+        .containsEntry("x-request-id", "req-1");
+    assertThat(metadata(responseHeaders)).containsEntry(Wire.INPUT_TOKENS, Long.toString(estimate));
+    clock.advance(Duration.ofMillis(250));
+    s.responseBody(
+        "{\"id\":\"c1\",\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{\"message\":", false);
+    ProcessingResponse last =
+        s.responseBody(
+            "{\"content\":\"Fine.\"}}],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":5,"
+                + "\"prompt_tokens_details\":{\"cached_tokens\":2}}}",
+            true);
+    assertThat(last.getResponseBody().getResponse().hasBodyMutation()).isFalse();
+    assertThat(metadata(last))
+        .containsEntry(Wire.INPUT_TOKENS, "12")
+        .containsEntry(Wire.CACHED_INPUT_TOKENS, "2")
+        .containsEntry(Wire.OUTPUT_TOKENS, "5")
+        .containsEntry(Wire.PROVIDER, "team-a/openai")
+        .containsEntry("cost", "0.00000465")
+        .containsEntry("currency", "USD");
+    s.complete();
+
+    assertThat(log).hasSize(1);
+    JsonNode line = JSON.readTree(log.get(0));
+    assertThat(line.path("status").asInt()).isEqualTo(200);
+    assertThat(line.path("namespace").asText()).isEqualTo("team-a");
+    assertThat(line.path("client").asText()).isEqualTo("alice");
+    assertThat(line.path("model").asText()).isEqualTo("fast");
+    assertThat(line.path("response_model").asText()).isEqualTo("gpt-4o-mini-2024-07-18");
+    assertThat(line.path("path").asText()).isEqualTo("/v1/chat/completions");
+    assertThat(line.path("output_tokens").asLong()).isEqualTo(5);
+    assertThat(line.path("duration_ms").asDouble()).isEqualTo(250.0);
+    assertThat(log.get(0))
+        .doesNotContain(prompt)
+        .doesNotContain(TestModels.ALICE_KEY)
+        .doesNotContain("debug");
+    assertThat(
+            registry
+                .get(ProcessorMetrics.TOKEN_USAGE)
+                .tag("gen_ai.token.type", "input")
+                .tag("tollgate.namespace", "team-a")
+                .tag("gen_ai.request.model", "fast")
+                .tag("gen_ai.response.model", "gpt-4o-mini-2024-07-18")
+                .summary()
+                .totalAmount())
+        .isEqualTo(12);
+  }
+
+  @Test
+  void streamAsksForUsageAndCommitsWhatTheLastChunkReports() throws Exception {
+    ExtProcClient.Stream s = client.open();
+    s.requestHeaders(false, post("x-api-key", TestModels.ALICE_KEY));
+    ProcessingResponse body =
+        s.requestBody(
+            "{\"model\":\"split\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    JsonNode sent =
+        JSON.readTree(
+            body.getRequestBody().getResponse().getBodyMutation().getBody().toStringUtf8());
+    assertThat(sent.path("stream_options").path("include_usage").asBoolean()).isTrue();
+    // "split" goes to two upstream models: the name stays as requested.
+    assertThat(sent.path("model").asText()).isEqualTo("split");
+    // No max_tokens: the default cap, bounded by the largest context window of the backends.
+    long estimate = o200k("hi\n") + 6;
+    assertThat(metadata(body)).containsEntry(Wire.RESERVE_TOKENS, Long.toString(estimate + 4096));
+
+    s.responseHeaders(
+        false,
+        ":status",
+        "200",
+        "content-type",
+        "text/event-stream",
+        "x-tollgate-provider",
+        "team-a/local");
+    clock.advance(Duration.ofMillis(100));
+    s.responseBody(
+        ": keep-alive\r\n\r\ndata: {\"model\":\"llama\",\"choices\":[{\"delta\":{\"role\":\"assistant\"}}]}\r\n\r\n",
+        false);
+    clock.advance(Duration.ofMillis(50));
+    s.responseBody("data: {\"model\":\"llama\",\"choices\":[{\"delta\":{\"content\":\"Hel", false);
+    s.responseBody(
+        "lo\"}}]}\n\ndata: {\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2}}\n\n",
+        false);
+    clock.advance(Duration.ofMillis(50));
+    ProcessingResponse last = s.responseBody("data: [DONE]\n\n", true);
+    assertThat(metadata(last))
+        .containsEntry(Wire.INPUT_TOKENS, "9")
+        .containsEntry(Wire.OUTPUT_TOKENS, "2")
+        .containsEntry(Wire.PROVIDER, "team-a/local")
+        .doesNotContainKey("cost");
+    s.complete();
+    JsonNode line = JSON.readTree(log.get(0));
+    assertThat(line.path("stream").asBoolean()).isTrue();
+    assertThat(line.path("ttft_ms").asDouble()).isEqualTo(150.0);
+    assertThat(line.path("duration_ms").asDouble()).isEqualTo(200.0);
+    assertThat(line.path("provider").asText()).isEqualTo("team-a/local");
+  }
+
+  @Test
+  void streamThatEndsWithoutUsageCommitsTheEstimateAndCountedOutput() throws Exception {
+    ExtProcClient.Stream s = client.open();
+    s.requestHeaders(false, post("x-api-key", TestModels.ALICE_KEY));
+    s.requestBody(
+        "{\"model\":\"small\",\"stream\":true,\"stream_options\":{\"include_usage\":true},\"prompt\":\"x\"}");
+    s.responseHeaders(false, ":status", "200", "content-type", "text/event-stream");
+    s.responseBody("data: {\"choices\":[{\"delta\":{\"content\":\"one two three\"}}]}\n\n", false);
+    ProcessingResponse last = s.responseBody("", true);
+    assertThat(metadata(last))
+        .containsEntry(Wire.OUTPUT_TOKENS, Long.toString(cl100k("one two three")))
+        .containsEntry(Wire.PROVIDER, "team-a/local");
+    s.complete();
+    assertThat(JSON.readTree(log.get(0)).path("usage_source").asText()).isEqualTo("estimated");
+  }
+
+  @Test
+  void unknownKeyIsRefusedWith401InOpenAiShape() throws Exception {
+    ExtProcClient.Stream s = client.open();
+    ProcessingResponse r =
+        s.requestHeaders(false, post("authorization", "Bearer tg-not-a-key-at-all-000"));
+    ImmediateResponse immediate = r.getImmediateResponse();
+    assertThat(immediate.getStatus().getCodeValue()).isEqualTo(401);
+    JsonNode error = JSON.readTree(immediate.getBody().toStringUtf8()).path("error");
+    assertThat(error.path("code").asText()).isEqualTo("invalid_api_key");
+    assertThat(error.path("type").asText()).isEqualTo("authentication_error");
+    assertThat(immediate.getBody().toStringUtf8()).doesNotContain("tg-not-a-key");
+    assertThat(setHeaders(immediate))
+        .containsEntry("www-authenticate", "Bearer realm=\"tollgate\"");
+    org.awaitility.Awaitility.await().until(() -> !log.isEmpty());
+    assertThat(JSON.readTree(log.get(0)).path("status").asInt()).isEqualTo(401);
+    assertThat(log.get(0)).doesNotContain("tg-not-a-key");
+  }
+
+  @Test
+  void requestWithoutCredentialIsRefusedWith401() throws Exception {
+    ProcessingResponse r =
+        client.open().requestHeaders(false, ":method", "POST", ":path", "/v1/chat/completions");
+    assertThat(r.getImmediateResponse().getStatus().getCodeValue()).isEqualTo(401);
+    assertThat(r.getImmediateResponse().getBody().toStringUtf8()).contains("missing_api_key");
+  }
+
+  @Test
+  void unknownModelGets404ListingOnlyTheModelsOfTheCallersNamespace() throws Exception {
+    ExtProcClient.Stream s = client.open();
+    s.requestHeaders(false, post("authorization", "Bearer " + TestModels.ALICE_KEY));
+    ProcessingResponse r = s.requestBody("{\"model\":\"other\",\"messages\":[]}");
+    assertThat(r.getImmediateResponse().getStatus().getCodeValue()).isEqualTo(404);
+    JsonNode error = JSON.readTree(r.getImmediateResponse().getBody().toStringUtf8()).path("error");
+    assertThat(error.path("code").asText()).isEqualTo("model_not_found");
+    assertThat(error.path("message").asText())
+        .contains("'other'")
+        .contains("fast, gpt-4o-mini, small, split");
+  }
+
+  @Test
+  void bodyOverTheLimitGets413() throws Exception {
+    ExtProcClient.Stream s = client.open();
+    s.requestHeaders(false, post("authorization", "Bearer " + TestModels.ALICE_KEY));
+    ProcessingResponse r =
+        s.requestBody("{\"model\":\"fast\",\"prompt\":\"" + "x".repeat(5000) + "\"}");
+    assertThat(r.getImmediateResponse().getStatus().getCodeValue()).isEqualTo(413);
+    assertThat(r.getImmediateResponse().getBody().toStringUtf8()).contains("request_too_large");
+  }
+
+  @Test
+  void declaredContentLengthOverTheLimitGets413BeforeTheBody() throws Exception {
+    String[] headers = post("authorization", "Bearer " + TestModels.ALICE_KEY);
+    String[] withLength = java.util.Arrays.copyOf(headers, headers.length + 2);
+    withLength[headers.length] = "content-length";
+    withLength[headers.length + 1] = "100000";
+    ProcessingResponse r = client.open().requestHeaders(false, withLength);
+    assertThat(r.getImmediateResponse().getStatus().getCodeValue()).isEqualTo(413);
+  }
+
+  @Test
+  void malformedOrAmbiguousBodiesGet400() throws Exception {
+    for (String body :
+        List.of(
+            "{\"model\":\"fast\",\"model\":\"gpt-4o-mini\"}",
+            "{\"model\":\"fast\"",
+            "[1,2]",
+            "{\"model\":\"fast\"} {\"model\":\"other\"}",
+            "{\"model\":42}",
+            "{\"messages\":[]}")) {
+      ExtProcClient.Stream s = client.open();
+      s.requestHeaders(false, post("authorization", "Bearer " + TestModels.ALICE_KEY));
+      ProcessingResponse r = s.requestBody(body);
+      assertThat(r.getImmediateResponse().getStatus().getCodeValue()).as(body).isEqualTo(400);
+      assertThat(
+              JSON.readTree(r.getImmediateResponse().getBody().toStringUtf8())
+                  .path("error")
+                  .path("type")
+                  .asText())
+          .isEqualTo("invalid_request_error");
+    }
+  }
+
+  @Test
+  void modelsEndpointListsTheCallersModels() throws Exception {
+    ProcessingResponse r =
+        client
+            .open()
+            .requestHeaders(
+                true, ":method", "GET", ":path", "/v1/models", "x-api-key", TestModels.BOB_KEY);
+    assertThat(r.getImmediateResponse().getStatus().getCodeValue()).isEqualTo(200);
+    JsonNode list = JSON.readTree(r.getImmediateResponse().getBody().toStringUtf8());
+    assertThat(list.path("object").asText()).isEqualTo("list");
+    assertThat(list.path("data").findValuesAsText("id")).containsExactly("other");
+  }
+
+  @Test
+  void upstreamErrorIsPassedOnInOpenAiShape() throws Exception {
+    ExtProcClient.Stream s = client.open();
+    s.requestHeaders(false, post("authorization", "Bearer " + TestModels.ALICE_KEY));
+    s.requestBody("{\"model\":\"small\",\"messages\":[]}");
+    ProcessingResponse h =
+        s.responseHeaders(
+            false, ":status", "400", "content-type", "application/json", "content-length", "40");
+    assertThat(h.getResponseHeaders().getResponse().getHeaderMutation().getRemoveHeadersList())
+        .contains("content-length");
+    ProcessingResponse first = s.responseBody("{\"object\":\"error\",\"message\":\"context", false);
+    assertThat(first.getResponseBody().getResponse().getBodyMutation().getBody().isEmpty())
+        .isTrue();
+    ProcessingResponse last =
+        s.responseBody(" too long\",\"type\":\"BadRequestError\",\"code\":400}", true);
+    JsonNode error =
+        JSON.readTree(
+                last.getResponseBody().getResponse().getBodyMutation().getBody().toStringUtf8())
+            .path("error");
+    assertThat(error.path("message").asText()).isEqualTo("context too long");
+    assertThat(error.path("type").asText()).isEqualTo("BadRequestError");
+    assertThat(error.path("code").asText()).isEqualTo("400");
+    assertThat(metadata(last))
+        .containsEntry(Wire.INPUT_TOKENS, "0")
+        .containsEntry(Wire.OUTPUT_TOKENS, "0");
+  }
+
+  @Test
+  void jwtClientIsIdentifiedByItsClaimAndLimitedToItsRoutes() throws Exception {
+    long exp = T0.getEpochSecond() + 600;
+    String token =
+        Tokens.rs256(
+            jwtKeys,
+            "k1",
+            "{\"iss\":\""
+                + ISSUER
+                + "\",\"aud\":[\"tollgate\"],\"azp\":\"svc\",\"exp\":"
+                + exp
+                + "}");
+    ExtProcClient.Stream s = client.open();
+    s.requestHeaders(false, post("authorization", "Bearer " + token));
+    ProcessingResponse body = s.requestBody("{\"model\":\"other\",\"messages\":[]}");
+    assertThat(setHeaders(body.getRequestBody().getResponse()))
+        .containsEntry(Wire.NAMESPACE_HEADER, "team-b")
+        .containsEntry(Wire.CLIENT_HEADER, "svc");
+
+    ExtProcClient.Stream other = client.open();
+    other.requestHeaders(false, post("authorization", "Bearer " + token));
+    assertThat(
+            other
+                .requestBody("{\"model\":\"fast\"}")
+                .getImmediateResponse()
+                .getStatus()
+                .getCodeValue())
+        .isEqualTo(404);
+  }
+
+  @Test
+  void jwtWithWrongAudienceIs403AndExpiredOrForgedIs401() throws Exception {
+    long exp = T0.getEpochSecond() + 600;
+    String wrongAudience =
+        Tokens.rs256(
+            jwtKeys,
+            "k1",
+            "{\"iss\":\"" + ISSUER + "\",\"aud\":\"x\",\"azp\":\"svc\",\"exp\":" + exp + "}");
+    String expired =
+        Tokens.rs256(
+            jwtKeys,
+            "k1",
+            "{\"iss\":\""
+                + ISSUER
+                + "\",\"aud\":\"tollgate\",\"azp\":\"svc\",\"exp\":"
+                + (T0.getEpochSecond() - 61)
+                + "}");
+    String good =
+        Tokens.rs256(
+            jwtKeys,
+            "k1",
+            "{\"iss\":\""
+                + ISSUER
+                + "\",\"aud\":\"tollgate\",\"azp\":\"svc\",\"exp\":"
+                + exp
+                + "}");
+    String forged =
+        good.substring(0, good.lastIndexOf('.') + 1)
+            + "AAAA"
+            + good.substring(good.lastIndexOf('.') + 5);
+    assertThat(status(wrongAudience)).isEqualTo(403);
+    assertThat(status(expired)).isEqualTo(401);
+    assertThat(status(forged)).isEqualTo(401);
+    String none =
+        Tokens.b64("{\"alg\":\"none\"}")
+            + "."
+            + Tokens.b64(
+                "{\"iss\":\""
+                    + ISSUER
+                    + "\",\"aud\":\"tollgate\",\"azp\":\"svc\",\"exp\":"
+                    + exp
+                    + "}")
+            + ".x";
+    assertThat(status(none)).isEqualTo(401);
+  }
+
+  private int status(String token) throws Exception {
+    ProcessingResponse r =
+        client.open().requestHeaders(false, post("authorization", "Bearer " + token));
+    return r.getImmediateResponse().getStatus().getCodeValue();
+  }
+
+  @Test
+  void aModelUpdateAppliesToTheNextRequest() throws Exception {
+    String yaml =
+        TestModels.yaml(9, ISSUER, ISSUER + "/jwks")
+            .replace(TestModels.ALICE_KEY, "tg-rotated-alice-key-01");
+    processor.update(TestModels.build(yaml));
+    assertThat(status("tg-rotated-alice-key-01")).isZero();
+    assertThat(status(TestModels.ALICE_KEY)).isEqualTo(401);
+  }
+
+  @Test
+  void clientGoneMidStreamIsLoggedAsAborted() throws Exception {
+    ExtProcClient.Stream s = client.open();
+    s.requestHeaders(false, post("authorization", "Bearer " + TestModels.ALICE_KEY));
+    s.requestBody("{\"model\":\"fast\",\"stream\":true,\"messages\":[]}");
+    ProcessingResponse h =
+        s.responseHeaders(false, ":status", "200", "content-type", "text/event-stream");
+    assertThat(metadata(h)).containsKey(Wire.INPUT_TOKENS);
+    s.cancel();
+    org.awaitility.Awaitility.await().until(() -> !log.isEmpty());
+    assertThat(JSON.readTree(log.get(0)).path("aborted").asBoolean()).isTrue();
+  }
+
+  // ------------------------------------------------------------------------------ helpers
+
+  static final EncodingRegistry ENCODINGS = Encodings.newLazyEncodingRegistry();
+
+  static long o200k(String text) {
+    return ENCODINGS.getEncoding(EncodingType.O200K_BASE).countTokensOrdinary(text);
+  }
+
+  static long cl100k(String text) {
+    return ENCODINGS.getEncoding(EncodingType.CL100K_BASE).countTokensOrdinary(text);
+  }
+
+  static Map<String, String> metadata(ProcessingResponse r) {
+    Map<String, String> out = new TreeMap<>();
+    Value ns = r.getDynamicMetadata().getFieldsMap().get(Wire.METADATA_NAMESPACE);
+    if (ns != null) {
+      Struct fields = ns.getStructValue();
+      fields.getFieldsMap().forEach((k, v) -> out.put(k, v.getStringValue()));
+    }
+    return out;
+  }
+
+  static Map<String, String> setHeaders(CommonResponse common) {
+    return headers(common.getHeaderMutation().getSetHeadersList());
+  }
+
+  static Map<String, String> setHeaders(ImmediateResponse r) {
+    return headers(r.getHeaders().getSetHeadersList());
+  }
+
+  private static Map<String, String> headers(List<HeaderValueOption> options) {
+    Map<String, String> out = new TreeMap<>();
+    options.forEach(
+        o -> out.put(o.getHeader().getKey(), o.getHeader().getRawValue().toStringUtf8()));
+    return out;
+  }
+}
