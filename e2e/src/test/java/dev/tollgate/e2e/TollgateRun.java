@@ -25,6 +25,11 @@ import java.util.concurrent.TimeUnit;
  * test manifests, stopped with SIGTERM. Its output goes to {@code <work>/tollgate.log}.
  */
 final class TollgateRun implements AutoCloseable {
+  /** Next port to try; processes start at different offsets so parallel runs rarely meet. */
+  private static final java.util.concurrent.atomic.AtomicInteger NEXT_PORT =
+      new java.util.concurrent.atomic.AtomicInteger(
+          20000 + (int) (ProcessHandle.current().pid() % 6000) * 2);
+
   static final Path ROOT =
       Path.of(System.getProperty("tollgate.root", "..")).toAbsolutePath().normalize();
   static final HttpClient HTTP =
@@ -255,12 +260,27 @@ final class TollgateRun implements AutoCloseable {
     return out;
   }
 
+  /**
+   * A port that is free now, below Linux's ephemeral range (32768-60999): a port the kernel hands
+   * out for ServerSocket(0) may be taken by an outgoing connection before the test's server binds
+   * it.
+   */
   static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    for (int tries = 0; tries < 2000; tries++) {
+      int candidate = NEXT_PORT.getAndIncrement();
+      if (candidate > 32000) {
+        NEXT_PORT.set(20000);
+        continue;
+      }
+      try (ServerSocket socket =
+          new ServerSocket(candidate, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+        socket.setReuseAddress(true);
+        return candidate;
+      } catch (IOException taken) {
+        // in use: try the next one
+      }
     }
+    throw new UncheckedIOException(new IOException("no free port between 20000 and 32000"));
   }
 
   static void sleep(long millis) {

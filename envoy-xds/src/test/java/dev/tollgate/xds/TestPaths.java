@@ -7,6 +7,11 @@ import java.nio.file.Path;
 
 /** Paths and ports tests share. */
 final class TestPaths {
+  /** Next port to try; processes start at different offsets so parallel runs rarely meet. */
+  private static final java.util.concurrent.atomic.AtomicInteger NEXT_PORT =
+      new java.util.concurrent.atomic.AtomicInteger(
+          20000 + (int) (ProcessHandle.current().pid() % 6000) * 2);
+
   private TestPaths() {}
 
   /** The repository root, passed in by the build. */
@@ -20,12 +25,26 @@ final class TestPaths {
   }
 
   /** A free TCP port on loopback. */
+  /**
+   * A port that is free now, below Linux's ephemeral range (32768-60999): a port the kernel hands
+   * out for ServerSocket(0) may be taken by an outgoing connection before the test's server binds
+   * it.
+   */
   static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    for (int tries = 0; tries < 2000; tries++) {
+      int candidate = NEXT_PORT.getAndIncrement();
+      if (candidate > 32000) {
+        NEXT_PORT.set(20000);
+        continue;
+      }
+      try (ServerSocket socket =
+          new ServerSocket(candidate, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+        socket.setReuseAddress(true);
+        return candidate;
+      } catch (IOException taken) {
+        // in use: try the next one
+      }
     }
+    throw new UncheckedIOException(new IOException("no free port between 20000 and 32000"));
   }
 }

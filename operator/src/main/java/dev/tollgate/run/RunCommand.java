@@ -47,6 +47,7 @@ import picocli.CommandLine.Spec;
     })
 public final class RunCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+  private static final String ENVOY_NODE = "tollgate-run";
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -239,11 +240,7 @@ public final class RunCommand implements Callable<Integer> {
       String bootstrap =
           EnvoyBootstrap.toJson(
               EnvoyBootstrap.build(
-                  "tollgate-run",
-                  AdsServer.DEFAULT_GROUP,
-                  "127.0.0.1",
-                  ads.port(),
-                  envoyAdminPort));
+                  ENVOY_NODE, AdsServer.DEFAULT_GROUP, "127.0.0.1", ads.port(), envoyAdminPort));
       EnvoySupervisor envoy =
           new EnvoySupervisor(workDir.toAbsolutePath(), bootstrap, envoyAdminPort, envoyLogLevel);
       started.push(envoy);
@@ -252,7 +249,12 @@ public final class RunCommand implements Callable<Integer> {
               "127.0.0.1",
               metricsPort,
               registry,
-              () -> pipeline.current() != null && envoy.envoy().admin("/ready").isPresent(),
+              () ->
+                  pipeline.current() != null
+                      && envoy.envoy().admin("/ready").isPresent()
+                      && ads.tracker()
+                          .status(ENVOY_NODE)
+                          .ackedEverything(pipeline.current().version()),
               () -> UsageJson.render(pipeline.current(), rateLimit)));
       waitForEnvoy(envoy);
       printWhatToTry();

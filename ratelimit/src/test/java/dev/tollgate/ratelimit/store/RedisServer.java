@@ -3,6 +3,7 @@ package dev.tollgate.ratelimit.store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -20,6 +21,14 @@ import java.util.concurrent.TimeUnit;
  * installs it.
  */
 public final class RedisServer implements AutoCloseable {
+  /**
+   * Next port to try, below Linux's ephemeral range (32768-60999), so that an outgoing connection
+   * cannot take a port between the test choosing it and a server binding it.
+   */
+  private static final java.util.concurrent.atomic.AtomicInteger NEXT_PORT =
+      new java.util.concurrent.atomic.AtomicInteger(
+          20000 + (int) (ProcessHandle.current().pid() % 6000) * 2);
+
   private final int port;
   private final Path dataDir;
   private Process process;
@@ -146,8 +155,19 @@ public final class RedisServer implements AutoCloseable {
   }
 
   private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
+    for (int tries = 0; tries < 2000; tries++) {
+      int candidate = NEXT_PORT.getAndIncrement();
+      if (candidate > 32000) {
+        NEXT_PORT.set(20000);
+        continue;
+      }
+      try (ServerSocket socket =
+          new ServerSocket(candidate, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+        return candidate;
+      } catch (IOException taken) {
+        // in use: try the next one
+      }
     }
+    throw new UncheckedIOException(new IOException("no free port between 20000 and 32000"));
   }
 }
