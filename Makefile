@@ -32,6 +32,7 @@ translate: ## Print the xDS of examples/multi-team
 bench: ## Translation, rate-limit service and processor benchmarks (results in bench/)
 	bench/run-translation.sh
 	bench/ratelimit/run.sh
+	bench/processor/run.sh
 
 clean:
 	./mvnw -B -q clean

@@ -65,6 +65,14 @@ final class LocalReplies {
                     "upstream_unavailable")))
         .addMappers(
             byStatus(
+                413,
+                413,
+                errorJson(
+                    "The request body is larger than the gateway accepts.",
+                    "invalid_request_error",
+                    "request_too_large")))
+        .addMappers(
+            byStatus(
                 500,
                 503,
                 errorJson(

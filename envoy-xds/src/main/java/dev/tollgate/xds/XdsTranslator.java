@@ -241,6 +241,9 @@ public final class XdsTranslator {
             .build();
     return Listener.newBuilder()
         .setName(XdsNames.LISTENER)
+        // Above the processor's 1 MiB body limit, so that the processor, not Envoy's buffer,
+        // answers an oversized body (with OpenAI's error shape and a metric).
+        .setPerConnectionBufferLimitBytes(UInt32Value.of(2 * 1024 * 1024))
         .setAddress(socketAddress(settings.listenerAddress(), settings.listenerPort()))
         .addFilterChains(
             FilterChain.newBuilder()

@@ -27,11 +27,22 @@ public final class Wire {
   public static final String REQUEST_ID_HEADER = "x-request-id";
 
   /**
-   * Headers only Tollgate may set. Envoy removes them from client requests before any filter runs;
-   * the processor sets them again from what it verified.
+   * Headers only Tollgate may set: the identity and routing headers of the processor and the
+   * headers its upstream filters pass between themselves. Envoy removes them from client requests
+   * before any filter runs; the processor sets its own again from what it verified.
    */
   public static final List<String> IDENTITY_HEADERS =
-      List.of(NAMESPACE_HEADER, CLIENT_HEADER, MODEL_HEADER, UPSTREAM_MODEL_HEADER);
+      List.of(
+          NAMESPACE_HEADER,
+          CLIENT_HEADER,
+          MODEL_HEADER,
+          UPSTREAM_MODEL_HEADER,
+          "x-tollgate-client-path",
+          "x-tollgate-path-prefix",
+          "x-tollgate-path-strip",
+          "x-tollgate-path-query",
+          "x-tollgate-credential",
+          "x-tollgate-provider");
 
   /** Client credentials that must never reach a provider. */
   public static final List<String> CLIENT_CREDENTIAL_HEADERS =

@@ -66,6 +66,10 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
   static final int IMAGE_TOKENS = 765;
 
   private static final int MAX_CREDENTIAL_CHARS = 16 * 1024;
+
+  /** Request bodies up to this size are handled on the calling thread, larger ones on a worker. */
+  static final int INLINE_BODY_BYTES = 32 * 1024;
+
   private static final int MAX_LOGGED_PATH = 256;
   private static final Pattern SAFE_CLIENT_ID = Pattern.compile("[A-Za-z0-9._:@/+=|-]{1,256}");
 
@@ -134,6 +138,23 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
       passThrough(request);
       return;
     }
+    if (request.getRequestCase() == ProcessingRequest.RequestCase.REQUEST_BODY
+        && request.getRequestBody().getBody().size() > INLINE_BODY_BYTES) {
+      // The server may run this on the event loop of Envoy's connection; tokenizing a large
+      // prompt there would hold up every other request multiplexed on it.
+      processor.worker().execute(() -> handleLater(request));
+      return;
+    }
+    handle(request);
+  }
+
+  private synchronized void handleLater(ProcessingRequest request) {
+    if (!finished) {
+      handle(request);
+    }
+  }
+
+  private void handle(ProcessingRequest request) {
     try {
       switch (request.getRequestCase()) {
         case REQUEST_HEADERS -> onRequestHeaders(request.getRequestHeaders());

@@ -7,6 +7,9 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +31,7 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
   private final ProcessorMetrics metrics;
   private final AccessLog accessLog;
   private final JwtAuthenticator jwt;
+  private final Executor worker;
   private volatile Policy policy;
 
   /**
@@ -66,6 +70,15 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
     this.metrics = new ProcessorMetrics(registry, config.maxResponseModelLabels());
     this.accessLog = accessLog;
     this.jwt = new JwtAuthenticator(jwks, clock, config.jwtClockSkew());
+    AtomicInteger threads = new AtomicInteger();
+    this.worker =
+        Executors.newFixedThreadPool(
+            Math.max(2, Runtime.getRuntime().availableProcessors()),
+            r -> {
+              Thread t = new Thread(r, "tollgate-processor-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /**
@@ -154,5 +167,10 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
 
   JwtAuthenticator jwt() {
     return jwt;
+  }
+
+  /** Threads for work too heavy for a transport thread: large request bodies. */
+  Executor worker() {
+    return worker;
   }
 }

@@ -41,6 +41,14 @@ import org.junit.jupiter.api.Test;
  * reservation (hits_addend) and as the usage of the commit at stream end.
  */
 class ProcessorEnvoyIT {
+  /**
+   * Next port to try, below Linux's ephemeral range (32768-60999), so that an outgoing connection
+   * cannot take a port between the test choosing it and a server binding it.
+   */
+  private static final java.util.concurrent.atomic.AtomicInteger NEXT_PORT =
+      new java.util.concurrent.atomic.AtomicInteger(
+          20000 + (int) (ProcessHandle.current().pid() % 6000) * 2);
+
   static final Path WORK = Path.of("target", "processor-envoy-it").toAbsolutePath();
   static final ObjectMapper JSON = new ObjectMapper();
   static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -253,11 +261,19 @@ class ProcessorEnvoyIT {
   }
 
   private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    for (int tries = 0; tries < 2000; tries++) {
+      int candidate = NEXT_PORT.getAndIncrement();
+      if (candidate > 32000) {
+        NEXT_PORT.set(20000);
+        continue;
+      }
+      try (ServerSocket socket =
+          new ServerSocket(candidate, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+        return candidate;
+      } catch (IOException taken) {
+        // in use: try the next one
+      }
     }
+    throw new UncheckedIOException(new IOException("no free port between 20000 and 32000"));
   }
 }

@@ -467,6 +467,33 @@ class ProcessorExchangeTest {
   }
 
   @Test
+  void largeBodyIsAnsweredFromAWorkerWithItsWholePromptEstimated() throws Exception {
+    Processor big =
+        new Processor(
+            ProcessorConfig.defaults().withMaxRequestBodyBytes(512 * 1024),
+            clock,
+            registry,
+            new GeneratedInputTest.NoKeys(),
+            new AccessLog(log::add));
+    big.update(TestModels.standard());
+    try (ExtProcClient bigClient = new ExtProcClient(big)) {
+      ExtProcClient.Stream s = bigClient.open();
+      s.requestHeaders(false, post("authorization", "Bearer " + TestModels.ALICE_KEY));
+      String prompt = "lorem ipsum dolor sit amet ".repeat(10_000);
+      ProcessingResponse r =
+          s.requestBody(
+              "{\"model\":\"small\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":\""
+                  + prompt
+                  + "\"}]}");
+      long reserve = Long.parseLong(metadata(r).get(Wire.RESERVE_TOKENS));
+      // Past 200,000 characters the count is extrapolated: close to, and not below, the exact one.
+      // The prompt alone overflows llama's 8,192-token window, so no output is reserved.
+      long exact = cl100k(prompt + "\n") + 6;
+      assertThat(reserve).isBetween(exact, exact + exact / 100);
+    }
+  }
+
+  @Test
   void clientGoneMidStreamIsLoggedAsAborted() throws Exception {
     ExtProcClient.Stream s = client.open();
     s.requestHeaders(false, post("authorization", "Bearer " + TestModels.ALICE_KEY));
