@@ -66,4 +66,21 @@ class FaultsIT {
       assertThat(error.path("message").asText()).isNotBlank();
     }
   }
+
+  @Test
+  void sigtermStopsEnvoyAndTheGateway() throws Exception {
+    TollgateRun gateway =
+        TollgateRun.start(
+            "budgets",
+            Path.of("target/e2e/sigterm").toAbsolutePath(),
+            Map.of("ENFORCE_TOKENS", "100000"));
+    assertThat(TollgateRun.get(gateway.envoyAdminUrl() + "/ready", null).statusCode())
+        .isEqualTo(200);
+    gateway.close();
+    assertThat(gateway.isAlive()).isFalse();
+    assertThat(gateway.exitCode()).isIn(0, 143);
+    org.junit.jupiter.api.Assertions.assertThrows(
+        java.io.UncheckedIOException.class,
+        () -> TollgateRun.get(gateway.envoyAdminUrl() + "/ready", null));
+  }
 }

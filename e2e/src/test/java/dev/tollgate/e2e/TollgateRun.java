@@ -41,6 +41,7 @@ final class TollgateRun implements AutoCloseable {
   final int demoPort;
   private final int port;
   private final int metricsPort;
+  private final int envoyAdminPort;
   private final Process process;
 
   private TollgateRun(
@@ -50,6 +51,7 @@ final class TollgateRun implements AutoCloseable {
       int demoPort,
       int port,
       int metricsPort,
+      int envoyAdminPort,
       Process process) {
     this.work = work;
     this.manifests = manifests;
@@ -57,6 +59,7 @@ final class TollgateRun implements AutoCloseable {
     this.demoPort = demoPort;
     this.port = port;
     this.metricsPort = metricsPort;
+    this.envoyAdminPort = envoyAdminPort;
     this.process = process;
   }
 
@@ -93,6 +96,7 @@ final class TollgateRun implements AutoCloseable {
     assertThat(jar).as("package the operator module first (./mvnw package)").exists();
     int port = freePort();
     int metricsPort = freePort();
+    int envoyAdminPort = freePort();
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -129,7 +133,8 @@ final class TollgateRun implements AutoCloseable {
               .redirectOutput(
                   ProcessBuilder.Redirect.appendTo(work.resolve("tollgate.log").toFile()))
               .start();
-      return new TollgateRun(work, manifests, vars, demoPort, port, metricsPort, process)
+      return new TollgateRun(
+              work, manifests, vars, demoPort, port, metricsPort, envoyAdminPort, process)
           .awaitReady();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -232,6 +237,16 @@ final class TollgateRun implements AutoCloseable {
     } catch (IOException e) {
       return "(no log)";
     }
+  }
+
+  /** Envoy's admin URL. */
+  String envoyAdminUrl() {
+    return "http://127.0.0.1:" + envoyAdminPort;
+  }
+
+  /** The process's exit code, once it has exited. */
+  int exitCode() {
+    return process.exitValue();
   }
 
   /** Whether the process still runs. */

@@ -12,7 +12,9 @@ import picocli.CommandLine.Command;
     subcommands = {
       TranslateCommand.class,
       dev.tollgate.run.RunCommand.class,
-      dev.tollgate.operator.OperatorCommand.class
+      dev.tollgate.operator.OperatorCommand.class,
+      dev.tollgate.roles.ProcessorCommand.class,
+      dev.tollgate.roles.RateLimitCommand.class
     })
 public final class TollgateCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

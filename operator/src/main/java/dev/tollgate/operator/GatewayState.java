@@ -30,12 +30,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,6 +77,7 @@ final class GatewayState implements AutoCloseable {
   private final AtomicBoolean rebuildRequested = new AtomicBoolean();
   private final PublishedVersions versions = new PublishedVersions();
   private final Map<String, Nack> seenNacks = new HashMap<>();
+  private final List<Consumer<GatewayModel>> modelListeners = new CopyOnWriteArrayList<>();
   private volatile boolean started;
   private volatile Instant startedAt = Instant.MAX;
   private volatile GatewayView view;
@@ -154,6 +157,39 @@ final class GatewayState implements AutoCloseable {
     }
     executor.scheduleWithFixedDelay(
         this::evaluateSafely, resync.toMillis(), resync.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Registers a listener that receives every model whose xDS was published (the data-plane
+   * services: processor, rate-limit service), at once with the current one if there is one. Called
+   * on the state's thread, after Envoy's configuration was handed to the ADS server.
+   */
+  void addModelListener(Consumer<GatewayModel> listener) {
+    try {
+      executor
+          .submit(
+              () -> {
+                modelListeners.add(listener);
+                GatewayView v = view;
+                if (v != null && v.publishProblem() == null) {
+                  notifyListener(listener, v.model());
+                }
+              })
+          .get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot register a model listener", e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while registering a model listener", e);
+    }
+  }
+
+  private static void notifyListener(Consumer<GatewayModel> listener, GatewayModel model) {
+    try {
+      listener.accept(model);
+    } catch (RuntimeException e) {
+      LOG.error("a model listener failed on version {}", model.version(), e);
+    }
   }
 
   /** Asks for a new model; coalesced with other requests. */
@@ -295,6 +331,11 @@ final class GatewayState implements AutoCloseable {
         new GatewayView(model, reports, identities, references, publication, problem);
     view = next;
     countResources(model);
+    if (changes != null && problem == null) {
+      for (Consumer<GatewayModel> listener : modelListeners) {
+        notifyListener(listener, model);
+      }
+    }
     if (changes != null) {
       announce(changes, previous, next);
     }

@@ -1,5 +1,6 @@
 package dev.tollgate.operator;
 
+import dev.tollgate.model.GatewayModel;
 import dev.tollgate.xds.AdsServer;
 import dev.tollgate.xds.XdsTranslator;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -23,6 +24,7 @@ import java.time.Clock;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -216,6 +218,14 @@ public final class TollgateOperator implements AutoCloseable {
   /** Returns the configuration version published last, if any. */
   public Optional<String> publishedVersion() {
     return state.view().map(v -> v.publication().version());
+  }
+
+  /**
+   * Registers a data-plane service (processor, rate-limit service) that receives every model whose
+   * configuration is published to Envoy, at once with the current one.
+   */
+  public void onModelPublished(Consumer<GatewayModel> listener) {
+    state.addModelListener(listener);
   }
 
   /** Returns whether this replica holds the Lease (always true without leader election). */

@@ -40,9 +40,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * operator's ADS port. Envoy receives the multi-team configuration and every resource reports
  * Programmed=True; a deleted route leaves Envoy's config dump with Events saying so; a provider
  * Envoy rejects reports Envoy's message while the rest stay programmed; a restarted operator finds
- * Envoy on its last configuration and publishes the identical version. Requests through Envoy need
- * the processor and are not sent here. Fails (never skips) when Envoy or the API server binaries
- * are missing.
+ * Envoy on its last configuration and publishes the identical version. Requests through Envoy are
+ * sent in {@link OperatorTrafficIT}. Fails (never skips) when Envoy or the API server binaries are
+ * missing.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OperatorEnvoyIT {

@@ -323,7 +323,14 @@ class OperatorStatusIT {
     String base = "http://127.0.0.1:" + operator.probePort();
     assertThat(get(http, base + "/healthz").statusCode()).isEqualTo(200);
     assertThat(get(http, base + "/readyz").statusCode()).isEqualTo(200);
-    String metrics = get(http, base + "/metrics").body();
+    // Counters such as the skipped ("unchanged") status writes appear with the next periodic
+    // reconcile, so wait for them rather than expect them at once.
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(60))
+        .untilAsserted(() -> assertMetrics(get(http, base + "/metrics").body()));
+  }
+
+  private static void assertMetrics(String metrics) {
     assertThat(metrics)
         .contains("tollgate_operator_reconciliations_started_total{controller=\"airoute\"")
         .contains("tollgate_operator_status_writes_total{kind=\"AIRoute\",result=\"written\"}")

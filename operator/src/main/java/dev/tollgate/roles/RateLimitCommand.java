@@ -1,0 +1,132 @@
+package dev.tollgate.roles;
+
+import dev.tollgate.ratelimit.RateLimitServer;
+import dev.tollgate.ratelimit.RateLimitService;
+import dev.tollgate.ratelimit.RateLimitSettings;
+import dev.tollgate.ratelimit.store.BudgetStore;
+import dev.tollgate.ratelimit.store.MemoryBudgetStore;
+import dev.tollgate.ratelimit.store.RedisBudgetStore;
+import dev.tollgate.ratelimit.store.RedisStoreSettings;
+import dev.tollgate.run.HealthServer;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tollgate ratelimit}: the rate-limit service as its own deployment, fed from the Kubernetes
+ * API through read-only informers.
+ */
+@Command(
+    name = "ratelimit",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run the rate-limit service as its own deployment, reading Tollgate resources, Secrets"
+            + " and Namespaces from the Kubernetes API (read-only). Uses the in-cluster service"
+            + " account, or ~/.kube/config.")
+public final class RateLimitCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(RateLimitCommand.class);
+
+  @Mixin WatchOptions watch = new WatchOptions();
+
+  @Option(names = "--address", defaultValue = "0.0.0.0", description = "gRPC bind address.")
+  String address = "0.0.0.0";
+
+  @Option(
+      names = "--port",
+      defaultValue = "10002",
+      description = "gRPC port Envoy reaches (the operator's --ratelimit). Default: 10002.")
+  int port = 10002;
+
+  @Option(
+      names = "--probe-port",
+      defaultValue = "8080",
+      description = "Port of /healthz, /readyz and /metrics; -1 for none.")
+  int probePort = 8080;
+
+  @Option(
+      names = "--redis",
+      description =
+          "Keep budgets in Redis (redis://host:port), shared by every replica; default: memory"
+              + " (run one replica).")
+  String redis;
+
+  @Option(
+      names = "--fail-open",
+      description = "Let requests pass when the budget store cannot be reached (default: refuse).")
+  boolean failOpen;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    return RoleProcess.runUntilStopped(client, start(client));
+  }
+
+  /** Starts the role on a client (not closed by the role) and returns once it serves. */
+  public RoleProcess start(KubernetesClient client) {
+    RoleProcess role = new RoleProcess();
+    try {
+      Clock clock = Clock.systemUTC();
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      role.add(registry::close);
+      role.watcher(
+          ModelWatcher.start(
+              client,
+              watch.namespaces(),
+              watch.secretSelector(),
+              Duration.ofMillis(200),
+              Duration.ofMinutes(2)));
+      BudgetStore store =
+          role.add(
+              redis == null
+                  ? MemoryBudgetStore.withDefaults()
+                  : new RedisBudgetStore(RedisStoreSettings.of(redis), clock));
+      RateLimitService service =
+          new RateLimitService(
+              role.watcher().current(),
+              store,
+              RateLimitSettings.defaults()
+                  .withFailureMode(
+                      failOpen
+                          ? RateLimitSettings.FailureMode.OPEN
+                          : RateLimitSettings.FailureMode.CLOSED),
+              clock,
+              registry);
+      role.watcher().addListener(service::update);
+      RateLimitServer server;
+      try {
+        server = role.add(RateLimitServer.start(service, address, port, Duration.ofSeconds(5)));
+      } catch (IOException e) {
+        throw new UncheckedIOException(
+            "cannot start the rate-limit service on " + address + ":" + port, e);
+      }
+      HealthServer health =
+          probePort < 0
+              ? null
+              : role.add(
+                  HealthServer.start(
+                      address, probePort, registry, role.watcher()::healthy, () -> "{}"));
+      role.ports(server.port(), health == null ? -1 : health.port());
+      LOG.info(
+          "rate-limit service serving model {} on {}:{} (store {})",
+          service.policy().version(),
+          address,
+          server.port(),
+          store.name());
+      return role;
+    } catch (RuntimeException e) {
+      role.close();
+      throw e;
+    }
+  }
+}

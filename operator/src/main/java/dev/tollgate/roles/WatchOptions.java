@@ -1,0 +1,38 @@
+package dev.tollgate.roles;
+
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import picocli.CommandLine.Option;
+
+/**
+ * The flags that choose what a data-plane role reads from the Kubernetes API, as the operator's.
+ */
+public final class WatchOptions {
+  @Option(
+      names = "--namespaces",
+      split = ",",
+      description =
+          "Namespaces whose resources and Secrets are read (comma-separated); default: all. Use"
+              + " the operator's value.")
+  List<String> namespaces = List.of();
+
+  @Option(
+      names = "--secret-selector",
+      defaultValue = "",
+      description =
+          "Label selector of the Secrets to read; default: every Secret. Use the operator's value.")
+  String secretSelector = "";
+
+  /** Returns the watched namespaces, empty for all. */
+  public Set<String> namespaces() {
+    Set<String> watched = new TreeSet<>();
+    namespaces.stream().map(String::strip).filter(s -> !s.isEmpty()).forEach(watched::add);
+    return watched;
+  }
+
+  /** Returns the Secret label selector, blank for all. */
+  public String secretSelector() {
+    return secretSelector;
+  }
+}

@@ -1,0 +1,454 @@
+package dev.tollgate.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tollgate.api.v1alpha1.AIRoute;
+import dev.tollgate.api.v1alpha1.ModelProvider;
+import dev.tollgate.api.v1alpha1.ResourceStatus;
+import dev.tollgate.api.v1alpha1.TokenQuota;
+import dev.tollgate.demo.DemoUpstream;
+import dev.tollgate.model.GatewayModel;
+import dev.tollgate.model.GatewayModelBuilder;
+import dev.tollgate.model.source.ResourceSnapshot;
+import dev.tollgate.processor.Processor;
+import dev.tollgate.processor.ProcessorConfig;
+import dev.tollgate.processor.ProcessorServer;
+import dev.tollgate.ratelimit.RateLimitServer;
+import dev.tollgate.ratelimit.RateLimitService;
+import dev.tollgate.ratelimit.RateLimitSettings;
+import dev.tollgate.ratelimit.store.MemoryBudgetStore;
+import dev.tollgate.roles.ProcessorCommand;
+import dev.tollgate.roles.RateLimitCommand;
+import dev.tollgate.roles.RoleProcess;
+import dev.tollgate.xds.AdsServer;
+import dev.tollgate.xds.EnvoyBootstrap;
+import dev.tollgate.xds.EnvoyProcess;
+import dev.tollgate.xds.XdsSettings;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import picocli.CommandLine;
+
+/**
+ * Traffic end to end: a real kube-apiserver, the operator, the processor and rate-limit service
+ * (in-process, fed every model the operator publishes), a demo upstream and a real Envoy. A request
+ * through Envoy reaches the upstream and every resource reports Programmed=True; restarting the
+ * operator mid-traffic fails no request and publishes the identical version; a deleted route
+ * answers 404; the processor and rate-limit roles, run as separate deployments would be, build the
+ * operator's version from the same resources. Fails (never skips) when Envoy or the API server
+ * binaries are missing.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class OperatorTrafficIT {
+  static final String NODE = "envoy-traffic";
+  static final String NAMESPACE = "shop";
+  static final String UPSTREAM_KEY = "demo-upstream-key-0001";
+  static final String CLIENT_KEY = "tg-shop-alice-0001";
+  static final Path WORK = Path.of("target", "operator-traffic-it").toAbsolutePath();
+  static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  static KubeApiServer apiServer;
+  static KubernetesClient admin;
+  static TollgateOperator operator;
+  static EnvoyProcess envoy;
+  static DemoUpstream upstream;
+  static Processor processor;
+  static ProcessorServer processorServer;
+  static RateLimitService rateLimit;
+  static RateLimitServer rateLimitServer;
+  static int adsPort;
+  static int listenerPort;
+  static XdsSettings xds;
+
+  @BeforeAll
+  static void start() throws Exception {
+    assertThat(EnvoyProcess.findBinary()).as(EnvoyProcess.INSTALL_HINT).isPresent();
+    apiServer = KubeApiServer.startWithCrds();
+    admin = apiServer.adminClient();
+    create(
+        """
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: tollgate-system}
+        """);
+    create(
+        """
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: shop}
+        """);
+
+    Clock clock = Clock.systemUTC();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    upstream =
+        DemoUpstream.start(
+            "127.0.0.1",
+            KubeApiServer.freePort(),
+            List.of("demo-chat", "demo-embed"),
+            UPSTREAM_KEY,
+            0);
+    processor = new Processor(ProcessorConfig.defaults(), clock, registry);
+    processorServer = ProcessorServer.start("127.0.0.1", KubeApiServer.freePort(), processor);
+    GatewayModel empty = GatewayModelBuilder.build(ResourceSnapshot.empty());
+    rateLimit =
+        new RateLimitService(
+            empty, MemoryBudgetStore.withDefaults(), RateLimitSettings.defaults(), clock, registry);
+    rateLimitServer =
+        RateLimitServer.start(
+            rateLimit, "127.0.0.1", KubeApiServer.freePort(), Duration.ofSeconds(5));
+
+    createResources(upstream.port());
+    adsPort = KubeApiServer.freePort();
+    listenerPort = KubeApiServer.freePort();
+    xds =
+        XdsSettings.local()
+            .withListener("127.0.0.1", listenerPort)
+            .withServices("127.0.0.1", processorServer.port(), "127.0.0.1", rateLimitServer.port());
+    operator = startOperator("operator-a");
+    int adminPort = KubeApiServer.freePort();
+    envoy =
+        EnvoyProcess.start(
+            WORK,
+            EnvoyBootstrap.toJson(
+                EnvoyBootstrap.build(
+                    NODE, AdsServer.DEFAULT_GROUP, "127.0.0.1", adsPort, adminPort)),
+            adminPort,
+            "info");
+  }
+
+  static void createResources(int upstreamPort) {
+    create(
+        """
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: demo-upstream-key, namespace: shop}
+        stringData: {apiKey: %s}
+        """
+            .formatted(UPSTREAM_KEY));
+    create(
+        """
+        apiVersion: tollgate.dev/v1alpha1
+        kind: ModelProvider
+        metadata: {name: demo, namespace: shop}
+        spec:
+          type: OpenAICompatible
+          endpoint: {url: "http://127.0.0.1:%d"}
+          credentials: {name: demo-upstream-key}
+          models:
+            - name: demo-chat
+              contextWindow: 32768
+              pricing: {currency: USD, inputPerMillion: "0.50", outputPerMillion: "1.50"}
+            - name: demo-embed
+              contextWindow: 8192
+              pricing: {currency: USD, inputPerMillion: "0.02", outputPerMillion: "0"}
+        """
+            .formatted(upstreamPort));
+    create(
+        """
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: alice-key
+          namespace: shop
+          labels: {tollgate.dev/client-key: "true", tollgate.dev/client: alice}
+        stringData: {apiKey: %s}
+        """
+            .formatted(CLIENT_KEY));
+    create(route());
+    // A second route for the same clients: with it, alice's key stays valid once "chat" is gone.
+    create(
+        """
+        apiVersion: tollgate.dev/v1alpha1
+        kind: AIRoute
+        metadata: {name: embed, namespace: shop}
+        spec:
+          clients: {apiKeys: {secretSelector: {matchLabels: {tollgate.dev/client-key: "true"}}}}
+          rules:
+            - models: [demo-embed]
+              backends: [{provider: {name: demo}, model: demo-embed}]
+        """);
+    create(
+        """
+        apiVersion: tollgate.dev/v1alpha1
+        kind: TokenQuota
+        metadata: {name: budget, namespace: shop}
+        spec:
+          mode: Enforce
+          limits:
+            - {name: requests-per-minute, type: Requests, amount: "100000", window: 1m, per: [Client]}
+        """);
+  }
+
+  static String route() {
+    return """
+        apiVersion: tollgate.dev/v1alpha1
+        kind: AIRoute
+        metadata: {name: chat, namespace: shop}
+        spec:
+          clients: {apiKeys: {secretSelector: {matchLabels: {tollgate.dev/client-key: "true"}}}}
+          rules:
+            - models: [demo-chat, fast]
+              backends: [{provider: {name: demo}, model: demo-chat}]
+        """;
+  }
+
+  static TollgateOperator startOperator(String identity) {
+    TollgateOperator started =
+        TollgateOperator.start(
+            admin,
+            OperatorSettings.builder()
+                .ads("127.0.0.1", adsPort)
+                .xds(xds)
+                .probes("127.0.0.1", -1)
+                .lease("tollgate-operator", "tollgate-system")
+                .identity(identity)
+                .coalesce(Duration.ofMillis(100))
+                .grace(Duration.ofSeconds(60))
+                .resync(Duration.ofSeconds(2))
+                .build(),
+            Clock.systemUTC(),
+            null,
+            () -> {});
+    started.onModelPublished(processor::update);
+    started.onModelPublished(rateLimit::update);
+    return started;
+  }
+
+  @AfterAll
+  static void stop() {
+    for (AutoCloseable c :
+        new AutoCloseable[] {
+          envoy, operator, rateLimitServer, processorServer, upstream, admin, apiServer
+        }) {
+      if (c != null) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          // keep closing the rest
+        }
+      }
+    }
+  }
+
+  @Test
+  @Order(1)
+  void aRequestThroughEnvoyReachesTheUpstreamAndEveryResourceIsProgrammed() {
+    HttpResponse<String> response =
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(500))
+            .failFast("Envoy exited:\n" + envoy.logTail(40), () -> !envoy.isAlive())
+            .until(() -> chat("fast"), r -> r.statusCode() == 200);
+    assertThat(response.body()).contains("demo-chat");
+    assertThat(processor.modelVersion()).isEqualTo(operator.publishedVersion().orElseThrow());
+    assertThat(rateLimit.policy().namespaces()).isNotEmpty();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              List<CustomResource<?, ?>> all = all();
+              assertThat(all).hasSize(4);
+              for (CustomResource<?, ?> resource : all) {
+                assertThat(condition(resource, "Programmed"))
+                    .as("%s", OperatorEnvoyIT.name(resource))
+                    .extracting(Condition::getStatus, Condition::getReason)
+                    .containsExactly("True", "Programmed");
+              }
+            });
+  }
+
+  @Test
+  @Order(2)
+  void anOperatorRestartedMidTrafficFailsNoRequestAndPublishesTheSameVersion() throws Exception {
+    String before = operator.publishedVersion().orElseThrow();
+    AtomicBoolean running = new AtomicBoolean(true);
+    Map<Integer, Integer> statuses = new TreeMap<>();
+    List<String> failures = new ArrayList<>();
+    Thread traffic =
+        new Thread(
+            () -> {
+              while (running.get()) {
+                try {
+                  HttpResponse<String> r = chat("demo-chat");
+                  synchronized (statuses) {
+                    statuses.merge(r.statusCode(), 1, Integer::sum);
+                    if (r.statusCode() != 200 && failures.size() < 5) {
+                      failures.add(r.statusCode() + " " + r.body());
+                    }
+                  }
+                } catch (Exception e) {
+                  synchronized (statuses) {
+                    statuses.merge(-1, 1, Integer::sum);
+                    if (failures.size() < 5) {
+                      failures.add(e.toString());
+                    }
+                  }
+                }
+              }
+            },
+            "traffic");
+    traffic.start();
+    try {
+      Thread.sleep(1000);
+      operator.close();
+      operator = null;
+      Thread.sleep(1500);
+      operator = startOperator("operator-b");
+      assertThat(operator.publishedVersion()).contains(before);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .untilAsserted(
+              () -> assertThat(operator.ads().tracker().status(NODE).connected()).isTrue());
+      await().atMost(Duration.ofSeconds(30)).until(operator::leader);
+      Thread.sleep(1500);
+    } finally {
+      running.set(false);
+      traffic.join(30_000);
+    }
+    synchronized (statuses) {
+      assertThat(statuses.keySet())
+          .as("status counts %s, first failures %s", statuses, failures)
+          .containsOnly(200);
+      assertThat(statuses.get(200)).isGreaterThan(20);
+    }
+    assertThat(operator.publishedVersion()).contains(before);
+    assertThat(envoy.admin("/config_dump").orElseThrow())
+        .contains("\"version_info\": \"" + before + "\"");
+    assertThat(operator.ads().tracker().status(NODE).lastNack()).isEmpty();
+  }
+
+  @Test
+  @Order(3)
+  void aDeletedRouteAnswers404WhileTheClientKeepsItsOtherRoute() {
+    assertThat(chat("fast").statusCode()).isEqualTo(200);
+    admin.resources(AIRoute.class).inNamespace(NAMESPACE).withName("chat").delete();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(300))
+        .untilAsserted(
+            () -> {
+              HttpResponse<String> r = chat("fast");
+              assertThat(r.statusCode()).as(r.body()).isEqualTo(404);
+            });
+    assertThat(processor.modelVersion()).isEqualTo(operator.publishedVersion().orElseThrow());
+  }
+
+  @Test
+  @Order(4)
+  void theProcessorAndRateLimitRolesReadTheSameResourcesAndFollowTheOperatorsVersion()
+      throws Exception {
+    ProcessorCommand processorCommand = new ProcessorCommand();
+    new CommandLine(processorCommand)
+        .parseArgs(
+            "--address=127.0.0.1",
+            "--port=" + KubeApiServer.freePort(),
+            "--probe-port=" + KubeApiServer.freePort());
+    RateLimitCommand rateLimitCommand = new RateLimitCommand();
+    new CommandLine(rateLimitCommand)
+        .parseArgs(
+            "--address=127.0.0.1",
+            "--port=" + KubeApiServer.freePort(),
+            "--probe-port=" + KubeApiServer.freePort());
+    try (RoleProcess processorRole = processorCommand.start(admin);
+        RoleProcess rateLimitRole = rateLimitCommand.start(admin)) {
+      String before = operator.publishedVersion().orElseThrow();
+      assertThat(processorRole.watcher().current().version()).isEqualTo(before);
+      assertThat(rateLimitRole.watcher().current().version()).isEqualTo(before);
+      assertThat(ready(processorRole)).isEqualTo(200);
+      assertThat(ready(rateLimitRole)).isEqualTo(200);
+
+      create(route());
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () -> {
+                String now = operator.publishedVersion().orElseThrow();
+                assertThat(now).isNotEqualTo(before);
+                assertThat(processorRole.watcher().current().version()).isEqualTo(now);
+                assertThat(rateLimitRole.watcher().current().version()).isEqualTo(now);
+              });
+      assertThat(processorRole.watcher().current().routes()).hasSize(2);
+    }
+  }
+
+  static int ready(RoleProcess role) throws Exception {
+    return HTTP.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + role.healthPort() + "/readyz"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .statusCode();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  static HttpResponse<String> chat(String model) {
+    try {
+      return HTTP.send(
+          HttpRequest.newBuilder(
+                  URI.create("http://127.0.0.1:" + listenerPort + "/v1/chat/completions"))
+              .header("authorization", "Bearer " + CLIENT_KEY)
+              .header("content-type", "application/json")
+              .POST(
+                  HttpRequest.BodyPublishers.ofString(
+                      "{\"model\":\""
+                          + model
+                          + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}"))
+              .timeout(Duration.ofSeconds(20))
+              .build(),
+          HttpResponse.BodyHandlers.ofString());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static void create(String yaml) {
+    HasMetadata object =
+        admin.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items().get(0);
+    admin.resource(object).create();
+  }
+
+  static List<CustomResource<?, ?>> all() {
+    List<CustomResource<?, ?>> all = new ArrayList<>();
+    all.addAll(admin.resources(ModelProvider.class).inNamespace(NAMESPACE).list().getItems());
+    all.addAll(admin.resources(AIRoute.class).inNamespace(NAMESPACE).list().getItems());
+    all.addAll(admin.resources(TokenQuota.class).inNamespace(NAMESPACE).list().getItems());
+    return all;
+  }
+
+  static Condition condition(CustomResource<?, ?> resource, String type) {
+    List<Condition> conditions =
+        resource.getStatus() instanceof ResourceStatus status ? status.conditions : List.of();
+    return conditions.stream()
+        .filter(c -> c.getType().equals(type))
+        .findFirst()
+        .orElseThrow(
+            () -> new AssertionError(OperatorEnvoyIT.name(resource) + " has no condition " + type));
+  }
+}
