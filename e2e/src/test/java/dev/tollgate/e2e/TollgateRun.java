@@ -118,7 +118,7 @@ final class TollgateRun implements AutoCloseable {
                 "--ads-port",
                 String.valueOf(freePort()),
                 "--envoy-admin-port",
-                String.valueOf(freePort()),
+                String.valueOf(envoyAdminPort),
                 "--metrics-port",
                 String.valueOf(metricsPort),
                 "--work-dir",
