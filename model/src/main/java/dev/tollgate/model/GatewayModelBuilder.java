@@ -52,7 +52,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -60,7 +59,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.Function;
 
 /**
  * Builds a {@link GatewayModel} from a {@link ResourceSnapshot}: validates each resource, resolves
@@ -1044,16 +1042,7 @@ public final class GatewayModelBuilder {
     }
 
     private static List<Problem> dedupe(List<Problem> problems) {
-      return List.copyOf(
-          new LinkedHashMap<>(
-                  problems.stream()
-                      .collect(
-                          java.util.stream.Collectors.toMap(
-                              Problem::describe,
-                              Function.identity(),
-                              (a, b) -> a,
-                              LinkedHashMap::new)))
-              .values());
+      return problems.stream().distinct().toList();
     }
 
     private Optional<String> secretValue(String namespace, String name, String dataKey) {

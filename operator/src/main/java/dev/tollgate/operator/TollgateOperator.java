@@ -1,6 +1,7 @@
 package dev.tollgate.operator;
 
 import dev.tollgate.model.GatewayModel;
+import dev.tollgate.run.HealthServer;
 import dev.tollgate.xds.AdsServer;
 import dev.tollgate.xds.XdsTranslator;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -21,6 +22,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -52,7 +54,7 @@ public final class TollgateOperator implements AutoCloseable {
   private final AtomicBoolean leader;
   private final AtomicBoolean shuttingDown = new AtomicBoolean();
   private volatile boolean started;
-  private ProbeServer probes;
+  private HealthServer probes;
 
   private TollgateOperator(
       KubernetesClient client,
@@ -178,8 +180,13 @@ public final class TollgateOperator implements AutoCloseable {
     state.start();
     if (settings.probePort() >= 0) {
       probes =
-          ProbeServer.start(
-              settings.probeHost(), settings.probePort(), registry, this::live, this::ready);
+          HealthServer.start(
+              settings.probeHost(),
+              settings.probePort(),
+              registry,
+              this::live,
+              this::ready,
+              Map.of());
     }
     LOG.info(
         "operator {} started: watching {}, ADS on {}:{}{}",

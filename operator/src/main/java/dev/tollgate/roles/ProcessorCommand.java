@@ -79,8 +79,9 @@ public final class ProcessorCommand implements Callable<Integer> {
                       address,
                       probePort,
                       registry,
+                      role.watcher()::healthy,
                       () -> processor.modelVersion() != null && role.watcher().healthy(),
-                      () -> "{}"));
+                      java.util.Map.of()));
       role.ports(server.port(), health == null ? -1 : health.port());
       LOG.info(
           "processor serving model {} on {}:{}", processor.modelVersion(), address, server.port());

@@ -115,7 +115,12 @@ public final class RateLimitCommand implements Callable<Integer> {
               ? null
               : role.add(
                   HealthServer.start(
-                      address, probePort, registry, role.watcher()::healthy, () -> "{}"));
+                      address,
+                      probePort,
+                      registry,
+                      role.watcher()::healthy,
+                      role.watcher()::healthy,
+                      java.util.Map.of()));
       role.ports(server.port(), health == null ? -1 : health.port());
       LOG.info(
           "rate-limit service serving model {} on {}:{} (store {})",

@@ -1,7 +1,6 @@
 package dev.tollgate.run;
 
 import dev.tollgate.model.GatewayModel;
-import dev.tollgate.model.GatewayModelBuilder;
 import dev.tollgate.model.source.LoadResult;
 import dev.tollgate.xds.AdsServer;
 import dev.tollgate.xds.TranslationReport;
@@ -74,10 +73,5 @@ public final class ConfigPipeline {
         model.routes().size(),
         model.quotas().size(),
         model.clients().size());
-  }
-
-  /** Returns a model built from a load result without publishing it, for checks. */
-  public static GatewayModel preview(LoadResult loaded) {
-    return GatewayModelBuilder.build(loaded.snapshot());
   }
 }

@@ -7,12 +7,16 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
- * Serves {@code /healthz} (the process is up), {@code /readyz} (configuration is published and the
- * data plane answers) and {@code /metrics} (Prometheus text format). Thread-safe.
+ * The HTTP endpoints every Tollgate role serves for the kubelet and Prometheus: {@code /healthz}
+ * (liveness), {@code /readyz} (readiness), {@code /metrics} (Prometheus text format), plus any JSON
+ * endpoints the role adds (e.g. {@code /usage} of {@code tollgate run}). A check that throws counts
+ * as failing. Thread-safe.
  */
 public final class HealthServer implements AutoCloseable {
   private final HttpServer server;
@@ -21,28 +25,32 @@ public final class HealthServer implements AutoCloseable {
     this.server = server;
   }
 
-  /** Starts the server; port 0 picks a free port. */
+  /**
+   * Starts the server; port 0 picks a free port.
+   *
+   * @param live whether the process works (liveness)
+   * @param ready whether it should receive traffic (readiness)
+   * @param json extra endpoints by path, each answering the JSON its supplier renders
+   */
   public static HealthServer start(
       String host,
       int port,
       PrometheusMeterRegistry registry,
+      BooleanSupplier live,
       BooleanSupplier ready,
-      java.util.function.Supplier<String> usageJson) {
+      Map<String, Supplier<String>> json) {
     try {
       HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
-      server.createContext("/healthz", exchange -> reply(exchange, 200, "ok\n", "text/plain"));
-      server.createContext(
-          "/readyz",
-          exchange -> {
-            boolean isReady = ready.getAsBoolean();
-            reply(exchange, isReady ? 200 : 503, isReady ? "ready\n" : "not ready\n", "text/plain");
-          });
+      server.createContext("/healthz", exchange -> probe(exchange, live));
+      server.createContext("/readyz", exchange -> probe(exchange, ready));
       server.createContext(
           "/metrics",
           exchange ->
               reply(exchange, 200, registry.scrape(), "text/plain; version=0.0.4; charset=utf-8"));
-      server.createContext(
-          "/usage", exchange -> reply(exchange, 200, usageJson.get(), "application/json"));
+      json.forEach(
+          (path, body) ->
+              server.createContext(
+                  path, exchange -> reply(exchange, 200, body.get(), "application/json")));
       server.setExecutor(
           Executors.newSingleThreadExecutor(
               r -> {
@@ -60,6 +68,16 @@ public final class HealthServer implements AutoCloseable {
   /** Returns the port. */
   public int port() {
     return server.getAddress().getPort();
+  }
+
+  private static void probe(HttpExchange exchange, BooleanSupplier check) throws IOException {
+    boolean ok;
+    try {
+      ok = check.getAsBoolean();
+    } catch (RuntimeException e) {
+      ok = false;
+    }
+    reply(exchange, ok ? 200 : 503, ok ? "ok\n" : "not ok\n", "text/plain");
   }
 
   private static void reply(HttpExchange exchange, int status, String body, String type)

@@ -195,7 +195,8 @@ public final class RunCommand implements Callable<Integer> {
                   port(externalRateLimit, rateLimitPort))
               .withRateLimitFailOpen(failOpen);
       ConfigPipeline pipeline = new ConfigPipeline(settings, ads);
-      var initial = ConfigPipeline.preview(watcher.current());
+      // The services need a first model to start with; the pipeline publishes it below.
+      var initial = dev.tollgate.model.GatewayModelBuilder.build(watcher.current().snapshot());
 
       BudgetStore store =
           redis == null
@@ -249,13 +250,14 @@ public final class RunCommand implements Callable<Integer> {
               "127.0.0.1",
               metricsPort,
               registry,
+              () -> true,
               () ->
                   pipeline.current() != null
                       && envoy.envoy().admin("/ready").isPresent()
                       && ads.tracker()
                           .status(ENVOY_NODE)
                           .ackedEverything(pipeline.current().version()),
-              () -> UsageJson.render(pipeline.current(), rateLimit)));
+              java.util.Map.of("/usage", () -> UsageJson.render(pipeline.current(), rateLimit))));
       waitForEnvoy(envoy);
       printWhatToTry();
     } catch (RuntimeException e) {
