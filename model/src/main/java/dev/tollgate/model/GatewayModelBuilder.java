@@ -536,9 +536,9 @@ public final class GatewayModelBuilder {
                 .thenComparing(Backend::model));
         var retry = rule.retry;
         List<RetryOn> retryOn =
-            retry == null || retry.on == null || retry.on.isEmpty()
+            retry == null || retry.conditions == null || retry.conditions.isEmpty()
                 ? List.of(RetryOn.values())
-                : new TreeSet<>(retry.on).stream().toList();
+                : new TreeSet<>(retry.conditions).stream().toList();
         rules.add(
             new Rule(
                 i,
@@ -705,7 +705,7 @@ public final class GatewayModelBuilder {
         }
         if (rule.retry != null) {
           checks.range(field + ".retry.attempts", rule.retry.attempts, 0, 10);
-          checks.size(field + ".retry.on", rule.retry.on, 0, 3);
+          checks.size(field + ".retry.conditions", rule.retry.conditions, 0, 3);
           checks.matches(
               field + ".retry.perTryTimeout",
               rule.retry.perTryTimeout,

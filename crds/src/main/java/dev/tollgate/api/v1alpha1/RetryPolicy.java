@@ -18,8 +18,9 @@ public class RetryPolicy {
   @Size(max = 3)
   @JsonPropertyDescription(
       "Conditions that trigger a retry: RateLimited (429), ServerError (5xx), ConnectFailure."
-          + " Default: all three.")
-  public List<RetryOn> on = new ArrayList<>();
+          + " Default: all three. (Not named `on`: YAML 1.1 parsers, kubectl's among them, read"
+          + " an unquoted key `on` as the boolean true.)")
+  public List<RetryOn> conditions = new ArrayList<>();
 
   @Pattern(Api.DURATION)
   @JsonPropertyDescription("Timeout of each attempt. Default: none beyond the rule's timeout.")
