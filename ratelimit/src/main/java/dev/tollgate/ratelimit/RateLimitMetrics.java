@@ -1,10 +1,18 @@
 package dev.tollgate.ratelimit;
 
+import dev.tollgate.ratelimit.store.BucketState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
@@ -32,7 +40,15 @@ import java.util.function.IntSupplier;
  *       bucket and window;
  *   <li>{@code tollgate.ratelimit.commits.pending} [..._commits_pending] and {@code
  *       tollgate.ratelimit.commits.dropped} [..._commits_dropped_total]: commits waiting for the
- *       store to return, and those dropped because too many waited.
+ *       store to return, and those dropped because too many waited;
+ *   <li>{@code tollgate.ratelimit.budget.remaining} [..._budget_remaining] and {@code
+ *       tollgate.ratelimit.budget.amount} [..._budget_amount] by {@code namespace}, {@code quota},
+ *       {@code limit}, {@code bucket} (e.g. {@code client=alice,model=fast}) and {@code unit}
+ *       (tokens, requests or a currency): what is left of a bucket's budget in its current window,
+ *       and the budget, in that unit. Set from the counters the store returns on every reservation
+ *       and commit; once the window has ended, remaining is the whole amount. Each replica reports
+ *       what it last saw, so with several replicas take {@code min by (...)} of remaining. Gauges
+ *       of budgets that no longer exist are removed by {@link #retain}.
  * </ul>
  *
  * <p>Thread-safe.
@@ -40,6 +56,8 @@ import java.util.function.IntSupplier;
 public final class RateLimitMetrics {
   private final MeterRegistry registry;
   private final String store;
+  private final Clock clock;
+  private final ConcurrentHashMap<LevelKey, BudgetLevel> levels = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Counter> decisions = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Timer> latency = new ConcurrentHashMap<>();
   private final AtomicLong outstanding = new AtomicLong();
@@ -51,15 +69,20 @@ public final class RateLimitMetrics {
    * @param registry where to register
    * @param store name of the store, a tag of store meters
    * @param pendingCommits reads how many commits wait for a retry
+   * @param clock tells when a bucket's window has ended
    */
-  public RateLimitMetrics(MeterRegistry registry, String store, IntSupplier pendingCommits) {
+  public RateLimitMetrics(
+      MeterRegistry registry, String store, IntSupplier pendingCommits, Clock clock) {
     this.registry = registry;
     this.store = store;
+    this.clock = clock;
     Gauge.builder("tollgate.ratelimit.reservations.outstanding", outstanding, AtomicLong::get)
         .description("Live reservations of every namespace with budgets")
         .register(registry);
+    // Gauges hold their object weakly; nothing else holds this method reference.
     Gauge.builder("tollgate.ratelimit.commits.pending", pendingCommits, IntSupplier::getAsInt)
         .description("Commits waiting for the budget store to return")
+        .strongReference(true)
         .register(registry);
     dropped =
         Counter.builder("tollgate.ratelimit.commits.dropped")
@@ -149,6 +172,77 @@ public final class RateLimitMetrics {
     dropped.increment();
   }
 
+  /**
+   * Sets the budget gauges of charged buckets from their counters after a reservation or commit.
+   *
+   * @param charges the charges, in store order
+   * @param states the buckets' counters, in the same order
+   */
+  public void budgets(List<PlannedCharge> charges, List<BucketState> states) {
+    int count = Math.min(charges.size(), states.size());
+    for (int i = 0; i < count; i++) {
+      PlannedCharge charge = charges.get(i);
+      BucketKey bucket = charge.bucket();
+      LevelKey key =
+          new LevelKey(
+              bucket.namespace(), bucket.quota(), bucket.limit(), bucket.client(), bucket.model());
+      BudgetLevel level = levels.get(key);
+      if (level == null) {
+        level = levels.computeIfAbsent(key, k -> register(charge));
+      }
+      level.observe(charge.budget(), states.get(i).total(), charge.window().end());
+    }
+  }
+
+  /**
+   * Keeps the budget gauges of limits the policy still has, with their new amounts, and removes the
+   * others: a limit that is gone, or whose type, window, time zone or unit changed (a new counter).
+   */
+  public void retain(BudgetPolicy policy) {
+    Iterator<Map.Entry<LevelKey, BudgetLevel>> it = levels.entrySet().iterator();
+    while (it.hasNext()) {
+      Map.Entry<LevelKey, BudgetLevel> entry = it.next();
+      LevelKey key = entry.getKey();
+      BudgetLevel level = entry.getValue();
+      Optional<Budget> next =
+          policy.budgetsOfQuota(key.namespace(), key.quota()).stream()
+              .filter(b -> b.limit().name().equals(key.limit()))
+              .findFirst();
+      if (next.isPresent() && level.sameCounter(next.get())) {
+        level.amend(next.get());
+      } else {
+        it.remove();
+        registry.remove(level.remaining);
+        registry.remove(level.amount);
+      }
+    }
+  }
+
+  private BudgetLevel register(PlannedCharge charge) {
+    Budget budget = charge.budget();
+    BudgetLevel level = new BudgetLevel(budget);
+    Tags tags =
+        Tags.of(
+            "namespace", budget.namespace(),
+            "quota", budget.quota(),
+            "limit", budget.limit().name(),
+            "bucket", charge.bucket().label(),
+            "unit", budget.unit());
+    level.remaining =
+        Gauge.builder("tollgate.ratelimit.budget.remaining", level, BudgetLevel::remaining)
+            .description(
+                "What is left of a bucket's budget in its current window, as this replica last"
+                    + " saw it")
+            .tags(tags)
+            .register(registry);
+    level.amount =
+        Gauge.builder("tollgate.ratelimit.budget.amount", level, BudgetLevel::amount)
+            .description("The budget of a bucket per window")
+            .tags(tags)
+            .register(registry);
+    return level;
+  }
+
   private void add(String namespace, String model, String kind, long tokens) {
     if (tokens <= 0) {
       return;
@@ -160,5 +254,55 @@ public final class RateLimitMetrics {
         .tag("kind", kind)
         .register(registry)
         .increment(tokens);
+  }
+
+  /** A bucket regardless of its window: one pair of gauges. */
+  private record LevelKey(
+      String namespace, String quota, String limit, String client, String model) {}
+
+  /** The last counters seen of one bucket. */
+  private final class BudgetLevel {
+    private Gauge remaining;
+    private Gauge amount;
+    private Budget budget;
+    private long total;
+    private Instant windowEnd = Instant.EPOCH;
+
+    BudgetLevel(Budget budget) {
+      this.budget = budget;
+    }
+
+    synchronized void observe(Budget current, long counted, Instant end) {
+      // A reply of an earlier window that arrives late must not hide the current one.
+      if (end.isBefore(windowEnd)) {
+        return;
+      }
+      budget = current;
+      total = counted;
+      windowEnd = end;
+    }
+
+    synchronized boolean sameCounter(Budget next) {
+      return next.limit().type() == budget.limit().type()
+          && next.limit().window() == budget.limit().window()
+          && next.zone().equals(budget.zone())
+          && next.unit().equals(budget.unit());
+    }
+
+    synchronized void amend(Budget next) {
+      budget = next;
+    }
+
+    synchronized double remaining() {
+      long left =
+          clock.instant().isBefore(windowEnd)
+              ? Math.max(0, budget.limitUnits() - total)
+              : budget.limitUnits();
+      return budget.amountOf(left).doubleValue();
+    }
+
+    synchronized double amount() {
+      return budget.amountOf(budget.limitUnits()).doubleValue();
+    }
   }
 }

@@ -74,7 +74,7 @@ public final class RateLimitService extends RateLimitServiceGrpc.RateLimitServic
     this.store = store;
     this.settings = settings;
     this.clock = clock;
-    this.metrics = new RateLimitMetrics(registry, store.name(), this::pendingCommits);
+    this.metrics = new RateLimitMetrics(registry, store.name(), this::pendingCommits, clock);
     this.throttled = new ThrottledLog(LOG, clock, settings.logInterval());
     this.policy = BudgetPolicy.of(model);
   }
@@ -84,6 +84,7 @@ public final class RateLimitService extends RateLimitServiceGrpc.RateLimitServic
     BudgetPolicy next = BudgetPolicy.of(model);
     BudgetPolicy previous = policy;
     policy = next;
+    metrics.retain(next);
     if (!next.version().equals(previous.version())) {
       LOG.info(
           "budgets updated to model {} ({} namespaces)", next.version(), next.namespaces().size());
@@ -261,6 +262,7 @@ public final class RateLimitService extends RateLimitServiceGrpc.RateLimitServic
 
   private Outcome reserved(List<PlannedCharge> planned, ReserveResult result, Instant now) {
     crossings(planned, result.crossings(), result.states());
+    metrics.budgets(planned, result.states());
     if (result.status() == ReserveResult.Status.ALREADY_COMMITTED) {
       metrics.decision("reserve", "ok");
       return Outcome.OK;
@@ -330,6 +332,7 @@ public final class RateLimitService extends RateLimitServiceGrpc.RateLimitServic
       case COMMITTED -> {
         countUsage(current, identity, usage);
         crossings(planned, result.crossings(), result.states());
+        metrics.budgets(planned, result.states());
         metrics.decision("commit", "committed");
       }
       case DUPLICATE -> metrics.decision("commit", "duplicate");

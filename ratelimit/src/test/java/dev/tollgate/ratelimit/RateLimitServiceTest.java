@@ -312,6 +312,125 @@ class RateLimitServiceTest {
   }
 
   @Test
+  void budgetGaugesShowWhatIsLeftOfEachBucketAfterReservationsAndCommits() throws IOException {
+    serve(Fixtures.quickstartWith(TOKENS_AND_REQUESTS));
+    rls.shouldRateLimit(reserve("alice", "r1", 1500));
+    assertThat(budget("remaining", "tokens-per-minute", "client=alice")).isEqualTo(18500);
+    assertThat(budget("amount", "tokens-per-minute", "client=alice")).isEqualTo(20000);
+    assertThat(budget("remaining", "requests-per-day", "client=alice")).isEqualTo(499);
+    assertThat(
+            registry
+                .get("tollgate.ratelimit.budget.remaining")
+                .tags(
+                    "namespace", "default",
+                    "quota", "default-budget",
+                    "limit", "requests-per-day",
+                    "bucket", "client=alice",
+                    "unit", "requests")
+                .gauge()
+                .value())
+        .isEqualTo(499);
+    rls.shouldRateLimit(commit("alice", "r1", 800, 0, 200, "default/demo"));
+    assertThat(budget("remaining", "tokens-per-minute", "client=alice")).isEqualTo(19000);
+    // A rejected reservation reports the counters it was refused on.
+    rls.shouldRateLimit(reserve("bob", "r2", 15000));
+    rls.shouldRateLimit(reserve("alice", "r3", 4000));
+    assertThat(rls.shouldRateLimit(reserve("bob", "r4", 6000)).getOverallCode())
+        .isEqualTo(Code.OVER_LIMIT);
+    assertThat(budget("remaining", "tokens-per-minute", "client=bob")).isEqualTo(5000);
+    assertThat(budget("remaining", "tokens-per-minute", "client=alice")).isEqualTo(15000);
+    assertThat(registry.find("tollgate.ratelimit.budget.remaining").gauges()).hasSize(4);
+  }
+
+  @Test
+  void theRemainingGaugeShowsTheWholeBudgetOnceTheWindowHasEnded() throws IOException {
+    serve(Fixtures.quickstartWith(TOKENS_AND_REQUESTS));
+    rls.shouldRateLimit(reserve("alice", "r1", 15000));
+    clock.advance(Duration.ofSeconds(49));
+    assertThat(budget("remaining", "tokens-per-minute", "client=alice")).isEqualTo(5000);
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(budget("remaining", "tokens-per-minute", "client=alice")).isEqualTo(20000);
+    assertThat(budget("remaining", "requests-per-day", "client=alice")).isEqualTo(499);
+    rls.shouldRateLimit(reserve("alice", "r2", 1000));
+    assertThat(budget("remaining", "tokens-per-minute", "client=alice")).isEqualTo(19000);
+    assertThat(budget("remaining", "requests-per-day", "client=alice")).isEqualTo(498);
+  }
+
+  @Test
+  void aChangedPolicyRemovesTheGaugesOfBudgetsThatAreGoneAndAmendsTheAmountOfTheOthers()
+      throws IOException {
+    serve(Fixtures.quickstartWith(TOKENS_AND_REQUESTS));
+    rls.shouldRateLimit(reserve("alice", "r1", 1500));
+    service.update(
+        Fixtures.quickstartWith(
+            quota(
+                "default-budget",
+                "Enforce",
+                "UTC",
+                limit("tokens-per-minute", "Tokens", "30000", "1m", "Client"))));
+    assertThat(
+            registry
+                .find("tollgate.ratelimit.budget.remaining")
+                .tag("limit", "requests-per-day")
+                .gauges())
+        .isEmpty();
+    assertThat(
+            registry
+                .find("tollgate.ratelimit.budget.amount")
+                .tag("limit", "requests-per-day")
+                .gauges())
+        .isEmpty();
+    assertThat(budget("amount", "tokens-per-minute", "client=alice")).isEqualTo(30000);
+    assertThat(budget("remaining", "tokens-per-minute", "client=alice")).isEqualTo(28500);
+    // The same name counting requests is another counter: its gauges start again.
+    service.update(
+        Fixtures.quickstartWith(
+            quota(
+                "default-budget",
+                "Enforce",
+                "UTC",
+                limit("tokens-per-minute", "Requests", "10", "1m", "Client"))));
+    assertThat(registry.find("tollgate.ratelimit.budget.remaining").gauges()).isEmpty();
+    rls.shouldRateLimit(reserve("alice", "r2", 1500));
+    assertThat(
+            registry
+                .get("tollgate.ratelimit.budget.remaining")
+                .tags("limit", "tokens-per-minute", "unit", "requests")
+                .gauge()
+                .value())
+        .isEqualTo(9);
+  }
+
+  @Test
+  void costBudgetGaugesAreInTheirCurrencyAndNamespaceWideBucketsNameTheNamespace()
+      throws IOException {
+    serve(Fixtures.multiTeam());
+    rls.shouldRateLimit(Requests.reserve("team-a", "assistants", "ci-bot", "fast", "r1", 100_000));
+    assertThat(
+            registry
+                .get("tollgate.ratelimit.budget.remaining")
+                .tags("namespace", "team-a", "limit", "monthly-cost", "unit", "USD")
+                .gauge()
+                .value())
+        .isCloseTo(2499.94, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(
+            registry
+                .get("tollgate.ratelimit.budget.amount")
+                .tags("namespace", "team-a", "limit", "monthly-cost")
+                .gauge()
+                .value())
+        .isEqualTo(2500);
+    assertThat(
+            registry
+                .get("tollgate.ratelimit.budget.remaining")
+                .tags("namespace", "team-a", "limit", "monthly-cost")
+                .gauge()
+                .getId()
+                .getTag("bucket"))
+        .isEqualTo("namespace=team-a");
+  }
+
+  @Test
   void unknownDomainIsAnInvalidArgument() throws IOException {
     serve(Fixtures.quickstartWith(TOKENS_AND_REQUESTS));
     assertInvalid(
@@ -480,6 +599,14 @@ class RateLimitServiceTest {
         .filter(r -> r.limit().equals(limit))
         .findFirst()
         .orElseThrow(() -> new AssertionError("no bucket of " + limit));
+  }
+
+  private double budget(String gauge, String limit, String bucket) {
+    return registry
+        .get("tollgate.ratelimit.budget." + gauge)
+        .tags("limit", limit, "bucket", bucket)
+        .gauge()
+        .value();
   }
 
   private double decisions(String phase, String result) {
