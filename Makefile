@@ -1,7 +1,7 @@
 # Tollgate: one entry point for the usual tasks. Everything goes through the Maven wrapper and
 # the scripts in scripts/, which CI uses too.
 
-.PHONY: build run test unit it e2e golden crds translate bench clean
+.PHONY: build run test unit it e2e golden crds manifests chart translate bench clean
 
 build: ## Compile and package everything (tests skipped)
 	./mvnw -B -DskipTests package
@@ -21,10 +21,21 @@ it: ## Integration and end-to-end tests (real Envoy, Redis, kube-apiserver)
 e2e: ## End-to-end tests: tollgate run driven over HTTP and by the OpenAI client
 	scripts/test.sh -pl e2e -am -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false
 
-golden: ## Rewrite golden outputs and the committed CRDs after an intended change
-	./mvnw -B -q install -DskipITs -Dtollgate.update=true -pl crds,model,envoy-xds -am
+golden: ## Rewrite golden outputs, the committed CRDs and the chart's copies of them
+	./mvnw -B -q install -DskipITs -Dtollgate.update=true -pl crds,model,envoy-xds,helm -am
 
 crds: golden ## Regenerate crds/generated from the Java API types
+
+manifests: ## Render deploy/tollgate.yaml from the chart (after changing helm/tollgate or the CRDs)
+	scripts/install-chart-tools.sh >/dev/null
+	scripts/render-manifests.sh
+
+chart: ## The chart's tests: lint, template, kubeconform, dry-run on a real kube-apiserver
+	scripts/install-chart-tools.sh >/dev/null
+	scripts/install-envoy.sh
+	scripts/install-kube-apiserver.sh
+	./mvnw -B -q install -pl crds -DskipTests
+	./mvnw -B verify -pl helm
 
 translate: ## Print the xDS of examples/multi-team
 	bin/tollgate translate -f examples/multi-team

@@ -11,6 +11,9 @@ scripts/install-e2e-python.sh >/dev/null
 # kube-apiserver, etcd and kubectl for the operator's integration tests: built from the Go module
 # proxy on the first run (about 6 minutes on 2 cores), then cached.
 scripts/install-kube-apiserver.sh
+# helm, kubeconform, glua and the schema sources for the chart's tests (helm/), from the Go module
+# proxy; about 2 minutes the first time, then cached.
+scripts/install-chart-tools.sh >/dev/null
 # pip may put envoy in a scripts folder that is not on a fresh shell's PATH.
 PATH="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):$HOME/.local/bin:$PATH"
 export PATH

@@ -149,7 +149,7 @@ final class ResourceCaches implements AutoCloseable {
               + informer.getApiTypeClass().getSimpleName()
               + "s: "
               + e.getCause().getMessage()
-              + " (check the operator's RBAC: deploy/rbac.yaml)",
+              + " (check the operator's RBAC: helm/tollgate/templates/rbac.yaml)",
           e.getCause());
     } catch (TimeoutException e) {
       throw new IllegalStateException(
