@@ -76,4 +76,18 @@ public record XdsSettings(
         processorTimeoutMillis,
         caBundlePath);
   }
+
+  /** Returns these settings with another CA bundle path (in Envoy's file system). */
+  public XdsSettings withCaBundle(String path) {
+    return new XdsSettings(
+        listenerAddress,
+        listenerPort,
+        processorHost,
+        processorPort,
+        rateLimitHost,
+        rateLimitPort,
+        rateLimitFailOpen,
+        processorTimeoutMillis,
+        path);
+  }
 }

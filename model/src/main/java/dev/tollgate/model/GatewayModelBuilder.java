@@ -227,6 +227,13 @@ public final class GatewayModelBuilder {
               URI uri = URI.create(endpoint.url);
               if (uri.getHost() == null) {
                 checks.invalid("spec.endpoint.url", "has no host name");
+              } else if (uri.getHost().length() > 253) {
+                checks.invalid("spec.endpoint.url", "has a host name longer than 253 characters");
+              }
+              if (uri.getPort() == 0 || uri.getPort() > 65535) {
+                checks.invalid(
+                    "spec.endpoint.url",
+                    "port " + uri.getPort() + " is out of range: use 1 to 65535, or none");
               }
             } catch (IllegalArgumentException e) {
               checks.invalid("spec.endpoint.url", "is not a valid URL: " + e.getMessage());
@@ -326,22 +333,15 @@ public final class GatewayModelBuilder {
       }
       if (spec.connection != null) {
         var c = spec.connection;
-        checks.matches(
-            "spec.connection.connectTimeout",
-            c.connectTimeout,
-            SpecChecks.DURATION,
-            "a duration such as 5s");
+        checks.positiveDuration("spec.connection.connectTimeout", c.connectTimeout, "5s");
         checks.range(
             "spec.connection.maxConcurrentRequests", c.maxConcurrentRequests, 1, 1_000_000);
         if (c.outlierDetection != null) {
           var o = c.outlierDetection;
           checks.range(
               "spec.connection.outlierDetection.consecutive5xx", o.consecutive5xx, 1, 1000);
-          checks.matches(
-              "spec.connection.outlierDetection.baseEjectionTime",
-              o.baseEjectionTime,
-              SpecChecks.DURATION,
-              "a duration such as 30s");
+          checks.positiveDuration(
+              "spec.connection.outlierDetection.baseEjectionTime", o.baseEjectionTime, "30s");
           checks.range(
               "spec.connection.outlierDetection.maxEjectionPercent", o.maxEjectionPercent, 1, 100);
         }

@@ -46,6 +46,21 @@ final class SpecChecks {
     }
   }
 
+  /**
+   * Checks a duration, if present: its form, and that it is more than zero (Envoy refuses a zero
+   * connect timeout or ejection time, which would hold back every other change of the push).
+   */
+  void positiveDuration(String field, String value, String example) {
+    if (value == null) {
+      return;
+    }
+    if (!DURATION.matcher(value).matches()) {
+      invalid(field, "'" + abbreviate(value) + "' is not a duration such as " + example);
+    } else if (Durations.toMillis(value, 0) <= 0) {
+      invalid(field, "must be more than 0, e.g. " + example);
+    }
+  }
+
   /** Checks the size of a list. */
   void size(String field, List<?> list, int min, int max) {
     int n = list == null ? 0 : list.size();

@@ -19,6 +19,12 @@ final class EnvoyRejection {
 
   private static final Pattern NAME = Pattern.compile("(?m)^\\s*name:\\s*\"([^\"]+)\"");
 
+  /**
+   * Envoy's summary of resources it could not add: "Error adding/updating cluster(s) a, b: why".
+   */
+  private static final Pattern ADDING =
+      Pattern.compile("(?s)^Error adding/updating (?:cluster|listener)\\(s\\) ([^:]+): (.*)$");
+
   private EnvoyRejection() {}
 
   /**
@@ -31,7 +37,11 @@ final class EnvoyRejection {
     String type = typeUrl.substring(typeUrl.lastIndexOf('.') + 1);
     String reason = message;
     String resource = null;
-    if (DUMP_MARKER.matcher(message).find()) {
+    Matcher adding = ADDING.matcher(message.strip());
+    if (adding.matches()) {
+      resource = adding.group(1).strip();
+      reason = adding.group(2);
+    } else if (DUMP_MARKER.matcher(message).find()) {
       Matcher name = NAME.matcher(message);
       if (name.find()) {
         resource = name.group(1);

@@ -27,6 +27,17 @@ class EnvoyRejectionTest {
   }
 
   @Test
+  void aClusterEnvoyCouldNotAddIsNamedWithItsReason() {
+    String detail =
+        "Error adding/updating cluster(s) provider/team-b/bad/model/tiny: Invalid path:"
+            + " /etc/envoy/missing-ca.crt";
+
+    assertThat(EnvoyRejection.describe(CDS, detail))
+        .isEqualTo(
+            "Cluster provider/team-b/bad/model/tiny: Invalid path: /etc/envoy/missing-ca.crt");
+  }
+
+  @Test
   void aDetailEnvoyCutShortBeforeTheReasonStillNamesTheResource() {
     String detail =
         "goo.gle/debugproto \nname: \"provider/a/b/model/c\"\ntype: LOGICAL_DNS\n"

@@ -20,8 +20,12 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -68,7 +72,9 @@ class OperatorEnvoyIT {
         XdsSettings.local()
             .withListener("127.0.0.1", KubeApiServer.freePort())
             .withServices(
-                "127.0.0.1", KubeApiServer.freePort(), "127.0.0.1", KubeApiServer.freePort());
+                "127.0.0.1", KubeApiServer.freePort(), "127.0.0.1", KubeApiServer.freePort())
+            .withCaBundle(CA_BUNDLE.toString());
+    copyCaBundle();
     operator = startOperator("operator-a");
     int adminPort = KubeApiServer.freePort();
     envoy =
@@ -79,6 +85,19 @@ class OperatorEnvoyIT {
                     NODE, AdsServer.DEFAULT_GROUP, "127.0.0.1", adsPort, adminPort)),
             adminPort,
             "info");
+  }
+
+  /** The CA bundle Envoy is told to use: a copy of the system's, which a test takes away. */
+  static final Path CA_BUNDLE = WORK.resolve("ca-bundle.crt");
+
+  static void copyCaBundle() {
+    try {
+      Files.createDirectories(WORK);
+      Files.copy(
+          Path.of(XdsSettings.DEFAULT_CA_BUNDLE), CA_BUNDLE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   static TollgateOperator startOperator(String identity) {
@@ -187,18 +206,25 @@ class OperatorEnvoyIT {
     }
   }
 
+  /**
+   * A provider the model accepts but Envoy cannot load: its CA bundle (the operator's --ca-bundle,
+   * a path in Envoy's file system) has gone missing, so the new TLS cluster is rejected while the
+   * clusters Envoy already loaded keep working. The model rejects every value it can know to be
+   * wrong; this is what is left, Envoy's environment.
+   */
   @Test
   @Order(3)
-  void aProviderEnvoyRejectsShowsEnvoysMessageWhileTheRestStayProgrammed() {
+  void aProviderEnvoyRejectsShowsEnvoysMessageWhileTheRestStayProgrammed() throws IOException {
     Map<String, String> programmedSince = programmedSince();
+    Files.delete(CA_BUNDLE);
     create(
         """
         apiVersion: tollgate.dev/v1alpha1
         kind: ModelProvider
-        metadata: {name: bad-port, namespace: team-b}
+        metadata: {name: no-ca-bundle, namespace: team-b}
         spec:
           type: OpenAICompatible
-          endpoint: {url: "https://models.example.com:99999"}
+          endpoint: {url: "https://models.example.com"}
           models: [{name: tiny}]
         """);
     create(
@@ -210,7 +236,7 @@ class OperatorEnvoyIT {
           clients: {apiKeys: {secretSelector: {matchLabels: {tollgate.dev/client-key: "true"}}}}
           rules:
             - models: [tiny]
-              backends: [{provider: {name: bad-port}, model: tiny}]
+              backends: [{provider: {name: no-ca-bundle}, model: tiny}]
         """);
     await()
         .atMost(Duration.ofSeconds(30))
@@ -221,14 +247,14 @@ class OperatorEnvoyIT {
                       admin
                           .resources(ModelProvider.class)
                           .inNamespace("team-b")
-                          .withName("bad-port")
+                          .withName("no-ca-bundle")
                           .get(),
                       "Programmed");
               assertThat(programmed.getStatus()).isEqualTo("False");
               assertThat(programmed.getReason()).isEqualTo("Rejected");
               assertThat(programmed.getMessage())
                   .contains("Envoy node " + NODE + " rejected configuration version")
-                  .contains("Cluster provider/team-b/bad-port/model/tiny: ");
+                  .contains("Cluster provider/team-b/no-ca-bundle/model/tiny: ");
             });
     assertThat(condition(route("team-b", "tiny"), "Accepted").getStatus()).isEqualTo("True");
     assertThat(condition(route("team-b", "tiny"), "Programmed").getReason()).isEqualTo("Rejected");
@@ -236,13 +262,14 @@ class OperatorEnvoyIT {
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(
             () ->
-                assertThat(eventsAbout("team-b", "bad-port"))
+                assertThat(eventsAbout("team-b", "no-ca-bundle"))
                     .extracting(Event::getType, Event::getReason)
                     .contains(tuple("Warning", "ConfigurationRejected")));
     assertThat(programmedSince()).containsAllEntriesOf(programmedSince);
 
     admin.resources(AIRoute.class).inNamespace("team-b").withName("tiny").delete();
-    admin.resources(ModelProvider.class).inNamespace("team-b").withName("bad-port").delete();
+    admin.resources(ModelProvider.class).inNamespace("team-b").withName("no-ca-bundle").delete();
+    copyCaBundle();
     String version =
         await()
             .atMost(Duration.ofSeconds(30))
