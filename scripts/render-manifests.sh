@@ -7,7 +7,11 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${1:-$root/deploy/tollgate.yaml}"
-helm="${HELM:-$(command -v helm || echo "${XDG_CACHE_HOME:-$HOME/.cache}/tollgate/chart-tools/bin/helm")}"
+# The helm of scripts/install-chart-tools.sh first: a helm built without its version stamps
+# assumes Kubernetes 1.20 and refuses the chart.
+tools="${CHART_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tollgate/chart-tools}"
+helm="${HELM:-$tools/bin/helm}"
+[[ -x "$helm" ]] || helm="$(command -v helm || true)"
 [[ -x "$helm" ]] || { echo "render-manifests: helm not found: run scripts/install-chart-tools.sh" >&2; exit 1; }
 {
   cat <<'HEADER'
@@ -23,6 +27,7 @@ metadata:
   labels:
     app.kubernetes.io/part-of: tollgate
 HEADER
-  "$helm" template tollgate "$root/helm/tollgate" --namespace tollgate-system --include-crds
+  "$helm" template tollgate "$root/helm/tollgate" --namespace tollgate-system --include-crds \
+    --kube-version 1.34.4
 } >"$out.tmp"
 mv "$out.tmp" "$out"

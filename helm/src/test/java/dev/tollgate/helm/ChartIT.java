@@ -196,6 +196,35 @@ class ChartIT {
   }
 
   /**
+   * {@code helm install --dry-run=server} against the API server: Helm's own install path, and the
+   * NOTES.txt a user reads after installing.
+   */
+  @Test
+  void helmInstallDryRunShowsNotesThatFitTheValues() {
+    List<String> install =
+        List.of(
+            "install",
+            "tollgate",
+            CHART.toString(),
+            "--namespace",
+            NAMESPACE,
+            "--dry-run=server",
+            "--kubeconfig",
+            kubeconfig.toString());
+    assertThat(helm(install).assertSuccess("helm install --dry-run=server").stdout())
+        .contains("NOTES:")
+        .contains("tollgate-envoy.tollgate-system.svc:80")
+        .contains("kept in the memory of one rate-limit Pod")
+        .contains("No Tollgate image is published yet");
+    List<String> production = new ArrayList<>(install);
+    production.addAll(VALUES.get("production"));
+    assertThat(helm(production).assertSuccess("helm install --dry-run=server production").stdout())
+        .contains("kept in Redis, shared by 3 rate-limit replica(s)")
+        .contains("A ServiceMonitor scrapes them all")
+        .doesNotContain("No Tollgate image is published yet");
+  }
+
+  /**
    * deploy/tollgate.yaml is the chart rendered with defaults; -Dtollgate.update=true rewrites it.
    */
   @Test
