@@ -45,5 +45,8 @@ bench: ## Translation, rate-limit service and processor benchmarks (results in b
 	bench/ratelimit/run.sh
 	bench/processor/run.sh
 
+bench-compare: ## Tollgate beside a direct call, raw Envoy, LiteLLM and Portkey (~25 min; bench/results/)
+	bench/compare/run.sh
+
 clean:
 	./mvnw -B -q clean

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Decisions per second and latency of Tollgate's rate-limit service with the memory and the Redis
 # store, and of envoyproxy/ratelimit on the same Redis, under the same ghz load, in one run.
-# Writes bench/ratelimit/RESULTS.md. Everything listens on 127.0.0.1 and stops when the run ends.
+# Writes bench/ratelimit/RESULTS.md (or RESULTS_FILE). Everything listens on 127.0.0.1 and stops
+# when the run ends; on free ports, or on PORT_BASE..PORT_BASE+5 when it is set (bench/compare).
 #
 #   bench/ratelimit/run.sh            # CALLS=100000 ROUNDS=3 CONCURRENCY=64 CONNECTIONS=8
 set -euo pipefail
@@ -13,6 +14,8 @@ WARMUP=${WARMUP:-30000}
 ROUNDS=${ROUNDS:-3}
 CONCURRENCY=${CONCURRENCY:-64}
 CONNECTIONS=${CONNECTIONS:-8}
+RESULTS_FILE=${RESULTS_FILE:-$HERE/RESULTS.md}
+PORT_BASE=${PORT_BASE:-}
 GHZ_VERSION=v0.93.0
 RATELIMIT_VERSION=v1.4.1-0.20260122083618-3fb702589d36
 WORK=$ROOT/target/bench-ratelimit
@@ -32,12 +35,17 @@ CP="$ROOT/ratelimit/target/classes:$(cat "$WORK/classpath")"
 java -cp "$CP" "$HERE/BenchData.java" "$WORK" "$CALLS" "$WARMUP" "$ROUNDS"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-REDIS_PORT=$(free_port)
-MEMORY_PORT=$(free_port)
-REDIS_STORE_PORT=$(free_port)
-ENVOY_GRPC_PORT=$(free_port)
-ENVOY_HTTP_PORT=$(free_port)
-ENVOY_DEBUG_PORT=$(free_port)
+if [[ -n $PORT_BASE ]]; then
+  REDIS_PORT=$PORT_BASE MEMORY_PORT=$((PORT_BASE + 1)) REDIS_STORE_PORT=$((PORT_BASE + 2))
+  ENVOY_GRPC_PORT=$((PORT_BASE + 3)) ENVOY_HTTP_PORT=$((PORT_BASE + 4)) ENVOY_DEBUG_PORT=$((PORT_BASE + 5))
+else
+  REDIS_PORT=$(free_port)
+  MEMORY_PORT=$(free_port)
+  REDIS_STORE_PORT=$(free_port)
+  ENVOY_GRPC_PORT=$(free_port)
+  ENVOY_HTTP_PORT=$(free_port)
+  ENVOY_DEBUG_PORT=$(free_port)
+fi
 
 PIDS=()
 cleanup() {
@@ -123,8 +131,8 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
-python3 "$HERE/report.py" "$WORK" "$ROUNDS" "$HERE/RESULTS.md" \
+python3 "$HERE/report.py" "$WORK" "$ROUNDS" "$RESULTS_FILE" \
   --calls "$CALLS" --concurrency "$CONCURRENCY" --connections "$CONNECTIONS" \
   --ghz "$GHZ_VERSION" --ratelimit "$RATELIMIT_VERSION" \
   --load-before "$LOAD_BEFORE" --load-after "$LOAD_AFTER"
-cat "$HERE/RESULTS.md"
+cat "$RESULTS_FILE"
