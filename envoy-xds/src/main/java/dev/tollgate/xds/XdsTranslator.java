@@ -757,6 +757,14 @@ public final class XdsTranslator {
         .build();
   }
 
+  /**
+   * Concurrent streams Envoy may open to the processor or the rate-limit service. Envoy's default
+   * of 1,024 would refuse (503, "overflow") the 1,025th model request in flight: every request
+   * holds one ext_proc stream for as long as its response lasts, minutes for a long stream. The
+   * services' own capacity, not a breaker, should bound them.
+   */
+  static final int GRPC_SERVICE_MAX_REQUESTS = 100_000;
+
   private static Cluster grpcCluster(String name, String host, int port) {
     boolean ip = IP_ADDRESS.matcher(host).matches();
     return Cluster.newBuilder()
@@ -765,6 +773,12 @@ public final class XdsTranslator {
         .setType(ip ? Cluster.DiscoveryType.STATIC : Cluster.DiscoveryType.STRICT_DNS)
         .setConnectTimeout(Durations.fromSeconds(1))
         .setLoadAssignment(endpoint(name, host, port))
+        .setCircuitBreakers(
+            CircuitBreakers.newBuilder()
+                .addThresholds(
+                    CircuitBreakers.Thresholds.newBuilder()
+                        .setMaxRequests(UInt32Value.of(GRPC_SERVICE_MAX_REQUESTS))
+                        .setMaxPendingRequests(UInt32Value.of(GRPC_SERVICE_MAX_REQUESTS))))
         .putTypedExtensionProtocolOptions(
             "envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
             Any.pack(
