@@ -3,6 +3,7 @@ package dev.tollgate.operator;
 import dev.tollgate.xds.XdsSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -127,6 +128,15 @@ public final class OperatorCommand implements Callable<Integer> {
       description = "How long changes are collected before the model is rebuilt.")
   String coalesce;
 
+  @Option(
+      names = "--quota-usage-url",
+      defaultValue = "",
+      description =
+          "Base URL of the rate-limit service's /usage (its probe port), e.g."
+              + " http://tollgate-ratelimit.tollgate-system.svc:8080; TokenQuota status then shows"
+              + " usage. Default: none (no usage in status).")
+  String quotaUsageUrl;
+
   @Override
   public Integer call() throws InterruptedException {
     OperatorSettings settings = settings();
@@ -136,7 +146,7 @@ public final class OperatorCommand implements Callable<Integer> {
             client,
             settings,
             Clock.systemUTC(),
-            null,
+            quotaUsageUrl.isBlank() ? null : new HttpQuotaUsageReader(URI.create(quotaUsageUrl)),
             // Another replica leads now; exit so that Kubernetes restarts this one as a candidate.
             () -> new Thread(() -> System.exit(1), "tollgate-lease-lost").start());
     CountDownLatch stopped = new CountDownLatch(1);

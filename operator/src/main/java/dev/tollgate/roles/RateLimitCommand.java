@@ -8,6 +8,7 @@ import dev.tollgate.ratelimit.store.MemoryBudgetStore;
 import dev.tollgate.ratelimit.store.RedisBudgetStore;
 import dev.tollgate.ratelimit.store.RedisStoreSettings;
 import dev.tollgate.run.HealthServer;
+import dev.tollgate.run.UsageJson;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -120,7 +121,10 @@ public final class RateLimitCommand implements Callable<Integer> {
                       registry,
                       role.watcher()::healthy,
                       role.watcher()::healthy,
-                      java.util.Map.of()));
+                      // The operator reads TokenQuota usage from here (--quota-usage-url).
+                      java.util.Map.of(
+                          "/usage",
+                          query -> UsageJson.render(role.watcher().current(), service, query))));
       role.ports(server.port(), health == null ? -1 : health.port());
       LOG.info(
           "rate-limit service serving model {} on {}:{} (store {})",

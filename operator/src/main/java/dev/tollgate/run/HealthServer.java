@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * The HTTP endpoints every Tollgate role serves for the kubelet and Prometheus: {@code /healthz}
@@ -30,7 +30,8 @@ public final class HealthServer implements AutoCloseable {
    *
    * @param live whether the process works (liveness)
    * @param ready whether it should receive traffic (readiness)
-   * @param json extra endpoints by path, each answering the JSON its supplier renders
+   * @param json extra endpoints by path, each answering the JSON its function renders from the
+   *     request's raw query string ({@code null} when there is none)
    */
   public static HealthServer start(
       String host,
@@ -38,7 +39,7 @@ public final class HealthServer implements AutoCloseable {
       PrometheusMeterRegistry registry,
       BooleanSupplier live,
       BooleanSupplier ready,
-      Map<String, Supplier<String>> json) {
+      Map<String, Function<String, String>> json) {
     try {
       HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
       server.createContext("/healthz", exchange -> probe(exchange, live));
@@ -50,7 +51,13 @@ public final class HealthServer implements AutoCloseable {
       json.forEach(
           (path, body) ->
               server.createContext(
-                  path, exchange -> reply(exchange, 200, body.get(), "application/json")));
+                  path,
+                  exchange ->
+                      reply(
+                          exchange,
+                          200,
+                          body.apply(exchange.getRequestURI().getRawQuery()),
+                          "application/json")));
       server.setExecutor(
           Executors.newSingleThreadExecutor(
               r -> {

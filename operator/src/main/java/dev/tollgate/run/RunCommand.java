@@ -257,7 +257,8 @@ public final class RunCommand implements Callable<Integer> {
                       && ads.tracker()
                           .status(ENVOY_NODE)
                           .ackedEverything(pipeline.current().version()),
-              java.util.Map.of("/usage", () -> UsageJson.render(pipeline.current(), rateLimit))));
+              java.util.Map.of(
+                  "/usage", query -> UsageJson.render(pipeline.current(), rateLimit, query))));
       waitForEnvoy(envoy);
       printWhatToTry();
     } catch (RuntimeException e) {

@@ -7,20 +7,49 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.model.GatewayModel;
 import dev.tollgate.ratelimit.BucketUsageReport;
 import dev.tollgate.ratelimit.RateLimitService;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Renders the usage of every budget bucket of every quota as JSON, for {@code /usage}. */
-final class UsageJson {
+/**
+ * Renders the usage of every budget bucket of every quota as JSON, for {@code /usage} of {@code
+ * tollgate run} and of the rate-limit role, where the operator reads it ({@code
+ * HttpQuotaUsageReader}). The query {@code namespace=a&quota=b} narrows it to one quota (either
+ * parameter alone to a namespace or a name).
+ *
+ * <pre>
+ * [{"namespace": "team-a", "name": "budgets", "buckets": [{"limit": "tokens", "bucket":
+ *   "client=alice", "unit": "tokens", "amount": "20000", "used": "1200", "reserved": "300",
+ *   "remaining": "18500", "percentUsed": 7, "resetsAt": "2026-03-10T10:01:00Z"}]}]
+ * </pre>
+ */
+public final class UsageJson {
   private static final ObjectMapper JSON =
       new ObjectMapper().configure(SerializationFeature.INDENT_OUTPUT, true);
 
   private UsageJson() {}
 
-  static String render(GatewayModel model, RateLimitService rateLimit) {
+  /**
+   * Renders the usage.
+   *
+   * @param model the model in force, or null before the first
+   * @param rateLimit the service counting the budgets
+   * @param query the raw query string, or null for every quota
+   */
+  public static String render(GatewayModel model, RateLimitService rateLimit, String query) {
+    Map<String, String> filter = parameters(query);
+    String namespace = filter.get("namespace");
+    String name = filter.get("quota");
     ArrayNode quotas = JSON.createArrayNode();
     if (model != null) {
       for (GatewayModel.Quota quota : model.quotas()) {
+        if ((namespace != null && !namespace.equals(quota.namespace()))
+            || (name != null && !name.equals(quota.name()))) {
+          continue;
+        }
         ObjectNode node =
             quotas.addObject().put("namespace", quota.namespace()).put("name", quota.name());
         ArrayNode buckets = node.putArray("buckets");
@@ -50,5 +79,21 @@ final class UsageJson {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  private static Map<String, String> parameters(String query) {
+    Map<String, String> parameters = new HashMap<>();
+    if (query == null || query.isBlank()) {
+      return parameters;
+    }
+    for (String pair : query.split("&")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0) {
+        parameters.put(
+            URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+            URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+      }
+    }
+    return parameters;
   }
 }

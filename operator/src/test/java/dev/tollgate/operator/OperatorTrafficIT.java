@@ -383,6 +383,23 @@ class OperatorTrafficIT {
       assertThat(rateLimitRole.watcher().current().version()).isEqualTo(before);
       assertThat(ready(processorRole)).isEqualTo(200);
       assertThat(ready(rateLimitRole)).isEqualTo(200);
+      // Where the operator of the chart reads TokenQuota usage (--quota-usage-url).
+      String usage =
+          HTTP.send(
+                  HttpRequest.newBuilder(
+                          URI.create(
+                              "http://127.0.0.1:"
+                                  + rateLimitRole.healthPort()
+                                  + "/usage?namespace=shop&quota=budget"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      assertThat(usage).contains("\"namespace\" : \"shop\"").contains("\"name\" : \"budget\"");
+      assertThat(
+              new HttpQuotaUsageReader(URI.create("http://127.0.0.1:" + rateLimitRole.healthPort()))
+                  .usage("shop", "budget")
+                  .get(5, java.util.concurrent.TimeUnit.SECONDS))
+          .isEmpty();
 
       create(route());
       await()

@@ -1,0 +1,81 @@
+package dev.tollgate.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tollgate.model.GatewayModel;
+import dev.tollgate.ratelimit.RateLimitService;
+import dev.tollgate.ratelimit.RateLimitSettings;
+import dev.tollgate.ratelimit.store.MemoryBudgetStore;
+import dev.tollgate.run.HealthServer;
+import dev.tollgate.run.UsageJson;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The operator reading usage over HTTP from a rate-limit service in another process (the chart's
+ * layout) sees what it would see in the same JVM: the /usage endpoint of the rate-limit role,
+ * served here by the same HealthServer and UsageJson, read by HttpQuotaUsageReader.
+ */
+class HttpQuotaUsageReaderTest {
+  @Test
+  void readsTheSameBucketsOverHttpAsInTheSameJvm() throws Exception {
+    MutableClock clock = new MutableClock(Instant.parse("2026-03-10T10:00:10Z"));
+    GatewayModel model = TestModels.model(TestModels.example("quickstart"));
+    try (MemoryBudgetStore store = MemoryBudgetStore.withDefaults()) {
+      RateLimitService service =
+          new RateLimitService(
+              model, store, RateLimitSettings.defaults(), clock, new SimpleMeterRegistry());
+      RateLimitUsageReaderTest.reserve(service, "r1", 1500);
+      try (HealthServer server =
+          HealthServer.start(
+              "127.0.0.1",
+              0,
+              new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+              () -> true,
+              () -> true,
+              Map.of("/usage", query -> UsageJson.render(model, service, query)))) {
+        HttpQuotaUsageReader http =
+            new HttpQuotaUsageReader(URI.create("http://127.0.0.1:" + server.port() + "/"));
+
+        List<QuotaBucketUsage> overHttp =
+            http.usage("default", "default-budget").get(5, TimeUnit.SECONDS);
+        List<QuotaBucketUsage> inJvm =
+            new RateLimitUsageReader(service)
+                .usage("default", "default-budget")
+                .get(5, TimeUnit.SECONDS);
+
+        assertThat(overHttp).isNotEmpty().containsExactlyInAnyOrderElementsOf(inJvm);
+        assertThat(overHttp)
+            .filteredOn(b -> b.limit().equals("tokens-per-minute"))
+            .singleElement()
+            .satisfies(b -> assertThat(b.reserved()).isEqualByComparingTo("1500"));
+        assertThat(http.usage("default", "no-such-quota").get(5, TimeUnit.SECONDS)).isEmpty();
+      }
+    }
+  }
+
+  @Test
+  void aQuotaWhoseUsageIsUnavailableFailsSoThatThePreviousReadingStays() {
+    String body =
+        "[{\"namespace\":\"a\",\"name\":\"q\",\"buckets\":[],\"error\":\"usage unavailable: x\"}]";
+    assertThatThrownBy(() -> HttpQuotaUsageReader.parse(body, "a", "q"))
+        .hasMessageContaining("usage unavailable");
+    assertThat(HttpQuotaUsageReader.parse(body, "a", "other")).isEmpty();
+  }
+
+  @Test
+  void anUnreachableServiceFailsTheFuture() {
+    HttpQuotaUsageReader http = new HttpQuotaUsageReader(URI.create("http://127.0.0.1:1"));
+    assertThatThrownBy(() -> http.usage("a", "q").get(5, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class);
+  }
+}
