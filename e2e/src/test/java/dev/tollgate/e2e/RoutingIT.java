@@ -1,11 +1,13 @@
 package dev.tollgate.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -84,6 +86,48 @@ class RoutingIT {
                   .asText())
           .isEqualTo("demo-chat-b");
     }
+  }
+
+  /**
+   * A rule whose fallback is another provider: Envoy tells the processor which provider answered
+   * (x-tollgate-provider, from the endpoint's metadata), so the request is accounted at that
+   * provider's prices, and the header does not reach the client.
+   */
+  @Test
+  void aFallbackToAnotherProviderIsAccountedAtThatProvidersPrices() throws Exception {
+    HttpResponse<String> response =
+        gateway.post("/v1/chat/completions", KEY, chat("cross-provider"), Map.of());
+    JsonNode body = ok(response);
+    assertThat(body.path("model").asText()).isEqualTo("demo-chat-b");
+    assertThat(response.headers().firstValue("x-tollgate-provider")).isEmpty();
+    String requestId = response.headers().firstValue("x-request-id").orElseThrow();
+    JsonNode line =
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> accessLogLine(requestId), java.util.Optional::isPresent)
+            .orElseThrow();
+    assertThat(line.path("provider").asText()).isEqualTo("e2e/demo-premium");
+    long input = body.path("usage").path("prompt_tokens").asLong();
+    long output = body.path("usage").path("completion_tokens").asLong();
+    // demo-premium: 10 USD per million input tokens, 20 per million output tokens.
+    assertThat(new java.math.BigDecimal(line.path("cost").asText()))
+        .isEqualByComparingTo(
+            java.math.BigDecimal.valueOf(input * 10 + output * 20).movePointLeft(6));
+    assertThat(line.path("currency").asText()).isEqualTo("USD");
+  }
+
+  private static java.util.Optional<JsonNode> accessLogLine(String requestId) {
+    for (String line : gateway.logLines()) {
+      int json = line.indexOf("{\"time\"");
+      if (line.contains("tollgate.access") && json >= 0 && line.contains(requestId)) {
+        try {
+          return java.util.Optional.of(JSON.readTree(line.substring(json)));
+        } catch (Exception e) {
+          return java.util.Optional.empty();
+        }
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   @Test

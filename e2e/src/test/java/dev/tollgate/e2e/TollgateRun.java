@@ -229,6 +229,15 @@ final class TollgateRun implements AutoCloseable {
         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
+  /** Returns every line of the process output so far. */
+  List<String> logLines() {
+    try {
+      return Files.readAllLines(work.resolve("tollgate.log"));
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
   /** Returns the last lines of the process output. */
   String logTail() {
     try {

@@ -108,6 +108,23 @@ public final class XdsTranslator {
   private static final String META_PATH_STRIP = "path_strip";
   private static final String META_PATH_QUERY = "path_query";
   private static final String META_CREDENTIAL = "credential";
+  private static final String META_PROVIDER = "provider";
+
+  /**
+   * Response header naming the provider that served the attempt, from the upstream host's endpoint
+   * metadata: the processor reads it (and removes it) so that a rule spanning several providers
+   * commits the cost of the one that answered. Overwrites whatever a provider sent.
+   */
+  private static final HeaderValueOption SERVING_PROVIDER =
+      HeaderValueOption.newBuilder()
+          .setHeader(
+              HeaderValue.newBuilder()
+                  .setKey("x-tollgate-provider")
+                  .setValue(
+                      "%UPSTREAM_METADATA([\"" + Wire.METADATA_NAMESPACE + "\", \"provider\"])%"))
+          .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
+          .build();
+
   private static final String PATH_PREFIX_HEADER = "x-tollgate-path-prefix";
   private static final String PATH_STRIP_HEADER = "x-tollgate-path-strip";
   private static final String PATH_QUERY_HEADER = "x-tollgate-path-query";
@@ -156,7 +173,8 @@ public final class XdsTranslator {
                           .addHeaders(exactHeader(Wire.NAMESPACE_HEADER, route.namespace()))
                           .addHeaders(exactHeader(Wire.MODEL_HEADER, requested)))
                   .setRoute(action)
-                  .addAllRequestHeadersToRemove(Wire.CLIENT_CREDENTIAL_HEADERS);
+                  .addAllRequestHeadersToRemove(Wire.CLIENT_CREDENTIAL_HEADERS)
+                  .addResponseHeadersToAdd(SERVING_PROVIDER);
           if (budgeted) {
             entry.putTypedPerFilterConfig(RATE_LIMIT_FILTER, Any.pack(budgetActions(route)));
           }
@@ -526,6 +544,8 @@ public final class XdsTranslator {
                         .putFields(META_PATH_STRIP, text(path.strip()))
                         .putFields(META_PATH_QUERY, text(path.query()))
                         .putFields(META_CREDENTIAL, text(credential))
+                        .putFields(
+                            META_PROVIDER, text(provider.namespace() + "/" + provider.name()))
                         .build()))
             .setCircuitBreakers(
                 CircuitBreakers.newBuilder()

@@ -168,7 +168,10 @@ class EnvoyDataPathIT {
   @Test
   void openAiBackendGetsItsOwnKeyAndTheClientPath() throws Exception {
     openai.failing(false);
-    JsonNode echo = call("smart", 200);
+    HttpResponse<String> response = send("smart");
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    assertThat(response.headers().firstValue("x-tollgate-provider")).contains("ai/openai");
+    JsonNode echo = JSON.readTree(response.body());
     assertThat(echo.path("server").asText()).isEqualTo("openai");
     assertThat(echo.path("path").asText()).isEqualTo("/v1/chat/completions");
     assertThat(echo.path("headers").path("authorization").asText())
@@ -181,7 +184,12 @@ class EnvoyDataPathIT {
   void fallbackToAnotherProviderCarriesThatProvidersKeyAndPath() throws Exception {
     openai.failing(true);
     try {
-      JsonNode echo = call("smart", 200);
+      HttpResponse<String> response = send("smart");
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      // The provider that answered, for the processor to commit its price (this test's stand-in
+      // processor leaves the header in place; Tollgate's removes it).
+      assertThat(response.headers().firstValue("x-tollgate-provider")).contains("ai/azure");
+      JsonNode echo = JSON.readTree(response.body());
       assertThat(echo.path("server").asText()).isEqualTo("azure");
       assertThat(echo.path("path").asText())
           .isEqualTo("/openai/deployments/gpt4o-eu/chat/completions?api-version=2024-10-21");
