@@ -212,12 +212,19 @@ public record GatewayModel(
   /**
    * A client API key.
    *
-   * @param namespace namespace whose routes it may call
+   * @param namespace namespace of the key and of the routes it may call
    * @param clientId the client's id
    * @param keySha256 hex SHA-256 of the key
    * @param secretName the Secret it came from
+   * @param routes names of the routes whose {@code clients.apiKeys} select its Secret, sorted: the
+   *     only routes it may call
    */
-  public record Client(String namespace, String clientId, String keySha256, String secretName) {}
+  public record Client(
+      String namespace,
+      String clientId,
+      String keySha256,
+      String secretName,
+      List<String> routes) {}
 
   /**
    * An accepted TokenQuota.

@@ -737,6 +737,7 @@ public final class GatewayModelBuilder {
     private List<Client> clients() {
       Map<String, String> ownerSecretByKeyHash = new HashMap<>();
       Map<String, Client> clients = new TreeMap<>();
+      Map<String, Set<String>> routesByClient = new HashMap<>();
       List<Secret> sortedSecrets = snapshot.secrets().stream().sorted(OLDEST_FIRST).toList();
       for (AIRoute resource : snapshot.routes().stream().sorted(OLDEST_FIRST).toList()) {
         ResourceRef ref = ref(resource);
@@ -796,8 +797,10 @@ public final class GatewayModelBuilder {
               labels != null && labels.get(Api.CLIENT_LABEL) != null
                   ? labels.get(Api.CLIENT_LABEL)
                   : secretName;
-          Client client = new Client(ref.namespace(), clientId, hash, secretName);
-          clients.put(ref.namespace() + "\0" + clientId + "\0" + secretName, client);
+          String clientKey = ref.namespace() + "\0" + clientId + "\0" + secretName;
+          clients.putIfAbsent(
+              clientKey, new Client(ref.namespace(), clientId, hash, secretName, List.of()));
+          routesByClient.computeIfAbsent(clientKey, k -> new TreeSet<>()).add(ref.name());
         }
         if (selected == 0) {
           problems.add(
@@ -810,7 +813,17 @@ public final class GatewayModelBuilder {
                       + " client Secrets or fix the selector"));
         }
       }
-      return List.copyOf(clients.values());
+      List<Client> withRoutes = new ArrayList<>(clients.size());
+      clients.forEach(
+          (clientKey, c) ->
+              withRoutes.add(
+                  new Client(
+                      c.namespace(),
+                      c.clientId(),
+                      c.keySha256(),
+                      c.secretName(),
+                      List.copyOf(routesByClient.get(clientKey)))));
+      return List.copyOf(withRoutes);
     }
 
     // ---------------------------------------------------------------- quotas

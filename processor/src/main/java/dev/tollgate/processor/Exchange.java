@@ -304,7 +304,7 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
               Caller.API_KEY,
               key.namespace(),
               key.clientId(),
-              policy.routes(key.namespace()),
+              policy.routesOf(key),
               Collections.emptyMap());
       authenticated();
       return;
@@ -520,6 +520,11 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
     Policy.Target found = null;
     if (caller.method().equals(Caller.API_KEY)) {
       found = policy.target(caller.namespace(), model);
+      if (found != null && !mayCall(caller, found.route())) {
+        // Another route of the namespace serves this model, one whose clients do not include this
+        // key: answered like a model that does not exist, as OpenAI does.
+        found = null;
+      }
     } else {
       for (Policy.RouteView route : caller.routes()) {
         if (Collections.binarySearch(route.models(), model) >= 0) {
@@ -547,6 +552,15 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
     target = found;
     client = id;
     return null;
+  }
+
+  private static boolean mayCall(Caller caller, Policy.RouteView route) {
+    for (Policy.RouteView allowed : caller.routes()) {
+      if (allowed == route) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private Rejection modelNotFound(String model) {

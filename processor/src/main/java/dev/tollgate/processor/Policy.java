@@ -8,6 +8,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +65,7 @@ final class Policy {
   private final Map<String, List<RouteView>> routesByNamespace = new HashMap<>();
   private final Map<String, Target> targets = new HashMap<>();
   private final Map<String, List<RouteView>> jwtRoutesByIssuer = new HashMap<>();
-  private final Map<String, List<String>> modelsByNamespace = new HashMap<>();
+  private final Map<GatewayModel.Client, List<RouteView>> routesByClient = new IdentityHashMap<>();
   private final Set<String> providers = new TreeSet<>();
   private final Set<String> tokenizerModels = new TreeSet<>();
 
@@ -75,27 +76,17 @@ final class Policy {
   /** Computes the lookups of a model. */
   static Policy of(GatewayModel model, TokenEstimator estimator) {
     Policy policy = new Policy(model.version());
-    HexFormat hex = HexFormat.of();
-    for (GatewayModel.Client client : model.clients()) {
-      byte[] sha = hex.parseHex(client.keySha256());
-      policy
-          .keysByPrefix
-          .computeIfAbsent(prefix(sha), k -> new ArrayList<>(1))
-          .add(new ApiKey(sha, client));
-    }
     Map<String, GatewayModel.Provider> providersByName = new TreeMap<>();
     for (GatewayModel.Provider p : model.providers()) {
       providersByName.put(p.namespace() + "/" + p.name(), p);
       policy.providers.add(p.namespace() + "/" + p.name());
     }
-    Map<String, Set<String>> models = new TreeMap<>();
     for (GatewayModel.Route route : model.routes()) {
       Set<String> served = new TreeSet<>();
       route.rules().forEach(r -> served.addAll(r.models()));
       RouteView view =
           new RouteView(route.namespace(), route.name(), route.jwt(), List.copyOf(served));
       policy.routesByNamespace.computeIfAbsent(route.namespace(), k -> new ArrayList<>()).add(view);
-      models.computeIfAbsent(route.namespace(), k -> new TreeSet<>()).addAll(served);
       if (route.jwt() != null) {
         policy
             .jwtRoutesByIssuer
@@ -110,7 +101,19 @@ final class Policy {
         }
       }
     }
-    models.forEach((ns, names) -> policy.modelsByNamespace.put(ns, List.copyOf(names)));
+    HexFormat hex = HexFormat.of();
+    for (GatewayModel.Client client : model.clients()) {
+      byte[] sha = hex.parseHex(client.keySha256());
+      List<RouteView> allowed =
+          policy.routes(client.namespace()).stream()
+              .filter(r -> client.routes().contains(r.name()))
+              .toList();
+      policy
+          .keysByPrefix
+          .computeIfAbsent(prefix(sha), k -> new ArrayList<>(1))
+          .add(new ApiKey(sha, client));
+      policy.routesByClient.put(client, allowed);
+    }
     return policy;
   }
 
@@ -192,6 +195,14 @@ final class Policy {
     return found;
   }
 
+  /**
+   * The routes an API key may call: those of its namespace whose {@code clients.apiKeys} select its
+   * Secret, sorted by name.
+   */
+  List<RouteView> routesOf(GatewayModel.Client client) {
+    return routesByClient.getOrDefault(client, List.of());
+  }
+
   /** The routes of a namespace, sorted by name; empty when it has none. */
   List<RouteView> routes(String namespace) {
     return routesByNamespace.getOrDefault(namespace, List.of());
@@ -214,9 +225,6 @@ final class Policy {
 
   /** The model names a caller may request, sorted. */
   List<String> models(Caller caller) {
-    if (caller.namespace() != null && caller.method().equals(Caller.API_KEY)) {
-      return modelsByNamespace.getOrDefault(caller.namespace(), List.of());
-    }
     Set<String> names = new TreeSet<>();
     caller.routes().forEach(r -> names.addAll(r.models()));
     return List.copyOf(names);

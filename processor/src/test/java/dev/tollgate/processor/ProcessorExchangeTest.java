@@ -291,6 +291,69 @@ class ProcessorExchangeTest {
         .contains("fast, gpt-4o-mini, small, split");
   }
 
+  /**
+   * A key may call only the routes whose clients select its Secret: another route of the same
+   * namespace is answered like a model that does not exist, and is not listed.
+   */
+  @Test
+  void aKeyCannotCallARouteOfItsNamespaceThatDoesNotSelectIt() throws Exception {
+    processor.update(
+        TestModels.build(
+            TestModels.yaml(9, ISSUER, ISSUER + "/jwks")
+                + """
+                ---
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: carol, namespace: team-a, labels: {tier: gold}}
+                stringData: {apiKey: tg-test-carol-key-0003}
+                ---
+                apiVersion: tollgate.dev/v1alpha1
+                kind: AIRoute
+                metadata: {name: premium, namespace: team-a}
+                spec:
+                  clients: {apiKeys: {secretSelector: {matchLabels: {tier: gold}}}}
+                  rules:
+                    - models: [premium]
+                      backends: [{provider: {name: openai}, model: gpt-4o-mini}]
+                """));
+    ExtProcClient.Stream alice = client.open();
+    alice.requestHeaders(false, post("authorization", "Bearer " + TestModels.ALICE_KEY));
+    ProcessingResponse denied = alice.requestBody("{\"model\":\"premium\",\"messages\":[]}");
+    assertThat(denied.getImmediateResponse().getStatus().getCodeValue()).isEqualTo(404);
+    JsonNode error =
+        JSON.readTree(denied.getImmediateResponse().getBody().toStringUtf8()).path("error");
+    assertThat(error.path("code").asText()).isEqualTo("model_not_found");
+    assertThat(error.path("message").asText())
+        .contains("fast, gpt-4o-mini, small, split")
+        .doesNotContain("premium,")
+        .doesNotContain(", premium");
+
+    ExtProcClient.Stream carol = client.open();
+    carol.requestHeaders(false, post("authorization", "Bearer tg-test-carol-key-0003"));
+    ProcessingResponse allowed = carol.requestBody("{\"model\":\"premium\",\"messages\":[]}");
+    assertThat(allowed.hasImmediateResponse()).as("%s", allowed).isFalse();
+    ExtProcClient.Stream carolOther = client.open();
+    carolOther.requestHeaders(false, post("authorization", "Bearer tg-test-carol-key-0003"));
+    assertThat(
+            carolOther
+                .requestBody("{\"model\":\"fast\",\"messages\":[]}")
+                .getImmediateResponse()
+                .getStatus()
+                .getCodeValue())
+        .isEqualTo(404);
+
+    ProcessingResponse listed =
+        client
+            .open()
+            .requestHeaders(
+                true, ":method", "GET", ":path", "/v1/models", "x-api-key", TestModels.ALICE_KEY);
+    assertThat(
+            JSON.readTree(listed.getImmediateResponse().getBody().toStringUtf8())
+                .path("data")
+                .findValuesAsText("id"))
+        .containsExactly("fast", "gpt-4o-mini", "small", "split");
+  }
+
   @Test
   void bodyOverTheLimitGets413() throws Exception {
     ExtProcClient.Stream s = client.open();
