@@ -176,7 +176,8 @@ public final class XdsTranslator {
                   .addAllRequestHeadersToRemove(Wire.CLIENT_CREDENTIAL_HEADERS)
                   .addResponseHeadersToAdd(SERVING_PROVIDER);
           if (budgeted) {
-            entry.putTypedPerFilterConfig(RATE_LIMIT_FILTER, Any.pack(budgetActions(route)));
+            entry.putTypedPerFilterConfig(
+                RATE_LIMIT_FILTER, Any.pack(budgetActions(route, requested)));
           }
           host.addRoutes(entry);
         }
@@ -318,9 +319,10 @@ public final class XdsTranslator {
     format.put("path", "%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%");
     format.put("status", "%RESPONSE_CODE%");
     format.put("flags", "%RESPONSE_FLAGS%");
-    format.put("namespace", "%REQ(" + Wire.NAMESPACE_HEADER + ")%");
-    format.put("client", "%REQ(" + Wire.CLIENT_HEADER + ")%");
-    format.put("model", "%REQ(" + Wire.MODEL_HEADER + ")%");
+    // From the processor's metadata: the identity headers do not survive the upstream filters.
+    format.put("namespace", "%DYNAMIC_METADATA(" + Wire.METADATA_NAMESPACE + ":namespace)%");
+    format.put("client", "%DYNAMIC_METADATA(" + Wire.METADATA_NAMESPACE + ":client)%");
+    format.put("model", "%DYNAMIC_METADATA(" + Wire.METADATA_NAMESPACE + ":model)%");
     format.put("upstream_cluster", "%UPSTREAM_CLUSTER%");
     format.put("duration_ms", "%DURATION%");
     format.put("upstream_ms", "%RESPONSE_DURATION%");
@@ -436,11 +438,11 @@ public final class XdsTranslator {
     return policy.build();
   }
 
-  private static RateLimitPerRoute budgetActions(GatewayModel.Route route) {
+  private static RateLimitPerRoute budgetActions(GatewayModel.Route route, String requested) {
     RateLimit reserve =
         RateLimit.newBuilder()
             .addActions(genericKey(Wire.PHASE, Wire.RESERVE))
-            .addAllActions(identityActions(route))
+            .addAllActions(identityActions(route, requested))
             .setHitsAddend(
                 RateLimit.HitsAddend.newBuilder()
                     .setFormat(
@@ -453,7 +455,7 @@ public final class XdsTranslator {
     RateLimit commit =
         RateLimit.newBuilder()
             .addActions(genericKey(Wire.PHASE, Wire.COMMIT))
-            .addAllActions(identityActions(route))
+            .addAllActions(identityActions(route, requested))
             .addActions(usage(Wire.INPUT_TOKENS_KEY, Wire.INPUT_TOKENS, "0"))
             .addActions(usage(Wire.CACHED_INPUT_TOKENS_KEY, Wire.CACHED_INPUT_TOKENS, "0"))
             .addActions(usage(Wire.OUTPUT_TOKENS_KEY, Wire.OUTPUT_TOKENS, "0"))
@@ -467,13 +469,36 @@ public final class XdsTranslator {
         .build();
   }
 
-  private static List<RateLimit.Action> identityActions(GatewayModel.Route route) {
+  /**
+   * Who is charged: the route's namespace and name and the requested model are fixed per route
+   * entry; the client comes from the processor's metadata (without it Envoy sends no descriptor, as
+   * with a missing header), because the identity headers are removed before the provider and would
+   * be gone by the commit at stream end.
+   */
+  private static List<RateLimit.Action> identityActions(
+      GatewayModel.Route route, String requested) {
     return List.of(
         genericKey(Wire.NAMESPACE_KEY, route.namespace()),
         genericKey(Wire.ROUTE_KEY, route.name()),
-        requestHeader(Wire.CLIENT_HEADER, Wire.CLIENT_KEY),
-        requestHeader(Wire.MODEL_HEADER, Wire.MODEL_KEY),
+        processorMetadata(Wire.CLIENT_KEY, Wire.CLIENT_KEY),
+        genericKey(Wire.MODEL_KEY, requested),
         requestHeader(Wire.REQUEST_ID_HEADER, Wire.REQUEST_ID_KEY));
+  }
+
+  private static RateLimit.Action processorMetadata(String key, String metadataKey) {
+    return RateLimit.Action.newBuilder()
+        .setMetadata(
+            RateLimit.Action.MetaData.newBuilder()
+                .setDescriptorKey(key)
+                .setMetadataKey(
+                    io.envoyproxy.envoy.type.metadata.v3.MetadataKey.newBuilder()
+                        .setKey(Wire.METADATA_NAMESPACE)
+                        .addPath(
+                            io.envoyproxy.envoy.type.metadata.v3.MetadataKey.PathSegment
+                                .newBuilder()
+                                .setKey(metadataKey)))
+                .setSource(RateLimit.Action.MetaData.Source.DYNAMIC))
+        .build();
   }
 
   private static RateLimit.Action genericKey(String key, String value) {
@@ -571,7 +596,7 @@ public final class XdsTranslator {
     if (upstream.tls()) {
       cluster.setTransportSocket(tlsTransport(upstream.host(), ip));
     }
-    List<HeaderMutation> mutations = new ArrayList<>(removeClientCredentials());
+    List<HeaderMutation> mutations = new ArrayList<>(removedBeforeTheProvider());
     mutations.add(set(Wire.UPSTREAM_MODEL_HEADER, literal(model)));
     if (!path.isIdentity()) {
       mutations.add(set(PATH_PREFIX_HEADER, literal(path.prefix())));
@@ -601,7 +626,7 @@ public final class XdsTranslator {
    * upstream model, which credential) from the chosen endpoint's metadata.
    */
   private static Cluster aggregateCluster(String name, List<Backend> members, GatewayModel model) {
-    List<HeaderMutation> mutations = new ArrayList<>(removeClientCredentials());
+    List<HeaderMutation> mutations = new ArrayList<>(removedBeforeTheProvider());
     mutations.add(set(Wire.UPSTREAM_MODEL_HEADER, endpointMetadata(META_UPSTREAM_MODEL)));
     mutations.add(set(PATH_PREFIX_HEADER, endpointMetadata(META_PATH_PREFIX)));
     mutations.add(set(PATH_STRIP_HEADER, endpointMetadata(META_PATH_STRIP)));
@@ -732,8 +757,15 @@ public final class XdsTranslator {
         .build();
   }
 
-  private static List<HeaderMutation> removeClientCredentials() {
-    return Wire.CLIENT_CREDENTIAL_HEADERS.stream()
+  /**
+   * Removes what a provider must not see: the client's credentials, and the identity headers the
+   * processor set for routing (namespace, client, requested model), which name the caller.
+   */
+  private static List<HeaderMutation> removedBeforeTheProvider() {
+    return java.util.stream.Stream.concat(
+            Wire.CLIENT_CREDENTIAL_HEADERS.stream(),
+            java.util.stream.Stream.of(
+                Wire.NAMESPACE_HEADER, Wire.CLIENT_HEADER, Wire.MODEL_HEADER))
         .map(h -> HeaderMutation.newBuilder().setRemove(h).build())
         .toList();
   }

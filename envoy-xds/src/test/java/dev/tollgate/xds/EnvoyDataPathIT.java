@@ -178,6 +178,10 @@ class EnvoyDataPathIT {
         .isEqualTo("Bearer sk-openai-in-test");
     assertThat(echo.path("headers").path("x-tollgate-upstream-model").asText()).isEqualTo("gpt-4o");
     assertThat(echo.toString()).doesNotContain(CLIENT_KEY);
+    // Who called, and under which namespace, stays inside the gateway.
+    assertThat(echo.path("headers").has("x-tollgate-namespace")).isFalse();
+    assertThat(echo.path("headers").has("x-tollgate-model")).isFalse();
+    assertThat(echo.path("headers").has("x-tollgate-client")).isFalse();
   }
 
   @Test
@@ -195,6 +199,8 @@ class EnvoyDataPathIT {
           .isEqualTo("/openai/deployments/gpt4o-eu/chat/completions?api-version=2024-10-21");
       assertThat(echo.path("headers").path("api-key").asText()).isEqualTo("azure-key-in-test");
       assertThat(echo.path("headers").has("authorization")).isFalse();
+      assertThat(echo.path("headers").has("x-tollgate-namespace")).isFalse();
+      assertThat(echo.path("headers").has("x-tollgate-model")).isFalse();
       assertThat(echo.toString()).doesNotContain("sk-openai-in-test").doesNotContain(CLIENT_KEY);
     } finally {
       openai.failing(false);

@@ -505,6 +505,11 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
     common.setHeaderMutation(headers);
     Struct.Builder meta = Struct.newBuilder();
     put(meta, Wire.RESERVE_TOKENS, Long.toString(reserve));
+    // The budget commit at stream end and Envoy's access log read the identity from here: the
+    // x-tollgate-* headers above are removed before the request reaches the provider.
+    put(meta, Wire.NAMESPACE_KEY, target.route().namespace());
+    put(meta, Wire.CLIENT_KEY, client);
+    put(meta, Wire.MODEL_KEY, target.requestedModel());
     if (requestId != null) {
       put(meta, REQUEST_ID, requestId);
     }
