@@ -480,25 +480,9 @@ public final class XdsTranslator {
     return List.of(
         genericKey(Wire.NAMESPACE_KEY, route.namespace()),
         genericKey(Wire.ROUTE_KEY, route.name()),
-        processorMetadata(Wire.CLIENT_KEY, Wire.CLIENT_KEY),
+        usage(Wire.CLIENT_KEY, Wire.CLIENT_KEY, null),
         genericKey(Wire.MODEL_KEY, requested),
         requestHeader(Wire.REQUEST_ID_HEADER, Wire.REQUEST_ID_KEY));
-  }
-
-  private static RateLimit.Action processorMetadata(String key, String metadataKey) {
-    return RateLimit.Action.newBuilder()
-        .setMetadata(
-            RateLimit.Action.MetaData.newBuilder()
-                .setDescriptorKey(key)
-                .setMetadataKey(
-                    io.envoyproxy.envoy.type.metadata.v3.MetadataKey.newBuilder()
-                        .setKey(Wire.METADATA_NAMESPACE)
-                        .addPath(
-                            io.envoyproxy.envoy.type.metadata.v3.MetadataKey.PathSegment
-                                .newBuilder()
-                                .setKey(metadataKey)))
-                .setSource(RateLimit.Action.MetaData.Source.DYNAMIC))
-        .build();
   }
 
   private static RateLimit.Action genericKey(String key, String value) {
@@ -519,21 +503,25 @@ public final class XdsTranslator {
         .build();
   }
 
+  /**
+   * A descriptor entry from the processor's dynamic metadata; with no fallback, a missing value
+   * drops the descriptor (as a missing request header would).
+   */
   private static RateLimit.Action usage(String key, String metadataKey, String fallback) {
-    return RateLimit.Action.newBuilder()
-        .setMetadata(
-            RateLimit.Action.MetaData.newBuilder()
-                .setDescriptorKey(key)
-                .setMetadataKey(
-                    io.envoyproxy.envoy.type.metadata.v3.MetadataKey.newBuilder()
-                        .setKey(Wire.METADATA_NAMESPACE)
-                        .addPath(
-                            io.envoyproxy.envoy.type.metadata.v3.MetadataKey.PathSegment
-                                .newBuilder()
-                                .setKey(metadataKey)))
-                .setDefaultValue(fallback)
-                .setSource(RateLimit.Action.MetaData.Source.DYNAMIC))
-        .build();
+    RateLimit.Action.MetaData.Builder metadata =
+        RateLimit.Action.MetaData.newBuilder()
+            .setDescriptorKey(key)
+            .setMetadataKey(
+                io.envoyproxy.envoy.type.metadata.v3.MetadataKey.newBuilder()
+                    .setKey(Wire.METADATA_NAMESPACE)
+                    .addPath(
+                        io.envoyproxy.envoy.type.metadata.v3.MetadataKey.PathSegment.newBuilder()
+                            .setKey(metadataKey)))
+            .setSource(RateLimit.Action.MetaData.Source.DYNAMIC);
+    if (fallback != null) {
+      metadata.setDefaultValue(fallback);
+    }
+    return RateLimit.Action.newBuilder().setMetadata(metadata).build();
   }
 
   private static HeaderMatcher exactHeader(String name, String value) {
@@ -596,7 +584,7 @@ public final class XdsTranslator {
     if (upstream.tls()) {
       cluster.setTransportSocket(tlsTransport(upstream.host(), ip));
     }
-    List<HeaderMutation> mutations = new ArrayList<>(removedBeforeTheProvider());
+    List<HeaderMutation> mutations = new ArrayList<>(REMOVED_BEFORE_THE_PROVIDER);
     mutations.add(set(Wire.UPSTREAM_MODEL_HEADER, literal(model)));
     if (!path.isIdentity()) {
       mutations.add(set(PATH_PREFIX_HEADER, literal(path.prefix())));
@@ -626,7 +614,7 @@ public final class XdsTranslator {
    * upstream model, which credential) from the chosen endpoint's metadata.
    */
   private static Cluster aggregateCluster(String name, List<Backend> members, GatewayModel model) {
-    List<HeaderMutation> mutations = new ArrayList<>(removedBeforeTheProvider());
+    List<HeaderMutation> mutations = new ArrayList<>(REMOVED_BEFORE_THE_PROVIDER);
     mutations.add(set(Wire.UPSTREAM_MODEL_HEADER, endpointMetadata(META_UPSTREAM_MODEL)));
     mutations.add(set(PATH_PREFIX_HEADER, endpointMetadata(META_PATH_PREFIX)));
     mutations.add(set(PATH_STRIP_HEADER, endpointMetadata(META_PATH_STRIP)));
@@ -758,17 +746,16 @@ public final class XdsTranslator {
   }
 
   /**
-   * Removes what a provider must not see: the client's credentials, and the identity headers the
-   * processor set for routing (namespace, client, requested model), which name the caller.
+   * What a provider must not see: the client's credentials, and the identity headers the processor
+   * set for routing (namespace, client, requested model), which name the caller.
    */
-  private static List<HeaderMutation> removedBeforeTheProvider() {
-    return java.util.stream.Stream.concat(
-            Wire.CLIENT_CREDENTIAL_HEADERS.stream(),
-            java.util.stream.Stream.of(
-                Wire.NAMESPACE_HEADER, Wire.CLIENT_HEADER, Wire.MODEL_HEADER))
-        .map(h -> HeaderMutation.newBuilder().setRemove(h).build())
-        .toList();
-  }
+  private static final List<HeaderMutation> REMOVED_BEFORE_THE_PROVIDER =
+      java.util.stream.Stream.concat(
+              Wire.CLIENT_CREDENTIAL_HEADERS.stream(),
+              java.util.stream.Stream.of(
+                  Wire.NAMESPACE_HEADER, Wire.CLIENT_HEADER, Wire.MODEL_HEADER))
+          .map(h -> HeaderMutation.newBuilder().setRemove(h).build())
+          .toList();
 
   private static HttpFilter headerMutation(List<HeaderMutation> mutations) {
     return httpFilter(
