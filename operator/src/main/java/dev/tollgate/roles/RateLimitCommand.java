@@ -7,16 +7,14 @@ import dev.tollgate.ratelimit.store.BudgetStore;
 import dev.tollgate.ratelimit.store.MemoryBudgetStore;
 import dev.tollgate.ratelimit.store.RedisBudgetStore;
 import dev.tollgate.ratelimit.store.RedisStoreSettings;
-import dev.tollgate.run.HealthServer;
 import dev.tollgate.run.UsageJson;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,20 +38,13 @@ public final class RateLimitCommand implements Callable<Integer> {
 
   @Mixin WatchOptions watch = new WatchOptions();
 
-  @Option(names = "--address", defaultValue = "0.0.0.0", description = "gRPC bind address.")
-  String address = "0.0.0.0";
+  @Mixin ServeOptions serve = new ServeOptions();
 
   @Option(
       names = "--port",
       defaultValue = "10002",
       description = "gRPC port Envoy reaches (the operator's --ratelimit). Default: 10002.")
   int port = 10002;
-
-  @Option(
-      names = "--probe-port",
-      defaultValue = "8080",
-      description = "Port of /healthz, /readyz and /metrics; -1 for none.")
-  int probePort = 8080;
 
   @Option(
       names = "--redis",
@@ -75,18 +66,9 @@ public final class RateLimitCommand implements Callable<Integer> {
 
   /** Starts the role on a client (not closed by the role) and returns once it serves. */
   public RoleProcess start(KubernetesClient client) {
-    RoleProcess role = new RoleProcess();
+    RoleProcess role = RoleProcess.watching(client, watch);
     try {
       Clock clock = Clock.systemUTC();
-      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-      role.add(registry::close);
-      role.watcher(
-          ModelWatcher.start(
-              client,
-              watch.namespaces(),
-              watch.secretSelector(),
-              Duration.ofMillis(200),
-              Duration.ofMinutes(2)));
       BudgetStore store =
           role.add(
               redis == null
@@ -102,34 +84,26 @@ public final class RateLimitCommand implements Callable<Integer> {
                           ? RateLimitSettings.FailureMode.OPEN
                           : RateLimitSettings.FailureMode.CLOSED),
               clock,
-              registry);
+              role.registry());
       role.watcher().addListener(service::update);
       RateLimitServer server;
       try {
-        server = role.add(RateLimitServer.start(service, address, port, Duration.ofSeconds(5)));
+        server =
+            role.add(RateLimitServer.start(service, serve.address(), port, Duration.ofSeconds(5)));
       } catch (IOException e) {
         throw new UncheckedIOException(
-            "cannot start the rate-limit service on " + address + ":" + port, e);
+            "cannot start the rate-limit service on " + serve.address() + ":" + port, e);
       }
-      HealthServer health =
-          probePort < 0
-              ? null
-              : role.add(
-                  HealthServer.start(
-                      address,
-                      probePort,
-                      registry,
-                      role.watcher()::healthy,
-                      role.watcher()::healthy,
-                      // The operator reads TokenQuota usage from here (--quota-usage-url).
-                      java.util.Map.of(
-                          "/usage",
-                          query -> UsageJson.render(role.watcher().current(), service, query))));
-      role.ports(server.port(), health == null ? -1 : health.port());
+      role.serving(
+          server.port(),
+          serve,
+          role.watcher()::healthy,
+          // The operator reads TokenQuota usage from here (--quota-usage-url).
+          Map.of("/usage", query -> UsageJson.render(role.watcher().current(), service, query)));
       LOG.info(
           "rate-limit service serving model {} on {}:{} (store {})",
           service.policy().version(),
-          address,
+          serve.address(),
           server.port(),
           store.name());
       return role;
