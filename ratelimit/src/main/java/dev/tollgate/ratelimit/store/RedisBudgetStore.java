@@ -56,8 +56,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Thread-safe; one connection is shared, and concurrent calls are pipelined on it.
  */
 public final class RedisBudgetStore implements BudgetStore {
-  private static final Script RESERVE = Script.load("reserve.lua");
-  private static final Script COMMIT = Script.load("commit.lua");
+  private static final Script RESERVE = Script.load("buckets.lua", "reserve.lua");
+  private static final Script COMMIT = Script.load("buckets.lua", "commit.lua");
   private static final Script READ = Script.load("read.lua");
   private static final int COMMIT_ATTEMPTS = 3;
 
@@ -452,17 +452,24 @@ public final class RedisBudgetStore implements BudgetStore {
   }
 
   private record Script(String source, String sha) {
-    static Script load(String name) {
-      try (InputStream in = RedisBudgetStore.class.getResourceAsStream(name)) {
-        if (in == null) {
-          throw new IllegalStateException("missing resource " + name);
+    /** Loads a script from resources, the given files joined in order. */
+    static Script load(String... names) {
+      StringBuilder joined = new StringBuilder();
+      for (String name : names) {
+        try (InputStream in = RedisBudgetStore.class.getResourceAsStream(name)) {
+          if (in == null) {
+            throw new IllegalStateException("missing resource " + name);
+          }
+          joined.append(new String(in.readAllBytes(), StandardCharsets.UTF_8)).append('\n');
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
         }
-        String source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+      String source = joined.toString();
+      try {
         byte[] digest =
             MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8));
         return new Script(source, HexFormat.of().formatHex(digest));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
       } catch (NoSuchAlgorithmException e) {
         throw new IllegalStateException("SHA-1 is part of every JDK", e);
       }

@@ -19,28 +19,6 @@ local grace = tonumber(ARGV[9])
 local FIELDS = 6
 local nCharged = (#KEYS - 4 - 2 * nHeld) / 2
 
-local function purge(h, z)
-  local expired = redis.call('ZRANGEBYSCORE', z, '-inf', ARGV[2])
-  for _, rid in ipairs(expired) do
-    local amt = redis.call('HGET', h, 'r:' .. rid)
-    if amt then
-      if amt ~= '0' then
-        redis.call('HINCRBY', h, 'res', '-' .. amt)
-      end
-      redis.call('HDEL', h, 'r:' .. rid)
-    end
-  end
-  if #expired > 0 then
-    redis.call('ZREMRANGEBYSCORE', z, '-inf', ARGV[2])
-  end
-end
-
-local function extend(key, ttl)
-  if redis.call('PTTL', key) < ttl then
-    redis.call('PEXPIRE', key, string.format('%d', ttl))
-  end
-end
-
 local marker = redis.call('GET', KEYS[2])
 if marker and tonumber(marker) > now then
   return {2}
