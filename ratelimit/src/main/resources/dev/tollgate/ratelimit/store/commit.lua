@@ -35,15 +35,8 @@ if held ~= ARGV[3] then
 end
 if live then
   for i = 1, nHeld do
-    local h, z = KEYS[3 + 2 * i], KEYS[4 + 2 * i]
-    local amt = redis.call('HGET', h, 'r:' .. id)
-    if amt then
-      if amt ~= '0' then
-        redis.call('HINCRBY', h, 'res', '-' .. amt)
-      end
-      redis.call('HDEL', h, 'r:' .. id)
-    end
-    redis.call('ZREM', z, id)
+    release(KEYS[3 + 2 * i], id)
+    redis.call('ZREM', KEYS[4 + 2 * i], id)
   end
   redis.call('ZREM', KEYS[3], id)
 end
