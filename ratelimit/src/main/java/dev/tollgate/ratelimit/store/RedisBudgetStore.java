@@ -58,7 +58,7 @@ import java.util.concurrent.TimeUnit;
 public final class RedisBudgetStore implements BudgetStore {
   private static final Script RESERVE = Script.load("buckets.lua", "reserve.lua");
   private static final Script COMMIT = Script.load("buckets.lua", "commit.lua");
-  private static final Script READ = Script.load("read.lua");
+  private static final Script READ = Script.load("buckets.lua", "read.lua");
   private static final int COMMIT_ATTEMPTS = 3;
 
   private final RedisStoreSettings settings;

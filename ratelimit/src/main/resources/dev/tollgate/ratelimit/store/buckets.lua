@@ -1,5 +1,5 @@
--- Shared by reserve.lua and commit.lua (RedisBudgetStore prepends it to each): helpers over a
--- bucket's counters hash h and reservations sorted set z. ARGV[2] is "now" (ms) in both scripts.
+-- Shared by reserve.lua, commit.lua and read.lua (RedisBudgetStore prepends it to each): helpers
+-- over a bucket's counters hash h and reservations sorted set z.
 
 -- gives back what request rid holds in bucket h
 local function release(h, rid)
@@ -12,14 +12,15 @@ local function release(h, rid)
   end
 end
 
--- gives back every reservation of bucket h whose expiry (its score in z) has passed
-local function purge(h, z)
-  local expired = redis.call('ZRANGEBYSCORE', z, '-inf', ARGV[2])
+-- gives back every reservation of bucket h whose expiry (its score in z) is at or before now
+-- (milliseconds, as the string the caller passed)
+local function purge(h, z, now)
+  local expired = redis.call('ZRANGEBYSCORE', z, '-inf', now)
   for _, rid in ipairs(expired) do
     release(h, rid)
   end
   if #expired > 0 then
-    redis.call('ZREMRANGEBYSCORE', z, '-inf', ARGV[2])
+    redis.call('ZREMRANGEBYSCORE', z, '-inf', now)
   end
 end
 

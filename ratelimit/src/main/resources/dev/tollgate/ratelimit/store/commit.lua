@@ -63,7 +63,7 @@ for i = 1, nCharged do
   local windowEnd = tonumber(ARGV[a + 5])
   local used, res, crossedWarn, crossedLimit = 0, 0, 0, 0
   if windowEnd > now then
-    purge(h, z)
+    purge(h, z, ARGV[2])
     if redis.call('HSETNX', h, 'used', '0') == 1 then
       local ttl = windowEnd - now + grace
       redis.call('PEXPIRE', h, string.format('%d', ttl))

@@ -28,7 +28,7 @@ end
 local used, res, warned, over = {}, {}, {}, {}
 for i = 1, n do
   local h = KEYS[3 + 2 * i]
-  purge(h, KEYS[4 + 2 * i])
+  purge(h, KEYS[4 + 2 * i], ARGV[2])
   local v = redis.call('HMGET', h, 'used', 'res', 'warned', 'over')
   used[i], res[i] = tonumber(v[1] or '0'), tonumber(v[2] or '0')
   warned[i], over[i] = v[3], v[4]
