@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.testkit.Ports;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.Map;
@@ -22,7 +23,7 @@ class FaultsIT {
             Path.of("target/e2e/rls-down-closed").toAbsolutePath(),
             Map.of("ENFORCE_TOKENS", "100000"),
             "--ratelimit-address",
-            "127.0.0.1:" + TollgateRun.freePort())) {
+            "127.0.0.1:" + Ports.free())) {
       HttpResponse<String> response =
           gateway.post("/v1/chat/completions", BOB, BudgetIT.chat(5, false), Map.of());
       assertThat(response.statusCode()).isEqualTo(503);
@@ -39,7 +40,7 @@ class FaultsIT {
             Path.of("target/e2e/rls-down-open").toAbsolutePath(),
             Map.of("ENFORCE_TOKENS", "100000"),
             "--ratelimit-address",
-            "127.0.0.1:" + TollgateRun.freePort(),
+            "127.0.0.1:" + Ports.free(),
             "--ratelimit-fail-open")) {
       assertThat(
               gateway
@@ -57,7 +58,7 @@ class FaultsIT {
             Path.of("target/e2e/processor-down").toAbsolutePath(),
             Map.of("ENFORCE_TOKENS", "100000"),
             "--processor-address",
-            "127.0.0.1:" + TollgateRun.freePort())) {
+            "127.0.0.1:" + Ports.free())) {
       HttpResponse<String> response =
           gateway.post("/v1/chat/completions", BOB, BudgetIT.chat(5, false), Map.of());
       assertThat(response.statusCode()).isEqualTo(503);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.testkit.RedisServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -17,7 +18,7 @@ class RedisRestartIT {
   @Test
   void usageSurvivesARestartOfTheGateway() throws Exception {
     Path work = Files.createDirectories(Path.of("target/e2e/redis-restart").toAbsolutePath());
-    try (RedisProcess redis = new RedisProcess(work)) {
+    try (RedisServer redis = RedisServer.startEphemeral(work.resolve("redis.log"))) {
       long before;
       TollgateRun first =
           TollgateRun.start(

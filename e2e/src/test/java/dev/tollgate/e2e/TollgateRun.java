@@ -2,10 +2,11 @@ package dev.tollgate.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.testkit.Ports;
+import dev.tollgate.testkit.RepoRoot;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,13 +26,7 @@ import java.util.concurrent.TimeUnit;
  * test manifests, stopped with SIGTERM. Its output goes to {@code <work>/tollgate.log}.
  */
 final class TollgateRun implements AutoCloseable {
-  /** Next port to try; processes start at different offsets so parallel runs rarely meet. */
-  private static final java.util.concurrent.atomic.AtomicInteger NEXT_PORT =
-      new java.util.concurrent.atomic.AtomicInteger(
-          20000 + (int) (ProcessHandle.current().pid() % 6000) * 2);
-
-  static final Path ROOT =
-      Path.of(System.getProperty("tollgate.root", "..")).toAbsolutePath().normalize();
+  static final Path ROOT = RepoRoot.path();
   static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -69,7 +64,7 @@ final class TollgateRun implements AutoCloseable {
     try {
       Files.createDirectories(work);
       Path manifests = Files.createDirectories(work.resolve("manifests"));
-      int demoPort = freePort();
+      int demoPort = Ports.free();
       Map<String, String> vars = new HashMap<>(variables);
       vars.put("DEMO_URL", "http://127.0.0.1:" + demoPort);
       Path source = ROOT.resolve("e2e/src/test/resources/manifests").resolve(manifestSet);
@@ -94,9 +89,9 @@ final class TollgateRun implements AutoCloseable {
       Path work, Path manifests, Map<String, String> vars, int demoPort, String... extraArgs) {
     Path jar = ROOT.resolve("operator/target/tollgate.jar");
     assertThat(jar).as("package the operator module first (./mvnw package)").exists();
-    int port = freePort();
-    int metricsPort = freePort();
-    int envoyAdminPort = freePort();
+    int port = Ports.free();
+    int metricsPort = Ports.free();
+    int envoyAdminPort = Ports.free();
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -110,13 +105,13 @@ final class TollgateRun implements AutoCloseable {
                 "--port",
                 String.valueOf(port),
                 "--processor-port",
-                String.valueOf(freePort()),
+                String.valueOf(Ports.free()),
                 "--ratelimit-port",
-                String.valueOf(freePort()),
+                String.valueOf(Ports.free()),
                 "--demo-upstream-port",
                 String.valueOf(demoPort),
                 "--ads-port",
-                String.valueOf(freePort()),
+                String.valueOf(Ports.free()),
                 "--envoy-admin-port",
                 String.valueOf(envoyAdminPort),
                 "--metrics-port",
@@ -282,29 +277,6 @@ final class TollgateRun implements AutoCloseable {
       out = out.replace("${" + entry.getKey() + "}", entry.getValue());
     }
     return out;
-  }
-
-  /**
-   * A port that is free now, below Linux's ephemeral range (32768-60999): a port the kernel hands
-   * out for ServerSocket(0) may be taken by an outgoing connection before the test's server binds
-   * it.
-   */
-  static int freePort() {
-    for (int tries = 0; tries < 2000; tries++) {
-      int candidate = NEXT_PORT.getAndIncrement();
-      if (candidate > 32000) {
-        NEXT_PORT.set(20000);
-        continue;
-      }
-      try (ServerSocket socket =
-          new ServerSocket(candidate, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-        socket.setReuseAddress(true);
-        return candidate;
-      } catch (IOException taken) {
-        // in use: try the next one
-      }
-    }
-    throw new UncheckedIOException(new IOException("no free port between 20000 and 32000"));
   }
 
   static void sleep(long millis) {

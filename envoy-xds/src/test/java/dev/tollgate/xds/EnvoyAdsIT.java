@@ -7,6 +7,8 @@ import dev.tollgate.model.GatewayModel;
 import dev.tollgate.model.GatewayModelBuilder;
 import dev.tollgate.model.source.LoadResult;
 import dev.tollgate.model.source.ManifestReader;
+import dev.tollgate.testkit.Ports;
+import dev.tollgate.testkit.RepoRoot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,18 +41,18 @@ class EnvoyAdsIT {
   static void startEnvoyAndAds() throws Exception {
     assertThat(EnvoyProcess.findBinary()).as(EnvoyProcess.INSTALL_HINT).isPresent();
     Files.deleteIfExists(work.resolve("envoy.log"));
-    LoadResult loaded = new ManifestReader().readFolder(TestPaths.examples("multi-team"));
+    LoadResult loaded = new ManifestReader().readFolder(RepoRoot.resolve("examples/multi-team"));
     assertThat(loaded.errors()).isEmpty();
     model = GatewayModelBuilder.build(loaded.snapshot());
     XdsSettings local = XdsSettings.local();
     XdsSettings settings =
         local
-            .withListener("127.0.0.1", TestPaths.freePort())
-            .withServices("127.0.0.1", TestPaths.freePort(), "127.0.0.1", TestPaths.freePort());
+            .withListener("127.0.0.1", Ports.free())
+            .withServices("127.0.0.1", Ports.free(), "127.0.0.1", Ports.free());
     good = new XdsTranslator(settings).translate(model);
     ads = AdsServer.start("127.0.0.1", 0, Clock.systemUTC());
     ads.publish(AdsServer.DEFAULT_GROUP, good);
-    int adminPort = TestPaths.freePort();
+    int adminPort = Ports.free();
     envoy =
         EnvoyProcess.start(
             work,

@@ -9,6 +9,8 @@ import dev.tollgate.model.GatewayModel;
 import dev.tollgate.model.GatewayModelBuilder;
 import dev.tollgate.model.source.LoadResult;
 import dev.tollgate.model.source.ManifestReader;
+import dev.tollgate.testkit.FakeUpstream;
+import dev.tollgate.testkit.Ports;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.net.InetSocketAddress;
@@ -34,9 +36,9 @@ class EnvoyDataPathIT {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String CLIENT_KEY = "tg-data-path-client-key-01";
 
-  static EchoUpstream openai;
-  static EchoUpstream azure;
-  static EchoUpstream compatible;
+  static FakeUpstream openai;
+  static FakeUpstream azure;
+  static FakeUpstream compatible;
   static Server processor;
   static AdsServer ads;
   static EnvoyProcess envoy;
@@ -49,9 +51,9 @@ class EnvoyDataPathIT {
     assertThat(EnvoyProcess.findBinary()).as(EnvoyProcess.INSTALL_HINT).isPresent();
     Files.createDirectories(WORK);
     Files.deleteIfExists(WORK.resolve("envoy.log"));
-    openai = new EchoUpstream("openai");
-    azure = new EchoUpstream("azure");
-    compatible = new EchoUpstream("compatible");
+    openai = FakeUpstream.echo("openai");
+    azure = FakeUpstream.echo("azure");
+    compatible = FakeUpstream.echo("compatible");
     String yaml =
         """
         apiVersion: v1
@@ -125,15 +127,15 @@ class EnvoyDataPathIT {
             .addService(new RoutingHeadersProcessor())
             .build()
             .start();
-    listenerPort = TestPaths.freePort();
+    listenerPort = Ports.free();
     XdsSettings settings =
         XdsSettings.local()
             .withListener("127.0.0.1", listenerPort)
-            .withServices("127.0.0.1", processor.getPort(), "127.0.0.1", TestPaths.freePort());
+            .withServices("127.0.0.1", processor.getPort(), "127.0.0.1", Ports.free());
     XdsResources resources = new XdsTranslator(settings).translate(model);
     ads = AdsServer.start("127.0.0.1", 0, Clock.systemUTC());
     ads.publish(AdsServer.DEFAULT_GROUP, resources);
-    int adminPort = TestPaths.freePort();
+    int adminPort = Ports.free();
     envoy =
         EnvoyProcess.start(
             WORK,

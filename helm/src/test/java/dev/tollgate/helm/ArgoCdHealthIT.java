@@ -3,6 +3,7 @@ package dev.tollgate.helm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tollgate.testkit.RepoRoot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * CD 3.2) against resources in each state the operator reports.
  */
 class ArgoCdHealthIT {
-  private static final Path SCRIPT = Tools.root().resolve("gitops/argocd/health.lua");
+  private static final Path SCRIPT = RepoRoot.resolve("gitops/argocd/health.lua");
 
   @Test
   void noStatusYetIsProgressing() throws IOException {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.testkit.RepoRoot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * values schema, the dashboard and the Argo CD health checks. No tools needed.
  */
 class ChartFilesTest {
-  private static final Path CHART = Tools.root().resolve("helm/tollgate");
+  private static final Path CHART = RepoRoot.resolve("helm/tollgate");
 
   /**
    * helm/tollgate/crds holds crds/generated verbatim. With {@code -Dtollgate.update=true} (make
@@ -28,7 +29,7 @@ class ChartFilesTest {
    */
   @Test
   void chartCrdsAreTheGeneratedOnes() throws IOException {
-    Path generated = Tools.root().resolve("crds/generated");
+    Path generated = RepoRoot.resolve("crds/generated");
     Path copies = CHART.resolve("crds");
     List<Path> sources;
     try (Stream<Path> files = Files.list(generated)) {
@@ -109,7 +110,7 @@ class ChartFilesTest {
   /** The argocd-cm patch holds gitops/argocd/health.lua verbatim for each of the three kinds. */
   @Test
   void theArgoCdConfigMapCarriesTheHealthCheckOfEveryKind() throws IOException {
-    Path argocd = Tools.root().resolve("gitops/argocd");
+    Path argocd = RepoRoot.resolve("gitops/argocd");
     String lua = Files.readString(argocd.resolve("health.lua"));
     JsonNode configMap =
         Manifests.parse(Files.readString(argocd.resolve("argocd-cm-health.yaml"))).get(0);

@@ -3,8 +3,8 @@ package dev.tollgate.helm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.fabric8.kubeapitest.KubeAPIServer;
-import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import dev.tollgate.testkit.KubeApiServer;
+import dev.tollgate.testkit.RepoRoot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,9 +26,9 @@ import org.junit.jupiter.api.Test;
  * kubectl apply --dry-run=server} to a real kube-apiserver. Envoy validates the bootstrap.
  */
 class ChartIT {
-  static final String KUBE_VERSION = "1.34.4";
+  static final String KUBE_VERSION = KubeApiServer.VERSION;
   static final String NAMESPACE = "tollgate-system";
-  static final Path ROOT = Tools.root();
+  static final Path ROOT = RepoRoot.path();
   static final Path CHART = ROOT.resolve("helm/tollgate");
   static final Path TARGET = Path.of("target").toAbsolutePath();
 
@@ -43,7 +43,7 @@ class ChartIT {
   }
 
   static Path schemas;
-  static KubeAPIServer apiServer;
+  static KubeApiServer apiServer;
   static Path kubeconfig;
   static Path kubectl;
 
@@ -71,29 +71,9 @@ class ChartIT {
         .exists();
     Tools.run(command, null).assertSuccess("kubeconform-schemas.py");
 
-    Path binaries =
-        Path.of(
-            System.getenv()
-                .getOrDefault(
-                    "KUBE_API_TEST_DIR", System.getProperty("user.home") + "/.kubeapitest"),
-            "k8s",
-            KUBE_VERSION + "-linux-amd64");
-    for (String binary : List.of("kube-apiserver", "etcd", "kubectl")) {
-      assertThat(binaries.resolve(binary))
-          .as("%s is missing from %s: run scripts/install-kube-apiserver.sh", binary, binaries)
-          .isExecutable();
-    }
-    kubectl = binaries.resolve("kubectl");
-    apiServer =
-        new KubeAPIServer(
-            KubeAPIServerConfigBuilder.anAPIServerConfig()
-                .withOfflineMode(true)
-                .withApiServerVersion(KUBE_VERSION)
-                .withUpdateKubeConfig(false)
-                .build());
-    apiServer.start();
-    kubeconfig = TARGET.resolve("chart-it.kubeconfig");
-    Files.writeString(kubeconfig, apiServer.getKubeConfigYaml());
+    apiServer = KubeApiServer.start();
+    kubectl = KubeApiServer.kubectl();
+    kubeconfig = apiServer.writeKubeConfig(TARGET.resolve("chart-it.kubeconfig"));
     // What the manifests need to exist already: the CRDs (ours and the two others the examples
     // use) and the namespaces they are installed into.
     for (Path crd :
@@ -113,7 +93,7 @@ class ChartIT {
   @AfterAll
   static void stop() {
     if (apiServer != null) {
-      apiServer.stop();
+      apiServer.close();
     }
   }
 

@@ -2,6 +2,7 @@ package dev.tollgate.helm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.testkit.RepoRoot;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -20,11 +21,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class Tools {
   private Tools() {}
-
-  /** The repository root, passed in by the build. */
-  static Path root() {
-    return Path.of(System.getProperty("tollgate.root", "..")).toAbsolutePath().normalize();
-  }
 
   /** Where install-chart-tools.sh installs helm, kubeconform, glua and the schema sources. */
   static Path chartTools() {
@@ -87,7 +83,7 @@ final class Tools {
    */
   static Result run(List<String> command, String stdin) {
     ProcessBuilder builder =
-        new ProcessBuilder(new ArrayList<>(command)).directory(root().toFile());
+        new ProcessBuilder(new ArrayList<>(command)).directory(RepoRoot.path().toFile());
     try {
       Process process = builder.start();
       CompletableFuture<String> out = drain(process.getInputStream());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tollgate.model.source.LoadResult;
 import dev.tollgate.model.source.ManifestReader;
 import dev.tollgate.model.source.ResourceSnapshot;
+import dev.tollgate.testkit.RepoRoot;
 import java.nio.file.Path;
 
 /** Reads test manifests. */
@@ -12,7 +13,7 @@ final class Fixtures {
   private Fixtures() {}
 
   static Path examples(String name) {
-    return Path.of(System.getProperty("tollgate.root", "..")).resolve("examples").resolve(name);
+    return RepoRoot.resolve("examples").resolve(name);
   }
 
   static ResourceSnapshot snapshot(String yaml) {

@@ -2,6 +2,7 @@ package dev.tollgate.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.testkit.RepoRoot;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -22,7 +23,7 @@ class TranslateCommandTest {
   }
 
   private static Path examples(String name) {
-    return Path.of(System.getProperty("tollgate.root", "..")).resolve("examples").resolve(name);
+    return RepoRoot.resolve("examples").resolve(name);
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.tollgate.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tollgate.testkit.KubeApiServer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -48,8 +49,8 @@ class CrdValidationIT {
 
   @Test
   void everyExampleIsAcceptedByTheApiServer() {
-    List<HasMetadata> created = KubeApiServer.createExample(admin, "multi-team");
-    created.addAll(KubeApiServer.createExample(admin, "quickstart"));
+    List<HasMetadata> created = ClusterObjects.createExample(admin, "multi-team");
+    created.addAll(ClusterObjects.createExample(admin, "quickstart"));
     assertThat(created).hasSizeGreaterThan(15);
   }
 

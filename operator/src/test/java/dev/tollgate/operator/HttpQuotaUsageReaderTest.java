@@ -9,6 +9,7 @@ import dev.tollgate.ratelimit.RateLimitSettings;
 import dev.tollgate.ratelimit.store.MemoryBudgetStore;
 import dev.tollgate.run.HealthServer;
 import dev.tollgate.run.UsageJson;
+import dev.tollgate.testkit.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;

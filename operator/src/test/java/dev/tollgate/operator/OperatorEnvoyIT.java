@@ -8,6 +8,8 @@ import dev.tollgate.api.v1alpha1.AIRoute;
 import dev.tollgate.api.v1alpha1.ModelProvider;
 import dev.tollgate.api.v1alpha1.ResourceStatus;
 import dev.tollgate.api.v1alpha1.TokenQuota;
+import dev.tollgate.testkit.KubeApiServer;
+import dev.tollgate.testkit.Ports;
 import dev.tollgate.xds.AdsServer;
 import dev.tollgate.xds.EnvoyBootstrap;
 import dev.tollgate.xds.EnvoyProcess;
@@ -66,17 +68,16 @@ class OperatorEnvoyIT {
     apiServer = KubeApiServer.startWithCrds();
     admin = apiServer.adminClient();
     admin.namespaces().resource(namespace("tollgate-system")).create();
-    KubeApiServer.createExample(admin, "multi-team");
-    adsPort = KubeApiServer.freePort();
+    ClusterObjects.createExample(admin, "multi-team");
+    adsPort = Ports.free();
     xds =
         XdsSettings.local()
-            .withListener("127.0.0.1", KubeApiServer.freePort())
-            .withServices(
-                "127.0.0.1", KubeApiServer.freePort(), "127.0.0.1", KubeApiServer.freePort())
+            .withListener("127.0.0.1", Ports.free())
+            .withServices("127.0.0.1", Ports.free(), "127.0.0.1", Ports.free())
             .withCaBundle(CA_BUNDLE.toString());
     copyCaBundle();
     operator = startOperator("operator-a");
-    int adminPort = KubeApiServer.freePort();
+    int adminPort = Ports.free();
     envoy =
         EnvoyProcess.start(
             WORK,

@@ -8,6 +8,8 @@ import dev.tollgate.api.v1alpha1.AIRoute;
 import dev.tollgate.api.v1alpha1.ModelProvider;
 import dev.tollgate.api.v1alpha1.ResourceStatus;
 import dev.tollgate.api.v1alpha1.TokenQuota;
+import dev.tollgate.testkit.KubeApiServer;
+import dev.tollgate.testkit.RepoRoot;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -58,15 +60,14 @@ class OperatorStatusIT {
     admin = apiServer.adminClient();
     // The plain manifests (the chart rendered with defaults), validated by the API server; the
     // Deployments never run here. The CRDs are in already.
-    try (InputStream in =
-        Files.newInputStream(KubeApiServer.root().resolve("deploy/tollgate.yaml"))) {
+    try (InputStream in = Files.newInputStream(RepoRoot.resolve("deploy/tollgate.yaml"))) {
       for (HasMetadata object : admin.load(in).items()) {
         if (!object.getKind().equals("CustomResourceDefinition")) {
           admin.resource(object).create();
         }
       }
     }
-    KubeApiServer.createExample(admin, "multi-team");
+    ClusterObjects.createExample(admin, "multi-team");
     asOperator = apiServer.clientAs(SYSTEM, ACCOUNT);
     operator =
         TollgateOperator.start(

@@ -21,6 +21,8 @@ import dev.tollgate.ratelimit.store.MemoryBudgetStore;
 import dev.tollgate.roles.ProcessorCommand;
 import dev.tollgate.roles.RateLimitCommand;
 import dev.tollgate.roles.RoleProcess;
+import dev.tollgate.testkit.KubeApiServer;
+import dev.tollgate.testkit.Ports;
 import dev.tollgate.xds.AdsServer;
 import dev.tollgate.xds.EnvoyBootstrap;
 import dev.tollgate.xds.EnvoyProcess;
@@ -106,30 +108,25 @@ class OperatorTrafficIT {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     upstream =
         DemoUpstream.start(
-            "127.0.0.1",
-            KubeApiServer.freePort(),
-            List.of("demo-chat", "demo-embed"),
-            UPSTREAM_KEY,
-            0);
+            "127.0.0.1", Ports.free(), List.of("demo-chat", "demo-embed"), UPSTREAM_KEY, 0);
     processor = new Processor(ProcessorConfig.defaults(), clock, registry);
-    processorServer = ProcessorServer.start("127.0.0.1", KubeApiServer.freePort(), processor);
+    processorServer = ProcessorServer.start("127.0.0.1", Ports.free(), processor);
     GatewayModel empty = GatewayModelBuilder.build(ResourceSnapshot.empty());
     rateLimit =
         new RateLimitService(
             empty, MemoryBudgetStore.withDefaults(), RateLimitSettings.defaults(), clock, registry);
     rateLimitServer =
-        RateLimitServer.start(
-            rateLimit, "127.0.0.1", KubeApiServer.freePort(), Duration.ofSeconds(5));
+        RateLimitServer.start(rateLimit, "127.0.0.1", Ports.free(), Duration.ofSeconds(5));
 
     createResources(upstream.port());
-    adsPort = KubeApiServer.freePort();
-    listenerPort = KubeApiServer.freePort();
+    adsPort = Ports.free();
+    listenerPort = Ports.free();
     xds =
         XdsSettings.local()
             .withListener("127.0.0.1", listenerPort)
             .withServices("127.0.0.1", processorServer.port(), "127.0.0.1", rateLimitServer.port());
     operator = startOperator("operator-a");
-    int adminPort = KubeApiServer.freePort();
+    int adminPort = Ports.free();
     envoy =
         EnvoyProcess.start(
             WORK,
@@ -366,16 +363,10 @@ class OperatorTrafficIT {
       throws Exception {
     ProcessorCommand processorCommand = new ProcessorCommand();
     new CommandLine(processorCommand)
-        .parseArgs(
-            "--address=127.0.0.1",
-            "--port=" + KubeApiServer.freePort(),
-            "--probe-port=" + KubeApiServer.freePort());
+        .parseArgs("--address=127.0.0.1", "--port=" + Ports.free(), "--probe-port=" + Ports.free());
     RateLimitCommand rateLimitCommand = new RateLimitCommand();
     new CommandLine(rateLimitCommand)
-        .parseArgs(
-            "--address=127.0.0.1",
-            "--port=" + KubeApiServer.freePort(),
-            "--probe-port=" + KubeApiServer.freePort());
+        .parseArgs("--address=127.0.0.1", "--port=" + Ports.free(), "--probe-port=" + Ports.free());
     try (RoleProcess processorRole = processorCommand.start(admin);
         RoleProcess rateLimitRole = rateLimitCommand.start(admin)) {
       String before = operator.publishedVersion().orElseThrow();

@@ -7,6 +7,7 @@ import dev.tollgate.model.Wire;
 import dev.tollgate.ratelimit.RateLimitService;
 import dev.tollgate.ratelimit.RateLimitSettings;
 import dev.tollgate.ratelimit.store.MemoryBudgetStore;
+import dev.tollgate.testkit.MutableClock;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;

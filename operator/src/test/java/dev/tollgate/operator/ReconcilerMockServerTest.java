@@ -7,6 +7,7 @@ import dev.tollgate.api.v1alpha1.AIRoute;
 import dev.tollgate.api.v1alpha1.ModelProvider;
 import dev.tollgate.api.v1alpha1.TokenQuota;
 import dev.tollgate.api.v1alpha1.TokenQuotaStatus;
+import dev.tollgate.testkit.MutableClock;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -44,7 +45,7 @@ class ReconcilerMockServerTest {
         .resource(
             new NamespaceBuilder().withNewMetadata().withName("default").endMetadata().build())
         .create();
-    KubeApiServer.createAll(client, TestModels.snapshot(TestModels.example("quickstart")));
+    ClusterObjects.createAll(client, TestModels.snapshot(TestModels.example("quickstart")));
     operator = start(OperatorSettings.builder());
     await().atMost(Duration.ofSeconds(10)).until(() -> accepted(route()) && accepted(quota()));
   }
@@ -88,7 +89,7 @@ class ReconcilerMockServerTest {
   @Test
   void anOperatorWatchingOtherNamespacesLeavesTheseAlone() throws Exception {
     operator.close();
-    KubeApiServer.createAll(
+    ClusterObjects.createAll(
         client,
         TestModels.snapshot(
             TestModels.example("quickstart").replace("namespace: default", "namespace: elsewhere")
@@ -184,7 +185,7 @@ class ReconcilerMockServerTest {
   void aNewRouteIsReconciledWithoutRewritingTheOthers() throws Exception {
     String quotaVersion = quota().getMetadata().getResourceVersion();
     String routeVersion = route().getMetadata().getResourceVersion();
-    KubeApiServer.createAll(
+    ClusterObjects.createAll(
         client,
         TestModels.snapshot(
             """

@@ -7,6 +7,7 @@ import dev.tollgate.model.GatewayModelBuilder;
 import dev.tollgate.model.source.LoadResult;
 import dev.tollgate.model.source.ManifestReader;
 import dev.tollgate.model.source.ResourceSnapshot;
+import dev.tollgate.testkit.RepoRoot;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -21,7 +22,7 @@ final class TestModels {
 
   /** Returns the YAML of every file of an example, concatenated. */
   static String example(String name) {
-    Path folder = KubeApiServer.root().resolve("examples").resolve(name);
+    Path folder = RepoRoot.resolve("examples").resolve(name);
     List<String> documents = new ArrayList<>();
     try (Stream<Path> files = Files.list(folder)) {
       for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {

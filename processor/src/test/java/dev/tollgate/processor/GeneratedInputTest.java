@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
+import dev.tollgate.testkit.MutableClock;
 import io.envoyproxy.envoy.config.core.v3.HeaderMap;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
@@ -87,7 +88,7 @@ class GeneratedInputTest {
     Processor processor =
         new Processor(
             ProcessorConfig.defaults().withMaxRequestBodyBytes(64 * 1024),
-            new TestClock(Instant.parse("2026-01-01T00:00:00Z")),
+            new MutableClock(Instant.parse("2026-01-01T00:00:00Z")),
             new SimpleMeterRegistry(),
             new NoKeys(),
             new AccessLog(line -> {}));

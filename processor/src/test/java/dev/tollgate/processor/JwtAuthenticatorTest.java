@@ -3,6 +3,7 @@ package dev.tollgate.processor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.tollgate.testkit.MutableClock;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +43,7 @@ class JwtAuthenticatorTest {
   HttpServer server;
   final AtomicReference<String> jwks = new AtomicReference<>("{\"keys\":[]}");
   final AtomicInteger fetches = new AtomicInteger();
-  TestClock clock;
+  MutableClock clock;
   JwtAuthenticator authenticator;
   Policy policy;
 
@@ -60,7 +61,7 @@ class JwtAuthenticatorTest {
           exchange.close();
         });
     server.start();
-    clock = new TestClock(NOW);
+    clock = new MutableClock(NOW);
     String uri = "http://127.0.0.1:" + server.getAddress().getPort() + "/jwks";
     authenticator =
         new JwtAuthenticator(

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tollgate.model.GatewayModel;
 import dev.tollgate.model.Wire;
+import dev.tollgate.testkit.FakeUpstream;
+import dev.tollgate.testkit.Ports;
 import dev.tollgate.xds.AdsServer;
 import dev.tollgate.xds.EnvoyBootstrap;
 import dev.tollgate.xds.EnvoyProcess;
@@ -19,7 +21,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,19 +42,11 @@ import org.junit.jupiter.api.Test;
  * reservation (hits_addend) and as the usage of the commit at stream end.
  */
 class ProcessorEnvoyIT {
-  /**
-   * Next port to try, below Linux's ephemeral range (32768-60999), so that an outgoing connection
-   * cannot take a port between the test choosing it and a server binding it.
-   */
-  private static final java.util.concurrent.atomic.AtomicInteger NEXT_PORT =
-      new java.util.concurrent.atomic.AtomicInteger(
-          20000 + (int) (ProcessHandle.current().pid() % 6000) * 2);
-
   static final Path WORK = Path.of("target", "processor-envoy-it").toAbsolutePath();
   static final ObjectMapper JSON = new ObjectMapper();
   static final HttpClient HTTP = HttpClient.newHttpClient();
 
-  static FakeProvider provider;
+  static FakeUpstream provider;
   static StandInRateLimitService rateLimits;
   static Server rateLimitServer;
   static ProcessorServer processorServer;
@@ -67,7 +60,7 @@ class ProcessorEnvoyIT {
     assertThat(EnvoyProcess.findBinary()).as(EnvoyProcess.INSTALL_HINT).isPresent();
     Files.createDirectories(WORK);
     Files.deleteIfExists(WORK.resolve("envoy.log"));
-    provider = new FakeProvider();
+    provider = FakeUpstream.chatCompletions();
     rateLimits = new StandInRateLimitService();
     rateLimitServer =
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
@@ -86,7 +79,7 @@ class ProcessorEnvoyIT {
             accessLog::add);
     processor.update(model);
     processorServer = ProcessorServer.start("127.0.0.1", 0, processor);
-    listenerPort = freePort();
+    listenerPort = Ports.free();
     XdsSettings settings =
         XdsSettings.local()
             .withListener("127.0.0.1", listenerPort)
@@ -95,7 +88,7 @@ class ProcessorEnvoyIT {
     XdsResources resources = new XdsTranslator(settings).translate(model);
     ads = AdsServer.start("127.0.0.1", 0, Clock.systemUTC());
     ads.publish(AdsServer.DEFAULT_GROUP, resources);
-    int adminPort = freePort();
+    int adminPort = Ports.free();
     envoy =
         EnvoyProcess.start(
             WORK,
@@ -258,22 +251,5 @@ class ProcessorEnvoyIT {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  private static int freePort() {
-    for (int tries = 0; tries < 2000; tries++) {
-      int candidate = NEXT_PORT.getAndIncrement();
-      if (candidate > 32000) {
-        NEXT_PORT.set(20000);
-        continue;
-      }
-      try (ServerSocket socket =
-          new ServerSocket(candidate, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-        return candidate;
-      } catch (IOException taken) {
-        // in use: try the next one
-      }
-    }
-    throw new UncheckedIOException(new IOException("no free port between 20000 and 32000"));
   }
 }

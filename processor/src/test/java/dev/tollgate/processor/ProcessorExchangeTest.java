@@ -10,6 +10,7 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
 import dev.tollgate.model.Wire;
+import dev.tollgate.testkit.MutableClock;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
@@ -38,7 +39,7 @@ class ProcessorExchangeTest {
   static final String ISSUER = "https://issuer.example";
   static KeyPair jwtKeys;
 
-  TestClock clock;
+  MutableClock clock;
   SimpleMeterRegistry registry;
   List<String> log;
   Processor processor;
@@ -53,7 +54,7 @@ class ProcessorExchangeTest {
 
   @BeforeEach
   void start() throws Exception {
-    clock = new TestClock(T0);
+    clock = new MutableClock(T0);
     registry = new SimpleMeterRegistry();
     log = new CopyOnWriteArrayList<>();
     JwksSource jwks =

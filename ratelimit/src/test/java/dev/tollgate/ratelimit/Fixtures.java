@@ -6,20 +6,14 @@ import dev.tollgate.model.GatewayModel;
 import dev.tollgate.model.GatewayModelBuilder;
 import dev.tollgate.model.source.LoadResult;
 import dev.tollgate.model.source.ManifestReader;
+import dev.tollgate.testkit.RepoRoot;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 
 /** Models built from the project's examples, with quotas the tests write. */
 public final class Fixtures {
   private Fixtures() {}
-
-  /** Returns the repository's root folder. */
-  public static Path root() {
-    String root = System.getProperty("tollgate.root");
-    return root == null ? Path.of("..").toAbsolutePath().normalize() : Path.of(root);
-  }
 
   /**
    * Returns the quickstart's provider ({@code demo}: demo-chat at 0.50/1.50 USD per million) and
@@ -45,7 +39,7 @@ public final class Fixtures {
 
   /** Returns the multi-team example: three teams, three providers, five budgets in three zones. */
   public static GatewayModel multiTeam() {
-    LoadResult loaded = new ManifestReader().readFolder(root().resolve("examples/multi-team"));
+    LoadResult loaded = new ManifestReader().readFolder(RepoRoot.resolve("examples/multi-team"));
     assertThat(loaded.errors()).isEmpty();
     GatewayModel model = GatewayModelBuilder.build(loaded.snapshot());
     assertThat(model.quotas()).hasSize(3);
@@ -90,7 +84,7 @@ public final class Fixtures {
 
   private static String read(String path) {
     try {
-      return Files.readString(root().resolve(path));
+      return Files.readString(RepoRoot.resolve(path));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -14,6 +14,7 @@ import dev.tollgate.ratelimit.store.CommitResult;
 import dev.tollgate.ratelimit.store.MemoryBudgetStore;
 import dev.tollgate.ratelimit.store.ReserveResult;
 import dev.tollgate.ratelimit.store.StoreUnavailableException;
+import dev.tollgate.testkit.MutableClock;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.Code;

@@ -6,8 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tollgate.ratelimit.store.RedisBudgetStore;
-import dev.tollgate.ratelimit.store.RedisServer;
 import dev.tollgate.ratelimit.store.RedisStoreSettings;
+import dev.tollgate.testkit.MutableClock;
+import dev.tollgate.testkit.RedisServer;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.Code;

@@ -2,6 +2,7 @@ package dev.tollgate.ratelimit.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.testkit.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;

@@ -1,4 +1,4 @@
-package dev.tollgate.ratelimit;
+package dev.tollgate.testkit;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,7 +7,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** A clock that tests move by hand. */
+/** A UTC clock that stands still until a test moves it. Thread-safe. */
 public final class MutableClock extends Clock {
   private final AtomicReference<Instant> now;
 
@@ -16,12 +16,12 @@ public final class MutableClock extends Clock {
     this.now = new AtomicReference<>(start);
   }
 
-  /** Moves the clock forward. */
+  /** Moves the clock forward by {@code duration}. */
   public void advance(Duration duration) {
     now.updateAndGet(t -> t.plus(duration));
   }
 
-  /** Sets the clock. */
+  /** Sets the clock to {@code instant}. */
   public void set(Instant instant) {
     now.set(instant);
   }
@@ -36,8 +36,12 @@ public final class MutableClock extends Clock {
     return ZoneOffset.UTC;
   }
 
+  /** Returns this clock for UTC; tests use no other zone. */
   @Override
   public Clock withZone(ZoneId zone) {
-    throw new UnsupportedOperationException("tests use UTC");
+    if (zone.normalized().equals(ZoneOffset.UTC)) {
+      return this;
+    }
+    throw new UnsupportedOperationException("tests use UTC, not " + zone);
   }
 }

@@ -1,11 +1,9 @@
-package dev.tollgate.ratelimit.store;
+package dev.tollgate.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,32 +13,29 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real {@code redis-server} on a free port of this machine, started and stopped by a test.
- *
- * <p>Fails (never skips) when redis-server is not installed: {@code scripts/install-redis.sh}
- * installs it.
+ * A real {@code redis-server} on a port from {@link Ports}, started and stopped by a test; fails
+ * (never skips) when redis-server is not installed, which {@code scripts/install-redis.sh} does.
  */
 public final class RedisServer implements AutoCloseable {
-  /**
-   * Next port to try, below Linux's ephemeral range (32768-60999), so that an outgoing connection
-   * cannot take a port between the test choosing it and a server binding it.
-   */
-  private static final java.util.concurrent.atomic.AtomicInteger NEXT_PORT =
-      new java.util.concurrent.atomic.AtomicInteger(
-          20000 + (int) (ProcessHandle.current().pid() % 6000) * 2);
-
   private final int port;
   private final Path dataDir;
+  private final Path logFile;
   private Process process;
 
-  private RedisServer(int port, Path dataDir) {
+  private RedisServer(int port, Path dataDir, Path logFile) {
     this.port = port;
     this.dataDir = dataDir;
+    this.logFile = logFile;
   }
 
-  /** Starts a server without persistence, as the tests of counters need. */
+  /** Starts a server without persistence, as the tests of counters need; its output is dropped. */
   public static RedisServer startEphemeral() throws IOException {
-    RedisServer server = new RedisServer(freePort(), null);
+    return startEphemeral(null);
+  }
+
+  /** Starts a server without persistence that writes its output to {@code logFile}. */
+  public static RedisServer startEphemeral(Path logFile) throws IOException {
+    RedisServer server = new RedisServer(Ports.free(), null, logFile);
     server.start();
     return server;
   }
@@ -50,7 +45,7 @@ public final class RedisServer implements AutoCloseable {
    * answers, so that a restart loses nothing, like a production Redis configured for budgets.
    */
   public static RedisServer startPersistent(Path dataDir) throws IOException {
-    RedisServer server = new RedisServer(freePort(), dataDir);
+    RedisServer server = new RedisServer(Ports.free(), dataDir, null);
     server.start();
     return server;
   }
@@ -81,7 +76,10 @@ public final class RedisServer implements AutoCloseable {
       process =
           new ProcessBuilder(command)
               .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .redirectOutput(
+                  logFile == null
+                      ? ProcessBuilder.Redirect.DISCARD
+                      : ProcessBuilder.Redirect.to(logFile.toFile()))
               .start();
     } catch (IOException e) {
       throw new IllegalStateException(
@@ -152,22 +150,5 @@ public final class RedisServer implements AutoCloseable {
     } catch (IOException e) {
       return false;
     }
-  }
-
-  private static int freePort() throws IOException {
-    for (int tries = 0; tries < 2000; tries++) {
-      int candidate = NEXT_PORT.getAndIncrement();
-      if (candidate > 32000) {
-        NEXT_PORT.set(20000);
-        continue;
-      }
-      try (ServerSocket socket =
-          new ServerSocket(candidate, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-        return candidate;
-      } catch (IOException taken) {
-        // in use: try the next one
-      }
-    }
-    throw new UncheckedIOException(new IOException("no free port between 20000 and 32000"));
   }
 }
