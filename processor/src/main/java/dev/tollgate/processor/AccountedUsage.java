@@ -9,8 +9,8 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 
 /**
- * The usage a request is committed at and what it cost, decided from what its response showed:
- * the provider's report when there is one, else the prompt estimate and the output counted.
+ * The usage a request is committed at and what it cost, decided from what its response showed: the
+ * provider's report when there is one, else the prompt estimate and the output counted.
  *
  * @param inputTokens input tokens, cached ones included
  * @param cachedTokens cached input tokens

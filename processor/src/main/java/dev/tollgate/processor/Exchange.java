@@ -15,11 +15,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One ext_proc stream, that is one HTTP request through Envoy: the state machine that takes each
- * message Envoy sends to the stage that answers it. Authentication at the request headers
- * ({@link Authenticator}, {@link ModelsEndpoint}), body limits, routing and the estimate at the
- * buffered request body ({@link RequestBodyReader}, {@link RequestRouter}, {@link ModelRequest}),
- * usage and error shape while the response streams back ({@link ResponseStream}), and metrics and
- * the access log at the end ({@link OutcomeRecorder}).
+ * message Envoy sends to the stage that answers it. Authentication at the request headers ({@link
+ * Authenticator}, {@link ModelsEndpoint}), body limits, routing and the estimate at the buffered
+ * request body ({@link RequestBodyReader}, {@link RequestRouter}, {@link ModelRequest}), usage and
+ * error shape while the response streams back ({@link ResponseStream}), and metrics and the access
+ * log at the end ({@link OutcomeRecorder}).
  *
  * <p>Envoy sends one message at a time and waits for its answer, so the methods run one after the
  * other; they are synchronized because a JWT check may answer from a key-fetch thread while Envoy
@@ -29,7 +29,7 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
   private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
 
   /** Request bodies up to this size are handled on the calling thread, larger ones on a worker. */
-  static final int INLINE_BODY_BYTES = 32 * 1024;
+  private static final int INLINE_BODY_BYTES = 32 * 1024;
 
   private final Processor processor;
   private final StreamObserver<ProcessingResponse> out;
@@ -279,8 +279,6 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
     }
     finished = true;
     boolean endedEarly = aborted && (response == null || !response.ended());
-    processor
-        .recorder()
-        .record(start, head, caller, request, response, status, error, endedEarly);
+    processor.recorder().record(start, head, caller, request, response, status, error, endedEarly);
   }
 }

@@ -19,8 +19,8 @@ final class ModelsEndpoint {
   }
 
   /**
-   * The body of the 200 answer to a request {@link #serves} accepts; throws the 404 for a model
-   * not among {@code models}.
+   * The body of the 200 answer to a request {@link #serves} accepts; throws the 404 for a model not
+   * among {@code models}.
    *
    * @param models the model names the caller may request, sorted
    */

@@ -70,7 +70,9 @@ final class OutcomeRecorder {
             head.operation(),
             response == null ? status : response.status(),
             caller == null ? null : caller.method(),
-            target != null ? target.route().namespace() : caller == null ? null : caller.namespace(),
+            target != null
+                ? target.route().namespace()
+                : caller == null ? null : caller.namespace(),
             request != null ? request.client() : caller == null ? null : caller.clientId(),
             target == null ? null : target.route().namespace() + "/" + target.route().name(),
             target == null ? null : target.requestedModel(),

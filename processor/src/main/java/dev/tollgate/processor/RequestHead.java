@@ -66,7 +66,8 @@ record RequestHead(
           credentials++;
           remove.add(key);
         }
-        case "content-length" -> contentLength = ExtProcMessages.parseLength(ExtProcMessages.value(h));
+        case "content-length" ->
+            contentLength = ExtProcMessages.parseLength(ExtProcMessages.value(h));
         case "content-type" -> contentType = ExtProcMessages.value(h);
         // Upstream compression would hide usage from the processor; Envoy may still compress
         // towards the client.

@@ -52,8 +52,8 @@ final class RequestMutations {
   }
 
   /**
-   * The answer to the body of a routed request: the routing headers, the body with usage asked
-   * for and the model rewritten when the route says so, and the reservation's metadata.
+   * The answer to the body of a routed request: the routing headers, the body with usage asked for
+   * and the model rewritten when the route says so, and the reservation's metadata.
    */
   static ProcessingResponse body(
       byte[] bytes, RequestBody parsed, ModelRequest request, String requestId) {

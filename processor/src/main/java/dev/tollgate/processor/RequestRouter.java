@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * Decides where a model request goes: the target of the requested model among the routes the
- * caller may use, and the caller's client id on it. A pure function of the policy, the caller and
- * the model name.
+ * Decides where a model request goes: the target of the requested model among the routes the caller
+ * may use, and the caller's client id on it. A pure function of the policy, the caller and the
+ * model name.
  */
 final class RequestRouter {
   private static final Pattern SAFE_CLIENT_ID = Pattern.compile("[A-Za-z0-9._:@/+=|-]{1,256}");

@@ -20,8 +20,8 @@ import java.time.Instant;
 
 /**
  * The response side of one exchange: reads the status, the provider that served and the body's
- * usage as it streams back, rewrites error bodies into OpenAI's shape, and accounts the usage
- * after each step. One per response; not thread-safe (the exchange serializes its calls).
+ * usage as it streams back, rewrites error bodies into OpenAI's shape, and accounts the usage after
+ * each step. One per response; not thread-safe (the exchange serializes its calls).
  */
 final class ResponseStream {
   /** Response header naming the provider that served, set upstream; removed before the client. */
