@@ -95,10 +95,7 @@ record AccountedUsage(
     put(meta, Wire.INPUT_TOKENS, Long.toString(inputTokens));
     put(meta, Wire.CACHED_INPUT_TOKENS, Long.toString(cachedTokens));
     put(meta, Wire.OUTPUT_TOKENS, Long.toString(outputTokens));
-    put(
-        meta,
-        TOTAL_TOKENS,
-        Long.toString(ExtProcMessages.saturatingAdd(inputTokens, outputTokens)));
+    put(meta, TOTAL_TOKENS, Long.toString(TokenMath.add(inputTokens, outputTokens)));
     if (provider != null) {
       put(meta, Wire.PROVIDER, provider);
     }

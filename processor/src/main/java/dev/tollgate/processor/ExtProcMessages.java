@@ -12,7 +12,10 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.envoyproxy.envoy.type.v3.HttpStatus;
 import java.util.Locale;
 
-/** The small pieces of ext_proc messages every stage of an exchange reads or writes. */
+/**
+ * The small pieces of ext_proc messages every stage of an exchange reads or writes: header values,
+ * header mutations, dynamic metadata and immediate answers.
+ */
 final class ExtProcMessages {
   private ExtProcMessages() {}
 
@@ -90,11 +93,5 @@ final class ExtProcMessages {
   static boolean isEventStream(String contentType) {
     String prefix = "text/event-stream";
     return contentType.regionMatches(true, 0, prefix, 0, prefix.length());
-  }
-
-  /** a + b, or {@link Long#MAX_VALUE} when that overflows. */
-  static long saturatingAdd(long a, long b) {
-    long sum = a + b;
-    return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
   }
 }

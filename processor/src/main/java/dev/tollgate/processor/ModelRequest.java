@@ -1,7 +1,5 @@
 package dev.tollgate.processor;
 
-import static dev.tollgate.processor.ExtProcMessages.saturatingAdd;
-
 /**
  * What the processor knows of a model request once its body is read: where it goes, whether it
  * streams, the prompt estimate and the reservation.
@@ -44,9 +42,9 @@ record ModelRequest(
     long text =
         estimator.countExtrapolated(target.tokenizer().encoding(), body.text(), body.textChars());
     long framing = body.messages() > 0 ? 3L * body.messages() + 3 : 0;
-    return saturatingAdd(
-        saturatingAdd(text, framing + body.names()),
-        saturatingAdd((long) IMAGE_TOKENS * body.images(), body.tokenIds()));
+    return TokenMath.add(
+        TokenMath.add(text, framing + body.names()),
+        TokenMath.add((long) IMAGE_TOKENS * body.images(), body.tokenIds()));
   }
 
   /** The reservation: the estimate plus the output cap, bounded by the context window. */
@@ -64,6 +62,6 @@ record ModelRequest(
       }
     }
     long output = cap > Long.MAX_VALUE / body.choices() ? Long.MAX_VALUE : cap * body.choices();
-    return saturatingAdd(estimate, output);
+    return TokenMath.add(estimate, output);
   }
 }
