@@ -28,9 +28,10 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
   private final ProcessorConfig config;
   private final Clock clock;
   private final TokenEstimator estimator;
-  private final ProcessorMetrics metrics;
-  private final AccessLog accessLog;
-  private final JwtAuthenticator jwt;
+  private final Authenticator authenticator;
+  private final RequestBodyReader bodyReader;
+  private final ResponseStream.Settings responseSettings;
+  private final OutcomeRecorder recorder;
   private final Executor worker;
   private volatile Policy policy;
 
@@ -67,9 +68,16 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
     this.config = config;
     this.clock = clock;
     this.estimator = new TokenEstimator(config.exactTokenizeChars());
-    this.metrics = new ProcessorMetrics(registry, config.maxResponseModelLabels());
-    this.accessLog = accessLog;
-    this.jwt = new JwtAuthenticator(jwks, clock, config.jwtClockSkew());
+    this.authenticator =
+        new Authenticator(new JwtAuthenticator(jwks, clock, config.jwtClockSkew()));
+    this.bodyReader =
+        new RequestBodyReader(config.maxRequestBodyBytes(), config.exactTokenizeChars());
+    this.responseSettings =
+        new ResponseStream.Settings(
+            estimator, clock, config.maxErrorBodyBytes(), config.maxSseEventBytes());
+    this.recorder =
+        new OutcomeRecorder(
+            clock, new ProcessorMetrics(registry, config.maxResponseModelLabels()), accessLog);
     AtomicInteger threads = new AtomicInteger();
     this.worker =
         Executors.newFixedThreadPool(
@@ -157,16 +165,20 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
     return estimator;
   }
 
-  ProcessorMetrics metrics() {
-    return metrics;
+  Authenticator authenticator() {
+    return authenticator;
   }
 
-  AccessLog accessLog() {
-    return accessLog;
+  RequestBodyReader bodyReader() {
+    return bodyReader;
   }
 
-  JwtAuthenticator jwt() {
-    return jwt;
+  ResponseStream.Settings responseSettings() {
+    return responseSettings;
+  }
+
+  OutcomeRecorder recorder() {
+    return recorder;
   }
 
   /** Threads for work too heavy for a transport thread: large request bodies. */

@@ -1,6 +1,8 @@
 package dev.tollgate.ratelimit;
 
 import dev.tollgate.ratelimit.store.Charge;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * An amount to reserve or commit against one bucket of one budget.
@@ -21,5 +23,14 @@ public record PlannedCharge(Budget budget, BucketKey bucket, WindowSpan window, 
         budget.warnAtUnits(),
         budget.enforced(),
         window.end());
+  }
+
+  /** Returns what the store needs to apply these charges, in their order. */
+  static List<Charge> toCharges(List<PlannedCharge> planned) {
+    List<Charge> charges = new ArrayList<>(planned.size());
+    for (PlannedCharge charge : planned) {
+      charges.add(charge.toCharge());
+    }
+    return charges;
   }
 }

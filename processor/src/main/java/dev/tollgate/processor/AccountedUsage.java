@@ -1,0 +1,108 @@
+package dev.tollgate.processor;
+
+import static dev.tollgate.processor.ExtProcMessages.put;
+
+import com.google.protobuf.Struct;
+import dev.tollgate.model.GatewayModel;
+import dev.tollgate.model.Wire;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+
+/**
+ * The usage a request is committed at and what it cost, decided from what its response showed: the
+ * provider's report when there is one, else the prompt estimate and the output counted.
+ *
+ * @param inputTokens input tokens, cached ones included
+ * @param cachedTokens cached input tokens
+ * @param outputTokens output tokens
+ * @param source {@code reported}, {@code estimated} or {@code none} (nothing was generated)
+ * @param cost the cost in {@code currency}, or null when the provider's model has no price
+ * @param currency the currency of {@code cost}, or null
+ */
+record AccountedUsage(
+    long inputTokens,
+    long cachedTokens,
+    long outputTokens,
+    String source,
+    BigDecimal cost,
+    String currency) {
+
+  /** Metadata key: input plus output tokens. */
+  static final String TOTAL_TOKENS = "total_tokens";
+
+  /** Metadata key: the cost of the request, a decimal in {@link #CURRENCY}. */
+  static final String COST = "cost";
+
+  /** Metadata key: the currency of the cost. */
+  static final String CURRENCY = "currency";
+
+  /** Nothing to commit: the request was answered before it reached a provider. */
+  static final AccountedUsage NONE = new AccountedUsage(0, 0, 0, "none", null, null);
+
+  /**
+   * Accounts a response so far.
+   *
+   * @param target where the request went, or null when it was no model request
+   * @param status the response status
+   * @param usage what the response body showed, or null when it was not read
+   * @param estimate the prompt estimate
+   * @param provider the provider that served, or null when unknown
+   */
+  static AccountedUsage of(
+      Policy.Target target, int status, ResponseUsage usage, long estimate, String provider) {
+    long input = 0;
+    long cached = 0;
+    long output = 0;
+    String source = "none";
+    if (target != null && status >= 100 && status < 400) {
+      ReportedUsage reported = usage == null ? null : usage.reported();
+      boolean hasReport = reported != null && reported.present();
+      input = hasReport && reported.input() >= 0 ? reported.input() : estimate;
+      cached = hasReport ? reported.cached() : 0;
+      long counted = usage == null ? 0 : usage.countedOutput();
+      output = hasReport && reported.output() >= 0 ? reported.output() : counted;
+      source = hasReport ? "reported" : "estimated";
+    }
+    GatewayModel.Price price = target == null ? null : price(target, provider);
+    if (price == null) {
+      return new AccountedUsage(input, cached, output, source, null, null);
+    }
+    BigDecimal cachedPrice =
+        price.cachedInputPerMillion() != null
+            ? price.cachedInputPerMillion()
+            : price.inputPerMillion();
+    BigDecimal cost =
+        price
+            .inputPerMillion()
+            .multiply(BigDecimal.valueOf(input - cached))
+            .add(cachedPrice.multiply(BigDecimal.valueOf(cached)))
+            .add(price.outputPerMillion().multiply(BigDecimal.valueOf(output)))
+            .divide(BigDecimal.valueOf(1_000_000), 10, RoundingMode.HALF_UP)
+            .stripTrailingZeros();
+    return new AccountedUsage(input, cached, output, source, cost, price.currency());
+  }
+
+  private static GatewayModel.Price price(Policy.Target target, String provider) {
+    if (provider != null) {
+      return target.prices().get(provider);
+    }
+    return target.prices().size() == 1 ? target.prices().values().iterator().next() : null;
+  }
+
+  /** The dynamic metadata the budget commit and Envoy's access log read. */
+  Struct metadata(String provider) {
+    Struct.Builder meta = Struct.newBuilder();
+    put(meta, Wire.INPUT_TOKENS, Long.toString(inputTokens));
+    put(meta, Wire.CACHED_INPUT_TOKENS, Long.toString(cachedTokens));
+    put(meta, Wire.OUTPUT_TOKENS, Long.toString(outputTokens));
+    put(meta, TOTAL_TOKENS, Long.toString(TokenMath.add(inputTokens, outputTokens)));
+    if (provider != null) {
+      put(meta, Wire.PROVIDER, provider);
+    }
+    if (cost != null) {
+      put(meta, COST, cost.toPlainString());
+      put(meta, CURRENCY, currency);
+    }
+    return ExtProcMessages.wrap(meta);
+  }
+}

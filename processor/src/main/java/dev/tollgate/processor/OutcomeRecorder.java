@@ -1,0 +1,104 @@
+package dev.tollgate.processor;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Records what each request amounted to: its metrics (for model requests and rejections) and its
+ * access-log line. Thread-safe.
+ */
+final class OutcomeRecorder {
+  private static final Logger LOG = LoggerFactory.getLogger(OutcomeRecorder.class);
+  private static final int MAX_LOGGED_PATH = 256;
+
+  private final Clock clock;
+  private final ProcessorMetrics metrics;
+  private final AccessLog accessLog;
+
+  OutcomeRecorder(Clock clock, ProcessorMetrics metrics, AccessLog accessLog) {
+    this.clock = clock;
+    this.metrics = metrics;
+    this.accessLog = accessLog;
+  }
+
+  /** Counts a request the processor answered itself with an error. */
+  void rejected(String code, Caller caller) {
+    metrics.rejected(code, caller == null ? null : caller.namespace());
+  }
+
+  /**
+   * Records a request once it is over.
+   *
+   * @param start when its headers arrived
+   * @param caller who called, or null when not authenticated
+   * @param request the model request, or null when it was none
+   * @param response its response, or null when none came
+   * @param status the status the processor answered with when it answered itself, else 0
+   * @param error the code the processor answered with, or null
+   * @param aborted whether the exchange ended before the response did
+   */
+  void record(
+      Instant start,
+      RequestHead head,
+      Caller caller,
+      ModelRequest request,
+      ResponseStream response,
+      int status,
+      String error,
+      boolean aborted) {
+    Instant end = clock.instant();
+    String code = error != null || response == null ? error : response.error();
+    if (aborted) {
+      code = code == null ? "aborted" : code;
+    }
+    if (code == null && response != null && response.sawStreamError()) {
+      code = "stream_error";
+    }
+    Policy.Target target = request == null ? null : request.target();
+    String provider = response == null ? null : response.provider();
+    AccountedUsage usage = response == null ? AccountedUsage.NONE : response.accounted();
+    Instant firstToken = response == null ? null : response.firstToken();
+    String path = head.path();
+    Outcome outcome =
+        new Outcome(
+            head.requestId(),
+            head.method(),
+            path.length() > MAX_LOGGED_PATH ? path.substring(0, MAX_LOGGED_PATH) : path,
+            head.operation(),
+            response == null ? status : response.status(),
+            caller == null ? null : caller.method(),
+            target != null
+                ? target.route().namespace()
+                : caller == null ? null : caller.namespace(),
+            request != null ? request.client() : caller == null ? null : caller.clientId(),
+            target == null ? null : target.route().namespace() + "/" + target.route().name(),
+            target == null ? null : target.requestedModel(),
+            response == null ? null : response.responseModel(),
+            provider,
+            target == null || provider == null ? null : target.systems().get(provider),
+            (response != null && response.eventStream()) || (request != null && request.stream()),
+            request == null ? 0 : request.estimate(),
+            request == null ? 0 : request.reserve(),
+            usage.inputTokens(),
+            usage.cachedTokens(),
+            usage.outputTokens(),
+            usage.source(),
+            usage.cost(),
+            usage.currency(),
+            Duration.between(start, end).toNanos(),
+            firstToken == null ? -1 : Duration.between(start, firstToken).toNanos(),
+            code,
+            aborted);
+    try {
+      if (target != null) {
+        metrics.record(outcome);
+      }
+      accessLog.write(outcome, end);
+    } catch (RuntimeException e) {
+      LOG.warn("could not record request {}", head.requestId(), e);
+    }
+  }
+}

@@ -1,0 +1,100 @@
+package dev.tollgate.processor;
+
+import dev.tollgate.model.Wire;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the processor reads from a request's headers, read in one pass.
+ *
+ * @param method the HTTP method, empty when none was sent
+ * @param path the path without its query, empty when none was sent
+ * @param requestId Envoy's request id, or null
+ * @param operation the kind of request, from the path
+ * @param headersOnly whether the request has no body
+ * @param contentLength the declared body length, or -1
+ * @param contentType the request's content type, or null
+ * @param authorization the Authorization header, or null
+ * @param apiKey the x-api-key or api-key header, or null
+ * @param credentials how many credential headers were sent
+ * @param removeHeaders headers to remove before the request goes on: credentials, {@code
+ *     accept-encoding} and anything named {@code x-tollgate-*}
+ */
+record RequestHead(
+    String method,
+    String path,
+    String requestId,
+    Operation operation,
+    boolean headersOnly,
+    long contentLength,
+    String contentType,
+    String authorization,
+    String apiKey,
+    int credentials,
+    List<String> removeHeaders) {
+
+  /** Before any request headers arrived. */
+  static final RequestHead NONE =
+      new RequestHead("", "", null, Operation.OTHER, false, -1, null, null, null, 0, List.of());
+
+  /** Reads the request headers Envoy sent. */
+  static RequestHead of(HttpHeaders headers) {
+    String method = "";
+    String path = "";
+    String requestId = null;
+    long contentLength = -1;
+    String contentType = null;
+    String authorization = null;
+    String apiKey = null;
+    int credentials = 0;
+    List<String> remove = new ArrayList<>(4);
+    for (HeaderValue h : headers.getHeaders().getHeadersList()) {
+      String key = h.getKey();
+      switch (key) {
+        case ":path" -> path = pathOnly(ExtProcMessages.value(h));
+        case ":method" -> method = ExtProcMessages.value(h);
+        case Wire.REQUEST_ID_HEADER -> requestId = ExtProcMessages.value(h);
+        case "authorization" -> {
+          authorization = ExtProcMessages.value(h);
+          credentials++;
+          remove.add(key);
+        }
+        case "x-api-key", "api-key" -> {
+          apiKey = ExtProcMessages.value(h);
+          credentials++;
+          remove.add(key);
+        }
+        case "content-length" ->
+            contentLength = ExtProcMessages.parseLength(ExtProcMessages.value(h));
+        case "content-type" -> contentType = ExtProcMessages.value(h);
+        // Upstream compression would hide usage from the processor; Envoy may still compress
+        // towards the client.
+        case "accept-encoding" -> remove.add(key);
+        default -> {
+          if (key.startsWith("x-tollgate-")) {
+            remove.add(key);
+          }
+        }
+      }
+    }
+    return new RequestHead(
+        method,
+        path,
+        requestId,
+        Operation.ofPath(path),
+        headers.getEndOfStream(),
+        contentLength,
+        contentType,
+        authorization,
+        apiKey,
+        credentials,
+        remove);
+  }
+
+  private static String pathOnly(String path) {
+    int query = path.indexOf('?');
+    return query < 0 ? path : path.substring(0, query);
+  }
+}

@@ -1,0 +1,102 @@
+package dev.tollgate.processor;
+
+import static dev.tollgate.processor.ExtProcMessages.put;
+import static dev.tollgate.processor.ExtProcMessages.set;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Struct;
+import dev.tollgate.model.Wire;
+import io.envoyproxy.envoy.service.ext_proc.v3.BodyMutation;
+import io.envoyproxy.envoy.service.ext_proc.v3.BodyResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
+import io.envoyproxy.envoy.service.ext_proc.v3.HeadersResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The answers that let a request go on: the headers removed and set, the body rewritten, and the
+ * dynamic metadata the budget and Envoy's access log read. Pure functions.
+ */
+final class RequestMutations {
+  /** Metadata key: the request id, beside the estimate. */
+  static final String REQUEST_ID = "request_id";
+
+  private RequestMutations() {}
+
+  /** The answer to the headers of a request with a body: only the removals. */
+  static ProcessingResponse headers(RequestHead head) {
+    return ProcessingResponse.newBuilder()
+        .setRequestHeaders(
+            HeadersResponse.newBuilder()
+                .setResponse(CommonResponse.newBuilder().setHeaderMutation(removals(head))))
+        .build();
+  }
+
+  /**
+   * The answer to a request without a body that Envoy routes itself (404 for anything but a model
+   * route): the removals, the caller's namespace and nothing to reserve.
+   */
+  static ProcessingResponse headersOnly(RequestHead head, Caller caller) {
+    HeaderMutation.Builder mutation = removals(head);
+    if (caller.namespace() != null) {
+      mutation.addSetHeaders(set(Wire.NAMESPACE_HEADER, caller.namespace()));
+    }
+    return ProcessingResponse.newBuilder()
+        .setRequestHeaders(
+            HeadersResponse.newBuilder()
+                .setResponse(CommonResponse.newBuilder().setHeaderMutation(mutation)))
+        .setDynamicMetadata(ExtProcMessages.metadata(Wire.RESERVE_TOKENS, "0"))
+        .build();
+  }
+
+  /**
+   * The answer to the body of a routed request: the routing headers, the body with usage asked for
+   * and the model rewritten when the route says so, and the reservation's metadata.
+   */
+  static ProcessingResponse body(
+      byte[] bytes, RequestBody parsed, ModelRequest request, String requestId) {
+    Policy.Target target = request.target();
+    List<BodyEdits.Edit> edits = new ArrayList<>(2);
+    if (parsed.stream()) {
+      edits.addAll(parsed.usageEdits());
+    }
+    if (target.upstreamModelRewrite() != null) {
+      edits.add(
+          BodyEdits.Edit.of(
+              parsed.modelStart(), parsed.modelEnd(), Json.quote(target.upstreamModelRewrite())));
+    }
+    String namespace = target.route().namespace();
+    HeaderMutation.Builder headers =
+        HeaderMutation.newBuilder()
+            .addSetHeaders(set(Wire.NAMESPACE_HEADER, namespace))
+            .addSetHeaders(set(Wire.CLIENT_HEADER, request.client()))
+            .addSetHeaders(set(Wire.MODEL_HEADER, target.requestedModel()));
+    CommonResponse.Builder common = CommonResponse.newBuilder().setClearRouteCache(true);
+    if (!edits.isEmpty()) {
+      byte[] edited = BodyEdits.apply(bytes, bytes.length, edits);
+      common.setBodyMutation(BodyMutation.newBuilder().setBody(ByteString.copyFrom(edited)));
+      headers.addSetHeaders(set("content-length", Integer.toString(edited.length)));
+    }
+    common.setHeaderMutation(headers);
+    Struct.Builder meta = Struct.newBuilder();
+    put(meta, Wire.RESERVE_TOKENS, Long.toString(request.reserve()));
+    // The budget commit at stream end and Envoy's access log read the identity from here: the
+    // x-tollgate-* headers above are removed before the request reaches the provider.
+    put(meta, Wire.NAMESPACE_KEY, namespace);
+    put(meta, Wire.CLIENT_KEY, request.client());
+    put(meta, Wire.MODEL_KEY, target.requestedModel());
+    if (requestId != null) {
+      put(meta, REQUEST_ID, requestId);
+    }
+    return ProcessingResponse.newBuilder()
+        .setRequestBody(BodyResponse.newBuilder().setResponse(common))
+        .setDynamicMetadata(ExtProcMessages.wrap(meta))
+        .build();
+  }
+
+  private static HeaderMutation.Builder removals(RequestHead head) {
+    return HeaderMutation.newBuilder().addAllRemoveHeaders(head.removeHeaders());
+  }
+}

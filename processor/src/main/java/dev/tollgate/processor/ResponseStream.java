@@ -1,0 +1,241 @@
+package dev.tollgate.processor;
+
+import static dev.tollgate.processor.ExtProcMessages.set;
+import static dev.tollgate.processor.ExtProcMessages.value;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Struct;
+import dev.tollgate.model.Wire;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
+import io.envoyproxy.envoy.service.ext_proc.v3.BodyResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
+import io.envoyproxy.envoy.service.ext_proc.v3.HeadersResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import java.time.Clock;
+import java.time.Instant;
+
+/**
+ * The response side of one exchange: reads the status, the provider that served and the body's
+ * usage as it streams back, rewrites error bodies into OpenAI's shape, and accounts the usage after
+ * each step. One per response; not thread-safe (the exchange serializes its calls).
+ */
+final class ResponseStream {
+  /** Response header naming the provider that served, set upstream; removed before the client. */
+  static final String PROVIDER_HEADER = "x-tollgate-provider";
+
+  /**
+   * What every response stream of a processor shares.
+   *
+   * @param estimator counts the output of responses without a usage report
+   * @param clock times the first token
+   * @param maxErrorBodyBytes largest upstream error body read to rewrite
+   * @param maxSseEventBytes largest server-sent event parsed for usage
+   */
+  record Settings(
+      TokenEstimator estimator, Clock clock, int maxErrorBodyBytes, int maxSseEventBytes) {}
+
+  private enum Mode {
+    NONE,
+    SSE,
+    JSON,
+    ERROR
+  }
+
+  private final Settings settings;
+  private final ModelRequest request;
+  private int status;
+  private Mode mode = Mode.NONE;
+  private ResponseUsage usage;
+  private SseParser sse;
+  private ErrorBody errorBody;
+  private String provider;
+  private Instant firstToken;
+  private boolean eventStream;
+  private boolean ended;
+  private String error;
+  private AccountedUsage accounted = AccountedUsage.NONE;
+
+  /**
+   * Starts the response of a request.
+   *
+   * @param request the model request, or null when the request was none (Envoy routed it)
+   */
+  ResponseStream(Settings settings, ModelRequest request) {
+    this.settings = settings;
+    this.request = request;
+  }
+
+  /** Answers the response headers. */
+  ProcessingResponse onHeaders(HttpHeaders headers, Policy policy, String requestId) {
+    Policy.Target target = request == null ? null : request.target();
+    String contentType = null;
+    String encoding = null;
+    boolean hasProviderHeader = false;
+    for (HeaderValue h : headers.getHeaders().getHeadersList()) {
+      switch (h.getKey()) {
+        case ":status" -> status = (int) ExtProcMessages.parseLength(value(h));
+        case "content-type" -> contentType = value(h);
+        case "content-encoding" -> encoding = value(h);
+        case PROVIDER_HEADER -> {
+          hasProviderHeader = true;
+          String named = value(h);
+          if (policy != null && policy.hasProvider(named)) {
+            provider = named;
+          }
+        }
+        default -> {}
+      }
+    }
+    if (provider == null && target != null) {
+      provider = target.onlyProvider();
+    }
+    HeaderMutation.Builder mutation = HeaderMutation.newBuilder();
+    if (hasProviderHeader) {
+      mutation.addRemoveHeaders(PROVIDER_HEADER);
+    }
+    if (requestId != null) {
+      mutation.addSetHeaders(set(Wire.REQUEST_ID_HEADER, requestId));
+    }
+    ProcessingResponse.Builder response = ProcessingResponse.newBuilder();
+    if (headers.getEndOfStream()) {
+      ended = true;
+      response.setDynamicMetadata(account());
+    } else if (status >= 400 || status < 100) {
+      mode = Mode.ERROR;
+      errorBody = new ErrorBody(status, settings.maxErrorBodyBytes());
+      mutation.addRemoveHeaders("content-length");
+      mutation.addSetHeaders(set("content-type", "application/json"));
+    } else if (target != null
+        && (encoding == null || encoding.equalsIgnoreCase("identity"))
+        && contentType != null
+        && (ExtProcMessages.isEventStream(contentType) || ExtProcMessages.isJson(contentType))) {
+      eventStream = ExtProcMessages.isEventStream(contentType);
+      mode = eventStream ? Mode.SSE : Mode.JSON;
+      usage = new ResponseUsage(settings.estimator(), target.tokenizer().encoding());
+      if (eventStream) {
+        sse = new SseParser(settings.maxSseEventBytes(), usage);
+      }
+      // Provisional usage: if the client goes away mid-stream, the commit still counts the input.
+      response.setDynamicMetadata(account());
+    } else {
+      // Nothing to read (a compressed or binary body): commit the estimate and skip the body.
+      mode = Mode.NONE;
+      response.setDynamicMetadata(account());
+      response.setModeOverride(
+          ProcessingMode.newBuilder()
+              .setResponseBodyMode(ProcessingMode.BodySendMode.NONE)
+              .setResponseTrailerMode(ProcessingMode.HeaderSendMode.SKIP));
+    }
+    return response
+        .setResponseHeaders(
+            HeadersResponse.newBuilder()
+                .setResponse(CommonResponse.newBuilder().setHeaderMutation(mutation)))
+        .build();
+  }
+
+  /** Answers a chunk of the response body. */
+  ProcessingResponse onBody(HttpBody body) {
+    boolean last = body.getEndOfStream();
+    ByteString chunk = body.getBody();
+    BodyResponse.Builder answer = BodyResponse.newBuilder();
+    switch (mode) {
+      case SSE -> {
+        if (!chunk.isEmpty()) {
+          byte[] bytes = chunk.toByteArray();
+          sse.feed(bytes, 0, bytes.length);
+        }
+        if (last) {
+          sse.finish();
+        }
+        if (firstToken == null && usage.sawOutput()) {
+          firstToken = settings.clock().instant();
+        }
+      }
+      case JSON -> {
+        if (firstToken == null && !chunk.isEmpty()) {
+          firstToken = settings.clock().instant();
+        }
+        usage.feedJson(chunk.toByteArray(), last);
+      }
+      case ERROR -> {
+        answer.setResponse(
+            CommonResponse.newBuilder().setBodyMutation(errorBody.chunk(chunk, last)));
+        if (last) {
+          error = errorBody.code();
+        }
+      }
+      case NONE -> {}
+    }
+    ProcessingResponse.Builder response = ProcessingResponse.newBuilder().setResponseBody(answer);
+    if (last) {
+      ended = true;
+      response.setDynamicMetadata(account());
+    }
+    return response.build();
+  }
+
+  private Struct account() {
+    accounted =
+        AccountedUsage.of(
+            request == null ? null : request.target(),
+            status,
+            usage,
+            request == null ? 0 : request.estimate(),
+            provider);
+    return accounted.metadata(provider);
+  }
+
+  /** The status the provider answered with, 0 before it did. */
+  int status() {
+    return status;
+  }
+
+  /** Whether the body is read (or rewritten) as it streams. */
+  boolean reading() {
+    return mode != Mode.NONE;
+  }
+
+  /** Whether the response's last message has been seen. */
+  boolean ended() {
+    return ended;
+  }
+
+  /** The provider that served, or null when unknown. */
+  String provider() {
+    return provider;
+  }
+
+  /** When the first generated output arrived, or null. */
+  Instant firstToken() {
+    return firstToken;
+  }
+
+  /** Whether the response is a stream of server-sent events. */
+  boolean eventStream() {
+    return eventStream;
+  }
+
+  /** The short code of an upstream error the whole body of which was seen, or null. */
+  String error() {
+    return error;
+  }
+
+  /** Whether the response body reported an error mid-stream. */
+  boolean sawStreamError() {
+    return usage != null && usage.sawError();
+  }
+
+  /** The model the provider says answered, or null. */
+  String responseModel() {
+    return usage == null ? null : usage.responseModel();
+  }
+
+  /** The usage accounted after the last step. */
+  AccountedUsage accounted() {
+    return accounted;
+  }
+}

@@ -1,0 +1,61 @@
+package dev.tollgate.ratelimit;
+
+import dev.tollgate.ratelimit.store.BucketReading;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/** Turns the store's bucket readings into the usage a TokenQuota's status shows. Pure. */
+final class UsageReports {
+  private UsageReports() {}
+
+  /**
+   * The usage of every live bucket of one quota in its current window, busiest first.
+   *
+   * @param budgets the quota's budgets
+   * @param readings every bucket of the namespace the store holds
+   */
+  static List<BucketUsageReport> of(
+      List<Budget> budgets,
+      List<BucketReading> readings,
+      String namespace,
+      String quota,
+      Instant now) {
+    List<BucketUsageReport> reports = new ArrayList<>();
+    for (BucketReading reading : readings) {
+      Optional<BucketKey> key = BucketKey.parse(namespace, reading.bucketId());
+      if (key.isEmpty() || !key.get().quota().equals(quota)) {
+        continue;
+      }
+      BucketKey k = key.get();
+      for (Budget budget : budgets) {
+        WindowSpan span = budget.span(now);
+        if (budget.limit().name().equals(k.limit())
+            && budget.limit().type() == k.type()
+            && budget.limit().window() == k.window()
+            && span.start().getEpochSecond() == k.windowStart()) {
+          long total = reading.used() + reading.reserved();
+          reports.add(
+              new BucketUsageReport(
+                  budget.limit().name(),
+                  k.label(),
+                  budget.unit(),
+                  budget.amountOf(budget.limitUnits()),
+                  budget.amountOf(reading.used()),
+                  budget.amountOf(reading.reserved()),
+                  budget.amountOf(Math.max(0, budget.limitUnits() - total)),
+                  ResponseHeaders.percent(total, budget.limitUnits()),
+                  span.end()));
+        }
+      }
+    }
+    reports.sort(
+        Comparator.comparingLong(BucketUsageReport::percentUsed)
+            .reversed()
+            .thenComparing(BucketUsageReport::limit)
+            .thenComparing(BucketUsageReport::bucket));
+    return reports;
+  }
+}
