@@ -1,6 +1,7 @@
 package dev.tollgate.model;
 
 import dev.tollgate.api.v1alpha1.AllowedNamespaces;
+import dev.tollgate.api.v1alpha1.Api;
 import dev.tollgate.api.v1alpha1.ModelProviderSpec;
 import dev.tollgate.api.v1alpha1.ProviderType;
 import java.net.URI;
@@ -16,6 +17,8 @@ final class ProviderChecks {
   private static final Pattern URL = Pattern.compile("^https?://[^/?#\\s]+(/[^?#\\s]*)?$");
   private static final Pattern AZURE_API_VERSION =
       Pattern.compile("^[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?$");
+
+  private static final Pattern DEPLOYMENT = Pattern.compile(Api.DEPLOYMENT);
 
   private ProviderChecks() {}
 
@@ -99,6 +102,11 @@ final class ProviderChecks {
             spec.credentials.name,
             SpecChecks.DNS_SUBDOMAIN,
             "a Secret name");
+        checks.matches(
+            "spec.credentials.key",
+            spec.credentials.key,
+            SpecChecks.SECRET_KEY,
+            "a Secret data key (letters, digits, '-', '_' and '.')");
       }
     }
   }
@@ -119,6 +127,7 @@ final class ProviderChecks {
           checks.invalid(field + ".name", "'" + m.name + "' is listed twice: list each model once");
         }
       }
+      checks.matches(field + ".deployment", m.deployment, DEPLOYMENT, "an Azure deployment name");
       if (m.deployment != null && spec.type != ProviderType.AzureOpenAI) {
         checks.invalid(field + ".deployment", "is only used by AzureOpenAI providers: remove it");
       }

@@ -1,5 +1,6 @@
 package dev.tollgate.model;
 
+import dev.tollgate.api.v1alpha1.Api;
 import dev.tollgate.api.v1alpha1.BucketDimension;
 import dev.tollgate.api.v1alpha1.LimitType;
 import dev.tollgate.api.v1alpha1.QuotaLimit;
@@ -13,6 +14,8 @@ import java.util.regex.Pattern;
 /** The spec checks of a TokenQuota: the CRD's schema and CEL rules, for folder mode too. */
 final class QuotaChecks {
   private static final Pattern LIMIT_NAME = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$");
+
+  private static final Pattern TIME_ZONE = Pattern.compile(Api.TIME_ZONE);
 
   private QuotaChecks() {}
 
@@ -46,7 +49,12 @@ final class QuotaChecks {
       limit(field, l, checks);
     }
     checks.range("spec.warnAtPercent", spec.warnAtPercent, 1, 100);
-    if (spec.timeZone != null) {
+    checks.matches(
+        "spec.timeZone",
+        spec.timeZone,
+        TIME_ZONE,
+        "an IANA time zone such as Europe/Berlin or UTC");
+    if (spec.timeZone != null && TIME_ZONE.matcher(spec.timeZone).matches()) {
       try {
         ZoneId.of(spec.timeZone);
       } catch (DateTimeException e) {

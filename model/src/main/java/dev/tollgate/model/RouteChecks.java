@@ -1,6 +1,7 @@
 package dev.tollgate.model;
 
 import dev.tollgate.api.v1alpha1.AIRouteSpec;
+import dev.tollgate.api.v1alpha1.Api;
 import dev.tollgate.api.v1alpha1.Backend;
 import dev.tollgate.api.v1alpha1.RouteRule;
 import java.util.HashSet;
@@ -11,6 +12,8 @@ import java.util.regex.Pattern;
 /** The spec checks of an AIRoute: the CRD's schema and CEL rules, for folder mode too. */
 final class RouteChecks {
   private static final Pattern URL = Pattern.compile("^https?://\\S+$");
+
+  private static final Pattern CLAIM = Pattern.compile(Api.CLAIM);
 
   private RouteChecks() {}
 
@@ -28,6 +31,11 @@ final class RouteChecks {
       }
       if (clients.apiKeys != null) {
         checks.required("spec.clients.apiKeys.secretSelector", clients.apiKeys.secretSelector);
+        checks.matches(
+            "spec.clients.apiKeys.key",
+            clients.apiKeys.key,
+            SpecChecks.SECRET_KEY,
+            "a Secret data key (letters, digits, '-', '_' and '.')");
         String selectorProblem = LabelSelectors.validate(clients.apiKeys.secretSelector);
         if (selectorProblem != null) {
           checks.invalid("spec.clients.apiKeys.secretSelector", selectorProblem);
@@ -42,6 +50,8 @@ final class RouteChecks {
           checks.matches("spec.clients.jwt.jwksUri", jwt.jwksUri, URL, "an http(s) URL");
         }
         checks.size("spec.clients.jwt.audiences", jwt.audiences, 0, 16);
+        checks.matches(
+            "spec.clients.jwt.clientClaim", jwt.clientClaim, CLAIM, "a claim name such as sub");
       }
     }
   }
