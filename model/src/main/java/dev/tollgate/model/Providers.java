@@ -32,12 +32,9 @@ final class Providers {
   private void accept(ModelProvider resource) {
     ResourceRef ref = BuildContext.ref(resource);
     ModelProviderSpec spec = resource.getSpec();
-    SpecChecks checks = new SpecChecks();
-    if (checks.required("spec", spec)) {
-      ProviderChecks.check(spec, checks);
-    }
-    if (!checks.isEmpty()) {
-      context.statuses.report(resource, checks.problems(), List.of());
+    List<Problem> specProblems = SpecChecks.check(spec, ProviderChecks::check);
+    if (!specProblems.isEmpty()) {
+      context.statuses.report(resource, specProblems, List.of());
       return;
     }
     Credential credential = null;

@@ -52,12 +52,9 @@ final class Quotas {
   private Optional<Quota> accept(TokenQuota resource) {
     ResourceRef ref = BuildContext.ref(resource);
     TokenQuotaSpec spec = resource.getSpec();
-    SpecChecks checks = new SpecChecks();
-    if (checks.required("spec", spec)) {
-      QuotaChecks.check(spec, checks);
-    }
-    if (!checks.isEmpty()) {
-      context.statuses.report(resource, checks.problems(), List.of());
+    List<Problem> specProblems = SpecChecks.check(spec, QuotaChecks::check);
+    if (!specProblems.isEmpty()) {
+      context.statuses.report(resource, specProblems, List.of());
       return Optional.empty();
     }
     List<String> routes =

@@ -62,12 +62,9 @@ final class Routes {
   private void accept(AIRoute resource) {
     ResourceRef ref = BuildContext.ref(resource);
     AIRouteSpec spec = resource.getSpec();
-    SpecChecks checks = new SpecChecks();
-    if (checks.required("spec", spec)) {
-      RouteChecks.check(spec, checks);
-    }
-    if (!checks.isEmpty()) {
-      pendingReports.put(ref, new PendingReport(resource, checks.problems(), List.of()));
+    List<Problem> specProblems = SpecChecks.check(spec, RouteChecks::check);
+    if (!specProblems.isEmpty()) {
+      pendingReports.put(ref, new PendingReport(resource, specProblems, List.of()));
       return;
     }
     DataClassification classification = Defaults.classification(spec);

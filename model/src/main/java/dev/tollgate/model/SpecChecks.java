@@ -2,6 +2,7 @@ package dev.tollgate.model;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 
 /**
@@ -23,6 +24,15 @@ final class SpecChecks {
   static final Pattern CURRENCY = Pattern.compile("^[A-Z]{3}$");
 
   private final List<Problem> problems = new ArrayList<>();
+
+  /** Returns the problems of a resource's spec: missing, or what the kind's checks find. */
+  static <S> List<Problem> check(S spec, BiConsumer<S, SpecChecks> kindChecks) {
+    SpecChecks checks = new SpecChecks();
+    if (checks.required("spec", spec)) {
+      kindChecks.accept(spec, checks);
+    }
+    return checks.problems();
+  }
 
   /** Records a problem with the given reason. */
   void add(String field, String reason, String message) {
