@@ -27,6 +27,21 @@ public final class Api {
   /** A non-negative decimal amount, e.g. a price or a budget in currency. */
   public static final String DECIMAL = "^[0-9]{1,12}(\\.[0-9]{1,9})?$";
 
+  /** A model name as clients request it and providers offer it. */
+  public static final String MODEL_NAME = "^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}$";
+
+  /** A key of a Secret's data. */
+  public static final String SECRET_KEY = "^[-._a-zA-Z0-9]+$";
+
+  /** An Azure OpenAI deployment name. */
+  public static final String DEPLOYMENT = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$";
+
+  /** A JWT claim name. */
+  public static final String CLAIM = "^[A-Za-z0-9_.:/-]{1,128}$";
+
+  /** The form of an IANA time zone name; whether the zone exists is checked at build time. */
+  public static final String TIME_ZONE = "^[A-Za-z]+(/[A-Za-z0-9_+-]+){0,2}$|^UTC$";
+
   /** Default key inside a client Secret's data holding the API key. */
   public static final String DEFAULT_CLIENT_KEY = "apiKey";
 

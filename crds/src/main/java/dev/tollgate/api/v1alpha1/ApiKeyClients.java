@@ -13,7 +13,7 @@ public class ApiKeyClients {
           + " client; its id is the label tollgate.dev/client, or else the Secret's name.")
   public LabelSelector secretSelector;
 
-  @Pattern("^[-._a-zA-Z0-9]+$")
+  @Pattern(Api.SECRET_KEY)
   @JsonPropertyDescription("Key inside each Secret's data that holds the API key. Default apiKey.")
   public String key;
 }

@@ -13,7 +13,7 @@ public class Backend {
   public ProviderReference provider;
 
   @Required
-  @Pattern("^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}$")
+  @Pattern(Api.MODEL_NAME)
   @JsonPropertyDescription("The model name sent upstream; must be one of the provider's models.")
   public String model;
 

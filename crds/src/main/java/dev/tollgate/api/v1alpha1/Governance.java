@@ -8,7 +8,8 @@ import io.fabric8.kubernetes.api.model.LabelSelector;
 @ValidationRule(
     value =
         "!has(self.allowedNamespaces) || self.allowedNamespaces != 'Selector' || has(self.namespaceSelector)",
-    message = "governance.namespaceSelector is required when allowedNamespaces is Selector")
+    message = "governance.namespaceSelector is required when allowedNamespaces is Selector",
+    fieldPath = ".namespaceSelector")
 public class Governance {
   @JsonPropertyDescription(
       "Which namespaces' routes may use this provider: Same (default, only its own namespace),"

@@ -23,7 +23,7 @@ public class JwtClients {
   @JsonPropertyDescription("Accepted aud values; empty accepts any audience.")
   public List<String> audiences = new ArrayList<>();
 
-  @Pattern("^[A-Za-z0-9_.:/-]{1,128}$")
+  @Pattern(Api.CLAIM)
   @JsonPropertyDescription("The claim whose value is the client id. Default sub.")
   public String clientClaim;
 }

@@ -10,10 +10,16 @@ import java.util.List;
 /** Desired state of a ModelProvider. */
 @ValidationRule(
     value = "self.type == 'AzureOpenAI' ? has(self.azure) : !has(self.azure)",
-    message = "spec.azure is required when type is AzureOpenAI and not allowed otherwise")
+    message = "spec.azure is required when type is AzureOpenAI and not allowed otherwise",
+    fieldPath = ".azure")
 @ValidationRule(
     value = "self.models.all(m, self.models.exists_one(n, n.name == m.name))",
-    message = "spec.models[].name must be unique")
+    message = "spec.models[].name must be unique",
+    fieldPath = ".models")
+@ValidationRule(
+    value = "self.type == 'AzureOpenAI' || self.models.all(m, !has(m.deployment))",
+    message = "spec.models[].deployment is only used by AzureOpenAI providers",
+    fieldPath = ".models")
 public class ModelProviderSpec {
   @Required
   @JsonPropertyDescription(

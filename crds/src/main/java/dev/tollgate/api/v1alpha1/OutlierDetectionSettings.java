@@ -4,8 +4,17 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 
 /** Outlier detection: eject hosts that keep failing. */
+@ValidationRule(
+    value =
+        "!has(self.baseEjectionTime) || !self.baseEjectionTime.matches(r'"
+            + Api.DURATION
+            + "') || duration(self.baseEjectionTime) > duration('0s')",
+    message = "baseEjectionTime must be more than 0",
+    fieldPath = ".baseEjectionTime")
 public class OutlierDetectionSettings {
   @Min(1)
   @Max(1000)
@@ -14,6 +23,7 @@ public class OutlierDetectionSettings {
   public Integer consecutive5xx;
 
   @Pattern(Api.DURATION)
+  @Size(max = 8)
   @JsonPropertyDescription(
       "Base ejection time, multiplied by the number of ejections. Default 30s.")
   public String baseEjectionTime;

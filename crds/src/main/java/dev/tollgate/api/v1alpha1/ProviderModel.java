@@ -11,11 +11,11 @@ import io.fabric8.generator.annotation.Size;
 public class ProviderModel {
   @Required
   @Size(max = 128)
-  @Pattern("^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}$")
+  @Pattern(Api.MODEL_NAME)
   @JsonPropertyDescription("The model's name at the provider, e.g. gpt-4o-mini.")
   public String name;
 
-  @Pattern("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+  @Pattern(Api.DEPLOYMENT)
   @JsonPropertyDescription(
       "AzureOpenAI only: the deployment serving this model (the path segment in"
           + " /openai/deployments/{deployment}/...). Default: the model name.")

@@ -11,10 +11,16 @@ import java.util.List;
 /** One budget: an amount of something per window, counted per bucket. */
 @ValidationRule(
     value = "self.type == 'Cost' ? has(self.currency) : !has(self.currency)",
-    message = "currency is required for type Cost and not allowed otherwise")
+    message = "currency is required for type Cost and not allowed otherwise",
+    fieldPath = ".currency")
 @ValidationRule(
     value = "self.type == 'Cost' || self.amount.matches('^[0-9]+$')",
-    message = "amount must be a whole number unless type is Cost")
+    message = "amount must be a whole number unless type is Cost",
+    fieldPath = ".amount")
+@ValidationRule(
+    value = "!has(self.per) || self.per.all(d, self.per.exists_one(e, e == d))",
+    message = "per lists a dimension twice",
+    fieldPath = ".per")
 public class QuotaLimit {
   @Required
   @Size(max = 63)
@@ -47,7 +53,7 @@ public class QuotaLimit {
           + " (calendar month starting at 00:00 on the 1st in timeZone).")
   public Window window;
 
-  @Size(max = 3)
+  @Size(max = 2)
   @JsonPropertyDescription(
       "Count separately per Client, per Model (the requested name), or per both. Empty: one"
           + " bucket for the whole namespace.")

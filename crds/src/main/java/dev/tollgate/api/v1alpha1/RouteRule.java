@@ -4,17 +4,25 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.ArrayList;
 import java.util.List;
 
 /** Requested model names and the backends that serve them. */
+@ValidationRule(
+    value =
+        "size(self.backends) == 0 || self.backends.exists(b, (has(b.weight) ? b.weight : 1) > 0"
+            + " && (has(b.priority) ? b.priority : 0)"
+            + " == self.backends.map(x, has(x.priority) ? x.priority : 0).min())",
+    message = "every backend of the first priority has weight 0: give one a weight above 0",
+    fieldPath = ".backends")
 public class RouteRule {
   @Required
   @Size(min = 1, max = 16)
   @JsonPropertyDescription(
       "Model names clients request, including aliases such as fast or smart. Unique within the"
           + " namespace across all AIRoutes.")
-  public List<String> models = new ArrayList<>();
+  public List<@Size(max = 128) @Pattern(Api.MODEL_NAME) String> models = new ArrayList<>();
 
   @Required
   @Size(min = 1, max = 16)

@@ -11,7 +11,7 @@ public class SecretKeyReference {
   @JsonPropertyDescription("Name of the Secret, in the same namespace as the resource.")
   public String name;
 
-  @Pattern("^[-._a-zA-Z0-9]+$")
+  @Pattern(Api.SECRET_KEY)
   @JsonPropertyDescription("Key inside the Secret's data. Default: apiKey.")
   public String key;
 }

@@ -13,12 +13,13 @@ import java.util.List;
 /** Desired state of a TokenQuota. */
 @ValidationRule(
     value = "self.limits.all(l, self.limits.exists_one(o, o.name == l.name))",
-    message = "spec.limits[].name must be unique")
+    message = "spec.limits[].name must be unique",
+    fieldPath = ".limits")
 public class TokenQuotaSpec {
   @Size(max = 32)
   @JsonPropertyDescription(
       "Names of the AIRoutes in this namespace the budgets apply to. Empty: all of them.")
-  public List<String> routes = new ArrayList<>();
+  public List<@Size(max = 253) @Pattern(Api.DNS_SUBDOMAIN) String> routes = new ArrayList<>();
 
   @Required
   @Size(min = 1, max = 16)
@@ -36,7 +37,7 @@ public class TokenQuotaSpec {
       "Percent of a budget at which responses start to carry a warning header. Default 80.")
   public Integer warnAtPercent;
 
-  @Pattern("^[A-Za-z]+(/[A-Za-z0-9_+-]+){0,2}$|^UTC$")
+  @Pattern(Api.TIME_ZONE)
   @JsonPropertyDescription(
       "IANA time zone in which day and Month windows start, e.g. Europe/Berlin. Default UTC.")
   public String timeZone;

@@ -1,0 +1,136 @@
+package dev.tollgate.model;
+
+import dev.tollgate.api.v1alpha1.ModelProvider;
+import dev.tollgate.api.v1alpha1.ModelProviderSpec;
+import dev.tollgate.api.v1alpha1.ProviderType;
+import dev.tollgate.model.GatewayModel.Connection;
+import dev.tollgate.model.GatewayModel.Credential;
+import dev.tollgate.model.GatewayModel.OfferedModel;
+import dev.tollgate.model.GatewayModel.OutlierDetection;
+import dev.tollgate.model.GatewayModel.Price;
+import dev.tollgate.model.GatewayModel.Provider;
+import dev.tollgate.model.GatewayModel.Upstream;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/** The provider step: checks each ModelProvider, resolves its credential and accepts it. */
+final class Providers {
+  private final BuildContext context;
+
+  Providers(BuildContext context) {
+    this.context = context;
+  }
+
+  /** Accepts every valid provider of the snapshot, the oldest first. */
+  void acceptAll() {
+    context.snapshot.providers().stream().sorted(BuildContext.OLDEST_FIRST).forEach(this::accept);
+  }
+
+  private void accept(ModelProvider resource) {
+    ResourceRef ref = BuildContext.ref(resource);
+    ModelProviderSpec spec = resource.getSpec();
+    List<Problem> specProblems = SpecChecks.check(spec, ProviderChecks::check);
+    if (!specProblems.isEmpty()) {
+      context.statuses.report(resource, specProblems, List.of());
+      return;
+    }
+    Credential credential = null;
+    if (spec.credentials != null) {
+      String keyName = Defaults.secretKey(spec.credentials.key);
+      Optional<String> value = context.secretValue(ref.namespace(), spec.credentials.name, keyName);
+      if (value.isEmpty()) {
+        Problem missing =
+            new Problem(
+                "spec.credentials",
+                Reasons.SECRET_NOT_FOUND,
+                "Secret "
+                    + ref.namespace()
+                    + "/"
+                    + spec.credentials.name
+                    + " with a non-empty key '"
+                    + keyName
+                    + "' does not exist: create it, or fix spec.credentials");
+        context.statuses.report(resource, List.of(), List.of(missing));
+        return;
+      }
+      credential = credential(ref, spec, value.get());
+    }
+    context.acceptedProviders.put(ref.namespacedName(), toProvider(ref, spec, credential));
+    context.statuses.report(resource, List.of(), List.of());
+  }
+
+  /** The credential of a provider: the header that carries its key, and where Envoy reads it. */
+  private Credential credential(ResourceRef ref, ModelProviderSpec spec, String key) {
+    boolean azure = spec.type == ProviderType.AzureOpenAI;
+    String header = azure ? "api-key" : "Authorization";
+    String headerValue = azure ? key : "Bearer " + key;
+    String sdsName = "provider/" + ref.namespacedName() + "/credential";
+    context.credentialValues.put(sdsName, headerValue);
+    return new Credential(sdsName, header, ModelHashing.sha256(headerValue));
+  }
+
+  private static Provider toProvider(
+      ResourceRef ref, ModelProviderSpec spec, Credential credential) {
+    boolean azure = spec.type == ProviderType.AzureOpenAI;
+    List<OfferedModel> models =
+        spec.models.stream()
+            .map(
+                m ->
+                    new OfferedModel(
+                        m.name,
+                        azure ? Defaults.deployment(m) : null,
+                        m.contextWindow,
+                        m.pricing == null
+                            ? null
+                            : new Price(
+                                m.pricing.currency,
+                                new BigDecimal(m.pricing.inputPerMillion),
+                                new BigDecimal(m.pricing.outputPerMillion),
+                                new BigDecimal(Defaults.cachedInputPerMillion(m.pricing)))))
+            .sorted(Comparator.comparing(OfferedModel::name))
+            .toList();
+    var c = spec.connection;
+    OutlierDetection outlier = null;
+    if (c != null && c.outlierDetection != null) {
+      var o = c.outlierDetection;
+      outlier =
+          new OutlierDetection(
+              Defaults.consecutive5xx(o),
+              Defaults.baseEjectionMillis(o),
+              Defaults.maxEjectionPercent(o));
+    }
+    return new Provider(
+        ref.namespace(),
+        ref.name(),
+        spec.type,
+        upstream(ref, spec),
+        credential,
+        azure ? spec.azure.apiVersion : null,
+        models,
+        new Connection(
+            Defaults.connectTimeoutMillis(c), Defaults.maxConcurrentRequests(c), outlier),
+        Defaults.clearance(spec.governance));
+  }
+
+  private static Upstream upstream(ResourceRef ref, ModelProviderSpec spec) {
+    if (spec.endpoint.url != null) {
+      URI uri = URI.create(spec.endpoint.url);
+      boolean tls = uri.getScheme().equals("https");
+      int port = uri.getPort() > 0 ? uri.getPort() : tls ? 443 : 80;
+      String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+      while (path.endsWith("/")) {
+        path = path.substring(0, path.length() - 1);
+      }
+      return new Upstream(uri.getHost(), port, tls, path);
+    }
+    var service = spec.endpoint.service;
+    return new Upstream(
+        service.name + "." + ref.namespace() + ".svc.cluster.local",
+        service.port,
+        Defaults.tls(service),
+        "");
+  }
+}
