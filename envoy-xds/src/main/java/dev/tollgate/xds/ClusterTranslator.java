@@ -19,7 +19,6 @@ import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.common.mutation_rules.v3.HeaderMutation;
-import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
@@ -27,7 +26,6 @@ import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.extensions.clusters.aggregate.v3.ClusterConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
-import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -130,13 +128,7 @@ final class ClusterTranslator {
                         .setMaxRequests(UInt32Value.of(GRPC_SERVICE_MAX_REQUESTS))
                         .setMaxPendingRequests(UInt32Value.of(GRPC_SERVICE_MAX_REQUESTS))))
         .putTypedExtensionProtocolOptions(
-            UpstreamFilters.HTTP_PROTOCOL_OPTIONS,
-            Any.pack(
-                HttpProtocolOptions.newBuilder()
-                    .setExplicitHttpConfig(
-                        HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
-                            .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
-                    .build()))
+            XdsProtos.HTTP_PROTOCOL_OPTIONS, Any.pack(XdsProtos.HTTP2))
         .build();
   }
 
@@ -198,7 +190,7 @@ final class ClusterTranslator {
           UpstreamFilters.credentialInjectorFilter(credential, provider.credential().header()));
     }
     cluster.putTypedExtensionProtocolOptions(
-        UpstreamFilters.HTTP_PROTOCOL_OPTIONS, Any.pack(UpstreamFilters.upstreamProtocol(filters)));
+        XdsProtos.HTTP_PROTOCOL_OPTIONS, Any.pack(UpstreamFilters.upstreamProtocol(filters)));
     return cluster.build();
   }
 
@@ -254,8 +246,7 @@ final class ClusterTranslator {
                                 members.stream().map(XdsNames::providerCluster).toList())
                             .build())))
         .putTypedExtensionProtocolOptions(
-            UpstreamFilters.HTTP_PROTOCOL_OPTIONS,
-            Any.pack(UpstreamFilters.upstreamProtocol(filters)))
+            XdsProtos.HTTP_PROTOCOL_OPTIONS, Any.pack(UpstreamFilters.upstreamProtocol(filters)))
         .build();
   }
 

@@ -32,10 +32,6 @@ import java.util.stream.Stream;
  * path rewrite and the credential injectors that add a provider key from its SDS secret.
  */
 final class UpstreamFilters {
-  /** Key of {@link HttpProtocolOptions} in a cluster's typed extension protocol options. */
-  static final String HTTP_PROTOCOL_OPTIONS =
-      "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
-
   /**
    * What a provider must not see: the client's credentials, and the identity headers the processor
    * set for routing (namespace, client, requested model), which name the caller.

@@ -9,9 +9,11 @@ import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.GrpcService;
+import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.util.regex.Pattern;
 
 /** Small builders of xDS messages that every translator uses. */
@@ -21,6 +23,18 @@ final class XdsProtos {
       ConfigSource.newBuilder()
           .setAds(AggregatedConfigSource.getDefaultInstance())
           .setResourceApiVersion(ApiVersion.V3)
+          .build();
+
+  /** Key of {@link HttpProtocolOptions} in a cluster's typed extension protocol options. */
+  static final String HTTP_PROTOCOL_OPTIONS =
+      "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+
+  /** Upstream protocol of a gRPC cluster: HTTP/2. */
+  static final HttpProtocolOptions HTTP2 =
+      HttpProtocolOptions.newBuilder()
+          .setExplicitHttpConfig(
+              HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+                  .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
           .build();
 
   private static final Pattern IP_ADDRESS = Pattern.compile("^[0-9.]+$|^\\[?[0-9a-fA-F:]+\\]?$");
