@@ -51,11 +51,9 @@ final class ClusterTranslator {
   private static final String META_PATH_STRIP = "path_strip";
   private static final String META_PATH_QUERY = "path_query";
   private static final String META_CREDENTIAL = "credential";
-  private static final String META_PROVIDER = "provider";
-  private static final String PATH_PREFIX_HEADER = "x-tollgate-path-prefix";
-  private static final String PATH_STRIP_HEADER = "x-tollgate-path-strip";
-  private static final String PATH_QUERY_HEADER = "x-tollgate-path-query";
-  private static final String CREDENTIAL_HEADER = "x-tollgate-credential";
+
+  /** Endpoint metadata key: the provider, as namespace/name; routes echo it to the processor. */
+  static final String META_PROVIDER = "provider";
 
   private final XdsSettings settings;
 
@@ -176,9 +174,9 @@ final class ClusterTranslator {
     List<HeaderMutation> mutations = new ArrayList<>(UpstreamFilters.REMOVED_BEFORE_THE_PROVIDER);
     mutations.add(set(Wire.UPSTREAM_MODEL_HEADER, literal(model)));
     if (!path.isIdentity()) {
-      mutations.add(set(PATH_PREFIX_HEADER, literal(path.prefix())));
-      mutations.add(set(PATH_STRIP_HEADER, literal(path.strip())));
-      mutations.add(set(PATH_QUERY_HEADER, literal(path.query())));
+      mutations.add(set(Wire.PATH_PREFIX_HEADER, literal(path.prefix())));
+      mutations.add(set(Wire.PATH_STRIP_HEADER, literal(path.strip())));
+      mutations.add(set(Wire.PATH_QUERY_HEADER, literal(path.query())));
     }
     List<HttpFilter> filters = new ArrayList<>();
     filters.add(UpstreamFilters.headerMutation(mutations));
@@ -212,10 +210,10 @@ final class ClusterTranslator {
   private static Cluster aggregateCluster(String name, List<Backend> members, GatewayModel model) {
     List<HeaderMutation> mutations = new ArrayList<>(UpstreamFilters.REMOVED_BEFORE_THE_PROVIDER);
     mutations.add(set(Wire.UPSTREAM_MODEL_HEADER, endpointMetadata(META_UPSTREAM_MODEL)));
-    mutations.add(set(PATH_PREFIX_HEADER, endpointMetadata(META_PATH_PREFIX)));
-    mutations.add(set(PATH_STRIP_HEADER, endpointMetadata(META_PATH_STRIP)));
-    mutations.add(set(PATH_QUERY_HEADER, endpointMetadata(META_PATH_QUERY)));
-    mutations.add(set(CREDENTIAL_HEADER, endpointMetadata(META_CREDENTIAL)));
+    mutations.add(set(Wire.PATH_PREFIX_HEADER, endpointMetadata(META_PATH_PREFIX)));
+    mutations.add(set(Wire.PATH_STRIP_HEADER, endpointMetadata(META_PATH_STRIP)));
+    mutations.add(set(Wire.PATH_QUERY_HEADER, endpointMetadata(META_PATH_QUERY)));
+    mutations.add(set(Wire.CREDENTIAL_HEADER, endpointMetadata(META_CREDENTIAL)));
     Map<String, String> credentialHeaders = new TreeMap<>();
     for (Backend member : members) {
       Provider provider =
@@ -228,7 +226,7 @@ final class ClusterTranslator {
     List<HttpFilter> filters = new ArrayList<>();
     filters.add(UpstreamFilters.headerMutation(mutations));
     if (!credentialHeaders.isEmpty()) {
-      filters.add(UpstreamFilters.credentialByEndpoint(credentialHeaders, CREDENTIAL_HEADER));
+      filters.add(UpstreamFilters.credentialByEndpoint(credentialHeaders, Wire.CREDENTIAL_HEADER));
     }
     filters.add(UpstreamFilters.pathFilter());
     return Cluster.newBuilder()

@@ -139,6 +139,10 @@ final class ListenerTranslator {
         .build();
   }
 
+  private static String dynamicMetadata(String key) {
+    return "%DYNAMIC_METADATA(" + Wire.METADATA_NAMESPACE + ":" + key + ")%";
+  }
+
   private static AccessLog accessLog() {
     var format = new TreeMap<String, String>();
     format.put("time", "%START_TIME%");
@@ -148,9 +152,9 @@ final class ListenerTranslator {
     format.put("status", "%RESPONSE_CODE%");
     format.put("flags", "%RESPONSE_FLAGS%");
     // From the processor's metadata: the identity headers do not survive the upstream filters.
-    format.put("namespace", "%DYNAMIC_METADATA(" + Wire.METADATA_NAMESPACE + ":namespace)%");
-    format.put("client", "%DYNAMIC_METADATA(" + Wire.METADATA_NAMESPACE + ":client)%");
-    format.put("model", "%DYNAMIC_METADATA(" + Wire.METADATA_NAMESPACE + ":model)%");
+    format.put("namespace", dynamicMetadata(Wire.NAMESPACE_KEY));
+    format.put("client", dynamicMetadata(Wire.CLIENT_KEY));
+    format.put("model", dynamicMetadata(Wire.MODEL_KEY));
     format.put("upstream_cluster", "%UPSTREAM_CLUSTER%");
     format.put("duration_ms", "%DURATION%");
     format.put("upstream_ms", "%RESPONSE_DURATION%");

@@ -37,7 +37,7 @@ final class RateLimitActions {
             .addActions(metadata(Wire.INPUT_TOKENS_KEY, Wire.INPUT_TOKENS, "0"))
             .addActions(metadata(Wire.CACHED_INPUT_TOKENS_KEY, Wire.CACHED_INPUT_TOKENS, "0"))
             .addActions(metadata(Wire.OUTPUT_TOKENS_KEY, Wire.OUTPUT_TOKENS, "0"))
-            .addActions(metadata(Wire.PROVIDER_KEY, Wire.PROVIDER, "none"))
+            .addActions(metadata(Wire.PROVIDER_KEY, Wire.PROVIDER, Wire.UNKNOWN_PROVIDER))
             .setApplyOnStreamDone(true)
             .build();
     return RateLimitPerRoute.newBuilder()

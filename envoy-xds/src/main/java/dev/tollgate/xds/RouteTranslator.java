@@ -43,9 +43,13 @@ final class RouteTranslator {
       HeaderValueOption.newBuilder()
           .setHeader(
               HeaderValue.newBuilder()
-                  .setKey("x-tollgate-provider")
+                  .setKey(Wire.PROVIDER_HEADER)
                   .setValue(
-                      "%UPSTREAM_METADATA([\"" + Wire.METADATA_NAMESPACE + "\", \"provider\"])%"))
+                      "%UPSTREAM_METADATA([\""
+                          + Wire.METADATA_NAMESPACE
+                          + "\", \""
+                          + ClusterTranslator.META_PROVIDER
+                          + "\"])%"))
           .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
           .build();
 
