@@ -135,7 +135,7 @@ final class ClusterTranslator {
     boolean ip = XdsProtos.isIpAddress(upstream.host());
     UpstreamPath path = UpstreamPath.of(provider, model);
     String credential =
-        provider.credential() == null ? NO_CREDENTIAL : provider.credential().sdsSecretName();
+        provider.credential() == null ? NO_CREDENTIAL : ProviderCredentials.sdsSecretName(provider);
     Cluster.Builder cluster =
         Cluster.newBuilder()
             .setName(name)
@@ -185,7 +185,8 @@ final class ClusterTranslator {
     }
     if (provider.credential() != null) {
       filters.add(
-          UpstreamFilters.credentialInjectorFilter(credential, provider.credential().header()));
+          UpstreamFilters.credentialInjectorFilter(
+              credential, ProviderCredentials.header(provider)));
     }
     cluster.putTypedExtensionProtocolOptions(
         XdsProtos.HTTP_PROTOCOL_OPTIONS, Any.pack(UpstreamFilters.upstreamProtocol(filters)));
@@ -220,7 +221,7 @@ final class ClusterTranslator {
           model.provider(member.providerNamespace(), member.providerName()).orElseThrow();
       if (provider.credential() != null) {
         credentialHeaders.put(
-            provider.credential().sdsSecretName(), provider.credential().header());
+            ProviderCredentials.sdsSecretName(provider), ProviderCredentials.header(provider));
       }
     }
     List<HttpFilter> filters = new ArrayList<>();

@@ -16,10 +16,10 @@ final class SecretTranslator {
     List<Secret> secrets = new ArrayList<>();
     for (Provider provider : model.providers()) {
       if (provider.credential() != null) {
-        String value = model.credentialValues().get(provider.credential().sdsSecretName());
+        String value = ProviderCredentials.headerValue(model, provider);
         secrets.add(
             Secret.newBuilder()
-                .setName(provider.credential().sdsSecretName())
+                .setName(ProviderCredentials.sdsSecretName(provider))
                 .setGenericSecret(GenericSecret.newBuilder().setSecret(XdsProtos.inline(value)))
                 .build());
       }

@@ -193,12 +193,8 @@ public final class GatewayModelBuilder {
                       + keyName
                       + "' does not exist: create it, or fix spec.credentials"));
         } else {
-          boolean azure = spec.type == ProviderType.AzureOpenAI;
-          String header = azure ? "api-key" : "Authorization";
-          String headerValue = azure ? value.get() : "Bearer " + value.get();
-          String sdsName = "provider/" + ref.namespacedName() + "/credential";
-          credential = new Credential(sdsName, header, sha256(headerValue));
-          credentialValues.put(sdsName, headerValue);
+          credential = new Credential(spec.credentials.name, keyName, sha256(value.get()));
+          credentialValues.put(ref.namespacedName(), value.get());
         }
       }
       if (!refProblems.isEmpty()) {
