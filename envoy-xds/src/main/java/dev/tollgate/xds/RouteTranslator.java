@@ -64,8 +64,7 @@ final class RouteTranslator {
     VirtualHost.Builder host = VirtualHost.newBuilder().setName("tollgate").addDomains("*");
     for (Route route : model.routes()) {
       boolean budgeted =
-          model.quotas().stream()
-              .anyMatch(q -> q.namespace().equals(route.namespace()) && q.appliesTo(route.name()));
+          model.quotas().stream().anyMatch(q -> q.appliesTo(route.namespace(), route.name()));
       for (Rule rule : route.rules()) {
         RouteAction.Builder action = routeAction(model, route, rule, clusters);
         for (String requested : rule.models()) {

@@ -258,9 +258,13 @@ public record GatewayModel(
       String timeZone,
       List<Limit> limits) {
 
-    /** Returns whether this quota applies to the named route of its namespace. */
-    public boolean appliesTo(String routeName) {
-      return routes.isEmpty() || routes.contains(routeName);
+    /**
+     * Returns whether this quota applies to a route: one of its namespace, named in its routes or
+     * any when it names none. The xDS translation (which routes send budget descriptors) and the
+     * rate-limit service (which budgets a descriptor charges) both ask this.
+     */
+    public boolean appliesTo(String routeNamespace, String routeName) {
+      return namespace.equals(routeNamespace) && (routes.isEmpty() || routes.contains(routeName));
     }
   }
 
