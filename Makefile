@@ -22,7 +22,7 @@ e2e: ## End-to-end tests: tollgate run driven over HTTP and by the OpenAI client
 	scripts/test.sh -pl e2e -am -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false
 
 golden: ## Rewrite golden outputs, the committed CRDs and the chart's copies of them
-	./mvnw -B -q install -DskipITs -Dtollgate.update=true -pl crds,model,envoy-xds,helm -am
+	./mvnw -B -q install -DskipITs -Dtollgate.update=true -pl crds,model,envoy-xds,ratelimit,helm -am
 
 crds: golden ## Regenerate crds/generated from the Java API types
 

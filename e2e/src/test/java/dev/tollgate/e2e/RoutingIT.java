@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.model.Wire;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -99,7 +100,7 @@ class RoutingIT {
         gateway.post("/v1/chat/completions", KEY, chat("cross-provider"), Map.of());
     JsonNode body = ok(response);
     assertThat(body.path("model").asText()).isEqualTo("demo-chat-b");
-    assertThat(response.headers().firstValue("x-tollgate-provider")).isEmpty();
+    assertThat(response.headers().firstValue(Wire.PROVIDER_HEADER)).isEmpty();
     String requestId = response.headers().firstValue("x-request-id").orElseThrow();
     JsonNode line =
         await()

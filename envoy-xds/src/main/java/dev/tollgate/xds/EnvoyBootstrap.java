@@ -6,15 +6,11 @@ import com.google.protobuf.util.JsonFormat;
 import io.envoyproxy.envoy.config.bootstrap.v3.Admin;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.core.v3.Address;
-import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.GrpcService;
-import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
@@ -42,11 +38,7 @@ public final class EnvoyBootstrap {
    */
   public static Bootstrap build(
       String nodeId, String nodeGroup, String adsHost, int adsPort, int adminPort) {
-    ConfigSource ads =
-        ConfigSource.newBuilder()
-            .setAds(AggregatedConfigSource.getDefaultInstance())
-            .setResourceApiVersion(ApiVersion.V3)
-            .build();
+    ConfigSource ads = XdsProtos.ADS;
     Cluster xds =
         Cluster.newBuilder()
             .setName(XDS_CLUSTER)
@@ -61,19 +53,14 @@ public final class EnvoyBootstrap {
                                 LbEndpoint.newBuilder()
                                     .setEndpoint(
                                         Endpoint.newBuilder()
-                                            .setAddress(address(adsHost, adsPort))))))
+                                            .setAddress(
+                                                XdsProtos.socketAddress(adsHost, adsPort))))))
             .putTypedExtensionProtocolOptions(
-                "envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
-                com.google.protobuf.Any.pack(
-                    HttpProtocolOptions.newBuilder()
-                        .setExplicitHttpConfig(
-                            HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
-                                .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
-                        .build()))
+                XdsProtos.HTTP_PROTOCOL_OPTIONS, com.google.protobuf.Any.pack(XdsProtos.HTTP2))
             .build();
     return Bootstrap.newBuilder()
         .setNode(Node.newBuilder().setId(nodeId).setCluster(nodeGroup))
-        .setAdmin(Admin.newBuilder().setAddress(address("127.0.0.1", adminPort)))
+        .setAdmin(Admin.newBuilder().setAddress(XdsProtos.socketAddress("127.0.0.1", adminPort)))
         .setDynamicResources(
             Bootstrap.DynamicResources.newBuilder()
                 .setAdsConfig(
@@ -102,11 +89,5 @@ public final class EnvoyBootstrap {
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("cannot render the bootstrap", e);
     }
-  }
-
-  private static Address address(String host, int port) {
-    return Address.newBuilder()
-        .setSocketAddress(SocketAddress.newBuilder().setAddress(host).setPortValue(port))
-        .build();
   }
 }

@@ -1,5 +1,6 @@
 package dev.tollgate.xds;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,7 +23,8 @@ import java.util.List;
 /**
  * The whole outcome of translating a folder of manifests: documents that could not be read, the
  * conditions of every resource, and the xDS resources, rendered as YAML for people, golden files
- * and GitOps pipelines. Secret values are replaced by a hash in the rendering.
+ * and GitOps pipelines. Secret values are replaced by a hash in the rendering, and the model's
+ * rendering never holds them.
  *
  * @param loadErrors documents that could not be read
  * @param model the GatewayModel
@@ -36,7 +38,8 @@ public record TranslationReport(List<LoadError> loadErrors, GatewayModel model, 
                   .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
                   .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
                   .build())
-          .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+          .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
+          .configure(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN, true);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Translates what a manifest folder held. */
@@ -89,17 +92,26 @@ public record TranslationReport(List<LoadError> loadErrors, GatewayModel model, 
     loadErrors.forEach(e -> errors.add(JSON.valueToTree(e)));
     root.set("statuses", JSON.valueToTree(model.statuses()));
     root.set("xds", xdsTree());
-    try {
-      return YAML.writeValueAsString(root);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot render YAML", e);
-    }
+    return yaml(root);
   }
 
   /** Renders only the xDS resources as YAML. */
   public String xdsYaml() {
+    return yaml(xdsTree());
+  }
+
+  /** Renders the model as YAML; credential values are not part of its serialized form. */
+  public String modelYaml() {
+    return yaml(model);
+  }
+
+  /**
+   * Renders a value in this report's YAML: keys of maps sorted, decimals plain, no document marker,
+   * so that the same value always renders to the same bytes.
+   */
+  public static String yaml(Object value) {
     try {
-      return YAML.writeValueAsString(xdsTree());
+      return YAML.writeValueAsString(value);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot render YAML", e);
     }

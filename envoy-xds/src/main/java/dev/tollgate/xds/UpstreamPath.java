@@ -2,10 +2,16 @@ package dev.tollgate.xds;
 
 import dev.tollgate.api.v1alpha1.ProviderType;
 import dev.tollgate.model.GatewayModel.Provider;
+import dev.tollgate.model.Wire;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * How a client's {@code /v1/...} path becomes a provider's path: strip a leading part, prepend a
@@ -19,8 +25,26 @@ import java.nio.charset.StandardCharsets;
 record UpstreamPath(String prefix, String strip, String query) {
   static final String NOTHING = "-";
 
+  private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Z_]+)}");
+
+  /**
+   * Where the Lua template's {@code ${NAME}} placeholders come from: the header names are {@link
+   * Wire}'s, which the translator's header edits and the early removal of client headers use too.
+   */
+  static final Map<String, String> LUA_NAMES =
+      Map.of(
+          "PATH_PREFIX_HEADER", Wire.PATH_PREFIX_HEADER,
+          "PATH_STRIP_HEADER", Wire.PATH_STRIP_HEADER,
+          "PATH_QUERY_HEADER", Wire.PATH_QUERY_HEADER,
+          "CLIENT_PATH_HEADER", Wire.CLIENT_PATH_HEADER,
+          "CREDENTIAL_HEADER", Wire.CREDENTIAL_HEADER,
+          "NOTHING", NOTHING);
+
+  /** The Lua template of the upstream path filter, with placeholders. */
+  static final String LUA_TEMPLATE = load("upstream-path.lua");
+
   /** The Lua upstream filter that applies an UpstreamPath from request headers. */
-  static final String LUA = load("upstream-path.lua");
+  static final String LUA = substitute(LUA_TEMPLATE, LUA_NAMES);
 
   /** Returns the path rule for one model of a provider. */
   static UpstreamPath of(Provider provider, String model) {
@@ -38,6 +62,31 @@ record UpstreamPath(String prefix, String strip, String query) {
   /** Returns whether the client's path goes upstream unchanged. */
   boolean isIdentity() {
     return prefix.equals(NOTHING) && strip.equals(NOTHING) && query.equals(NOTHING);
+  }
+
+  /**
+   * Replaces every {@code ${NAME}} of a template by its value.
+   *
+   * @throws IllegalStateException when a placeholder has no value or a value no placeholder, so
+   *     that a renamed placeholder fails at class load rather than in Envoy
+   */
+  static String substitute(String template, Map<String, String> values) {
+    Set<String> unused = new TreeSet<>(values.keySet());
+    Matcher m = PLACEHOLDER.matcher(template);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String value = values.get(m.group(1));
+      if (value == null) {
+        throw new IllegalStateException("no value for placeholder ${" + m.group(1) + "}");
+      }
+      unused.remove(m.group(1));
+      m.appendReplacement(out, Matcher.quoteReplacement(value));
+    }
+    m.appendTail(out);
+    if (!unused.isEmpty()) {
+      throw new IllegalStateException("no placeholder for " + unused);
+    }
+    return out.toString();
   }
 
   private static String load(String name) {

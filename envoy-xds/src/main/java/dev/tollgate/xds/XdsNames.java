@@ -29,6 +29,11 @@ public final class XdsNames {
     return providerCluster(backend.providerNamespace(), backend.providerName(), backend.model());
   }
 
+  /** SDS secret holding the header value that carries a provider's key. */
+  public static String providerCredential(String namespace, String provider) {
+    return "provider/" + namespace + "/" + provider + "/credential";
+  }
+
   /** Aggregate cluster trying a rule's backend first and its fallbacks after it. */
   public static String fallbackCluster(Route route, int rule, int backend) {
     return "airoute/"

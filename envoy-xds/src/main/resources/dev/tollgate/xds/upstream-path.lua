@@ -5,24 +5,24 @@
 -- "nothing to do".
 function envoy_on_request(handle)
   local headers = handle:headers()
-  local prefix = headers:get("x-tollgate-path-prefix")
+  local prefix = headers:get("${PATH_PREFIX_HEADER}")
   if prefix == nil then
     return
   end
-  local path = headers:get("x-tollgate-client-path")
+  local path = headers:get("${CLIENT_PATH_HEADER}")
   if path == nil then
     path = headers:get(":path")
-    headers:add("x-tollgate-client-path", path)
+    headers:add("${CLIENT_PATH_HEADER}", path)
   end
-  local strip = headers:get("x-tollgate-path-strip")
-  if strip ~= nil and strip ~= "-" and string.sub(path, 1, #strip) == strip then
+  local strip = headers:get("${PATH_STRIP_HEADER}")
+  if strip ~= nil and strip ~= "${NOTHING}" and string.sub(path, 1, #strip) == strip then
     path = string.sub(path, #strip + 1)
   end
-  if prefix ~= "-" then
+  if prefix ~= "${NOTHING}" then
     path = prefix .. path
   end
-  local query = headers:get("x-tollgate-path-query")
-  if query ~= nil and query ~= "-" then
+  local query = headers:get("${PATH_QUERY_HEADER}")
+  if query ~= nil and query ~= "${NOTHING}" then
     if string.find(path, "?", 1, true) then
       path = path .. "&" .. query
     else
@@ -30,8 +30,8 @@ function envoy_on_request(handle)
     end
   end
   headers:replace(":path", path)
-  headers:remove("x-tollgate-path-prefix")
-  headers:remove("x-tollgate-path-strip")
-  headers:remove("x-tollgate-path-query")
-  headers:remove("x-tollgate-credential")
+  headers:remove("${PATH_PREFIX_HEADER}")
+  headers:remove("${PATH_STRIP_HEADER}")
+  headers:remove("${PATH_QUERY_HEADER}")
+  headers:remove("${CREDENTIAL_HEADER}")
 end

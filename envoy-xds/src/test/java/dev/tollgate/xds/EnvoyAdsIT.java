@@ -104,9 +104,8 @@ class EnvoyAdsIT {
   @Order(2)
   void configDumpNeverShowsAProviderKey() {
     String dump = envoy.admin("/config_dump?include_eds").orElseThrow();
-    for (String value : model.credentialValues().values()) {
-      assertThat(dump).doesNotContain(value);
-      assertThat(dump).doesNotContain(value.replace("Bearer ", ""));
+    for (String key : model.credentialValues().values()) {
+      assertThat(dump).doesNotContain(key);
     }
     assertThat(dump).doesNotContain("sk-example-openai-key-replace-me");
     assertThat(dump).doesNotContain("example-azure-key-replace-me");

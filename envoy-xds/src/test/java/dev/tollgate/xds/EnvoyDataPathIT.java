@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tollgate.model.GatewayModel;
 import dev.tollgate.model.GatewayModelBuilder;
+import dev.tollgate.model.Wire;
 import dev.tollgate.model.source.LoadResult;
 import dev.tollgate.model.source.ManifestReader;
 import dev.tollgate.testkit.FakeUpstream;
@@ -172,18 +173,18 @@ class EnvoyDataPathIT {
     openai.failing(false);
     HttpResponse<String> response = send("smart");
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-    assertThat(response.headers().firstValue("x-tollgate-provider")).contains("ai/openai");
+    assertThat(response.headers().firstValue(Wire.PROVIDER_HEADER)).contains("ai/openai");
     JsonNode echo = JSON.readTree(response.body());
     assertThat(echo.path("server").asText()).isEqualTo("openai");
     assertThat(echo.path("path").asText()).isEqualTo("/v1/chat/completions");
     assertThat(echo.path("headers").path("authorization").asText())
         .isEqualTo("Bearer sk-openai-in-test");
-    assertThat(echo.path("headers").path("x-tollgate-upstream-model").asText()).isEqualTo("gpt-4o");
+    assertThat(echo.path("headers").path(Wire.UPSTREAM_MODEL_HEADER).asText()).isEqualTo("gpt-4o");
     assertThat(echo.toString()).doesNotContain(CLIENT_KEY);
     // Who called, and under which namespace, stays inside the gateway.
-    assertThat(echo.path("headers").has("x-tollgate-namespace")).isFalse();
-    assertThat(echo.path("headers").has("x-tollgate-model")).isFalse();
-    assertThat(echo.path("headers").has("x-tollgate-client")).isFalse();
+    assertThat(echo.path("headers").has(Wire.NAMESPACE_HEADER)).isFalse();
+    assertThat(echo.path("headers").has(Wire.MODEL_HEADER)).isFalse();
+    assertThat(echo.path("headers").has(Wire.CLIENT_HEADER)).isFalse();
   }
 
   @Test
@@ -194,15 +195,15 @@ class EnvoyDataPathIT {
       assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
       // The provider that answered, for the processor to commit its price (this test's stand-in
       // processor leaves the header in place; Tollgate's removes it).
-      assertThat(response.headers().firstValue("x-tollgate-provider")).contains("ai/azure");
+      assertThat(response.headers().firstValue(Wire.PROVIDER_HEADER)).contains("ai/azure");
       JsonNode echo = JSON.readTree(response.body());
       assertThat(echo.path("server").asText()).isEqualTo("azure");
       assertThat(echo.path("path").asText())
           .isEqualTo("/openai/deployments/gpt4o-eu/chat/completions?api-version=2024-10-21");
       assertThat(echo.path("headers").path("api-key").asText()).isEqualTo("azure-key-in-test");
       assertThat(echo.path("headers").has("authorization")).isFalse();
-      assertThat(echo.path("headers").has("x-tollgate-namespace")).isFalse();
-      assertThat(echo.path("headers").has("x-tollgate-model")).isFalse();
+      assertThat(echo.path("headers").has(Wire.NAMESPACE_HEADER)).isFalse();
+      assertThat(echo.path("headers").has(Wire.MODEL_HEADER)).isFalse();
       assertThat(echo.toString()).doesNotContain("sk-openai-in-test").doesNotContain(CLIENT_KEY);
     } finally {
       openai.failing(false);
@@ -217,8 +218,7 @@ class EnvoyDataPathIT {
       assertThat(echo.path("path").asText()).isEqualTo("/openai/v1/chat/completions");
       assertThat(echo.path("headers").path("authorization").asText())
           .isEqualTo("Bearer compat-key-in-test");
-      assertThat(echo.path("headers").path("x-tollgate-upstream-model").asText())
-          .isEqualTo("llama");
+      assertThat(echo.path("headers").path(Wire.UPSTREAM_MODEL_HEADER).asText()).isEqualTo("llama");
     }
   }
 

@@ -2,11 +2,17 @@ package dev.tollgate.xds;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.model.source.LoadResult;
 import dev.tollgate.model.source.ManifestReader;
+import io.fabric8.kubernetes.api.model.Secret;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -14,13 +20,15 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Every {@code golden/<case>.in.yaml} (resources) translates to {@code <case>.out.yaml} (conditions
- * and xDS). Run with {@code -Dtollgate.update=true} to rewrite the outputs and delete outputs whose
- * input is gone.
+ * and xDS) and builds the model {@code <case>.model.yaml}. Run with {@code -Dtollgate.update=true}
+ * to rewrite the outputs and delete outputs whose input is gone. The rate-limit service's budget
+ * policy of every case is ratelimit's {@code PolicyGoldenTest}.
  */
 class GoldenTest {
   private static final Path DIR = Path.of("src", "test", "resources", "golden");
   private static final boolean UPDATE = Boolean.getBoolean("tollgate.update");
   private static final XdsSettings SETTINGS = XdsSettings.local();
+  private static final List<String> OUTPUTS = List.of(".out.yaml", ".model.yaml");
 
   @TestFactory
   Stream<DynamicTest> translatesEveryCaseToItsGoldenOutput() throws IOException {
@@ -30,15 +38,23 @@ class GoldenTest {
                 DynamicTest.dynamicTest(
                     caseName(input),
                     () -> {
-                      String actual = render(input);
-                      Path expected = DIR.resolve(caseName(input) + ".out.yaml");
-                      if (UPDATE) {
-                        Files.writeString(expected, actual);
+                      Map<String, String> rendered = render(input);
+                      List<String> secrets = secretValues(load(input));
+                      for (var output : rendered.entrySet()) {
+                        Path expected = DIR.resolve(caseName(input) + output.getKey());
+                        if (UPDATE) {
+                          Files.writeString(expected, output.getValue());
+                        }
+                        assertThat(expected)
+                            .as("golden output; run with -Dtollgate.update=true")
+                            .exists();
+                        assertThat(output.getValue()).isEqualTo(Files.readString(expected));
+                        for (String secret : secrets) {
+                          assertThat(output.getValue())
+                              .as("%s shows a Secret's value", expected)
+                              .doesNotContain(secret);
+                        }
                       }
-                      assertThat(expected)
-                          .as("golden output; run with -Dtollgate.update=true")
-                          .exists();
-                      assertThat(actual).isEqualTo(Files.readString(expected));
                     }));
   }
 
@@ -46,12 +62,18 @@ class GoldenTest {
   void everyOutputHasAnInputAndThereAreEnoughCases() throws IOException {
     List<String> cases = inputs().stream().map(GoldenTest::caseName).toList();
     try (Stream<Path> files = Files.list(DIR)) {
-      for (Path output : files.filter(p -> p.toString().endsWith(".out.yaml")).toList()) {
-        String name = output.getFileName().toString().replace(".out.yaml", "");
-        if (!cases.contains(name) && UPDATE) {
-          Files.delete(output);
-        } else {
-          assertThat(cases).as("orphan golden output %s", output).contains(name);
+      for (Path output : files.toList()) {
+        String file = output.getFileName().toString();
+        for (String suffix : OUTPUTS) {
+          if (!file.endsWith(suffix)) {
+            continue;
+          }
+          String name = file.substring(0, file.length() - suffix.length());
+          if (!cases.contains(name) && UPDATE) {
+            Files.delete(output);
+          } else {
+            assertThat(cases).as("orphan golden output %s", output).contains(name);
+          }
         }
       }
     }
@@ -65,10 +87,40 @@ class GoldenTest {
     }
   }
 
-  private static String render(Path input) throws IOException {
-    var loaded =
-        new ManifestReader().readString(input.getFileName().toString(), Files.readString(input));
-    return TranslationReport.of(loaded, SETTINGS).toYaml();
+  @Test
+  void secretValuesOfTheInputsAreFound() throws IOException {
+    List<String> all = new ArrayList<>();
+    for (Path input : inputs()) {
+      all.addAll(secretValues(load(input)));
+    }
+    assertThat(all).as("the no-secret check would check nothing").contains("sk-golden-openai");
+  }
+
+  private static Map<String, String> render(Path input) throws IOException {
+    TranslationReport report = TranslationReport.of(load(input), SETTINGS);
+    return Map.of(".out.yaml", report.toYaml(), ".model.yaml", report.modelYaml());
+  }
+
+  private static LoadResult load(Path input) throws IOException {
+    return new ManifestReader().readString(input.getFileName().toString(), Files.readString(input));
+  }
+
+  /** The values of every Secret of a case long enough not to occur by chance. */
+  private static List<String> secretValues(LoadResult loaded) {
+    List<String> values = new ArrayList<>();
+    for (Secret secret : loaded.snapshot().secrets()) {
+      if (secret.getStringData() != null) {
+        values.addAll(secret.getStringData().values());
+      }
+      if (secret.getData() != null) {
+        secret
+            .getData()
+            .values()
+            .forEach(
+                v -> values.add(new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+      }
+    }
+    return values.stream().filter(v -> v.length() >= 6).toList();
   }
 
   private static List<Path> inputs() throws IOException {

@@ -29,7 +29,7 @@ import java.util.Optional;
  * @param clients client API keys (as SHA-256 hashes), sorted by namespace, client and secret
  * @param quotas accepted quotas, sorted by namespace and name
  * @param statuses the conditions of every resource seen, sorted by resource
- * @param credentialValues header values to inject upstream, by SDS secret name; never serialized
+ * @param credentialValues provider keys by provider ({@code namespace/name}); never serialized
  */
 @JsonPropertyOrder({"version", "providers", "routes", "clients", "quotas", "statuses"})
 public record GatewayModel(
@@ -46,6 +46,16 @@ public record GatewayModel(
     return providers.stream()
         .filter(p -> p.namespace().equals(namespace) && p.name().equals(name))
         .findFirst();
+  }
+
+  /** Returns the key of a provider with a credential; never serialized or logged. */
+  public String credentialValue(Provider provider) {
+    String value = credentialValues.get(provider.namespace() + "/" + provider.name());
+    if (value == null) {
+      throw new IllegalArgumentException(
+          "provider " + provider.namespace() + "/" + provider.name() + " has no credential");
+    }
+    return value;
   }
 
   /** Returns the status report of a resource, if it was seen. */
@@ -95,13 +105,15 @@ public record GatewayModel(
   public record Upstream(String host, int port, boolean tls, String basePath) {}
 
   /**
-   * How a provider's key is injected upstream.
+   * Where a provider's key comes from. How it reaches the provider (which header, in which form) is
+   * the data plane's choice, made from the provider's type; the key itself is in {@link
+   * GatewayModel#credentialValue}.
    *
-   * @param sdsSecretName the name of the SDS secret that holds the header value
-   * @param header the request header the provider expects
-   * @param valueSha256 SHA-256 of the header value, so that a rotated key changes the version
+   * @param secretName the Secret in the provider's namespace that holds the key
+   * @param secretKey the key of the Secret's data that holds it
+   * @param valueSha256 SHA-256 of the key, so that a rotated key changes the version
    */
-  public record Credential(String sdsSecretName, String header, String valueSha256) {}
+  public record Credential(String secretName, String secretKey, String valueSha256) {}
 
   /**
    * A model offered by a provider.
@@ -246,9 +258,13 @@ public record GatewayModel(
       String timeZone,
       List<Limit> limits) {
 
-    /** Returns whether this quota applies to the named route of its namespace. */
-    public boolean appliesTo(String routeName) {
-      return routes.isEmpty() || routes.contains(routeName);
+    /**
+     * Returns whether this quota applies to a route: one of its namespace, named in its routes or
+     * any when it names none. The xDS translation (which routes send budget descriptors) and the
+     * rate-limit service (which budgets a descriptor charges) both ask this.
+     */
+    public boolean appliesTo(String routeNamespace, String routeName) {
+      return namespace.equals(routeNamespace) && (routes.isEmpty() || routes.contains(routeName));
     }
   }
 

@@ -56,20 +56,11 @@ final class Providers {
         context.statuses.report(resource, List.of(), List.of(missing));
         return;
       }
-      credential = credential(ref, spec, value.get());
+      credential = new Credential(spec.credentials.name, keyName, ModelHashing.sha256(value.get()));
+      context.credentialValues.put(ref.namespacedName(), value.get());
     }
     context.acceptedProviders.put(ref.namespacedName(), toProvider(ref, spec, credential));
     context.statuses.report(resource, List.of(), List.of());
-  }
-
-  /** The credential of a provider: the header that carries its key, and where Envoy reads it. */
-  private Credential credential(ResourceRef ref, ModelProviderSpec spec, String key) {
-    boolean azure = spec.type == ProviderType.AzureOpenAI;
-    String header = azure ? "api-key" : "Authorization";
-    String headerValue = azure ? key : "Bearer " + key;
-    String sdsName = "provider/" + ref.namespacedName() + "/credential";
-    context.credentialValues.put(sdsName, headerValue);
-    return new Credential(sdsName, header, ModelHashing.sha256(headerValue));
   }
 
   private static Provider toProvider(

@@ -11,20 +11,47 @@ public final class Wire {
   /** Rate-limit domain of every Tollgate descriptor. */
   public static final String RATE_LIMIT_DOMAIN = "tollgate";
 
+  /**
+   * Prefix of every header Tollgate's components pass between themselves; the processor removes a
+   * client's headers with it.
+   */
+  public static final String HEADER_PREFIX = "x-tollgate-";
+
   /** Header with the caller's namespace, set by the processor after authentication. */
-  public static final String NAMESPACE_HEADER = "x-tollgate-namespace";
+  public static final String NAMESPACE_HEADER = HEADER_PREFIX + "namespace";
 
   /** Header with the caller's client id, set by the processor after authentication. */
-  public static final String CLIENT_HEADER = "x-tollgate-client";
+  public static final String CLIENT_HEADER = HEADER_PREFIX + "client";
 
   /** Header with the requested model name, set by the processor from the request body. */
-  public static final String MODEL_HEADER = "x-tollgate-model";
+  public static final String MODEL_HEADER = HEADER_PREFIX + "model";
 
   /** Header with the upstream model name, set per cluster on the way to the provider. */
-  public static final String UPSTREAM_MODEL_HEADER = "x-tollgate-upstream-model";
+  public static final String UPSTREAM_MODEL_HEADER = HEADER_PREFIX + "upstream-model";
 
   /** Envoy's request id, the key of a reservation. */
   public static final String REQUEST_ID_HEADER = "x-request-id";
+
+  /**
+   * Response header naming the provider that served an attempt (namespace/name), set by Envoy from
+   * the endpoint's metadata; the processor reads and removes it before the client.
+   */
+  public static final String PROVIDER_HEADER = HEADER_PREFIX + "provider";
+
+  /** Header of the upstream path filter: the client's path, kept across retry attempts. */
+  public static final String CLIENT_PATH_HEADER = HEADER_PREFIX + "client-path";
+
+  /** Header of the upstream path filter: prepended to the path. */
+  public static final String PATH_PREFIX_HEADER = HEADER_PREFIX + "path-prefix";
+
+  /** Header of the upstream path filter: removed from the start of the path. */
+  public static final String PATH_STRIP_HEADER = HEADER_PREFIX + "path-strip";
+
+  /** Header of the upstream path filter: appended as query parameters. */
+  public static final String PATH_QUERY_HEADER = HEADER_PREFIX + "path-query";
+
+  /** Header naming the credential an aggregate cluster's chosen member needs. */
+  public static final String CREDENTIAL_HEADER = HEADER_PREFIX + "credential";
 
   /**
    * Headers only Tollgate may set: the identity and routing headers of the processor and the
@@ -37,12 +64,12 @@ public final class Wire {
           CLIENT_HEADER,
           MODEL_HEADER,
           UPSTREAM_MODEL_HEADER,
-          "x-tollgate-client-path",
-          "x-tollgate-path-prefix",
-          "x-tollgate-path-strip",
-          "x-tollgate-path-query",
-          "x-tollgate-credential",
-          "x-tollgate-provider");
+          CLIENT_PATH_HEADER,
+          PATH_PREFIX_HEADER,
+          PATH_STRIP_HEADER,
+          PATH_QUERY_HEADER,
+          CREDENTIAL_HEADER,
+          PROVIDER_HEADER);
 
   /** Client credentials that must never reach a provider. */
   public static final List<String> CLIENT_CREDENTIAL_HEADERS =
@@ -101,6 +128,9 @@ public final class Wire {
 
   /** Descriptor key: the provider that served the request (commit). */
   public static final String PROVIDER_KEY = PROVIDER;
+
+  /** Value of {@link #PROVIDER_KEY} when the provider that served is not known. */
+  public static final String UNKNOWN_PROVIDER = "none";
 
   private Wire() {}
 }

@@ -74,8 +74,8 @@ class GatewayModelBuilderTest {
     assertThat(after.version()).isNotEqualTo(before.version());
     String serialized = new ObjectMapper().writeValueAsString(after);
     assertThat(serialized).doesNotContain("sk-two-1234567890");
-    assertThat(after.credentialValues())
-        .containsEntry("provider/ai/p/credential", "Bearer sk-two-1234567890");
+    assertThat(after.credentialValue(after.provider("ai", "p").orElseThrow()))
+        .isEqualTo("sk-two-1234567890");
   }
 
   @Test

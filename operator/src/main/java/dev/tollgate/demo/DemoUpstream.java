@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.tollgate.model.Wire;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -284,7 +285,7 @@ public final class DemoUpstream implements AutoCloseable {
   }
 
   private static String model(HttpExchange exchange, JsonNode request) {
-    String upstream = exchange.getRequestHeaders().getFirst("x-tollgate-upstream-model");
+    String upstream = exchange.getRequestHeaders().getFirst(Wire.UPSTREAM_MODEL_HEADER);
     return upstream != null ? upstream : request.path("model").asText("demo-chat");
   }
 

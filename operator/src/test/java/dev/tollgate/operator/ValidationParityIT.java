@@ -10,6 +10,7 @@ import dev.tollgate.model.Reasons;
 import dev.tollgate.model.ResourceStatusReport;
 import dev.tollgate.model.source.LoadResult;
 import dev.tollgate.model.source.ManifestReader;
+import dev.tollgate.testkit.KubeApiServer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.StatusCause;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -73,7 +73,7 @@ record RequestHead(
         // towards the client.
         case "accept-encoding" -> remove.add(key);
         default -> {
-          if (key.startsWith("x-tollgate-")) {
+          if (key.startsWith(Wire.HEADER_PREFIX)) {
             remove.add(key);
           }
         }

@@ -24,9 +24,6 @@ import java.time.Instant;
  * each step. One per response; not thread-safe (the exchange serializes its calls).
  */
 final class ResponseStream {
-  /** Response header naming the provider that served, set upstream; removed before the client. */
-  static final String PROVIDER_HEADER = "x-tollgate-provider";
-
   /**
    * What every response stream of a processor shares.
    *
@@ -80,7 +77,7 @@ final class ResponseStream {
         case ":status" -> status = (int) ExtProcMessages.parseLength(value(h));
         case "content-type" -> contentType = value(h);
         case "content-encoding" -> encoding = value(h);
-        case PROVIDER_HEADER -> {
+        case Wire.PROVIDER_HEADER -> {
           hasProviderHeader = true;
           String named = value(h);
           if (policy != null && policy.hasProvider(named)) {
@@ -95,7 +92,7 @@ final class ResponseStream {
     }
     HeaderMutation.Builder mutation = HeaderMutation.newBuilder();
     if (hasProviderHeader) {
-      mutation.addRemoveHeaders(PROVIDER_HEADER);
+      mutation.addRemoveHeaders(Wire.PROVIDER_HEADER);
     }
     if (requestId != null) {
       mutation.addSetHeaders(set(Wire.REQUEST_ID_HEADER, requestId));

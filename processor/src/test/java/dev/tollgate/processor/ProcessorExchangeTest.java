@@ -98,9 +98,9 @@ class ProcessorExchangeTest {
       "application/json",
       credentialHeader,
       credential,
-      "x-tollgate-namespace",
+      Wire.NAMESPACE_HEADER,
       "team-b",
-      "x-tollgate-client-path",
+      Wire.CLIENT_PATH_HEADER,
       "/evil",
       "accept-encoding",
       "gzip"
@@ -114,7 +114,7 @@ class ProcessorExchangeTest {
         s.requestHeaders(false, post("authorization", "Bearer " + TestModels.ALICE_KEY));
     assertThat(headers.getRequestHeaders().getResponse().getHeaderMutation().getRemoveHeadersList())
         .containsExactlyInAnyOrder(
-            "authorization", "x-tollgate-namespace", "x-tollgate-client-path", "accept-encoding");
+            "authorization", Wire.NAMESPACE_HEADER, Wire.CLIENT_PATH_HEADER, "accept-encoding");
 
     String prompt = "Hello there, how are you today?";
     ProcessingResponse body =
@@ -211,7 +211,7 @@ class ProcessorExchangeTest {
         "200",
         "content-type",
         "text/event-stream",
-        "x-tollgate-provider",
+        Wire.PROVIDER_HEADER,
         "team-a/local");
     clock.advance(Duration.ofMillis(100));
     s.responseBody(

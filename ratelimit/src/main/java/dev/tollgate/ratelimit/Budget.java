@@ -7,14 +7,13 @@ import dev.tollgate.model.GatewayModel.Limit;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.util.List;
 
 /**
- * One limit of one TokenQuota, with the quota's settings it needs to be enforced.
+ * One limit of one TokenQuota, with the quota's settings it needs to be enforced. Which routes it
+ * applies to is the quota's rule ({@link dev.tollgate.model.GatewayModel.Quota#appliesTo}).
  *
  * @param namespace namespace of the quota
  * @param quota name of the quota
- * @param routes the routes of its namespace it applies to, empty for all
  * @param mode Enforce or Warn
  * @param warnAtPercent the soft threshold in percent
  * @param zone the zone of day and month windows
@@ -25,18 +24,12 @@ import java.util.List;
 public record Budget(
     String namespace,
     String quota,
-    List<String> routes,
     QuotaMode mode,
     int warnAtPercent,
     ZoneId zone,
     Limit limit,
     long limitUnits,
     long warnAtUnits) {
-
-  /** Returns whether this budget applies to the named route of its namespace. */
-  public boolean appliesTo(String route) {
-    return routes.isEmpty() || routes.contains(route);
-  }
 
   /** Returns whether a request over this budget is rejected. */
   public boolean enforced() {

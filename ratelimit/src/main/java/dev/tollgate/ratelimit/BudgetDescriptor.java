@@ -154,7 +154,7 @@ public sealed interface BudgetDescriptor {
                   tokens(entries, Wire.INPUT_TOKENS_KEY, where, maxTokens),
                   tokens(entries, Wire.CACHED_INPUT_TOKENS_KEY, where, maxTokens),
                   tokens(entries, Wire.OUTPUT_TOKENS_KEY, where, maxTokens),
-                  provider == null || provider.equals("none") ? null : provider));
+                  provider == null || provider.equals(Wire.UNKNOWN_PROVIDER) ? null : provider));
         }
         default ->
             throw new InvalidDescriptorException(

@@ -48,44 +48,47 @@ public final class BudgetPolicy {
   private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
 
   private final String version;
-  private final Map<String, List<Budget>> budgetsByNamespace;
+  private final Map<String, List<QuotaBudgets>> quotasByNamespace;
   private final Map<String, RoutePrices> routes;
   private final Map<String, List<BackendPrice>> pricesByNamespace;
 
   private BudgetPolicy(
       String version,
-      Map<String, List<Budget>> budgetsByNamespace,
+      Map<String, List<QuotaBudgets>> quotasByNamespace,
       Map<String, RoutePrices> routes,
       Map<String, List<BackendPrice>> pricesByNamespace) {
     this.version = version;
-    this.budgetsByNamespace = budgetsByNamespace;
+    this.quotasByNamespace = quotasByNamespace;
     this.routes = routes;
     this.pricesByNamespace = pricesByNamespace;
   }
 
   /** Returns the policy of a model. */
   public static BudgetPolicy of(GatewayModel model) {
-    Map<String, List<Budget>> budgets = new TreeMap<>();
+    Map<String, List<QuotaBudgets>> quotas = new TreeMap<>();
     for (Quota quota : model.quotas()) {
       ZoneId zone = ZoneId.of(quota.timeZone());
+      List<Budget> budgets = new ArrayList<>();
       for (Limit limit : quota.limits()) {
         long units = Units.ofAmount(limit.type(), limit.amount());
-        budgets
+        budgets.add(
+            new Budget(
+                quota.namespace(),
+                quota.name(),
+                quota.mode(),
+                quota.warnAtPercent(),
+                zone,
+                limit,
+                units,
+                Units.percentOf(units, quota.warnAtPercent())));
+      }
+      if (!budgets.isEmpty()) {
+        quotas
             .computeIfAbsent(quota.namespace(), ns -> new ArrayList<>())
-            .add(
-                new Budget(
-                    quota.namespace(),
-                    quota.name(),
-                    quota.routes(),
-                    quota.mode(),
-                    quota.warnAtPercent(),
-                    zone,
-                    limit,
-                    units,
-                    Units.percentOf(units, quota.warnAtPercent())));
+            .add(new QuotaBudgets(quota, List.copyOf(budgets)));
       }
     }
-    budgets.replaceAll((ns, list) -> List.copyOf(list));
+    quotas.replaceAll((ns, list) -> List.copyOf(list));
     Map<String, RoutePrices> routes = new TreeMap<>();
     Map<String, List<BackendPrice>> byNamespace = new TreeMap<>();
     for (Route route : model.routes()) {
@@ -117,7 +120,7 @@ public final class BudgetPolicy {
     }
     byNamespace.replaceAll((ns, list) -> List.copyOf(list));
     return new BudgetPolicy(
-        model.version(), Map.copyOf(budgets), Map.copyOf(routes), Map.copyOf(byNamespace));
+        model.version(), Map.copyOf(quotas), Map.copyOf(routes), Map.copyOf(byNamespace));
   }
 
   /** Returns the content hash of the model this policy was built from. */
@@ -127,16 +130,15 @@ public final class BudgetPolicy {
 
   /** Returns the namespaces that have budgets, sorted. */
   public Set<String> namespaces() {
-    return new TreeSet<>(budgetsByNamespace.keySet());
+    return new TreeSet<>(quotasByNamespace.keySet());
   }
 
   /** Returns the budgets that apply to a route, in quota and limit order. */
   public List<Budget> budgets(String namespace, String route) {
-    List<Budget> all = budgetsByNamespace.getOrDefault(namespace, List.of());
-    List<Budget> matching = new ArrayList<>(all.size());
-    for (Budget budget : all) {
-      if (budget.appliesTo(route)) {
-        matching.add(budget);
+    List<Budget> matching = new ArrayList<>();
+    for (QuotaBudgets quota : quotasByNamespace.getOrDefault(namespace, List.of())) {
+      if (quota.quota().appliesTo(namespace, route)) {
+        matching.addAll(quota.budgets());
       }
     }
     return matching;
@@ -144,8 +146,9 @@ public final class BudgetPolicy {
 
   /** Returns the budgets of one quota, in limit order; empty when the quota has none. */
   public List<Budget> budgetsOfQuota(String namespace, String quota) {
-    return budgetsByNamespace.getOrDefault(namespace, List.of()).stream()
-        .filter(b -> b.quota().equals(quota))
+    return quotasByNamespace.getOrDefault(namespace, List.of()).stream()
+        .filter(q -> q.quota().name().equals(quota))
+        .flatMap(q -> q.budgets().stream())
         .toList();
   }
 
@@ -289,6 +292,8 @@ public final class BudgetPolicy {
    * @param amount the exact amount
    */
   public record Money(String currency, BigDecimal amount) {}
+
+  private record QuotaBudgets(Quota quota, List<Budget> budgets) {}
 
   private record BackendPrice(String provider, Price price) {}
 

@@ -1,0 +1,269 @@
+package dev.tollgate.xds;
+
+import static dev.tollgate.xds.UpstreamFilters.endpointMetadata;
+import static dev.tollgate.xds.UpstreamFilters.literal;
+import static dev.tollgate.xds.UpstreamFilters.set;
+import static dev.tollgate.xds.XdsProtos.text;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.Struct;
+import com.google.protobuf.UInt32Value;
+import com.google.protobuf.util.Durations;
+import dev.tollgate.model.GatewayModel;
+import dev.tollgate.model.GatewayModel.Backend;
+import dev.tollgate.model.GatewayModel.Provider;
+import dev.tollgate.model.GatewayModel.Route;
+import dev.tollgate.model.GatewayModel.Rule;
+import dev.tollgate.model.Wire;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
+import io.envoyproxy.envoy.config.common.mutation_rules.v3.HeaderMutation;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.extensions.clusters.aggregate.v3.ClusterConfig;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Translates the clusters: one per (provider, upstream model) with its endpoint, breakers, outlier
+ * detection, TLS and upstream filters; one aggregate per primary backend of a rule with fallbacks;
+ * and the gRPC clusters of the processor and the rate-limit service.
+ */
+final class ClusterTranslator {
+  /**
+   * Concurrent streams Envoy may open to the processor or the rate-limit service. Envoy's default
+   * of 1,024 would refuse (503, "overflow") the 1,025th model request in flight: every request
+   * holds one ext_proc stream for as long as its response lasts, minutes for a long stream. The
+   * services' own capacity, not a breaker, should bound them.
+   */
+  static final int GRPC_SERVICE_MAX_REQUESTS = 100_000;
+
+  private static final String NO_CREDENTIAL = "none";
+  private static final String META_UPSTREAM_MODEL = "upstream_model";
+  private static final String META_PATH_PREFIX = "path_prefix";
+  private static final String META_PATH_STRIP = "path_strip";
+  private static final String META_PATH_QUERY = "path_query";
+  private static final String META_CREDENTIAL = "credential";
+
+  /** Endpoint metadata key: the provider, as namespace/name; routes echo it to the processor. */
+  static final String META_PROVIDER = "provider";
+
+  private final XdsSettings settings;
+
+  ClusterTranslator(XdsSettings settings) {
+    this.settings = settings;
+  }
+
+  /**
+   * The clusters a rule's route action sends to, one per primary backend (same first priority,
+   * weight above 0), in backend order.
+   *
+   * @param names the cluster names: the provider cluster, or the aggregate with the fallbacks
+   * @param primaries the primary backends, whose weights split the traffic
+   * @param hasFallbacks whether the rule has backends of a later priority
+   */
+  record RuleTargets(List<String> names, List<Backend> primaries, boolean hasFallbacks) {}
+
+  /** Adds the clusters a rule needs to {@code clusters} and returns what its route sends to. */
+  RuleTargets ruleTargets(
+      GatewayModel model, Route route, Rule rule, Map<String, Cluster> clusters) {
+    int firstPriority = rule.backends().get(0).priority();
+    List<Backend> primaries =
+        rule.backends().stream()
+            .filter(b -> b.priority() == firstPriority && b.weight() > 0)
+            .toList();
+    List<Backend> fallbacks =
+        rule.backends().stream().filter(b -> b.priority() != firstPriority).toList();
+    for (Backend backend : rule.backends()) {
+      Provider provider =
+          model.provider(backend.providerNamespace(), backend.providerName()).orElseThrow();
+      clusters.computeIfAbsent(
+          XdsNames.providerCluster(backend),
+          name -> providerCluster(name, provider, backend.model()));
+    }
+    List<String> targets = new ArrayList<>();
+    for (Backend primary : primaries) {
+      if (fallbacks.isEmpty()) {
+        targets.add(XdsNames.providerCluster(primary));
+        continue;
+      }
+      String name = XdsNames.fallbackCluster(route, rule.index(), rule.backends().indexOf(primary));
+      List<Backend> chain = new ArrayList<>();
+      chain.add(primary);
+      for (Backend fallback : fallbacks) {
+        if (chain.stream()
+            .noneMatch(
+                b -> XdsNames.providerCluster(b).equals(XdsNames.providerCluster(fallback)))) {
+          chain.add(fallback);
+        }
+      }
+      clusters.put(name, aggregateCluster(name, chain, model));
+      targets.add(name);
+    }
+    return new RuleTargets(targets, primaries, !fallbacks.isEmpty());
+  }
+
+  /** A cluster of a gRPC service Envoy calls: HTTP/2, breakers sized for every stream. */
+  static Cluster grpcCluster(String name, String host, int port) {
+    boolean ip = XdsProtos.isIpAddress(host);
+    return Cluster.newBuilder()
+        .setName(name)
+        .setAltStatName(XdsNames.statName(name))
+        .setType(ip ? Cluster.DiscoveryType.STATIC : Cluster.DiscoveryType.STRICT_DNS)
+        .setConnectTimeout(Durations.fromSeconds(1))
+        .setLoadAssignment(endpoint(name, host, port, null))
+        .setCircuitBreakers(
+            CircuitBreakers.newBuilder()
+                .addThresholds(
+                    CircuitBreakers.Thresholds.newBuilder()
+                        .setMaxRequests(UInt32Value.of(GRPC_SERVICE_MAX_REQUESTS))
+                        .setMaxPendingRequests(UInt32Value.of(GRPC_SERVICE_MAX_REQUESTS))))
+        .putTypedExtensionProtocolOptions(
+            XdsProtos.HTTP_PROTOCOL_OPTIONS, Any.pack(XdsProtos.HTTP2))
+        .build();
+  }
+
+  private Cluster providerCluster(String name, Provider provider, String model) {
+    var upstream = provider.upstream();
+    boolean ip = XdsProtos.isIpAddress(upstream.host());
+    UpstreamPath path = UpstreamPath.of(provider, model);
+    String credential =
+        provider.credential() == null ? NO_CREDENTIAL : ProviderCredentials.sdsSecretName(provider);
+    Cluster.Builder cluster =
+        Cluster.newBuilder()
+            .setName(name)
+            .setAltStatName(XdsNames.statName(name))
+            .setType(ip ? Cluster.DiscoveryType.STATIC : Cluster.DiscoveryType.LOGICAL_DNS)
+            .setDnsLookupFamily(Cluster.DnsLookupFamily.V4_PREFERRED)
+            .setConnectTimeout(Durations.fromMillis(provider.connection().connectTimeoutMillis()))
+            .setLoadAssignment(
+                endpoint(
+                    name,
+                    upstream.host(),
+                    upstream.port(),
+                    Struct.newBuilder()
+                        .putFields(META_UPSTREAM_MODEL, text(model))
+                        .putFields(META_PATH_PREFIX, text(path.prefix()))
+                        .putFields(META_PATH_STRIP, text(path.strip()))
+                        .putFields(META_PATH_QUERY, text(path.query()))
+                        .putFields(META_CREDENTIAL, text(credential))
+                        .putFields(
+                            META_PROVIDER, text(provider.namespace() + "/" + provider.name()))
+                        .build()))
+            .setCircuitBreakers(breakers(provider.connection().maxConcurrentRequests()));
+    var outlier = provider.connection().outlierDetection();
+    if (outlier != null) {
+      cluster.setOutlierDetection(
+          OutlierDetection.newBuilder()
+              .setConsecutive5Xx(UInt32Value.of(outlier.consecutive5xx()))
+              .setConsecutiveGatewayFailure(UInt32Value.of(outlier.consecutive5xx()))
+              .setBaseEjectionTime(Durations.fromMillis(outlier.baseEjectionMillis()))
+              .setMaxEjectionPercent(UInt32Value.of(outlier.maxEjectionPercent())));
+    }
+    if (upstream.tls()) {
+      cluster.setTransportSocket(
+          UpstreamTls.transportSocket(upstream.host(), ip, settings.caBundlePath()));
+    }
+    List<HeaderMutation> mutations = new ArrayList<>(UpstreamFilters.REMOVED_BEFORE_THE_PROVIDER);
+    mutations.add(set(Wire.UPSTREAM_MODEL_HEADER, literal(model)));
+    if (!path.isIdentity()) {
+      mutations.add(set(Wire.PATH_PREFIX_HEADER, literal(path.prefix())));
+      mutations.add(set(Wire.PATH_STRIP_HEADER, literal(path.strip())));
+      mutations.add(set(Wire.PATH_QUERY_HEADER, literal(path.query())));
+    }
+    List<HttpFilter> filters = new ArrayList<>();
+    filters.add(UpstreamFilters.headerMutation(mutations));
+    if (!path.isIdentity()) {
+      filters.add(UpstreamFilters.pathFilter());
+    }
+    if (provider.credential() != null) {
+      filters.add(
+          UpstreamFilters.credentialInjectorFilter(
+              credential, ProviderCredentials.header(provider)));
+    }
+    cluster.putTypedExtensionProtocolOptions(
+        XdsProtos.HTTP_PROTOCOL_OPTIONS, Any.pack(UpstreamFilters.upstreamProtocol(filters)));
+    return cluster.build();
+  }
+
+  private static CircuitBreakers breakers(int maxConcurrentRequests) {
+    return CircuitBreakers.newBuilder()
+        .addThresholds(
+            CircuitBreakers.Thresholds.newBuilder()
+                .setMaxRequests(UInt32Value.of(maxConcurrentRequests))
+                .setMaxPendingRequests(UInt32Value.of(maxConcurrentRequests))
+                .setMaxRetries(UInt32Value.of(Math.max(3, maxConcurrentRequests / 10))))
+        .build();
+  }
+
+  /**
+   * An aggregate cluster trying its members in order. Envoy runs only the aggregate's own upstream
+   * filters, not the members', so this chain reads everything that differs per member (path,
+   * upstream model, which credential) from the chosen endpoint's metadata.
+   */
+  private static Cluster aggregateCluster(String name, List<Backend> members, GatewayModel model) {
+    List<HeaderMutation> mutations = new ArrayList<>(UpstreamFilters.REMOVED_BEFORE_THE_PROVIDER);
+    mutations.add(set(Wire.UPSTREAM_MODEL_HEADER, endpointMetadata(META_UPSTREAM_MODEL)));
+    mutations.add(set(Wire.PATH_PREFIX_HEADER, endpointMetadata(META_PATH_PREFIX)));
+    mutations.add(set(Wire.PATH_STRIP_HEADER, endpointMetadata(META_PATH_STRIP)));
+    mutations.add(set(Wire.PATH_QUERY_HEADER, endpointMetadata(META_PATH_QUERY)));
+    mutations.add(set(Wire.CREDENTIAL_HEADER, endpointMetadata(META_CREDENTIAL)));
+    Map<String, String> credentialHeaders = new TreeMap<>();
+    for (Backend member : members) {
+      Provider provider =
+          model.provider(member.providerNamespace(), member.providerName()).orElseThrow();
+      if (provider.credential() != null) {
+        credentialHeaders.put(
+            ProviderCredentials.sdsSecretName(provider), ProviderCredentials.header(provider));
+      }
+    }
+    List<HttpFilter> filters = new ArrayList<>();
+    filters.add(UpstreamFilters.headerMutation(mutations));
+    if (!credentialHeaders.isEmpty()) {
+      filters.add(UpstreamFilters.credentialByEndpoint(credentialHeaders, Wire.CREDENTIAL_HEADER));
+    }
+    filters.add(UpstreamFilters.pathFilter());
+    return Cluster.newBuilder()
+        .setName(name)
+        .setAltStatName(XdsNames.statName(name))
+        .setConnectTimeout(Durations.fromSeconds(5))
+        .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
+        .setClusterType(
+            Cluster.CustomClusterType.newBuilder()
+                .setName("envoy.clusters.aggregate")
+                .setTypedConfig(
+                    Any.pack(
+                        ClusterConfig.newBuilder()
+                            .addAllClusters(
+                                members.stream().map(XdsNames::providerCluster).toList())
+                            .build())))
+        .putTypedExtensionProtocolOptions(
+            XdsProtos.HTTP_PROTOCOL_OPTIONS, Any.pack(UpstreamFilters.upstreamProtocol(filters)))
+        .build();
+  }
+
+  private static ClusterLoadAssignment endpoint(
+      String cluster, String host, int port, Struct metadata) {
+    LbEndpoint.Builder lbEndpoint =
+        LbEndpoint.newBuilder()
+            .setEndpoint(
+                Endpoint.newBuilder()
+                    .setAddress(XdsProtos.socketAddress(host, port))
+                    .setHostname(host));
+    if (metadata != null) {
+      lbEndpoint.setMetadata(
+          Metadata.newBuilder().putFilterMetadata(Wire.METADATA_NAMESPACE, metadata));
+    }
+    return ClusterLoadAssignment.newBuilder()
+        .setClusterName(cluster)
+        .addEndpoints(LocalityLbEndpoints.newBuilder().addLbEndpoints(lbEndpoint))
+        .build();
+  }
+}

@@ -1,0 +1,30 @@
+package dev.tollgate.xds;
+
+import dev.tollgate.api.v1alpha1.ProviderType;
+import dev.tollgate.model.GatewayModel;
+import dev.tollgate.model.GatewayModel.Provider;
+
+/**
+ * How a provider's key reaches the provider through Envoy: held in one SDS secret per provider and
+ * injected as the header the provider's API expects, {@code api-key: <key>} for Azure OpenAI and
+ * {@code Authorization: Bearer <key>} for the others.
+ */
+final class ProviderCredentials {
+  private ProviderCredentials() {}
+
+  /** Returns the name of the SDS secret with the provider's header value. */
+  static String sdsSecretName(Provider provider) {
+    return XdsNames.providerCredential(provider.namespace(), provider.name());
+  }
+
+  /** Returns the request header the provider reads its key from. */
+  static String header(Provider provider) {
+    return provider.type() == ProviderType.AzureOpenAI ? "api-key" : "Authorization";
+  }
+
+  /** Returns the value of {@link #header}: the key, with the scheme the provider expects. */
+  static String headerValue(GatewayModel model, Provider provider) {
+    String key = model.credentialValue(provider);
+    return provider.type() == ProviderType.AzureOpenAI ? key : "Bearer " + key;
+  }
+}

@@ -1,0 +1,163 @@
+package dev.tollgate.xds;
+
+import static dev.tollgate.xds.XdsProtos.httpFilter;
+import static dev.tollgate.xds.XdsProtos.typed;
+
+import com.github.xds.type.matcher.v3.Matcher;
+import com.google.protobuf.Any;
+import com.google.protobuf.util.Durations;
+import dev.tollgate.model.Wire;
+import io.envoyproxy.envoy.config.common.mutation_rules.v3.HeaderMutation;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
+import io.envoyproxy.envoy.extensions.common.matching.v3.ExtensionWithMatcher;
+import io.envoyproxy.envoy.extensions.filters.http.composite.v3.Composite;
+import io.envoyproxy.envoy.extensions.filters.http.composite.v3.ExecuteFilterAction;
+import io.envoyproxy.envoy.extensions.filters.http.credential_injector.v3.CredentialInjector;
+import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.Mutations;
+import io.envoyproxy.envoy.extensions.filters.http.lua.v3.Lua;
+import io.envoyproxy.envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.http.injected_credentials.generic.v3.Generic;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.envoyproxy.envoy.type.matcher.v3.HttpRequestHeaderMatchInput;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The upstream HTTP filters of provider clusters: header edits on the way to the provider, the Lua
+ * path rewrite and the credential injectors that add a provider key from its SDS secret.
+ */
+final class UpstreamFilters {
+  /**
+   * What a provider must not see: the client's credentials, and the identity headers the processor
+   * set for routing (namespace, client, requested model), which name the caller.
+   */
+  static final List<HeaderMutation> REMOVED_BEFORE_THE_PROVIDER =
+      Stream.concat(
+              Wire.CLIENT_CREDENTIAL_HEADERS.stream(),
+              Stream.of(Wire.NAMESPACE_HEADER, Wire.CLIENT_HEADER, Wire.MODEL_HEADER))
+          .map(h -> HeaderMutation.newBuilder().setRemove(h).build())
+          .toList();
+
+  private static final String CREDENTIAL_INJECTOR = "envoy.filters.http.credential_injector";
+
+  private UpstreamFilters() {}
+
+  /** Returns a cluster's upstream protocol: HTTP/1.1 through the filters, then the codec. */
+  static HttpProtocolOptions upstreamProtocol(List<HttpFilter> filters) {
+    return HttpProtocolOptions.newBuilder()
+        .setExplicitHttpConfig(
+            HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+                .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()))
+        .setCommonHttpProtocolOptions(
+            io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.newBuilder()
+                .setIdleTimeout(Durations.fromSeconds(60)))
+        .addAllHttpFilters(filters)
+        .addHttpFilters(
+            httpFilter("envoy.filters.http.upstream_codec", UpstreamCodec.getDefaultInstance()))
+        .build();
+  }
+
+  static HttpFilter headerMutation(List<HeaderMutation> mutations) {
+    return httpFilter(
+        "tollgate.upstream_headers",
+        io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation.newBuilder()
+            .setMutations(Mutations.newBuilder().addAllRequestMutations(mutations))
+            .build());
+  }
+
+  /** The Lua filter that rewrites the path from the headers {@link UpstreamPath} names. */
+  static HttpFilter pathFilter() {
+    return httpFilter(
+        "tollgate.upstream_path",
+        Lua.newBuilder().setDefaultSourceCode(XdsProtos.inline(UpstreamPath.LUA)).build());
+  }
+
+  /** Injects the value of one SDS secret as one request header. */
+  static HttpFilter credentialInjectorFilter(String secret, String header) {
+    return httpFilter(CREDENTIAL_INJECTOR, credentialInjector(secret, header));
+  }
+
+  /**
+   * Runs the credential injector of the SDS secret named in {@code selectorHeader}: one aggregate
+   * cluster's members may each need a different key.
+   *
+   * @param headerBySecret the header each secret is injected as, sorted by secret name
+   */
+  static HttpFilter credentialByEndpoint(Map<String, String> headerBySecret, String selector) {
+    Matcher.MatcherTree.MatchMap.Builder byCredential = Matcher.MatcherTree.MatchMap.newBuilder();
+    headerBySecret.forEach(
+        (secret, header) ->
+            byCredential.putMap(
+                secret,
+                Matcher.OnMatch.newBuilder()
+                    .setAction(
+                        com.github.xds.core.v3.TypedExtensionConfig.newBuilder()
+                            .setName("inject " + secret)
+                            .setTypedConfig(
+                                Any.pack(
+                                    ExecuteFilterAction.newBuilder()
+                                        .setTypedConfig(
+                                            typed(
+                                                CREDENTIAL_INJECTOR,
+                                                credentialInjector(secret, header)))
+                                        .build())))
+                    .build()));
+    return httpFilter(
+        "tollgate.credential_by_endpoint",
+        ExtensionWithMatcher.newBuilder()
+            .setExtensionConfig(typed("composite", Composite.getDefaultInstance()))
+            .setXdsMatcher(
+                Matcher.newBuilder()
+                    .setMatcherTree(
+                        Matcher.MatcherTree.newBuilder()
+                            .setInput(
+                                com.github.xds.core.v3.TypedExtensionConfig.newBuilder()
+                                    .setName("credential")
+                                    .setTypedConfig(
+                                        Any.pack(
+                                            HttpRequestHeaderMatchInput.newBuilder()
+                                                .setHeaderName(selector)
+                                                .build())))
+                            .setExactMatchMap(byCredential)))
+            .build());
+  }
+
+  /** Sets a header, replacing any value it had. */
+  static HeaderMutation set(String header, String value) {
+    return HeaderMutation.newBuilder()
+        .setAppend(
+            HeaderValueOption.newBuilder()
+                .setHeader(HeaderValue.newBuilder().setKey(header).setValue(value))
+                .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))
+        .build();
+  }
+
+  /** A header value read from the chosen endpoint's Tollgate metadata. */
+  static String endpointMetadata(String key) {
+    return "%UPSTREAM_METADATA(" + Wire.METADATA_NAMESPACE + ":" + key + ")%";
+  }
+
+  /** A header value taken as it is: escapes Envoy's formatter syntax. */
+  static String literal(String value) {
+    return value.replace("%", "%%");
+  }
+
+  private static CredentialInjector credentialInjector(String secret, String header) {
+    return CredentialInjector.newBuilder()
+        .setOverwrite(true)
+        .setCredential(
+            typed(
+                "envoy.http.injected_credentials.generic",
+                Generic.newBuilder()
+                    .setCredential(
+                        SdsSecretConfig.newBuilder().setName(secret).setSdsConfig(XdsProtos.ADS))
+                    .setHeader(header)
+                    .build()))
+        .build();
+  }
+}
