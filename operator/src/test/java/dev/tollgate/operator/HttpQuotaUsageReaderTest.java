@@ -70,15 +70,6 @@ class HttpQuotaUsageReaderTest {
   }
 
   @Test
-  void aQuotaWhoseUsageIsUnavailableFailsSoThatThePreviousReadingStays() {
-    String body =
-        "[{\"namespace\":\"a\",\"name\":\"q\",\"buckets\":[],\"error\":\"usage unavailable: x\"}]";
-    assertThatThrownBy(() -> UsageJson.parse(body, "a", "q"))
-        .hasMessageContaining("usage unavailable");
-    assertThat(UsageJson.parse(body, "a", "other")).isEmpty();
-  }
-
-  @Test
   void anUnreachableServiceFailsTheFuture() {
     HttpQuotaUsageReader http = new HttpQuotaUsageReader(URI.create("http://127.0.0.1:1"));
     assertThatThrownBy(() -> http.usage("a", "q").get(5, TimeUnit.SECONDS))
