@@ -8,7 +8,9 @@ import dev.tollgate.ratelimit.store.MemoryBudgetStore;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -30,7 +32,7 @@ class UsageJsonTest {
               model,
               store,
               RateLimitSettings.defaults(),
-              new MutableClock(Instant.parse("2026-03-10T10:00:10Z")),
+              Clock.fixed(Instant.parse("2026-03-10T10:00:10Z"), ZoneOffset.UTC),
               new SimpleMeterRegistry());
       Answer answer = new Answer();
       service.shouldRateLimit(
