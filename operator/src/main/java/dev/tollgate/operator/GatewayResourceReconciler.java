@@ -81,7 +81,7 @@ abstract class GatewayResourceReconciler<R extends CustomResource<?, S>, S exten
       state.requestRebuild();
       return UpdateControl.noUpdate();
     }
-    List<Condition> current = GatewayState.conditionsOf(resource);
+    List<Condition> current = ResourceMetadata.conditionsOf(resource);
     Optional<List<dev.tollgate.model.Condition>> desired = state.desired(resource, current);
     if (desired.isEmpty()) {
       // The model predates this object or its spec; the rebuild triggers this reconcile again.
@@ -92,7 +92,7 @@ abstract class GatewayResourceReconciler<R extends CustomResource<?, S>, S exten
         desired.get().stream().anyMatch(c -> c.type().equals("Accepted") && c.holds());
     List<Condition> merged =
         StatusConditions.merge(
-            current, desired.get(), GatewayState.generation(resource), clock.instant());
+            current, desired.get(), ResourceMetadata.generation(resource), clock.instant());
     S next = statusOf(resource, merged, accepted);
     if (StatusConditions.same(merged, current) && sameExtras(resource.getStatus(), next)) {
       metrics.statusWrite(kind, false);

@@ -1,36 +1,34 @@
 package dev.tollgate.operator;
 
-import dev.tollgate.api.v1alpha1.ResourceStatus;
+import static dev.tollgate.operator.ResourceMetadata.conditionsOf;
+import static dev.tollgate.operator.ResourceMetadata.generation;
+import static dev.tollgate.operator.ResourceMetadata.identity;
+import static dev.tollgate.operator.ResourceMetadata.refOf;
+
 import dev.tollgate.model.GatewayModel;
-import dev.tollgate.model.GatewayModelBuilder;
 import dev.tollgate.model.ResourceRef;
 import dev.tollgate.model.ResourceStatusReport;
-import dev.tollgate.model.source.ResourceSnapshot;
+import dev.tollgate.model.source.ConfigSource;
+import dev.tollgate.model.source.ModelPublisher;
 import dev.tollgate.xds.AdsServer;
 import dev.tollgate.xds.NodeStatusTracker.Nack;
 import dev.tollgate.xds.NodeStatusTracker.NodeStatus;
-import dev.tollgate.xds.XdsResources;
 import dev.tollgate.xds.XdsTranslator;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReference;
-import io.fabric8.kubernetes.client.CustomResource;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
-import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -42,14 +40,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gateway as the operator sees it: builds the GatewayModel from the informer caches, publishes
- * its xDS to the ADS server when its version changes, follows what each Envoy node acknowledged,
- * and triggers a reconcile of every resource whose status is no longer what the model and the Envoy
- * fleet say. Reconcilers only read from it.
+ * The gateway as the operator sees it: the {@link ModelPublisher} builds the GatewayModel from the
+ * operator's {@link ConfigSource}; this state publishes each new version's xDS to the ADS server
+ * (the publisher's gate, so the data-plane services only get what Envoy got), follows what each
+ * Envoy node acknowledged, and triggers a reconcile of every resource whose status is no longer
+ * what the model and the Envoy fleet say. Reconcilers only read from it.
  *
- * <p>Changes are coalesced: a burst of changes (a {@code kubectl apply} of a folder) becomes one
- * build and one published version. Every replica builds and publishes, so any replica can serve
- * Envoy the same content-hashed version; only the leader writes status and Events.
+ * <p>Every replica builds and publishes, so any replica can serve Envoy the same content-hashed
+ * version; only the leader writes status and Events.
  *
  * <p>Thread-safe: builds, publishing and evaluation run on one thread; readers see an immutable
  * {@link GatewayView}.
@@ -57,27 +55,22 @@ import org.slf4j.LoggerFactory;
 final class GatewayState implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayState.class);
 
-  /** Most resources told about one change by an Event each; the log has the rest. */
-  static final int MAX_EVENTS_PER_CHANGE = 20;
-
   private final ResourceCaches caches;
   private final XdsTranslator translator;
   private final AdsServer ads;
   private final String nodeGroup;
-  private final EventRecorder events;
   private final OperatorMetrics metrics;
   private final Clock clock;
   private final Duration coalesce;
   private final Duration grace;
   private final Duration resync;
-  private final ObjectReference operatorPod;
+  private final ConfigAnnouncer announcer;
   private final ScheduledExecutorService executor;
+  private final ModelPublisher publisher;
   private final Map<String, SimpleInboundEventSource<?>> triggers = new ConcurrentHashMap<>();
-  private final AtomicBoolean scheduled = new AtomicBoolean();
-  private final AtomicBoolean rebuildRequested = new AtomicBoolean();
+  private final AtomicBoolean evaluateScheduled = new AtomicBoolean();
   private final PublishedVersions versions = new PublishedVersions();
   private final Map<String, Nack> seenNacks = new HashMap<>();
-  private final List<Consumer<GatewayModel>> modelListeners = new CopyOnWriteArrayList<>();
   private volatile boolean started;
   private volatile Instant startedAt = Instant.MAX;
   private volatile GatewayView view;
@@ -85,20 +78,22 @@ final class GatewayState implements AutoCloseable {
   /**
    * Creates the state; nothing is built before {@link #start()}.
    *
-   * @param caches where the resources are read
+   * @param caches the controllers' caches, which the source reads the three Tollgate kinds from
+   * @param source where the model's resources are read
    * @param translator turns a model into xDS
    * @param ads where xDS is published
    * @param nodeGroup the Envoy node group published to
    * @param events where Events go
    * @param metrics where metrics go
    * @param clock the time of conditions and Events
-   * @param coalesce how long to wait for more changes before building
+   * @param coalesce how long to wait for more changes before building or evaluating
    * @param grace after start, how long a Programmed condition is kept while no Envoy is connected
    * @param resync how often statuses are compared with the model without a change
    * @param operatorPod the operator's own Pod, for Events about the whole configuration, or null
    */
   GatewayState(
       ResourceCaches caches,
+      ConfigSource source,
       XdsTranslator translator,
       AdsServer ads,
       String nodeGroup,
@@ -113,13 +108,12 @@ final class GatewayState implements AutoCloseable {
     this.translator = translator;
     this.ads = ads;
     this.nodeGroup = nodeGroup;
-    this.events = events;
     this.metrics = metrics;
     this.clock = clock;
     this.coalesce = coalesce;
     this.grace = grace;
     this.resync = resync;
-    this.operatorPod = operatorPod;
+    this.announcer = new ConfigAnnouncer(events, operatorPod);
     this.executor =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -127,6 +121,8 @@ final class GatewayState implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    this.publisher =
+        new ModelPublisher(source, coalesce, ModelPublisher.Scheduler.on(executor), this::admit);
     ads.tracker().addListener(this::onNodeStatus);
   }
 
@@ -148,7 +144,7 @@ final class GatewayState implements AutoCloseable {
     startedAt = clock.instant();
     started = true;
     try {
-      executor.submit(this::rebuild).get();
+      executor.submit(publisher::start).get();
     } catch (ExecutionException e) {
       throw new IllegalStateException("cannot build the first model", e.getCause());
     } catch (InterruptedException e) {
@@ -161,46 +157,32 @@ final class GatewayState implements AutoCloseable {
 
   /**
    * Registers a listener that receives every model whose xDS was published (the data-plane
-   * services: processor, rate-limit service), at once with the current one if there is one. Called
-   * on the state's thread, after Envoy's configuration was handed to the ADS server.
+   * services: processor, rate-limit service), at once with the current one if there is one.
    */
   void addModelListener(Consumer<GatewayModel> listener) {
-    try {
-      executor
-          .submit(
-              () -> {
-                modelListeners.add(listener);
-                GatewayView v = view;
-                if (v != null && v.publishProblem() == null) {
-                  notifyListener(listener, v.model());
-                }
-              })
-          .get();
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("cannot register a model listener", e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while registering a model listener", e);
-    }
-  }
-
-  private static void notifyListener(Consumer<GatewayModel> listener, GatewayModel model) {
-    try {
-      listener.accept(model);
-    } catch (RuntimeException e) {
-      LOG.error("a model listener failed on version {}", model.version(), e);
-    }
+    publisher.addListener(listener);
   }
 
   /** Asks for a new model; coalesced with other requests. */
   void requestRebuild() {
-    rebuildRequested.set(true);
-    schedule();
+    publisher.requestBuild();
   }
 
   /** Asks for a comparison of every status with the model; coalesced with other requests. */
   void requestEvaluate() {
-    schedule();
+    if (started && evaluateScheduled.compareAndSet(false, true)) {
+      try {
+        executor.schedule(
+            () -> {
+              evaluateScheduled.set(false);
+              evaluateSafely();
+            },
+            coalesce.toMillis(),
+            TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        evaluateScheduled.set(false);
+      }
+    }
   }
 
   /** Returns whether a model has been built and published. */
@@ -250,7 +232,8 @@ final class GatewayState implements AutoCloseable {
       Optional<Condition> kept =
           StatusConditions.find(current, ProgrammedCondition.TYPE)
               .filter(c -> c.getStatus() != null && c.getReason() != null && c.getMessage() != null)
-              .filter(c -> generation(resource) == orZero(c.getObservedGeneration()));
+              .filter(
+                  c -> generation(resource) == ResourceMetadata.orZero(c.getObservedGeneration()));
       if (kept.isPresent()) {
         programmed =
             new dev.tollgate.model.Condition(
@@ -269,111 +252,46 @@ final class GatewayState implements AutoCloseable {
     return clock.instant().isBefore(startedAt.plus(grace));
   }
 
-  private void schedule() {
-    if (started && scheduled.compareAndSet(false, true)) {
-      try {
-        executor.schedule(this::runRequested, coalesce.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (RejectedExecutionException e) {
-        scheduled.set(false);
-      }
-    }
-  }
-
-  private void runRequested() {
-    scheduled.set(false);
-    try {
-      if (rebuildRequested.getAndSet(false)) {
-        rebuild();
-      } else {
-        evaluate();
-      }
-    } catch (RuntimeException e) {
-      // The executor would otherwise swallow the error; the next change or resync retries.
-      LOG.error("cannot update the gateway model", e);
-    }
-  }
-
-  private void rebuild() {
+  /**
+   * The publisher's gate, on the state's thread: publishes a new version's xDS, then records which
+   * objects every build (new version or not) was made from, so statuses follow uid and generation.
+   */
+  private boolean admit(ModelPublisher.Build build) {
+    long begin = System.nanoTime();
     GatewayView previous = view;
-    ResourceSnapshot snapshot = caches.snapshot();
-    Timer.Sample sample = Timer.start();
-    GatewayModel model = GatewayModelBuilder.build(snapshot);
+    GatewayModel model = build.model();
     PublishedVersions.Publication publication;
     String problem;
     ConfigChanges changes = null;
-    if (previous == null || !previous.model().version().equals(model.version())) {
-      XdsResources xds = translator.translate(model);
-      problem = null;
-      try {
-        ads.publish(nodeGroup, xds);
-        metrics.published(true);
-      } catch (IllegalArgumentException e) {
-        problem = e.getMessage();
-        metrics.published(false);
-        LOG.error("configuration version {} not published: {}", model.version(), problem);
-      }
+    if (previous == null || build.newVersion()) {
+      problem = publish(model);
       publication = versions.record(model);
       changes = ConfigChanges.between(previous == null ? null : previous.model(), model);
     } else {
       publication = previous.publication();
       problem = previous.publishProblem();
     }
-    sample.stop(metrics.modelBuild());
-    Map<ResourceRef, ResourceStatusReport> reports = new HashMap<>();
-    model.statuses().forEach(r -> reports.put(r.resource(), r));
-    Map<ResourceRef, String> identities = new HashMap<>();
-    Map<ResourceRef, ObjectReference> references = new HashMap<>();
-    for (HasMetadata object : primaries(snapshot)) {
-      identities.put(refOf(object), identity(object));
-      references.put(refOf(object), EventRecorder.reference(object));
-    }
-    GatewayView next =
-        new GatewayView(model, reports, identities, references, publication, problem);
+    metrics.modelBuild().record(build.took().plusNanos(System.nanoTime() - begin));
+    GatewayView next = GatewayView.of(build.snapshot(), model, publication, problem);
     view = next;
-    countResources(model);
-    if (changes != null && problem == null) {
-      for (Consumer<GatewayModel> listener : modelListeners) {
-        notifyListener(listener, model);
-      }
-    }
+    metrics.resources(model);
     if (changes != null) {
-      announce(changes, previous, next);
+      announcer.published(changes, previous, next);
     }
     evaluate();
+    return problem == null;
   }
 
-  private void announce(ConfigChanges changes, GatewayView previous, GatewayView next) {
-    if (previous == null) {
-      String line =
-          "configuration version "
-              + changes.version()
-              + " published at start ("
-              + changes.totals()
-              + ")";
-      LOG.info(line);
-      if (operatorPod != null) {
-        events.record(operatorPod, EventRecorder.NORMAL, "ConfigurationPublished", line);
-      }
-      return;
-    }
-    LOG.info(changes.summary());
-    if (operatorPod != null) {
-      events.record(operatorPod, EventRecorder.NORMAL, "ConfigurationPublished", changes.summary());
-    }
-    for (ConfigChanges.Change change :
-        changes.changes().subList(0, Math.min(MAX_EVENTS_PER_CHANGE, changes.changes().size()))) {
-      ObjectReference about = next.references().get(change.resource());
-      boolean exists = about != null;
-      if (about == null) {
-        about = previous.references().get(change.resource());
-      }
-      if (about != null) {
-        events.record(
-            about,
-            EventRecorder.NORMAL,
-            "ConfigurationPublished",
-            changes.describe(change, exists));
-      }
+  /** Publishes a model's xDS; returns why it could not be published, or null. */
+  private String publish(GatewayModel model) {
+    try {
+      ads.publish(nodeGroup, translator.translate(model));
+      metrics.published(true);
+      return null;
+    } catch (IllegalArgumentException e) {
+      metrics.published(false);
+      LOG.error("configuration version {} not published: {}", model.version(), e.getMessage());
+      return e.getMessage();
     }
   }
 
@@ -392,36 +310,9 @@ final class GatewayState implements AutoCloseable {
     } else if (!nack.get().equals(seenNacks.get(status.nodeId()))) {
       seenNacks.put(status.nodeId(), nack.get());
       metrics.rejected();
-      announceRejection(status.nodeId(), nack.get());
+      announcer.rejected(status.nodeId(), nack.get(), view);
     }
     requestEvaluate();
-  }
-
-  private void announceRejection(String node, Nack nack) {
-    String message =
-        "Envoy node "
-            + node
-            + " rejected configuration version "
-            + nack.version()
-            + " and keeps running its previous configuration: "
-            + EnvoyRejection.describe(nack.typeUrl(), nack.message());
-    GatewayView v = view;
-    List<ObjectReference> about = new ArrayList<>();
-    if (v != null) {
-      v.publication().since().entrySet().stream()
-          .filter(e -> e.getValue().version().equals(nack.version()))
-          .map(e -> v.references().get(e.getKey()))
-          .filter(Objects::nonNull)
-          .sorted(Comparator.comparing(r -> r.getNamespace() + "/" + r.getName()))
-          .limit(MAX_EVENTS_PER_CHANGE)
-          .forEach(about::add);
-    }
-    if (operatorPod != null) {
-      about.add(operatorPod);
-    }
-    for (ObjectReference reference : about) {
-      events.record(reference, EventRecorder.WARNING, "ConfigurationRejected", message);
-    }
   }
 
   private void evaluateSafely() {
@@ -459,58 +350,10 @@ final class GatewayState implements AutoCloseable {
     }
   }
 
-  private void countResources(GatewayModel model) {
-    Map<String, long[]> counts = new HashMap<>();
-    for (String kind : List.of("ModelProvider", "AIRoute", "TokenQuota")) {
-      counts.put(kind, new long[2]);
-    }
-    for (ResourceStatusReport report : model.statuses()) {
-      counts
-          .computeIfAbsent(report.resource().kind(), k -> new long[2])[report.accepted() ? 0 : 1]++;
-    }
-    counts.forEach((kind, c) -> metrics.resources(kind, c[0], c[1]));
-  }
-
-  private static List<HasMetadata> primaries(ResourceSnapshot snapshot) {
-    List<HasMetadata> all = new ArrayList<>();
-    all.addAll(snapshot.providers());
-    all.addAll(snapshot.routes());
-    all.addAll(snapshot.quotas());
-    return all;
-  }
-
-  /** Returns the status conditions of a Tollgate resource. */
-  static List<Condition> conditionsOf(HasMetadata resource) {
-    if (resource instanceof CustomResource<?, ?> custom
-        && custom.getStatus() instanceof ResourceStatus status
-        && status.conditions != null) {
-      return status.conditions;
-    }
-    return List.of();
-  }
-
-  static ResourceRef refOf(HasMetadata resource) {
-    return new ResourceRef(
-        resource.getKind(),
-        resource.getMetadata().getNamespace(),
-        resource.getMetadata().getName());
-  }
-
-  static long generation(HasMetadata resource) {
-    return orZero(resource.getMetadata().getGeneration());
-  }
-
-  private static long orZero(Long value) {
-    return value == null ? 0 : value;
-  }
-
-  private static String identity(HasMetadata resource) {
-    return resource.getMetadata().getUid() + "@" + generation(resource);
-  }
-
   @Override
   public void close() {
     started = false;
+    publisher.close();
     executor.shutdownNow();
     try {
       executor.awaitTermination(5, TimeUnit.SECONDS);

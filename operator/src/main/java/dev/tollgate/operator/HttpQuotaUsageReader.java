@@ -1,10 +1,7 @@
 package dev.tollgate.operator;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.math.BigDecimal;
+import dev.tollgate.ratelimit.BucketUsageReport;
+import dev.tollgate.ratelimit.UsageJson;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -12,8 +9,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -25,8 +20,6 @@ import java.util.concurrent.CompletableFuture;
  * operator keeps the quota's previous reading.
  */
 public final class HttpQuotaUsageReader implements QuotaUsageReader {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final URI base;
   private final HttpClient client;
 
@@ -46,7 +39,7 @@ public final class HttpQuotaUsageReader implements QuotaUsageReader {
   }
 
   @Override
-  public CompletableFuture<List<QuotaBucketUsage>> usage(String namespace, String quota) {
+  public CompletableFuture<List<BucketUsageReport>> usage(String namespace, String quota) {
     URI uri =
         URI.create(
             base
@@ -64,41 +57,7 @@ public final class HttpQuotaUsageReader implements QuotaUsageReader {
                 throw new IllegalStateException(
                     "GET " + uri + " answered " + response.statusCode());
               }
-              return parse(response.body(), namespace, quota);
+              return UsageJson.parse(response.body(), namespace, quota);
             });
-  }
-
-  /** Reads the buckets of one quota from {@code /usage}'s JSON; empty when the quota is absent. */
-  static List<QuotaBucketUsage> parse(String body, String namespace, String quota) {
-    JsonNode quotas;
-    try {
-      quotas = JSON.readTree(body);
-    } catch (IOException e) {
-      throw new UncheckedIOException("the usage endpoint did not answer JSON", e);
-    }
-    List<QuotaBucketUsage> buckets = new ArrayList<>();
-    for (JsonNode node : quotas) {
-      if (!node.path("namespace").asText().equals(namespace)
-          || !node.path("name").asText().equals(quota)) {
-        continue;
-      }
-      if (node.hasNonNull("error")) {
-        throw new IllegalStateException(node.get("error").asText());
-      }
-      for (JsonNode b : node.path("buckets")) {
-        buckets.add(
-            new QuotaBucketUsage(
-                b.path("limit").asText(),
-                b.path("bucket").asText(),
-                b.path("unit").asText(),
-                new BigDecimal(b.path("amount").asText()),
-                new BigDecimal(b.path("used").asText()),
-                new BigDecimal(b.path("reserved").asText()),
-                new BigDecimal(b.path("remaining").asText()),
-                b.path("percentUsed").asLong(),
-                Instant.parse(b.path("resetsAt").asText())));
-      }
-    }
-    return buckets;
   }
 }

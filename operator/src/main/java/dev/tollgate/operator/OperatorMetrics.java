@@ -1,5 +1,7 @@
 package dev.tollgate.operator;
 
+import dev.tollgate.model.GatewayModel;
+import dev.tollgate.model.ResourceStatusReport;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.javaoperatorsdk.operator.api.reconciler.Constants;
@@ -10,6 +12,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Timer;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -139,10 +142,21 @@ final class OperatorMetrics implements Metrics {
     rejectingNodes.set(rejecting);
   }
 
-  /** Records how many resources of a kind are accepted and how many are not. */
-  void resources(String kind, long accepted, long notAccepted) {
-    gaugeOf(kind, "true").set(accepted);
-    gaugeOf(kind, "false").set(notAccepted);
+  /** Records how many resources of each kind the model accepted and how many it did not. */
+  void resources(GatewayModel model) {
+    Map<String, long[]> counts = new HashMap<>();
+    for (String kind : List.of("ModelProvider", "AIRoute", "TokenQuota")) {
+      counts.put(kind, new long[2]);
+    }
+    for (ResourceStatusReport report : model.statuses()) {
+      counts
+          .computeIfAbsent(report.resource().kind(), k -> new long[2])[report.accepted() ? 0 : 1]++;
+    }
+    counts.forEach(
+        (kind, c) -> {
+          gaugeOf(kind, "true").set(c[0]);
+          gaugeOf(kind, "false").set(c[1]);
+        });
   }
 
   /** Counts a status write, or one skipped because nothing changed. */

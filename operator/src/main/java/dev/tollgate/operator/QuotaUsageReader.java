@@ -1,13 +1,13 @@
 package dev.tollgate.operator;
 
+import dev.tollgate.ratelimit.BucketUsageReport;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * Where the operator reads a TokenQuota's current usage for its status: the rate-limit service that
- * counts the budgets. In one JVM this is {@code RateLimitService.usage(namespace, quota)} with each
- * {@code BucketUsageReport} mapped field by field onto {@link QuotaBucketUsage}; across processes,
- * a client of the rate-limit deployment's usage endpoint.
+ * counts the budgets. In one JVM this is {@code RateLimitService::usage}; across processes, a
+ * client of the rate-limit deployment's usage endpoint ({@link HttpQuotaUsageReader}).
  *
  * <p>Implementations must be thread-safe and should answer within a second or two: the operator
  * waits at most {@link #TIMEOUT_MILLIS} and keeps the previous reading when an answer is late or
@@ -24,5 +24,5 @@ public interface QuotaUsageReader {
    * @param namespace the quota's namespace
    * @param quota the quota's name
    */
-  CompletableFuture<List<QuotaBucketUsage>> usage(String namespace, String quota);
+  CompletableFuture<List<BucketUsageReport>> usage(String namespace, String quota);
 }

@@ -2,6 +2,7 @@ package dev.tollgate.operator;
 
 import dev.tollgate.api.v1alpha1.BucketUsage;
 import dev.tollgate.api.v1alpha1.TokenQuotaStatus;
+import dev.tollgate.ratelimit.BucketUsageReport;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -19,14 +20,14 @@ final class QuotaUsageStatus {
   private QuotaUsageStatus() {}
 
   /** Sets {@code usage} and {@code busiest} of a status from a reading. */
-  static void apply(TokenQuotaStatus status, List<QuotaBucketUsage> reading) {
-    List<QuotaBucketUsage> busiest =
+  static void apply(TokenQuotaStatus status, List<BucketUsageReport> reading) {
+    List<BucketUsageReport> busiest =
         reading.stream()
             .sorted(
-                Comparator.comparingLong(QuotaBucketUsage::percentUsed)
+                Comparator.comparingLong(BucketUsageReport::percentUsed)
                     .reversed()
-                    .thenComparing(QuotaBucketUsage::limit)
-                    .thenComparing(QuotaBucketUsage::bucket))
+                    .thenComparing(BucketUsageReport::limit)
+                    .thenComparing(BucketUsageReport::bucket))
             .limit(MAX_BUCKETS)
             .toList();
     status.usage =

@@ -3,6 +3,7 @@ package dev.tollgate.operator;
 import dev.tollgate.api.v1alpha1.TokenQuota;
 import dev.tollgate.api.v1alpha1.TokenQuotaStatus;
 import dev.tollgate.model.ResourceRef;
+import dev.tollgate.ratelimit.BucketUsageReport;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -28,7 +29,7 @@ public final class TokenQuotaReconciler
     extends GatewayResourceReconciler<TokenQuota, TokenQuotaStatus> {
   private static final Logger LOG = LoggerFactory.getLogger(TokenQuotaReconciler.class);
 
-  private record Reading(Instant at, List<QuotaBucketUsage> buckets) {}
+  private record Reading(Instant at, List<BucketUsageReport> buckets) {}
 
   private final QuotaUsageReader usage;
   private final Duration interval;
@@ -63,7 +64,7 @@ public final class TokenQuotaReconciler
     TokenQuotaStatus status = new TokenQuotaStatus();
     status.conditions = conditions;
     if (usage != null && accepted) {
-      QuotaUsageStatus.apply(status, reading(GatewayState.refOf(resource)));
+      QuotaUsageStatus.apply(status, reading(ResourceMetadata.refOf(resource)));
     }
     return status;
   }
@@ -75,28 +76,28 @@ public final class TokenQuotaReconciler
 
   @Override
   protected void deleted(TokenQuota resource) {
-    readings.remove(GatewayState.refOf(resource));
+    readings.remove(ResourceMetadata.refOf(resource));
   }
 
   @Override
   protected UpdateControl<TokenQuota> schedule(
       UpdateControl<TokenQuota> control, TokenQuota resource, boolean accepted) {
     if (usage == null || !accepted) {
-      readings.remove(GatewayState.refOf(resource));
+      readings.remove(ResourceMetadata.refOf(resource));
       return control;
     }
     return control.rescheduleAfter(interval.toMillis());
   }
 
   /** Returns the quota's usage, read again when the last reading is older than the interval. */
-  private List<QuotaBucketUsage> reading(ResourceRef quota) {
+  private List<BucketUsageReport> reading(ResourceRef quota) {
     Instant now = clock.instant();
     Reading last = readings.get(quota);
     if (last != null && now.isBefore(last.at().plus(interval))) {
       return last.buckets();
     }
     try {
-      List<QuotaBucketUsage> buckets =
+      List<BucketUsageReport> buckets =
           usage
               .usage(quota.namespace(), quota.name())
               .get(QuotaUsageReader.TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
@@ -108,7 +109,7 @@ public final class TokenQuotaReconciler
       Thread.currentThread().interrupt();
     }
     // Keep showing the last reading, and try again at the next reconcile rather than at once.
-    List<QuotaBucketUsage> kept = last == null ? List.of() : last.buckets();
+    List<BucketUsageReport> kept = last == null ? List.of() : last.buckets();
     readings.put(quota, new Reading(now, kept));
     return kept;
   }

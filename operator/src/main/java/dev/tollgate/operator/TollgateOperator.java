@@ -1,7 +1,8 @@
 package dev.tollgate.operator;
 
+import dev.tollgate.kube.KubernetesSource;
 import dev.tollgate.model.GatewayModel;
-import dev.tollgate.run.HealthServer;
+import dev.tollgate.serving.HealthServer;
 import dev.tollgate.xds.AdsServer;
 import dev.tollgate.xds.XdsTranslator;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -49,6 +50,7 @@ public final class TollgateOperator implements AutoCloseable {
   private final JvmGcMetrics gcMetrics;
   private final AdsServer ads;
   private final ResourceCaches caches;
+  private final KubernetesSource source;
   private final GatewayState state;
   private final Operator operator;
   private final AtomicBoolean leader;
@@ -79,9 +81,18 @@ public final class TollgateOperator implements AutoCloseable {
     this.ads = AdsServer.start(settings.adsHost(), settings.adsPort(), clock);
     EventRecorder events = new EventRecorder(client, clock, identity, leader::get);
     this.caches = new ResourceCaches();
+    this.source =
+        KubernetesSource.aroundPrimaries(
+            caches,
+            client,
+            settings.namespaces(),
+            settings.secretSelector(),
+            settings.cacheSyncTimeout(),
+            "(check the operator's RBAC: helm/tollgate/templates/rbac.yaml)");
     this.state =
         new GatewayState(
             caches,
+            source,
             new XdsTranslator(settings.xds()),
             ads,
             settings.nodeGroup(),
@@ -169,12 +180,7 @@ public final class TollgateOperator implements AutoCloseable {
   }
 
   private void startAll() {
-    caches.startInformers(
-        client,
-        settings.namespaces(),
-        settings.secretSelector(),
-        settings.cacheSyncTimeout(),
-        state::requestRebuild);
+    source.start(state::requestRebuild);
     operator.start();
     started = true;
     state.start();
@@ -242,7 +248,10 @@ public final class TollgateOperator implements AutoCloseable {
 
   /** Returns whether every informer is watching. */
   public boolean live() {
-    return !started || (caches.healthy() && operator.getRuntimeInfo().allEventSourcesAreHealthy());
+    return !started
+        || (caches.attached()
+            && source.healthy()
+            && operator.getRuntimeInfo().allEventSourcesAreHealthy());
   }
 
   /** Returns whether the first configuration is published and the operator is not stopping. */
@@ -272,7 +281,7 @@ public final class TollgateOperator implements AutoCloseable {
       releaseLease();
     }
     state.close();
-    caches.close();
+    source.close();
     ads.close();
     if (probes != null) {
       probes.close();

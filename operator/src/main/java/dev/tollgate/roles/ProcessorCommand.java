@@ -50,12 +50,12 @@ public final class ProcessorCommand implements Callable<Integer> {
     try {
       Processor processor =
           new Processor(ProcessorConfig.defaults(), Clock.systemUTC(), role.registry());
-      role.watcher().addListener(processor::update);
+      role.publisher().addListener(processor::update);
       ProcessorServer server = role.add(ProcessorServer.start(serve.address(), port, processor));
       role.serving(
           server.port(),
           serve,
-          () -> processor.modelVersion() != null && role.watcher().healthy(),
+          () -> processor.modelVersion() != null && role.watching(),
           Map.of());
       LOG.info(
           "processor serving model {} on {}:{}",

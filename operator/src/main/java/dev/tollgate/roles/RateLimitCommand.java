@@ -3,11 +3,11 @@ package dev.tollgate.roles;
 import dev.tollgate.ratelimit.RateLimitServer;
 import dev.tollgate.ratelimit.RateLimitService;
 import dev.tollgate.ratelimit.RateLimitSettings;
+import dev.tollgate.ratelimit.UsageJson;
 import dev.tollgate.ratelimit.store.BudgetStore;
 import dev.tollgate.ratelimit.store.MemoryBudgetStore;
 import dev.tollgate.ratelimit.store.RedisBudgetStore;
 import dev.tollgate.ratelimit.store.RedisStoreSettings;
-import dev.tollgate.run.UsageJson;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
@@ -76,7 +76,7 @@ public final class RateLimitCommand implements Callable<Integer> {
                   : new RedisBudgetStore(RedisStoreSettings.of(redis), clock));
       RateLimitService service =
           new RateLimitService(
-              role.watcher().current(),
+              role.publisher().current(),
               store,
               RateLimitSettings.defaults()
                   .withFailureMode(
@@ -85,7 +85,7 @@ public final class RateLimitCommand implements Callable<Integer> {
                           : RateLimitSettings.FailureMode.CLOSED),
               clock,
               role.registry());
-      role.watcher().addListener(service::update);
+      role.publisher().addListener(service::update);
       RateLimitServer server;
       try {
         server =
@@ -97,9 +97,9 @@ public final class RateLimitCommand implements Callable<Integer> {
       role.serving(
           server.port(),
           serve,
-          role.watcher()::healthy,
+          role::watching,
           // The operator reads TokenQuota usage from here (--quota-usage-url).
-          Map.of("/usage", query -> UsageJson.render(role.watcher().current(), service, query)));
+          Map.of("/usage", query -> UsageJson.render(role.publisher().current(), service, query)));
       LOG.info(
           "rate-limit service serving model {} on {}:{} (store {})",
           service.policy().version(),

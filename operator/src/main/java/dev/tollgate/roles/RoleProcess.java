@@ -1,6 +1,8 @@
 package dev.tollgate.roles;
 
-import dev.tollgate.run.HealthServer;
+import dev.tollgate.kube.KubernetesSource;
+import dev.tollgate.model.source.ModelPublisher;
+import dev.tollgate.serving.HealthServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -14,36 +16,49 @@ import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A data-plane role started from the Kubernetes API: its model watcher, gRPC server and probes. */
+/**
+ * A data-plane role started from the Kubernetes API: its source and model publisher, gRPC server
+ * and probes.
+ */
 public final class RoleProcess implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RoleProcess.class);
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private PrometheusMeterRegistry registry;
-  private ModelWatcher watcher;
+  private KubernetesSource source;
+  private ModelPublisher publisher;
   private int servicePort = -1;
   private int healthPort = -1;
 
   private RoleProcess() {}
 
   /**
-   * Starts what every role has: its metrics registry and the watcher that builds its model from the
-   * Kubernetes API. The caller adds its service, then calls {@link #serving}; if it fails, it
-   * closes the role.
+   * Starts what every role has: its metrics registry and the publisher that builds its model from
+   * the Kubernetes API, with a first model built once every informer has listed. The caller adds
+   * its service, then calls {@link #serving}; if it fails, it closes the role.
    */
   static RoleProcess watching(KubernetesClient client, WatchOptions watch) {
     RoleProcess role = new RoleProcess();
     try {
       role.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       role.add(role.registry::close);
-      role.watcher =
+      role.source =
           role.add(
-              ModelWatcher.start(
+              KubernetesSource.allKinds(
                   client,
                   watch.namespaces(),
                   watch.secretSelector(),
+                  Duration.ofMinutes(2),
+                  "(check the role's RBAC: get, list, watch)"));
+      role.publisher =
+          role.add(
+              new ModelPublisher(
+                  role.source,
                   Duration.ofMillis(200),
-                  Duration.ofMinutes(2)));
+                  ModelPublisher.Scheduler.ownThread("tollgate-model-publisher"),
+                  ModelPublisher.Gate.OPEN));
+      role.source.start(role.publisher::requestBuild);
+      role.publisher.start();
       return role;
     } catch (RuntimeException e) {
       role.close();
@@ -63,7 +78,7 @@ public final class RoleProcess implements AutoCloseable {
 
   /**
    * Records the port the role's gRPC service bound and, unless {@code serve.probePort()} is
-   * negative, starts /healthz (the watcher is healthy), /readyz and /metrics, plus extra JSON
+   * negative, starts /healthz (the source is watching), /readyz and /metrics, plus extra JSON
    * endpoints.
    */
   void serving(
@@ -75,14 +90,19 @@ public final class RoleProcess implements AutoCloseable {
     if (serve.probePort() >= 0) {
       healthPort =
           add(HealthServer.start(
-                  serve.address(), serve.probePort(), registry, watcher::healthy, ready, json))
+                  serve.address(), serve.probePort(), registry, this::watching, ready, json))
               .port();
     }
   }
 
-  /** Returns the watcher feeding the role. */
-  public ModelWatcher watcher() {
-    return watcher;
+  /** Returns the publisher feeding the role's service its models. */
+  public ModelPublisher publisher() {
+    return publisher;
+  }
+
+  /** Returns whether every informer of the role's source is watching. */
+  public boolean watching() {
+    return source.healthy();
   }
 
   /** Returns the port of the role's gRPC service. */

@@ -1,17 +1,21 @@
 package dev.tollgate.run;
 
 import dev.tollgate.demo.DemoUpstream;
+import dev.tollgate.model.GatewayModelBuilder;
 import dev.tollgate.model.source.FolderWatcher;
+import dev.tollgate.model.source.ModelPublisher;
 import dev.tollgate.processor.Processor;
 import dev.tollgate.processor.ProcessorConfig;
 import dev.tollgate.processor.ProcessorServer;
 import dev.tollgate.ratelimit.RateLimitServer;
 import dev.tollgate.ratelimit.RateLimitService;
 import dev.tollgate.ratelimit.RateLimitSettings;
+import dev.tollgate.ratelimit.UsageJson;
 import dev.tollgate.ratelimit.store.BudgetStore;
 import dev.tollgate.ratelimit.store.MemoryBudgetStore;
 import dev.tollgate.ratelimit.store.RedisBudgetStore;
 import dev.tollgate.ratelimit.store.RedisStoreSettings;
+import dev.tollgate.serving.HealthServer;
 import dev.tollgate.xds.AdsServer;
 import dev.tollgate.xds.EnvoyBootstrap;
 import dev.tollgate.xds.EnvoyProcess;
@@ -194,9 +198,16 @@ public final class RunCommand implements Callable<Integer> {
                   host(externalRateLimit, "127.0.0.1"),
                   port(externalRateLimit, rateLimitPort))
               .withRateLimitFailOpen(failOpen);
-      ConfigPipeline pipeline = new ConfigPipeline(settings, ads);
+      // Polling spaces changes out already, so the publisher builds at once.
+      ModelPublisher pipeline =
+          new ModelPublisher(
+              watcher,
+              Duration.ZERO,
+              ModelPublisher.Scheduler.ownThread("tollgate-model-publisher"),
+              new XdsGate(settings, ads));
+      started.push(pipeline);
       // The services need a first model to start with; the pipeline publishes it below.
-      var initial = dev.tollgate.model.GatewayModelBuilder.build(watcher.current().snapshot());
+      var initial = GatewayModelBuilder.build(watcher.snapshot());
 
       BudgetStore store =
           redis == null
@@ -223,11 +234,10 @@ public final class RunCommand implements Callable<Integer> {
       if (externalProcessor == null) {
         started.push(ProcessorServer.start("127.0.0.1", processorPort, processor));
       }
-      pipeline.addService(processor::update);
-      pipeline.addService(rateLimit::update);
-      pipeline.apply(watcher.current());
-      watcher.onChange(pipeline::apply);
-      watcher.start(500);
+      watcher.start(pipeline::requestBuild);
+      pipeline.start();
+      pipeline.addListener(processor::update);
+      pipeline.addListener(rateLimit::update);
 
       if (demoPort > 0) {
         started.push(

@@ -370,8 +370,8 @@ class OperatorTrafficIT {
     try (RoleProcess processorRole = processorCommand.start(admin);
         RoleProcess rateLimitRole = rateLimitCommand.start(admin)) {
       String before = operator.publishedVersion().orElseThrow();
-      assertThat(processorRole.watcher().current().version()).isEqualTo(before);
-      assertThat(rateLimitRole.watcher().current().version()).isEqualTo(before);
+      assertThat(processorRole.publisher().current().version()).isEqualTo(before);
+      assertThat(rateLimitRole.publisher().current().version()).isEqualTo(before);
       assertThat(ready(processorRole)).isEqualTo(200);
       assertThat(ready(rateLimitRole)).isEqualTo(200);
       // Where the operator of the chart reads TokenQuota usage (--quota-usage-url).
@@ -399,10 +399,10 @@ class OperatorTrafficIT {
               () -> {
                 String now = operator.publishedVersion().orElseThrow();
                 assertThat(now).isNotEqualTo(before);
-                assertThat(processorRole.watcher().current().version()).isEqualTo(now);
-                assertThat(rateLimitRole.watcher().current().version()).isEqualTo(now);
+                assertThat(processorRole.publisher().current().version()).isEqualTo(now);
+                assertThat(rateLimitRole.publisher().current().version()).isEqualTo(now);
               });
-      assertThat(processorRole.watcher().current().routes()).hasSize(2);
+      assertThat(processorRole.publisher().current().routes()).hasSize(2);
     }
   }
 

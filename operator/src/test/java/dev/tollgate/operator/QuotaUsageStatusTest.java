@@ -5,6 +5,7 @@ import static org.assertj.core.groups.Tuple.tuple;
 
 import dev.tollgate.api.v1alpha1.BucketUsage;
 import dev.tollgate.api.v1alpha1.TokenQuotaStatus;
+import dev.tollgate.ratelimit.BucketUsageReport;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,8 +13,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class QuotaUsageStatusTest {
-  static QuotaBucketUsage bucket(String limit, String bucket, long percent, String used) {
-    return new QuotaBucketUsage(
+  static BucketUsageReport bucket(String limit, String bucket, long percent, String used) {
+    return new BucketUsageReport(
         limit,
         bucket,
         "tokens",
@@ -47,7 +48,7 @@ class QuotaUsageStatusTest {
 
   @Test
   void showsAtMostTenBuckets() {
-    List<QuotaBucketUsage> many = new ArrayList<>();
+    List<BucketUsageReport> many = new ArrayList<>();
     for (int i = 0; i < 25; i++) {
       many.add(bucket("tokens-per-minute", "client=c" + (100 + i), i, "1"));
     }

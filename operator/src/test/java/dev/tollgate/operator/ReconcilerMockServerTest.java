@@ -7,6 +7,7 @@ import dev.tollgate.api.v1alpha1.AIRoute;
 import dev.tollgate.api.v1alpha1.ModelProvider;
 import dev.tollgate.api.v1alpha1.TokenQuota;
 import dev.tollgate.api.v1alpha1.TokenQuotaStatus;
+import dev.tollgate.ratelimit.BucketUsageReport;
 import dev.tollgate.testkit.MutableClock;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -67,7 +68,7 @@ class ReconcilerMockServerTest {
           usageReads.incrementAndGet();
           return CompletableFuture.completedFuture(
               List.of(
-                  new QuotaBucketUsage(
+                  new BucketUsageReport(
                       "tokens-per-minute",
                       "client=alice",
                       "tokens",
@@ -238,12 +239,12 @@ class ReconcilerMockServerTest {
 
   static boolean accepted(CustomResource<?, ?> resource) {
     return resource.getStatus() != null
-        && !GatewayState.conditionsOf(resource).isEmpty()
+        && !ResourceMetadata.conditionsOf(resource).isEmpty()
         && "True".equals(condition(resource, "Accepted").getStatus());
   }
 
   static Condition condition(CustomResource<?, ?> resource, String type) {
-    return GatewayState.conditionsOf(resource).stream()
+    return ResourceMetadata.conditionsOf(resource).stream()
         .filter(c -> c.getType().equals(type))
         .findFirst()
         .orElseThrow();

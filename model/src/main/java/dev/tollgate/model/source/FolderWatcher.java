@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,16 +25,21 @@ import org.slf4j.LoggerFactory;
  * <p>Each file is read on its own. When a file that was good turns bad (invalid YAML, an unknown
  * field, any document that cannot be read), its errors are reported and the resources it held last
  * time it was good stay in the snapshot, so a half-saved edit never takes routes down. A deleted
- * file removes its resources. Listeners get a new {@link LoadResult} after every change.
+ * file removes its resources. Listeners get a new {@link LoadResult} after every change; a {@link
+ * ModelPublisher} is told through {@link #start(Runnable)}.
  *
  * <p>Polling (by size and modification time, twice a second by default) rather than a watch
  * service, because watch services miss edits on bind mounts and ConfigMap symlink swaps.
  * Thread-safe; listeners are called on the polling thread.
  */
-public final class FolderWatcher implements AutoCloseable {
+public final class FolderWatcher implements ConfigSource {
+  /** How often {@link #start(Runnable)} polls unless told otherwise. */
+  public static final Duration DEFAULT_INTERVAL = Duration.ofMillis(500);
+
   private static final Logger LOG = LoggerFactory.getLogger(FolderWatcher.class);
 
   private final Path folder;
+  private final Duration interval;
   private final ManifestReader reader = new ManifestReader();
   private final Map<Path, FileState> files = new TreeMap<>();
   private final List<Consumer<LoadResult>> listeners = new ArrayList<>();
@@ -43,9 +49,15 @@ public final class FolderWatcher implements AutoCloseable {
   private record FileState(
       FileTime modified, long size, List<HasMetadata> lastGood, List<LoadError> errors) {}
 
-  /** Reads the folder once; call {@link #start} to follow its changes. */
+  /** Reads the folder once; call {@link #start} to poll it every {@link #DEFAULT_INTERVAL}. */
   public FolderWatcher(Path folder) {
+    this(folder, DEFAULT_INTERVAL);
+  }
+
+  /** Reads the folder once; call {@link #start} to poll it at the interval. */
+  public FolderWatcher(Path folder, Duration interval) {
     this.folder = folder;
+    this.interval = interval;
     this.poller =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -68,10 +80,25 @@ public final class FolderWatcher implements AutoCloseable {
     listeners.add(listener);
   }
 
-  /** Starts polling the folder. */
-  public void start(long intervalMillis) {
+  @Override
+  public synchronized ResourceSnapshot snapshot() {
+    return current.snapshot();
+  }
+
+  /** Reports the errors of the first read, then polls the folder, telling onChange of changes. */
+  @Override
+  public void start(Runnable onChange) {
+    onChange(result -> onChange.run());
+    for (LoadError error : current().errors()) {
+      LOG.warn("{}", error.describe());
+    }
     poller.scheduleWithFixedDelay(
-        this::poll, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
+        this::poll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public boolean healthy() {
+    return !poller.isShutdown();
   }
 
   /** Checks the folder now; returns whether anything changed. */

@@ -1,24 +1,30 @@
-package dev.tollgate.run;
+package dev.tollgate.ratelimit;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.model.GatewayModel;
-import dev.tollgate.ratelimit.BucketUsageReport;
-import dev.tollgate.ratelimit.RateLimitService;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Renders the usage of every budget bucket of every quota as JSON, for {@code /usage} of {@code
- * tollgate run} and of the rate-limit role, where the operator reads it ({@code
- * HttpQuotaUsageReader}). The query {@code namespace=a&quota=b} narrows it to one quota (either
- * parameter alone to a namespace or a name).
+ * The JSON of {@code /usage}: the usage of every budget bucket of every quota, rendered by {@code
+ * tollgate run} and the rate-limit role and parsed back by the operator ({@code
+ * HttpQuotaUsageReader}), so that both sides share one codec of {@link BucketUsageReport}. The
+ * query {@code namespace=a&quota=b} narrows it to one quota (either parameter alone to a namespace
+ * or a name).
  *
  * <pre>
  * [{"namespace": "team-a", "name": "budgets", "buckets": [{"limit": "tokens", "bucket":
@@ -76,9 +82,49 @@ public final class UsageJson {
     }
     try {
       return JSON.writeValueAsString(quotas) + "\n";
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * Reads the buckets of one quota back from what {@link #render} wrote; empty when the quota is
+   * absent.
+   *
+   * @throws IllegalStateException when the renderer could not read the quota's usage
+   * @throws UncheckedIOException when the body is not JSON
+   */
+  public static List<BucketUsageReport> parse(String body, String namespace, String quota) {
+    JsonNode quotas;
+    try {
+      quotas = JSON.readTree(body);
+    } catch (IOException e) {
+      throw new UncheckedIOException("the usage endpoint did not answer JSON", e);
+    }
+    List<BucketUsageReport> buckets = new ArrayList<>();
+    for (JsonNode node : quotas) {
+      if (!node.path("namespace").asText().equals(namespace)
+          || !node.path("name").asText().equals(quota)) {
+        continue;
+      }
+      if (node.hasNonNull("error")) {
+        throw new IllegalStateException(node.get("error").asText());
+      }
+      for (JsonNode b : node.path("buckets")) {
+        buckets.add(
+            new BucketUsageReport(
+                b.path("limit").asText(),
+                b.path("bucket").asText(),
+                b.path("unit").asText(),
+                new BigDecimal(b.path("amount").asText()),
+                new BigDecimal(b.path("used").asText()),
+                new BigDecimal(b.path("reserved").asText()),
+                new BigDecimal(b.path("remaining").asText()),
+                b.path("percentUsed").asLong(),
+                Instant.parse(b.path("resetsAt").asText())));
+      }
+    }
+    return buckets;
   }
 
   private static Map<String, String> parameters(String query) {

@@ -1,4 +1,4 @@
-package dev.tollgate.run;
+package dev.tollgate.serving;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
