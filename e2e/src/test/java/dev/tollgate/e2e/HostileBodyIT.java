@@ -98,6 +98,28 @@ class HostileBodyIT {
     assertThat(error.path("code").asText()).isEqualTo("reservation_too_large");
   }
 
+  /**
+   * Failing closed, the same request used to be a 503 that the client could trigger at will (and
+   * that reads as the gateway's fault); it is the same 400 in both modes.
+   */
+  @Test
+  void aReservationOverThePerRequestCapIsA400AlsoWhenTheBudgetFailsClosed() throws Exception {
+    try (TollgateRun closed =
+        TollgateRun.start(
+            "hostile-body",
+            Path.of("target/e2e/hostile-body-closed").toAbsolutePath(),
+            Map.of("FAKE_URL", "http://127.0.0.1:" + provider.port()))) {
+      HttpResponse<String> response =
+          closed.post(
+              "/v1/chat/completions",
+              KEY,
+              "{\"model\":\"fake-chat\",\"max_tokens\":20000000," + MESSAGES + "}",
+              Map.of());
+      assertThat(refused(response, 400, null).path("code").asText())
+          .isEqualTo("reservation_too_large");
+    }
+  }
+
   @Test
   void aMaxTokensAboveTheContextWindowIsRefused() throws Exception {
     HttpResponse<String> response =
