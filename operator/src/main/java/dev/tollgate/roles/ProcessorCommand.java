@@ -32,6 +32,8 @@ public final class ProcessorCommand implements Callable<Integer> {
 
   @Mixin ServeOptions serve = new ServeOptions();
 
+  @Mixin TokenLimitOptions tokenLimit = new TokenLimitOptions();
+
   @Option(
       names = "--port",
       defaultValue = "10001",
@@ -49,7 +51,8 @@ public final class ProcessorCommand implements Callable<Integer> {
     RoleProcess role = RoleProcess.watching(client, watch);
     try {
       Processor processor =
-          new Processor(ProcessorConfig.defaults(), Clock.systemUTC(), role.registry());
+          new Processor(
+              tokenLimit.processor(ProcessorConfig.defaults()), Clock.systemUTC(), role.registry());
       role.publisher().addListener(processor::update);
       ProcessorServer server = role.add(ProcessorServer.start(serve.address(), port, processor));
       role.serving(

@@ -40,6 +40,8 @@ public final class RateLimitCommand implements Callable<Integer> {
 
   @Mixin ServeOptions serve = new ServeOptions();
 
+  @Mixin TokenLimitOptions tokenLimit = new TokenLimitOptions();
+
   @Option(
       names = "--port",
       defaultValue = "10002",
@@ -78,7 +80,8 @@ public final class RateLimitCommand implements Callable<Integer> {
           new RateLimitService(
               role.publisher().current(),
               store,
-              RateLimitSettings.defaults()
+              tokenLimit
+                  .rateLimit(RateLimitSettings.defaults())
                   .withFailureMode(
                       failOpen
                           ? RateLimitSettings.FailureMode.OPEN

@@ -15,6 +15,7 @@ import dev.tollgate.ratelimit.store.BudgetStore;
 import dev.tollgate.ratelimit.store.MemoryBudgetStore;
 import dev.tollgate.ratelimit.store.RedisBudgetStore;
 import dev.tollgate.ratelimit.store.RedisStoreSettings;
+import dev.tollgate.roles.TokenLimitOptions;
 import dev.tollgate.serving.HealthServer;
 import dev.tollgate.xds.AdsServer;
 import dev.tollgate.xds.EnvoyBootstrap;
@@ -34,6 +35,7 @@ import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -147,6 +149,8 @@ public final class RunCommand implements Callable<Integer> {
       description = "Use a processor running elsewhere (HOST:PORT) instead of starting one.")
   String externalProcessor;
 
+  @Mixin TokenLimitOptions tokenLimit = new TokenLimitOptions();
+
   @Option(
       names = "--work-dir",
       defaultValue = ".tollgate",
@@ -219,7 +223,8 @@ public final class RunCommand implements Callable<Integer> {
           new RateLimitService(
               initial,
               store,
-              RateLimitSettings.defaults()
+              tokenLimit
+                  .rateLimit(RateLimitSettings.defaults())
                   .withFailureMode(
                       failOpen
                           ? RateLimitSettings.FailureMode.OPEN
@@ -230,7 +235,8 @@ public final class RunCommand implements Callable<Integer> {
         started.push(
             RateLimitServer.start(rateLimit, "127.0.0.1", rateLimitPort, Duration.ofSeconds(5)));
       }
-      Processor processor = new Processor(ProcessorConfig.defaults(), clock, registry);
+      Processor processor =
+          new Processor(tokenLimit.processor(ProcessorConfig.defaults()), clock, registry);
       if (externalProcessor == null) {
         started.push(ProcessorServer.start("127.0.0.1", processorPort, processor));
       }

@@ -220,13 +220,15 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
     partialBody = null;
     RequestBody parsed = reader.parse(bytes);
     RequestRouter.RoutingDecision routing = RequestRouter.route(policy, caller, parsed.model());
+    ProcessorConfig config = processor.config();
     request =
         ModelRequest.of(
             routing,
             parsed,
-            head.operation(),
+            head.path(),
             processor.estimator(),
-            processor.config().defaultOutputTokens());
+            config.defaultOutputTokens(),
+            config.maxTokensPerRequest());
     send(RequestMutations.body(bytes, parsed, request, head.requestId()));
   }
 

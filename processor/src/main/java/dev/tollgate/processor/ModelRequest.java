@@ -1,17 +1,27 @@
 package dev.tollgate.processor;
 
+import java.util.List;
+
 /**
  * What the processor knows of a model request once its body is read: where it goes, whether it
- * streams, the prompt estimate and the reservation.
+ * streams, the prompt estimate, the output cap and the reservation.
  *
  * @param target the route rule serving the requested model
  * @param client the caller's client id on the target's route
  * @param stream whether the request asked for a stream
  * @param estimate the prompt's estimated input tokens
  * @param reserve the tokens to reserve: the estimate plus the output cap of every choice
+ * @param outputCap the tokens each choice may generate, as the body sent upstream says
+ * @param capEdits the body edits that write the output cap
  */
 record ModelRequest(
-    Policy.Target target, String client, boolean stream, long estimate, long reserve) {
+    Policy.Target target,
+    String client,
+    boolean stream,
+    long estimate,
+    long reserve,
+    long outputCap,
+    List<BodyEdits.Edit> capEdits) {
 
   /** Tokens an image part is estimated at: what OpenAI charges for a 1024x1024 image. */
   static final int IMAGE_TOKENS = 765;
@@ -19,22 +29,30 @@ record ModelRequest(
   /**
    * Estimates a routed request.
    *
+   * @param path the request path without its query, which decides the output-cap field
    * @param defaultOutputTokens the output cap of a request that sets none
+   * @param maxTokensPerRequest the largest reservation the rate-limit service accepts
+   * @throws Rejection.Exception when the output cap is invalid, or the reservation is larger than
+   *     the rate-limit service accepts
    */
   static ModelRequest of(
       RequestRouter.RoutingDecision routing,
       RequestBody body,
-      Operation operation,
+      String path,
       TokenEstimator estimator,
-      long defaultOutputTokens) {
+      long defaultOutputTokens,
+      long maxTokensPerRequest)
+      throws Rejection.Exception {
     Policy.Target target = routing.target();
     long estimate = estimate(estimator, target, body);
+    OutputCap.Decision cap = OutputCap.of(path, body, target, estimate, defaultOutputTokens);
+    long reserve = reserve(estimate, cap.perChoice(), body.choices());
+    if (reserve > maxTokensPerRequest) {
+      throw new Rejection.Exception(
+          tooLarge(estimate, cap.perChoice(), body.choices(), maxTokensPerRequest));
+    }
     return new ModelRequest(
-        target,
-        routing.client(),
-        body.stream(),
-        estimate,
-        reserve(operation, body, target, estimate, defaultOutputTokens));
+        target, routing.client(), body.stream(), estimate, reserve, cap.perChoice(), cap.edits());
   }
 
   /** The prompt's input tokens: its text, the chat framing, names, images and token ids. */
@@ -47,21 +65,33 @@ record ModelRequest(
         TokenMath.add((long) IMAGE_TOKENS * body.images(), body.tokenIds()));
   }
 
-  /** The reservation: the estimate plus the output cap, bounded by the context window. */
-  static long reserve(
-      Operation operation,
-      RequestBody body,
-      Policy.Target target,
-      long estimate,
-      long defaultOutputTokens) {
-    long cap = 0;
-    if (operation.producesOutput()) {
-      cap = body.maxOutputTokens() >= 0 ? body.maxOutputTokens() : defaultOutputTokens;
-      if (target.contextWindow() != null) {
-        cap = Math.min(cap, Math.max(0, target.contextWindow() - estimate));
-      }
-    }
-    long output = cap > Long.MAX_VALUE / body.choices() ? Long.MAX_VALUE : cap * body.choices();
+  /** The reservation: the estimate plus the output cap of every choice, saturating. */
+  static long reserve(long estimate, long outputCap, int choices) {
+    long output = outputCap > Long.MAX_VALUE / choices ? Long.MAX_VALUE : outputCap * choices;
     return TokenMath.add(estimate, output);
+  }
+
+  /**
+   * The answer to a request the budget could never admit: 400 rather than 429, since no window will
+   * ever have room for it and a retry would fail the same way. Without it the rate-limit service
+   * refuses the reservation as invalid input, which Envoy lets through when it fails open.
+   */
+  private static Rejection tooLarge(long estimate, long outputCap, int choices, long max) {
+    return new Rejection(
+        400,
+        "invalid_request_error",
+        "reservation_too_large",
+        "This request would reserve "
+            + reserve(estimate, outputCap, choices)
+            + " tokens (prompt estimate "
+            + estimate
+            + " + "
+            + outputCap
+            + " output tokens for each of "
+            + choices
+            + " choices), more than the gateway's limit of "
+            + max
+            + " tokens per request. Lower max_tokens or n, or shorten the prompt.",
+        null);
   }
 }

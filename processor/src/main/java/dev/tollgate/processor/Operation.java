@@ -5,27 +5,20 @@ package dev.tollgate.processor;
  * gen_ai.operation.name} values so that metrics carry them unchanged.
  */
 enum Operation {
-  CHAT("chat", true),
-  TEXT_COMPLETION("text_completion", true),
-  EMBEDDINGS("embeddings", false),
-  OTHER("other", true);
+  CHAT("chat"),
+  TEXT_COMPLETION("text_completion"),
+  EMBEDDINGS("embeddings"),
+  OTHER("other");
 
   private final String semconvName;
-  private final boolean producesOutput;
 
-  Operation(String semconvName, boolean producesOutput) {
+  Operation(String semconvName) {
     this.semconvName = semconvName;
-    this.producesOutput = producesOutput;
   }
 
   /** The {@code gen_ai.operation.name} value. */
   String semconvName() {
     return semconvName;
-  }
-
-  /** Whether the operation generates output tokens that a reservation must cover. */
-  boolean producesOutput() {
-    return producesOutput;
   }
 
   /** The operation of a request path without its query string. */

@@ -45,6 +45,9 @@ final class Policy {
    * @param onlyProvider the provider when all backends share one, as namespace/name; else null
    * @param prices price per provider (namespace/name) of the model it serves for this rule
    * @param systems the OpenTelemetry {@code gen_ai.provider.name} per provider
+   * @param readsMaxCompletionTokens whether every provider of the rule reads Chat Completions'
+   *     {@code max_completion_tokens} (OpenAI, Azure OpenAI from api-version 2024-09-01); else the
+   *     output cap is written as {@code max_tokens}, which every OpenAI-style server reads
    */
   record Target(
       RouteView route,
@@ -54,7 +57,8 @@ final class Policy {
       Long contextWindow,
       String onlyProvider,
       Map<String, GatewayModel.Price> prices,
-      Map<String, String> systems) {}
+      Map<String, String> systems,
+      boolean readsMaxCompletionTokens) {}
 
   private record ApiKey(byte[] sha256, GatewayModel.Client client) {}
 
@@ -129,14 +133,17 @@ final class Policy {
     Map<String, GatewayModel.Price> prices = new TreeMap<>();
     Map<String, String> systems = new TreeMap<>();
     Long window = null;
+    boolean readsMaxCompletionTokens = true;
     for (GatewayModel.Backend backend : rule.backends()) {
       String providerName = backend.providerNamespace() + "/" + backend.providerName();
       upstreamModels.add(backend.model());
       providerNames.add(providerName);
       GatewayModel.Provider provider = providers.get(providerName);
       if (provider == null) {
+        readsMaxCompletionTokens = false;
         continue;
       }
+      readsMaxCompletionTokens &= readsMaxCompletionTokens(provider);
       systems.putIfAbsent(providerName, system(provider.type()));
       var offered = provider.model(backend.model());
       if (offered.isPresent()) {
@@ -160,7 +167,23 @@ final class Policy {
         window,
         providerNames.size() == 1 ? providerNames.iterator().next() : null,
         Map.copyOf(prices),
-        Map.copyOf(systems));
+        Map.copyOf(systems),
+        readsMaxCompletionTokens);
+  }
+
+  /** Azure OpenAI added {@code max_completion_tokens} in api-version 2024-09-01-preview. */
+  private static final String AZURE_MAX_COMPLETION_TOKENS_SINCE = "2024-09-01";
+
+  private static boolean readsMaxCompletionTokens(GatewayModel.Provider provider) {
+    return switch (provider.type()) {
+      case OpenAI -> true;
+      case AzureOpenAI -> {
+        String version = provider.azureApiVersion();
+        // Versions are dates (YYYY-MM-DD, optionally -preview), so they compare as strings.
+        yield version != null && version.compareTo(AZURE_MAX_COMPLETION_TOKENS_SINCE) >= 0;
+      }
+      case OpenAICompatible -> false;
+    };
   }
 
   /** OpenTelemetry's {@code gen_ai.provider.name} of a provider type. */

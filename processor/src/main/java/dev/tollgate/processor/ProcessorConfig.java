@@ -20,6 +20,10 @@ import java.time.Duration;
  * @param jwksCacheTtl how long a fetched JSON Web Key Set is used before it is fetched again
  * @param jwksMinRefreshInterval least time between two fetches of one key set, also after a failure
  *     or an unknown key id
+ * @param maxTokensPerRequest largest reservation (prompt estimate plus output cap times choices) a
+ *     request may make; larger ones get 400 {@code reservation_too_large}. Keep it equal to the
+ *     rate-limit service's {@code maxTokensPerRequest}, which refuses larger ones as invalid input
+ *     (that Envoy lets through when it fails open); {@code tollgate run} sets both from one flag
  */
 public record ProcessorConfig(
     int maxRequestBodyBytes,
@@ -30,7 +34,11 @@ public record ProcessorConfig(
     int maxResponseModelLabels,
     Duration jwtClockSkew,
     Duration jwksCacheTtl,
-    Duration jwksMinRefreshInterval) {
+    Duration jwksMinRefreshInterval,
+    long maxTokensPerRequest) {
+
+  /** The rate-limit service's default per-request limit, which this one must match. */
+  public static final long DEFAULT_MAX_TOKENS_PER_REQUEST = 10_000_000;
 
   /** Validates the limits. */
   public ProcessorConfig {
@@ -40,12 +48,18 @@ public record ProcessorConfig(
     if (defaultOutputTokens < 0 || exactTokenizeChars < 1024 || maxErrorBodyBytes < 256) {
       throw new IllegalArgumentException("limits must be positive and not tiny");
     }
+    if (maxTokensPerRequest < 1) {
+      throw new IllegalArgumentException("maxTokensPerRequest must be positive");
+    }
     if (maxSseEventBytes < 1024 || maxResponseModelLabels < 1) {
       throw new IllegalArgumentException("limits must be positive and not tiny");
     }
   }
 
-  /** The defaults: 1 MiB bodies (Envoy's default buffer), 4,096 output tokens. */
+  /**
+   * The defaults: 1 MiB bodies (Envoy's default buffer), 4,096 output tokens, 10,000,000 tokens per
+   * request.
+   */
   public static ProcessorConfig defaults() {
     return new ProcessorConfig(
         1024 * 1024,
@@ -56,7 +70,8 @@ public record ProcessorConfig(
         64,
         Duration.ofSeconds(60),
         Duration.ofMinutes(10),
-        Duration.ofSeconds(30));
+        Duration.ofSeconds(30),
+        DEFAULT_MAX_TOKENS_PER_REQUEST);
   }
 
   /** Returns this configuration with another request body limit. */
@@ -70,7 +85,8 @@ public record ProcessorConfig(
         maxResponseModelLabels,
         jwtClockSkew,
         jwksCacheTtl,
-        jwksMinRefreshInterval);
+        jwksMinRefreshInterval,
+        maxTokensPerRequest);
   }
 
   /** Returns this configuration with another default output reservation. */
@@ -84,6 +100,22 @@ public record ProcessorConfig(
         maxResponseModelLabels,
         jwtClockSkew,
         jwksCacheTtl,
-        jwksMinRefreshInterval);
+        jwksMinRefreshInterval,
+        maxTokensPerRequest);
+  }
+
+  /** Returns this configuration with another per-request reservation limit. */
+  public ProcessorConfig withMaxTokensPerRequest(long tokens) {
+    return new ProcessorConfig(
+        maxRequestBodyBytes,
+        defaultOutputTokens,
+        exactTokenizeChars,
+        maxErrorBodyBytes,
+        maxSseEventBytes,
+        maxResponseModelLabels,
+        jwtClockSkew,
+        jwksCacheTtl,
+        jwksMinRefreshInterval,
+        tokens);
   }
 }

@@ -5,13 +5,16 @@ import java.util.List;
 /**
  * What the processor reads from a request body, and where in its bytes.
  *
+ * @param rootStart byte offset of the body's opening brace
  * @param model the requested model, or null when the body names none
  * @param modelStart byte offset of the model's string literal
  * @param modelEnd byte offset just past it
  * @param stream whether {@code "stream": true}
- * @param maxOutputTokens the request's output cap ({@code max_completion_tokens}, else {@code
- *     max_tokens} or {@code max_output_tokens}), or -1 when it sets none
- * @param choices {@code n}, between 1 and 128
+ * @param caps the output-cap fields the body has ({@code max_tokens}, {@code
+ *     max_completion_tokens}, {@code max_output_tokens}), in body order; their non-null values are
+ *     equal
+ * @param choices the completions generated: the larger of {@code n} and {@code best_of}, between 1
+ *     and 128
  * @param usageEdits the edits that make a streamed response report usage; empty when it already
  *     asks for it, or when {@code stream_options} has a type the provider will refuse anyway
  * @param text the prompt text, up to the tokenizer's exact limit, parts separated by newlines
@@ -22,11 +25,12 @@ import java.util.List;
  * @param tokenIds prompt tokens given as token ids
  */
 record RequestBody(
+    int rootStart,
     String model,
     int modelStart,
     int modelEnd,
     boolean stream,
-    long maxOutputTokens,
+    List<Cap> caps,
     int choices,
     List<BodyEdits.Edit> usageEdits,
     CharSequence text,
@@ -34,4 +38,25 @@ record RequestBody(
     int messages,
     int names,
     int images,
-    long tokenIds) {}
+    long tokenIds) {
+
+  /**
+   * One output-cap field of the body and where its value is.
+   *
+   * @param field the field's name
+   * @param value its value, or -1 when it is {@code null}
+   * @param start byte offset of the value
+   * @param end byte offset just past it
+   */
+  record Cap(String field, long value, int start, int end) {}
+
+  /** The output cap the body asks for, or -1 when it sets none. */
+  long maxOutputTokens() {
+    for (Cap cap : caps) {
+      if (cap.value() >= 0) {
+        return cap.value();
+      }
+    }
+    return -1;
+  }
+}

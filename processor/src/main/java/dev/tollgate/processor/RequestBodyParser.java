@@ -18,11 +18,21 @@ final class RequestBodyParser {
   /** An input the processor refuses with 400. */
   static final class InvalidBodyException extends Exception {
     private static final long serialVersionUID = 1L;
+    private final String code;
     private final String param;
 
     InvalidBodyException(String message, String param) {
+      this(message, "invalid_request_body", param);
+    }
+
+    InvalidBodyException(String message, String code, String param) {
       super(message);
+      this.code = code;
       this.param = param;
+    }
+
+    String code() {
+      return code;
     }
 
     String param() {
@@ -30,7 +40,10 @@ final class RequestBodyParser {
     }
   }
 
-  private static final int MAX_CHOICES = 128;
+  /** Most completions one request may ask for ({@code n}, {@code best_of}), as OpenAI allows. */
+  static final int MAX_CHOICES = 128;
+
+  private static final String DUPLICATE = "Duplicate field '";
 
   /** Values that carry no prompt text: skipped undecoded (base64 images and audio, ids). */
   private static final Set<String> SKIPPED =
@@ -84,7 +97,8 @@ final class RequestBodyParser {
               ? j.getOriginalMessage()
               : e.getClass().getSimpleName();
       throw new InvalidBodyException(
-          "We could not parse the JSON body of your request: " + truncate(detail, 300), null);
+          "We could not parse the JSON body of your request: " + truncate(detail, 300),
+          duplicated(detail));
     }
   }
 
@@ -97,8 +111,7 @@ final class RequestBodyParser {
     int modelStart = -1;
     int modelEnd = -1;
     boolean stream = false;
-    long maxTokens = -1;
-    long maxCompletionTokens = -1;
+    List<RequestBody.Cap> caps = new ArrayList<>(1);
     int choices = 1;
     boolean sawStreamOptions = false;
     List<BodyEdits.Edit> usageEdits = new ArrayList<>(1);
@@ -121,12 +134,9 @@ final class RequestBodyParser {
           stream = value == JsonToken.VALUE_TRUE;
           p.skipChildren();
         }
-        case "max_tokens", "max_output_tokens" -> maxTokens = count(p, value);
-        case "max_completion_tokens" -> maxCompletionTokens = count(p, value);
-        case "n" -> {
-          long n = count(p, value);
-          choices = n < 1 ? 1 : (int) Math.min(n, MAX_CHOICES);
-        }
+        case "max_tokens", "max_completion_tokens", "max_output_tokens" ->
+            caps.add(cap(p, name, value, start));
+        case "n", "best_of" -> choices = Math.max(choices, choices(p, name, value));
         case "stream_options" -> {
           sawStreamOptions = true;
           streamOptions(p, value, start, usageEdits);
@@ -145,13 +155,14 @@ final class RequestBodyParser {
           BodyEdits.Edit.of(
               rootStart + 1, rootStart + 1, "\"stream_options\":{\"include_usage\":true},"));
     }
-    long maxOutput = maxCompletionTokens >= 0 ? maxCompletionTokens : maxTokens;
+    agree(caps);
     return new RequestBody(
+        rootStart,
         model,
         modelStart,
         modelEnd,
         stream,
-        maxOutput,
+        List.copyOf(caps),
         choices,
         List.copyOf(usageEdits),
         text,
@@ -282,25 +293,105 @@ final class RequestBodyParser {
     }
   }
 
-  /** A non-negative token count, -1 when absent or not a number; huge numbers saturate. */
-  private static long count(JsonParser p, JsonToken value) throws IOException {
-    switch (value) {
-      case VALUE_NUMBER_INT -> {
-        if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-          return p.getBigIntegerValue().signum() > 0 ? Long.MAX_VALUE : -1;
-        }
-        long v = p.getLongValue();
-        return v < 0 ? -1 : v;
+  /**
+   * An output-cap field: a whole number of at least 0 (a huge one saturates), or null. Anything
+   * else is refused, because lax providers read {@code "30000"} or {@code 1e5} as a number that the
+   * reservation would not have counted.
+   */
+  private static RequestBody.Cap cap(JsonParser p, String name, JsonToken value, int start)
+      throws IOException, InvalidBodyException {
+    if (value == JsonToken.VALUE_NULL) {
+      return new RequestBody.Cap(name, -1, start, start + 4);
+    }
+    long v = integer(p, name, value);
+    if (v < 0) {
+      throw new InvalidBodyException(
+          "Invalid '" + name + "': the number of tokens cannot be negative.",
+          "invalid_value",
+          name);
+    }
+    return new RequestBody.Cap(name, v, start, start + p.getTextLength());
+  }
+
+  /** {@code n} or {@code best_of}: a whole number between 1 and {@link #MAX_CHOICES}, or null. */
+  private static int choices(JsonParser p, String name, JsonToken value)
+      throws IOException, InvalidBodyException {
+    if (value == JsonToken.VALUE_NULL) {
+      return 1;
+    }
+    long v = integer(p, name, value);
+    if (v < 1 || v > MAX_CHOICES) {
+      throw new InvalidBodyException(
+          "Invalid '" + name + "': it must be between 1 and " + MAX_CHOICES + ".",
+          "invalid_value",
+          name);
+    }
+    return (int) v;
+  }
+
+  /** A JSON integer token's value, saturated to the range of a long; anything else is refused. */
+  private static long integer(JsonParser p, String name, JsonToken value)
+      throws IOException, InvalidBodyException {
+    if (value != JsonToken.VALUE_NUMBER_INT) {
+      throw new InvalidBodyException(
+          "Invalid type for '" + name + "': expected an integer, but got " + kind(value) + ".",
+          "invalid_type",
+          name);
+    }
+    if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+      return p.getBigIntegerValue().signum() > 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
+    }
+    return p.getLongValue();
+  }
+
+  private static String kind(JsonToken value) {
+    return switch (value) {
+      case VALUE_STRING -> "a string";
+      case VALUE_NUMBER_FLOAT -> "a decimal number";
+      case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+      case START_OBJECT -> "an object";
+      case START_ARRAY -> "an array";
+      default -> "another type";
+    };
+  }
+
+  /**
+   * Refuses output caps that disagree: providers read different ones ({@code max_tokens} by vLLM
+   * and Ollama, {@code max_completion_tokens} by OpenAI), so the one reserved must be the one
+   * obeyed. Equal values, and nulls beside a value, are accepted.
+   */
+  private static void agree(List<RequestBody.Cap> caps) throws InvalidBodyException {
+    RequestBody.Cap first = null;
+    for (RequestBody.Cap cap : caps) {
+      if (cap.value() < 0) {
+        continue;
       }
-      case VALUE_NUMBER_FLOAT -> {
-        double d = p.getDoubleValue();
-        return Double.isFinite(d) && d >= 0 && d == Math.rint(d) ? (long) Math.min(d, 9e18) : -1;
-      }
-      default -> {
-        p.skipChildren();
-        return -1;
+      if (first == null) {
+        first = cap;
+      } else if (cap.value() != first.value()) {
+        throw new InvalidBodyException(
+            "'"
+                + first.field()
+                + "' and '"
+                + cap.field()
+                + "' disagree ("
+                + first.value()
+                + " and "
+                + cap.value()
+                + "); send only one output limit.",
+            "invalid_value",
+            cap.field());
       }
     }
+  }
+
+  /** The key a duplicate-key error names, so that the answer's {@code param} names it too. */
+  private static String duplicated(String detail) {
+    if (detail == null || !detail.startsWith(DUPLICATE)) {
+      return null;
+    }
+    int end = detail.indexOf('\'', DUPLICATE.length());
+    return end < 0 ? null : truncate(detail.substring(DUPLICATE.length(), end), 64);
   }
 
   private static int offset(JsonParser p) {

@@ -80,8 +80,7 @@ final class RequestBodyReader {
       parsed = new RequestBodyParser(exactTokenizeChars).parse(bytes, bytes.length);
     } catch (RequestBodyParser.InvalidBodyException e) {
       throw new Rejection.Exception(
-          new Rejection(
-              400, "invalid_request_error", "invalid_request_body", e.getMessage(), e.param()));
+          new Rejection(400, "invalid_request_error", e.code(), e.getMessage(), e.param()));
     }
     if (parsed.model() == null || parsed.model().isEmpty()) {
       throw new Rejection.Exception(

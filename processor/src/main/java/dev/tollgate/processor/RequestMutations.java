@@ -52,16 +52,18 @@ final class RequestMutations {
   }
 
   /**
-   * The answer to the body of a routed request: the routing headers, the body with usage asked for
-   * and the model rewritten when the route says so, and the reservation's metadata.
+   * The answer to the body of a routed request: the routing headers, the body with usage asked for,
+   * the output cap written and the model rewritten when the route says so, and the reservation's
+   * metadata.
    */
   static ProcessingResponse body(
       byte[] bytes, RequestBody parsed, ModelRequest request, String requestId) {
     Policy.Target target = request.target();
-    List<BodyEdits.Edit> edits = new ArrayList<>(2);
+    List<BodyEdits.Edit> edits = new ArrayList<>(3);
     if (parsed.stream()) {
       edits.addAll(parsed.usageEdits());
     }
+    edits.addAll(request.capEdits());
     if (target.upstreamModelRewrite() != null) {
       edits.add(
           BodyEdits.Edit.of(

@@ -40,7 +40,9 @@ class GeneratedInputTest {
     "{\"model\":\"small\",\"stream\":true,\"stream_options\":{\"include_usage\":false,\"x\":[1,2]},\"n\":2}",
     "{\"model\":\"split\",\"stream\":true,\"stream_options\":null,\"prompt\":[[1,2],[3]],\"max_completion_tokens\":5}",
     "{\"model\":\"fast\",\"input\":[\"a\",\"b\"],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{\"type\":\"object\"}}}]}",
-    "{\"model\":\"fast\",\"system\":[{\"type\":\"text\",\"text\":\"s\"}],\"messages\":[],\"max_tokens\":1024,\"stream\":true,\"stream_options\":{}}"
+    "{\"model\":\"fast\",\"system\":[{\"type\":\"text\",\"text\":\"s\"}],\"messages\":[],\"max_tokens\":1024,\"stream\":true,\"stream_options\":{}}",
+    "{\"model\":\"small\",\"max_tokens\":null,\"max_completion_tokens\":300,\"n\":4,\"best_of\":5,\"prompt\":\"p\"}",
+    "{\"max_output_tokens\":7000,\"model\":\"fast\",\"input\":\"x\",\"n\":null,\"max_tokens\":7000}"
   };
 
   static final String[] STREAMS = {
@@ -153,6 +155,7 @@ class GeneratedInputTest {
     RequestBody again = new RequestBodyParser(4096).parse(edited, edited.length);
     assertThat(again.model()).isEqualTo(parsed.model());
     assertThat(again.usageEdits().isEmpty() || parsed.usageEdits().isEmpty()).isTrue();
+    outputCapHolds(body, parsed);
     if (parsed.model() != null) {
       byte[] renamed =
           BodyEdits.apply(
@@ -163,6 +166,49 @@ class GeneratedInputTest {
                       parsed.modelStart(), parsed.modelEnd(), Json.quote("z\u00e9\"\\"))));
       assertThat(new RequestBodyParser(4096).parse(renamed, renamed.length).model())
           .isEqualTo("z\u00e9\"\\");
+    }
+  }
+
+  /** The fields each (path, target) reads as the output cap: one of them must bound the output. */
+  private static final List<String> CAP_PATHS =
+      List.of("/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/messages");
+
+  private static List<String> reads(String path, Policy.Target target) {
+    return switch (path) {
+      case "/v1/chat/completions" ->
+          target.readsMaxCompletionTokens()
+              ? List.of("max_completion_tokens", "max_tokens")
+              : List.of("max_tokens");
+      case "/v1/responses" -> List.of("max_output_tokens");
+      default -> List.of("max_tokens");
+    };
+  }
+
+  /**
+   * Whatever a body says, once the processor let it through: the body the provider gets is strict
+   * JSON, a field the API reads holds the cap, no cap field holds more, and the reservation covers
+   * every choice.
+   */
+  private void outputCapHolds(byte[] body, RequestBody parsed) throws Exception {
+    for (String target : List.of("fast", "small", "split")) {
+      Policy.Target t = policy().target("team-a", target);
+      String path = CAP_PATHS.get(random.nextInt(CAP_PATHS.size()));
+      OutputCap.Decision cap;
+      try {
+        cap = OutputCap.of(path, parsed, t, random.nextInt(10_000), 4096);
+      } catch (Rejection.Exception e) {
+        assertThat(e.rejection().status()).isEqualTo(400);
+        continue;
+      }
+      List<BodyEdits.Edit> edits = new ArrayList<>(parsed.usageEdits());
+      edits.addAll(cap.edits());
+      byte[] sent = BodyEdits.apply(body, body.length, edits);
+      RequestBody upstream = new RequestBodyParser(4096).parse(sent, sent.length);
+      assertThat(upstream.caps()).allMatch(c -> c.value() <= cap.perChoice());
+      assertThat(upstream.caps())
+          .anyMatch(c -> c.value() == cap.perChoice() && reads(path, t).contains(c.field()));
+      assertThat(ModelRequest.reserve(0, cap.perChoice(), parsed.choices()))
+          .isGreaterThanOrEqualTo(cap.perChoice() * parsed.choices());
     }
   }
 
@@ -264,7 +310,16 @@ class GeneratedInputTest {
     "\"prompt_tokens\":",
     "[DONE]",
     "\u00e9",
-    "<|endoftext|>"
+    "<|endoftext|>",
+    "\"max_tokens\":",
+    "\"max_completion_tokens\":",
+    "\"max_output_tokens\":",
+    "\"n\":",
+    "\"best_of\":",
+    "\"30000\"",
+    "10.5",
+    "8193",
+    "0"
   };
 
   private byte[] mutateOnce(byte[] b) {

@@ -204,6 +204,8 @@ class ProcessorExchangeTest {
     // No max_tokens: the default cap, bounded by the largest context window of the backends.
     long estimate = o200k("hi\n") + 6;
     assertThat(metadata(body)).containsEntry(Wire.RESERVE_TOKENS, Long.toString(estimate + 4096));
+    // One backend is an OpenAI-compatible server: the cap goes into max_tokens, which all read.
+    assertThat(sent.path("max_tokens").asLong()).isEqualTo(4096);
 
     s.responseHeaders(
         false,
@@ -399,6 +401,90 @@ class ProcessorExchangeTest {
   }
 
   @Test
+  void theReservedOutputCapIsWrittenIntoTheUpstreamBodyAndChoicesMultiplyIt() throws Exception {
+    ExtProcClient.Stream s = client.open();
+    s.requestHeaders(false, post("x-api-key", TestModels.ALICE_KEY));
+    ProcessingResponse body =
+        s.requestBody(
+            "{\"model\":\"small\",\"n\":3,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    CommonResponse common = body.getRequestBody().getResponse();
+    String sent = common.getBodyMutation().getBody().toStringUtf8();
+    // llama is served by an OpenAI-compatible server: max_tokens, the field every such server
+    // reads.
+    assertThat(JSON.readTree(sent).path("max_tokens").asLong()).isEqualTo(4096);
+    assertThat(JSON.readTree(sent).has("max_completion_tokens")).isFalse();
+    assertThat(setHeaders(common)).containsEntry("content-length", Integer.toString(sent.length()));
+    long estimate = cl100k("hi\n") + 6;
+    assertThat(metadata(body))
+        .containsEntry(Wire.RESERVE_TOKENS, Long.toString(estimate + 3 * 4096));
+
+    ExtProcClient.Stream openai = client.open();
+    openai.requestHeaders(false, post("x-api-key", TestModels.ALICE_KEY));
+    JsonNode toOpenAi =
+        JSON.readTree(
+            openai
+                .requestBody("{\"model\":\"gpt-4o-mini\",\"max_tokens\":null,\"messages\":[]}")
+                .getRequestBody()
+                .getResponse()
+                .getBodyMutation()
+                .getBody()
+                .toStringUtf8());
+    // A null cap is replaced where it stands: adding the field would repeat a key.
+    assertThat(toOpenAi.path("max_tokens").asLong()).isEqualTo(4096);
+    assertThat(toOpenAi.has("max_completion_tokens")).isFalse();
+  }
+
+  @Test
+  void outputCapsAndChoicesThatProvidersCouldReadDifferentlyGet400NamingTheField()
+      throws Exception {
+    Map<String, String> paramByBody = new java.util.LinkedHashMap<>();
+    paramByBody.put("{\"model\":\"fast\",\"max_tokens\":\"30000\"}", "max_tokens");
+    paramByBody.put("{\"model\":\"fast\",\"max_tokens\":10.5}", "max_tokens");
+    paramByBody.put("{\"model\":\"fast\",\"max_tokens\":1e3}", "max_tokens");
+    paramByBody.put("{\"model\":\"fast\",\"max_completion_tokens\":-1}", "max_completion_tokens");
+    paramByBody.put("{\"model\":\"fast\",\"max_output_tokens\":true}", "max_output_tokens");
+    paramByBody.put("{\"model\":\"fast\",\"max_tokens\":0}", "max_tokens");
+    paramByBody.put("{\"model\":\"fast\",\"max_tokens\":1,\"max_tokens\":99999}", "max_tokens");
+    paramByBody.put(
+        "{\"model\":\"fast\",\"max_completion_tokens\":10,\"max_tokens\":50000}", "max_tokens");
+    paramByBody.put("{\"model\":\"fast\",\"n\":\"64\"}", "n");
+    paramByBody.put("{\"model\":\"fast\",\"n\":0}", "n");
+    paramByBody.put("{\"model\":\"fast\",\"n\":129}", "n");
+    paramByBody.put("{\"model\":\"fast\",\"best_of\":1000}", "best_of");
+    paramByBody.put("{\"model\":\"small\",\"max_tokens\":8193}", "max_tokens");
+    for (var c : paramByBody.entrySet()) {
+      ExtProcClient.Stream s = client.open();
+      s.requestHeaders(false, post("authorization", "Bearer " + TestModels.ALICE_KEY));
+      ImmediateResponse r = s.requestBody(c.getKey()).getImmediateResponse();
+      assertThat(r.getStatus().getCodeValue()).as(c.getKey()).isEqualTo(400);
+      JsonNode error = JSON.readTree(r.getBody().toStringUtf8()).path("error");
+      assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+      assertThat(error.path("param").asText()).as(c.getKey()).isEqualTo(c.getValue());
+    }
+  }
+
+  @Test
+  void aReservationOverThePerRequestLimitIsRefusedBeforeTheBudgetSeesIt() throws Exception {
+    ExtProcClient.Stream s = client.open();
+    s.requestHeaders(false, post("authorization", "Bearer " + TestModels.ALICE_KEY));
+    // 100,000 tokens × 128 choices: 12.8 million, over the default 10 million.
+    ImmediateResponse r =
+        s.requestBody("{\"model\":\"fast\",\"max_tokens\":100000,\"n\":128}")
+            .getImmediateResponse();
+    assertThat(r.getStatus().getCodeValue()).isEqualTo(400);
+    JsonNode error = JSON.readTree(r.getBody().toStringUtf8()).path("error");
+    assertThat(error.path("code").asText()).isEqualTo("reservation_too_large");
+    assertThat(error.path("message").asText()).contains("10000000");
+    org.awaitility.Awaitility.await().until(() -> !log.isEmpty());
+    assertThat(JSON.readTree(log.get(0)).path("error").asText()).isEqualTo("reservation_too_large");
+
+    ExtProcClient.Stream fits = client.open();
+    fits.requestHeaders(false, post("authorization", "Bearer " + TestModels.ALICE_KEY));
+    assertThat(metadata(fits.requestBody("{\"model\":\"fast\",\"max_tokens\":100000,\"n\":99}")))
+        .containsEntry(Wire.RESERVE_TOKENS, "9900000");
+  }
+
+  @Test
   void modelsEndpointListsTheCallersModels() throws Exception {
     ProcessingResponse r =
         client
@@ -551,7 +637,8 @@ class ProcessorExchangeTest {
                   + "\"}]}");
       long reserve = Long.parseLong(metadata(r).get(Wire.RESERVE_TOKENS));
       // Past 200,000 characters the count is extrapolated: close to, and not below, the exact one.
-      // The prompt alone overflows llama's 8,192-token window, so no output is reserved.
+      // The prompt alone overflows llama's 8,192-token window: one output token is reserved (and
+      // written as max_tokens), and the provider decides whether the prompt fits.
       long exact = cl100k(prompt + "\n") + 6;
       assertThat(reserve).isBetween(exact, exact + exact / 100);
     }

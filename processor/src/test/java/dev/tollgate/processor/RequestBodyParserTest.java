@@ -29,7 +29,7 @@ class RequestBodyParserTest {
             "{\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
                 + "{\"role\":\"user\",\"name\":\"ann\",\"content\":[{\"type\":\"text\",\"text\":\"Hi\"},"
                 + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64,AAAA\"}}]}],"
-                + "\"stream\":true,\"max_tokens\":10,\"max_completion_tokens\":20,\"n\":3,\"model\":\"m\"}");
+                + "\"stream\":true,\"max_tokens\":20,\"max_completion_tokens\":20,\"n\":3,\"model\":\"m\"}");
     assertThat(b.model()).isEqualTo("m");
     assertThat(b.stream()).isTrue();
     assertThat(b.maxOutputTokens()).isEqualTo(20);
@@ -127,17 +127,53 @@ class RequestBodyParserTest {
   }
 
   @Test
-  void hugeAndOddNumbersSaturateOrAreIgnored() throws Exception {
+  void hugeCapsSaturateAndNullMeansNone() throws Exception {
     assertThat(parse("{\"model\":\"a\",\"max_tokens\":99999999999999999999999}").maxOutputTokens())
         .isEqualTo(Long.MAX_VALUE);
-    assertThat(parse("{\"model\":\"a\",\"max_tokens\":-5}").maxOutputTokens()).isEqualTo(-1);
-    assertThat(parse("{\"model\":\"a\",\"max_tokens\":100.0}").maxOutputTokens()).isEqualTo(100);
-    assertThat(parse("{\"model\":\"a\",\"max_tokens\":1e400}").maxOutputTokens()).isEqualTo(-1);
-    assertThat(parse("{\"model\":\"a\",\"max_tokens\":\"100\"}").maxOutputTokens()).isEqualTo(-1);
-    assertThat(parse("{\"model\":\"a\",\"n\":1000000}").choices()).isEqualTo(128);
-    assertThat(parse("{\"model\":\"a\",\"n\":0}").choices()).isEqualTo(1);
+    assertThat(parse("{\"model\":\"a\",\"max_tokens\":null}").maxOutputTokens()).isEqualTo(-1);
+    assertThat(
+            parse("{\"model\":\"a\",\"max_tokens\":null,\"max_output_tokens\":7}")
+                .maxOutputTokens())
+        .isEqualTo(7);
+    assertThat(parse("{\"model\":\"a\",\"n\":128,\"best_of\":null}").choices()).isEqualTo(128);
+    assertThat(parse("{\"model\":\"a\",\"n\":2,\"best_of\":5}").choices()).isEqualTo(5);
     assertThatThrownBy(() -> parse("{\"model\":\"a\",\"max_tokens\":" + "9".repeat(100) + "}"))
         .isInstanceOf(RequestBodyParser.InvalidBodyException.class);
+  }
+
+  /**
+   * Values that lax providers read as numbers (a string, a float, 1e5) or that the processor and a
+   * provider would read differently (a repeated key, two caps that disagree) are refused: the
+   * reservation must count what the provider will obey.
+   */
+  @Test
+  void refusesCapsAndChoicesThatAreNotOneWholeNumber() {
+    String[][] cases = {
+      {"\"max_tokens\":\"30000\"", "max_tokens", "invalid_type"},
+      {"\"max_tokens\":100.0", "max_tokens", "invalid_type"},
+      {"\"max_tokens\":1e5", "max_tokens", "invalid_type"},
+      {"\"max_tokens\":[1]", "max_tokens", "invalid_type"},
+      {"\"max_completion_tokens\":-5", "max_completion_tokens", "invalid_value"},
+      {"\"max_output_tokens\":-99999999999999999999999", "max_output_tokens", "invalid_value"},
+      {"\"max_tokens\":1,\"max_tokens\":99999", "max_tokens", "invalid_request_body"},
+      {"\"max_tokens\":10,\"max_completion_tokens\":20", "max_completion_tokens", "invalid_value"},
+      {"\"max_output_tokens\":10,\"max_tokens\":20", "max_tokens", "invalid_value"},
+      {"\"n\":\"64\"", "n", "invalid_type"},
+      {"\"n\":0", "n", "invalid_value"},
+      {"\"n\":129", "n", "invalid_value"},
+      {"\"n\":1.5", "n", "invalid_type"},
+      {"\"best_of\":1000", "best_of", "invalid_value"},
+    };
+    for (String[] c : cases) {
+      assertThatThrownBy(() -> parse("{\"model\":\"a\"," + c[0] + "}"))
+          .as(c[0])
+          .isInstanceOfSatisfying(
+              RequestBodyParser.InvalidBodyException.class,
+              e -> {
+                assertThat(e.param()).isEqualTo(c[1]);
+                assertThat(e.code()).isEqualTo(c[2]);
+              });
+    }
   }
 
   @Test

@@ -40,6 +40,12 @@ public record RateLimitSettings(
         reservationTtl, mode, maxTokensPerRequest, logInterval, maxPendingCommits);
   }
 
+  /** Returns a copy with another per-request limit; the processor's must be the same. */
+  public RateLimitSettings withMaxTokensPerRequest(long tokens) {
+    return new RateLimitSettings(
+        reservationTtl, failureMode, tokens, logInterval, maxPendingCommits);
+  }
+
   /** Returns a copy with another reservation lifetime. */
   public RateLimitSettings withReservationTtl(Duration ttl) {
     return new RateLimitSettings(
