@@ -32,8 +32,6 @@ class AbortIT {
   static final String JSON_CLIENT = "tg-e2e-abort-json-001";
   static final String FORGER = "tg-e2e-abort-forge-01";
   static final Pattern DELTA = Pattern.compile("\"delta\":\\{[^}]*\"content\"");
-  static final Pattern COMPLETION_TOKENS = Pattern.compile("\"completion_tokens\":(\\d+)");
-  static final Pattern PROMPT_TOKENS = Pattern.compile("\"prompt_tokens\":(\\d+)");
 
   static TollgateRun gateway;
 
@@ -124,7 +122,9 @@ class AbortIT {
           .isPresent()
           .get()
           .isNotEqualTo("forged-request-id-1");
-      tokens += last(PROMPT_TOKENS, response.body()) + last(COMPLETION_TOKENS, response.body());
+      tokens +=
+          BudgetIT.sum(BudgetIT.PROMPT_TOKENS, response.body())
+              + BudgetIT.sum(BudgetIT.COMPLETION_TOKENS, response.body());
     }
     long expected = tokens;
     // Both requests are charged, exactly what the provider reported.
@@ -216,14 +216,5 @@ class AbortIT {
       n++;
     }
     return n;
-  }
-
-  static long last(Pattern pattern, String text) {
-    Matcher m = pattern.matcher(text);
-    long value = 0;
-    while (m.find()) {
-      value = Long.parseLong(m.group(1));
-    }
-    return value;
   }
 }

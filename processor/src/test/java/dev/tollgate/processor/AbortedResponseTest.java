@@ -12,7 +12,6 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -33,24 +32,12 @@ class AbortedResponseTest {
   @BeforeEach
   void start() throws Exception {
     log = new CopyOnWriteArrayList<>();
-    JwksSource none =
-        new JwksSource() {
-          @Override
-          public CompletableFuture<Jwks> keys(String uri) {
-            return CompletableFuture.completedFuture(new Jwks(List.of()));
-          }
-
-          @Override
-          public CompletableFuture<Jwks> refresh(String uri) {
-            return keys(uri);
-          }
-        };
     Processor processor =
         new Processor(
             ProcessorConfig.defaults(),
             new MutableClock(ProcessorExchangeTest.T0),
             new SimpleMeterRegistry(),
-            none,
+            new GeneratedInputTest.NoKeys(),
             new AccessLog(log::add));
     processor.update(TestModels.standard());
     client = new ExtProcClient(processor);
