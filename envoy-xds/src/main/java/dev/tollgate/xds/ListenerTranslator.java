@@ -78,6 +78,10 @@ final class ListenerTranslator {
                             Wire.IDENTITY_HEADERS.stream()
                                 .map(h -> HeaderMutation.newBuilder().setRemove(h).build())
                                 .toList())
+                        // The budget commit is keyed by the request id: Envoy always makes it,
+                        // even for clients it counts as internal.
+                        .addMutations(
+                            HeaderMutation.newBuilder().setRemove(Wire.REQUEST_ID_HEADER).build())
                         .build()))
             .addHttpFilters(httpFilter(EXT_PROC_FILTER, processorFilter()))
             .addHttpFilters(httpFilter(RATE_LIMIT_FILTER, rateLimitFilter()))

@@ -26,9 +26,11 @@ import org.slf4j.LoggerFactory;
  * <p>Faults on demand: a model whose name ends in {@code -unavailable} answers 503, one ending in
  * {@code -ratelimited} answers 429; the request headers {@code x-demo-status}, {@code
  * x-demo-delay-ms} and {@code x-demo-chunk-delay-ms} force a status, delay the answer, or slow a
- * stream. The model answered is the {@code x-tollgate-upstream-model} header Tollgate sets per
- * attempt, else the body's {@code model}. When a key is required, any other Authorization answers
- * 401. Thread-safe.
+ * stream (or a JSON answer, sent in 8 KiB pieces); {@code x-demo-words} makes the answer that many
+ * words long (the sentence repeated, at most {@value #MAX_WORDS}, still capped by the request's
+ * {@code max_tokens}). The model answered is the {@code x-tollgate-upstream-model} header Tollgate
+ * sets per attempt, else the body's {@code model}. When a key is required, any other Authorization
+ * answers 401. Thread-safe.
  */
 public final class DemoUpstream implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DemoUpstream.class);
@@ -36,6 +38,7 @@ public final class DemoUpstream implements AutoCloseable {
   private static final String[] WORDS =
       "Tollgate forwarded this request to the demo upstream which answers every prompt with the same calm sentence about budgets and tokens"
           .split(" ");
+  private static final int MAX_WORDS = 100_000;
 
   private final HttpServer server;
   private final ExecutorService executor;
@@ -170,12 +173,14 @@ public final class DemoUpstream implements AutoCloseable {
     for (JsonNode message : request.path("messages")) {
       promptTokens += 4 + estimateTokens(message.path("content").asText(""));
     }
+    long asked = headerLong(exchange, "x-demo-words");
+    int words = asked > 0 ? (int) Math.min(asked, MAX_WORDS) : WORDS.length;
     int maxTokens =
-        request.path("max_completion_tokens").asInt(request.path("max_tokens").asInt(WORDS.length));
-    int outputTokens = Math.max(1, Math.min(maxTokens, WORDS.length));
+        request.path("max_completion_tokens").asInt(request.path("max_tokens").asInt(words));
+    int outputTokens = Math.max(1, Math.min(maxTokens, words));
     String id = "chatcmpl-demo-" + ids.incrementAndGet();
     if (request.path("stream").asBoolean(false)) {
-      stream(exchange, request, model, id, promptTokens, outputTokens);
+      stream(exchange, request, model, id, promptTokens, outputTokens, words);
       return;
     }
     ObjectNode response =
@@ -185,10 +190,24 @@ public final class DemoUpstream implements AutoCloseable {
             .put("created", 1_700_000_000L)
             .put("model", model);
     ObjectNode choice = response.putArray("choices").addObject();
-    choice.put("index", 0).put("finish_reason", outputTokens < WORDS.length ? "length" : "stop");
+    choice.put("index", 0).put("finish_reason", outputTokens < words ? "length" : "stop");
     choice.putObject("message").put("role", "assistant").put("content", text(outputTokens));
     usage(response.putObject("usage"), promptTokens, outputTokens);
-    send(exchange, 200, response);
+    long chunkDelay = headerLong(exchange, "x-demo-chunk-delay-ms");
+    if (chunkDelay == 0) {
+      send(exchange, 200, response);
+      return;
+    }
+    // Slowed down: the body goes out in 8 KiB pieces, the usage at its very end.
+    byte[] bytes = JSON.writeValueAsBytes(response);
+    exchange.getResponseHeaders().add("content-type", "application/json");
+    exchange.sendResponseHeaders(200, bytes.length);
+    OutputStream out = exchange.getResponseBody();
+    for (int at = 0; at < bytes.length; at += 8192) {
+      out.write(bytes, at, Math.min(8192, bytes.length - at));
+      out.flush();
+      sleep(chunkDelay);
+    }
   }
 
   private void stream(
@@ -197,7 +216,8 @@ public final class DemoUpstream implements AutoCloseable {
       String model,
       String id,
       int promptTokens,
-      int outputTokens)
+      int outputTokens,
+      int words)
       throws IOException {
     long chunkDelay = headerLong(exchange, "x-demo-chunk-delay-ms");
     exchange.getResponseHeaders().add("content-type", "text/event-stream");
@@ -211,7 +231,7 @@ public final class DemoUpstream implements AutoCloseable {
       if (i == 0) {
         delta.put("role", "assistant");
       }
-      delta.put("content", (i == 0 ? "" : " ") + WORDS[i]);
+      delta.put("content", (i == 0 ? "" : " ") + WORDS[i % WORDS.length]);
       choice.putNull("finish_reason");
       event(out, chunk);
       sleep(chunkDelay);
@@ -220,7 +240,7 @@ public final class DemoUpstream implements AutoCloseable {
     last.putArray("choices")
         .addObject()
         .put("index", 0)
-        .put("finish_reason", outputTokens < WORDS.length ? "length" : "stop")
+        .put("finish_reason", outputTokens < words ? "length" : "stop")
         .putObject("delta");
     event(out, last);
     if (request.path("stream_options").path("include_usage").asBoolean(false)) {
@@ -305,7 +325,11 @@ public final class DemoUpstream implements AutoCloseable {
   }
 
   private static String text(int words) {
-    return String.join(" ", java.util.Arrays.copyOf(WORDS, words));
+    StringBuilder text = new StringBuilder(words * 8);
+    for (int i = 0; i < words; i++) {
+      text.append(i == 0 ? "" : " ").append(WORDS[i % WORDS.length]);
+    }
+    return text.toString();
   }
 
   /** About four characters per token, as OpenAI documents for English text. */

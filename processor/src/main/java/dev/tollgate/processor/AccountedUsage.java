@@ -9,13 +9,18 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 
 /**
- * The usage a request is committed at and what it cost, decided from what its response showed: the
- * provider's report when there is one, else the prompt estimate and the output counted.
+ * The usage a request is committed at and what it cost, decided from the best evidence its response
+ * showed. A complete response commits the provider's report when there is one, else the prompt
+ * estimate and the output counted. A response that has not ended (the figure Envoy commits if the
+ * stream stops here: client gone, route timeout, upstream reset) commits at least the output
+ * counted so far and at least the output it may have generated unseen.
  *
  * @param inputTokens input tokens, cached ones included
  * @param cachedTokens cached input tokens
  * @param outputTokens output tokens
- * @param source {@code reported}, {@code estimated} or {@code none} (nothing was generated)
+ * @param source {@code reported}, {@code estimated}, {@code partial} (the response had not ended:
+ *     what was seen so far), {@code reserved} (not ended, and the whole output reservation stood
+ *     for what could not be seen) or {@code none} (nothing was generated)
  * @param cost the cost in {@code currency}, or null when the provider's model has no price
  * @param currency the currency of {@code cost}, or null
  */
@@ -46,10 +51,20 @@ record AccountedUsage(
    * @param status the response status
    * @param usage what the response body showed, or null when it was not read
    * @param estimate the prompt estimate
+   * @param ended whether the response's last message was seen
+   * @param unseenOutput while not ended, the output the provider may have generated that the body
+   *     read so far cannot show (the output reservation for a JSON answer, generated whole before
+   *     its first byte, and for a body not read; 0 for a stream, which shows its output as it goes)
    * @param provider the provider that served, or null when unknown
    */
   static AccountedUsage of(
-      Policy.Target target, int status, ResponseUsage usage, long estimate, String provider) {
+      Policy.Target target,
+      int status,
+      ResponseUsage usage,
+      long estimate,
+      boolean ended,
+      long unseenOutput,
+      String provider) {
     long input = 0;
     long cached = 0;
     long output = 0;
@@ -60,8 +75,17 @@ record AccountedUsage(
       input = hasReport && reported.input() >= 0 ? reported.input() : estimate;
       cached = hasReport ? reported.cached() : 0;
       long counted = usage == null ? 0 : usage.countedOutput();
-      output = hasReport && reported.output() >= 0 ? reported.output() : counted;
-      source = hasReport ? "reported" : "estimated";
+      long reportedOutput = hasReport ? reported.output() : -1;
+      if (ended) {
+        output = reportedOutput >= 0 ? reportedOutput : counted;
+        source = hasReport ? "reported" : "estimated";
+      } else {
+        // A report mid-stream may be a running one (Anthropic's message_start): never below what
+        // was counted, never below what may be unseen.
+        long seen = Math.max(reportedOutput, counted);
+        output = Math.max(seen, unseenOutput);
+        source = unseenOutput > seen ? "reserved" : "partial";
+      }
     }
     GatewayModel.Price price = target == null ? null : price(target, provider);
     if (price == null) {

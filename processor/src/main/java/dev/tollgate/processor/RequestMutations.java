@@ -84,6 +84,13 @@ final class RequestMutations {
     common.setHeaderMutation(headers);
     Struct.Builder meta = Struct.newBuilder();
     put(meta, Wire.RESERVE_TOKENS, Long.toString(request.reserve()));
+    // What the commit charges if no response ever reaches the processor (the client gone while the
+    // provider generates): the whole reservation. The response's usage replaces it.
+    put(meta, Wire.INPUT_TOKENS, Long.toString(request.estimate()));
+    put(
+        meta,
+        Wire.OUTPUT_TOKENS,
+        Long.toString(Math.max(0, request.reserve() - request.estimate())));
     // The budget commit at stream end and Envoy's access log read the identity from here: the
     // x-tollgate-* headers above are removed before the request reaches the provider.
     put(meta, Wire.NAMESPACE_KEY, namespace);

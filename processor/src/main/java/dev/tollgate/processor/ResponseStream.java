@@ -21,7 +21,10 @@ import java.time.Instant;
 /**
  * The response side of one exchange: reads the status, the provider that served and the body's
  * usage as it streams back, rewrites error bodies into OpenAI's shape, and accounts the usage after
- * each step. One per response; not thread-safe (the exchange serializes its calls).
+ * each step. The usage is written to Envoy's dynamic metadata at the headers and again whenever a
+ * body chunk changes it, so the commit at stream done charges the best evidence at whatever point
+ * the response stops: Envoy releases a chunk to the client only after its answer here. One per
+ * response; not thread-safe (the exchange serializes its calls).
  */
 final class ResponseStream {
   /**
@@ -44,6 +47,7 @@ final class ResponseStream {
 
   private final Settings settings;
   private final ModelRequest request;
+  private final long reservedOutput;
   private int status;
   private Mode mode = Mode.NONE;
   private ResponseUsage usage;
@@ -64,6 +68,7 @@ final class ResponseStream {
   ResponseStream(Settings settings, ModelRequest request) {
     this.settings = settings;
     this.request = request;
+    this.reservedOutput = request == null ? 0 : Math.max(0, request.reserve() - request.estimate());
   }
 
   /** Answers the response headers. */
@@ -103,6 +108,8 @@ final class ResponseStream {
       response.setDynamicMetadata(account());
     } else if (status >= 400 || status < 100) {
       mode = Mode.ERROR;
+      // Replaces the request's default (the whole reservation): an error generated nothing.
+      response.setDynamicMetadata(account());
       errorBody = new ErrorBody(status, settings.maxErrorBodyBytes());
       mutation.addRemoveHeaders("content-length");
       mutation.addSetHeaders(set("content-type", "application/json"));
@@ -116,10 +123,12 @@ final class ResponseStream {
       if (eventStream) {
         sse = new SseParser(settings.maxSseEventBytes(), usage);
       }
-      // Provisional usage: if the client goes away mid-stream, the commit still counts the input.
+      // Provisional usage, what the commit charges if the response stops before its end: the
+      // input, and for a JSON answer (generated whole before its first byte) the output reserved.
       response.setDynamicMetadata(account());
     } else {
-      // Nothing to read (a compressed or binary body): commit the estimate and skip the body.
+      // Nothing to read (a compressed or binary body): commit the estimate and the output
+      // reserved, the only evidence there will be, and skip the body.
       mode = Mode.NONE;
       response.setDynamicMetadata(account());
       response.setModeOverride(
@@ -171,19 +180,34 @@ final class ResponseStream {
     if (last) {
       ended = true;
       response.setDynamicMetadata(account());
+    } else if (mode == Mode.SSE || mode == Mode.JSON) {
+      // What the commit charges if the response stops after this chunk; written only on change.
+      if (reaccount()) {
+        response.setDynamicMetadata(accounted.metadata(provider));
+      }
     }
     return response.build();
   }
 
   private Struct account() {
-    accounted =
+    reaccount();
+    return accounted.metadata(provider);
+  }
+
+  /** Accounts the response so far; returns whether that changed the usage accounted. */
+  private boolean reaccount() {
+    AccountedUsage next =
         AccountedUsage.of(
             request == null ? null : request.target(),
             status,
             usage,
             request == null ? 0 : request.estimate(),
+            ended,
+            mode == Mode.SSE ? 0 : reservedOutput,
             provider);
-    return accounted.metadata(provider);
+    boolean changed = !next.equals(accounted);
+    accounted = next;
+    return changed;
   }
 
   /** The status the provider answered with, 0 before it did. */
