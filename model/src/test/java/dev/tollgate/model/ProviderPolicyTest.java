@@ -55,7 +55,6 @@ class ProviderPolicyTest {
         "{url: 'http://vault.vault.svc:8200'}",
         "{url: 'http://vault.vault.svc.cluster.local:8200'}",
         "{url: 'http://metadata.google.internal'}",
-        "{url: 'http://127.1:8200'}",
         "{url: 'http://2130706433:8200'}",
         "{url: 'http://0x7f000001:8200'}",
         "{url: 'http://0177.0.0.1:8200'}",
@@ -79,6 +78,13 @@ class ProviderPolicyTest {
       })
   void allowsPublicEndpointsByDefault(String endpoint) {
     assertThat(accepted(DEFAULT, endpoint).status()).isEqualTo("True");
+  }
+
+  @Test
+  void aShortenedAddressIsNotAHostName() {
+    Condition condition = accepted(DEFAULT, "{url: 'http://127.1:8200'}");
+    assertThat(condition.status()).isEqualTo("False");
+    assertThat(condition.reason()).isEqualTo(Reasons.INVALID);
   }
 
   @Test
