@@ -64,6 +64,36 @@ public record ProviderPolicy(
         onlyListed);
   }
 
+  /**
+   * Returns the policy that a golden case's first line asks for, {@code # provider-policy:
+   * namespaces=a,b endpoints=x,y only-listed} (each part optional), or {@link #UNRESTRICTED} when
+   * the first line is not one.
+   *
+   * @throws IllegalArgumentException on a part it does not know
+   */
+  public static ProviderPolicy ofHeader(String text) {
+    String first = text.lines().findFirst().orElse("");
+    String prefix = "# provider-policy:";
+    if (!first.startsWith(prefix)) {
+      return UNRESTRICTED;
+    }
+    List<String> namespaces = List.of();
+    List<String> endpoints = List.of();
+    boolean onlyListed = false;
+    for (String part : first.substring(prefix.length()).trim().split("\\s+")) {
+      if (part.startsWith("namespaces=")) {
+        namespaces = List.of(part.substring("namespaces=".length()).split(","));
+      } else if (part.startsWith("endpoints=")) {
+        endpoints = List.of(part.substring("endpoints=".length()).split(","));
+      } else if (part.equals("only-listed")) {
+        onlyListed = true;
+      } else if (!part.isEmpty()) {
+        throw new IllegalArgumentException("unknown provider-policy part: " + part);
+      }
+    }
+    return of(namespaces, endpoints, onlyListed);
+  }
+
   /** Returns whether ModelProviders in a namespace are honoured. */
   public boolean honours(String namespace) {
     return namespaces.isEmpty() || namespaces.contains(namespace);
