@@ -50,7 +50,8 @@ class ProviderPolicyIT {
 
   @Test
   void theInternalServiceIsNeverReachedAndTheLogSaysWhy() throws Exception {
-    HttpResponse<String> allowed = gateway.post("/v1/chat/completions", KEY, chat("demo-chat"), Map.of());
+    HttpResponse<String> allowed =
+        gateway.post("/v1/chat/completions", KEY, chat("demo-chat"), Map.of());
     assertThat(allowed.statusCode()).as(allowed.body()).isEqualTo(200);
     for (int i = 0; i < 5; i++) {
       HttpResponse<String> stolen =
