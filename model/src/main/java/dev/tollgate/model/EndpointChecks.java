@@ -3,6 +3,7 @@ package dev.tollgate.model;
 import dev.tollgate.model.GatewayModel.Upstream;
 import java.net.InetAddress;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -59,7 +60,7 @@ final class EndpointChecks {
                   + ProviderPolicy.NAMESPACES_SETTING));
     }
     String field = service ? "spec.endpoint.service" : "spec.endpoint.url";
-    String host = upstream.host().toLowerCase(java.util.Locale.ROOT);
+    String host = upstream.host().toLowerCase(Locale.ROOT);
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
     }

@@ -1,6 +1,7 @@
 package dev.tollgate.model;
 
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -39,10 +40,7 @@ public record ProviderPolicy(
   public ProviderPolicy {
     namespaces = Collections.unmodifiableSortedSet(new TreeSet<>(namespaces));
     endpoints =
-        endpoints.stream()
-            .sorted(java.util.Comparator.comparing(EndpointRule::text))
-            .distinct()
-            .toList();
+        endpoints.stream().sorted(Comparator.comparing(EndpointRule::text)).distinct().toList();
   }
 
   /**
