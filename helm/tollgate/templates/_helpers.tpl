@@ -79,6 +79,17 @@ capabilities:
 {{- with .Values.watch.secretSelector }}
 - --secret-selector={{ . }}
 {{- end }}
+{{- /* Where ModelProviders may point: the same for all three, so that they build one model. */}}
+{{- $pp := .Values.providerPolicy }}
+{{- if not (has "*" $pp.namespaces) }}
+- --provider-namespaces={{ prepend $pp.namespaces .Release.Namespace | uniq | join "," }}
+{{- end }}
+{{- with $pp.endpoints }}
+- {{ printf "--provider-endpoints=%s" (join "," .) | quote }}
+{{- end }}
+{{- if $pp.onlyListed }}
+- --only-listed-provider-endpoints
+{{- end }}
 {{- end -}}
 
 {{/* Environment of every JVM role: Pod identity (for Events) and JVM options. */}}

@@ -58,7 +58,10 @@ final class TollgateRun implements AutoCloseable {
     this.process = process;
   }
 
-  /** Starts {@code tollgate run} on the named manifest set with variables substituted. */
+  /**
+   * Starts {@code tollgate run} on the named manifest set with variables substituted in the
+   * manifests and the extra arguments ({@code DEMO_URL} and {@code DEMO_PORT} are set).
+   */
   static TollgateRun start(
       String manifestSet, Path work, Map<String, String> variables, String... extraArgs) {
     try {
@@ -67,6 +70,7 @@ final class TollgateRun implements AutoCloseable {
       int demoPort = Ports.free();
       Map<String, String> vars = new HashMap<>(variables);
       vars.put("DEMO_URL", "http://127.0.0.1:" + demoPort);
+      vars.put("DEMO_PORT", String.valueOf(demoPort));
       Path source = ROOT.resolve("e2e/src/test/resources/manifests").resolve(manifestSet);
       try (var files = Files.list(source)) {
         for (Path file : files.toList()) {
@@ -120,7 +124,9 @@ final class TollgateRun implements AutoCloseable {
                 work.resolve("run").toString(),
                 "--envoy-log-level",
                 "info"));
-    command.addAll(List.of(extraArgs));
+    for (String arg : extraArgs) {
+      command.add(substitute(arg, vars));
+    }
     try {
       Process process =
           new ProcessBuilder(command)

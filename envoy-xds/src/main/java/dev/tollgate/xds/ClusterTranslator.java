@@ -19,13 +19,16 @@ import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.common.mutation_rules.v3.HeaderMutation;
+import io.envoyproxy.envoy.config.core.v3.DnsResolverOptions;
 import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.extensions.clusters.aggregate.v3.ClusterConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -130,6 +133,18 @@ final class ClusterTranslator {
         .build();
   }
 
+  /** Envoy's c-ares resolver without the system's search domains. */
+  static final TypedExtensionConfig NO_SEARCH_DOMAINS =
+      TypedExtensionConfig.newBuilder()
+          .setName("envoy.network.dns_resolver.cares")
+          .setTypedConfig(
+              Any.pack(
+                  CaresDnsResolverConfig.newBuilder()
+                      .setDnsResolverOptions(
+                          DnsResolverOptions.newBuilder().setNoDefaultSearchDomain(true))
+                      .build()))
+          .build();
+
   private Cluster providerCluster(String name, Provider provider, String model) {
     var upstream = provider.upstream();
     boolean ip = XdsProtos.isIpAddress(upstream.host());
@@ -158,6 +173,11 @@ final class ClusterTranslator {
                             META_PROVIDER, text(provider.namespace() + "/" + provider.name()))
                         .build()))
             .setCircuitBreakers(breakers(provider.connection().maxConcurrentRequests()));
+    if (!ip) {
+      // The name is looked up as written: the Pod's search domains would turn a provider's
+      // "vault.vault" into the in-cluster vault.vault.svc.cluster.local.
+      cluster.setTypedDnsResolverConfig(NO_SEARCH_DOMAINS);
+    }
     var outlier = provider.connection().outlierDetection();
     if (outlier != null) {
       cluster.setOutlierDetection(

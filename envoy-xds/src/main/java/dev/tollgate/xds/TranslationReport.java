@@ -14,6 +14,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import dev.tollgate.model.GatewayModel;
 import dev.tollgate.model.GatewayModelBuilder;
+import dev.tollgate.model.ProviderPolicy;
 import dev.tollgate.model.ResourceStatusReport;
 import dev.tollgate.model.source.LoadError;
 import dev.tollgate.model.source.LoadResult;
@@ -42,9 +43,15 @@ public record TranslationReport(List<LoadError> loadErrors, GatewayModel model, 
           .configure(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN, true);
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Translates what a manifest folder held. */
+  /** Translates what a manifest folder held, honouring every provider wherever it points. */
   public static TranslationReport of(LoadResult loaded, XdsSettings settings) {
-    GatewayModel model = GatewayModelBuilder.build(loaded.snapshot());
+    return of(loaded, settings, ProviderPolicy.UNRESTRICTED);
+  }
+
+  /** Translates what a manifest folder held under a provider policy. */
+  public static TranslationReport of(
+      LoadResult loaded, XdsSettings settings, ProviderPolicy providerPolicy) {
+    GatewayModel model = GatewayModelBuilder.build(loaded.snapshot(), providerPolicy);
     return new TranslationReport(
         loaded.errors(), model, new XdsTranslator(settings).translate(model));
   }
@@ -179,6 +186,9 @@ public record TranslationReport(List<LoadError> loadErrors, GatewayModel model, 
                     .add(
                         io.envoyproxy.envoy.extensions.filters.http.router.v3.Router
                             .getDescriptor())
+                    .add(
+                        io.envoyproxy.envoy.extensions.network.dns_resolver.cares.v3
+                            .CaresDnsResolverConfig.getDescriptor())
                     .add(
                         io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3
                             .HeaderMutation.getDescriptor())

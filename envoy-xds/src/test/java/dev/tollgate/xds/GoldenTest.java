@@ -2,6 +2,7 @@ package dev.tollgate.xds;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.model.ProviderPolicy;
 import dev.tollgate.model.source.LoadResult;
 import dev.tollgate.model.source.ManifestReader;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -97,7 +98,9 @@ class GoldenTest {
   }
 
   private static Map<String, String> render(Path input) throws IOException {
-    TranslationReport report = TranslationReport.of(load(input), SETTINGS);
+    TranslationReport report =
+        TranslationReport.of(
+            load(input), SETTINGS, ProviderPolicy.ofHeader(Files.readString(input)));
     return Map.of(".out.yaml", report.toYaml(), ".model.yaml", report.modelYaml());
   }
 

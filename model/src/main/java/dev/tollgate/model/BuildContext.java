@@ -33,6 +33,7 @@ final class BuildContext {
           .thenComparing(o -> o.getMetadata().getName());
 
   final ResourceSnapshot snapshot;
+  final ProviderPolicy providerPolicy;
   final StatusReports statuses = new StatusReports();
   final Map<String, Provider> acceptedProviders = new TreeMap<>();
   final Map<String, Route> acceptedRoutes = new TreeMap<>();
@@ -42,8 +43,9 @@ final class BuildContext {
   private final Map<String, ModelProvider> providerResources = new HashMap<>();
   private final Map<String, List<Problem>> routeClientProblems = new HashMap<>();
 
-  BuildContext(ResourceSnapshot snapshot) {
+  BuildContext(ResourceSnapshot snapshot, ProviderPolicy providerPolicy) {
     this.snapshot = snapshot;
+    this.providerPolicy = providerPolicy;
     for (Secret s : snapshot.secrets()) {
       secrets.put(key(s.getMetadata().getNamespace(), s.getMetadata().getName()), s);
     }

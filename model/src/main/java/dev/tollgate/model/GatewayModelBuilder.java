@@ -21,9 +21,17 @@ import java.util.Map;
 public final class GatewayModelBuilder {
   private GatewayModelBuilder() {}
 
-  /** Builds the model of a snapshot. */
+  /**
+   * Builds the model of a snapshot honouring every provider wherever it points: for tests and
+   * offline translation; a serving mode passes its {@link ProviderPolicy}.
+   */
   public static GatewayModel build(ResourceSnapshot snapshot) {
-    BuildContext context = new BuildContext(snapshot);
+    return build(snapshot, ProviderPolicy.UNRESTRICTED);
+  }
+
+  /** Builds the model of a snapshot; providers the policy refuses are left out with a reason. */
+  public static GatewayModel build(ResourceSnapshot snapshot, ProviderPolicy providerPolicy) {
+    BuildContext context = new BuildContext(snapshot, providerPolicy);
     new Providers(context).acceptAll();
     Routes routes = new Routes(context);
     routes.acceptAll();

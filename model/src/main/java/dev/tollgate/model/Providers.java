@@ -37,6 +37,16 @@ final class Providers {
       context.statuses.report(resource, specProblems, List.of());
       return;
     }
+    Optional<Problem> refused =
+        EndpointChecks.check(
+            context.providerPolicy,
+            ref.namespace(),
+            upstream(ref, spec),
+            spec.endpoint.service != null);
+    if (refused.isPresent()) {
+      context.statuses.report(resource, List.of(refused.get()), List.of());
+      return;
+    }
     Credential credential = null;
     if (spec.credentials != null) {
       String keyName = Defaults.secretKey(spec.credentials.key);

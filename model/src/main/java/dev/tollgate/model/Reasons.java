@@ -35,6 +35,12 @@ public final class Reasons {
   /** A client key Secret cannot be used. */
   public static final String INVALID_CLIENT_KEY = "InvalidClientKey";
 
+  /** A ModelProvider is in a namespace whose providers the platform does not honour. */
+  public static final String NAMESPACE_NOT_ALLOWED = "NamespaceNotAllowed";
+
+  /** A ModelProvider's endpoint is not allowed by the provider endpoint allow-list. */
+  public static final String ENDPOINT_NOT_ALLOWED = "EndpointNotAllowed";
+
   /** Accepted=False because references do not resolve. */
   public static final String UNRESOLVED_REFS = "UnresolvedRefs";
 

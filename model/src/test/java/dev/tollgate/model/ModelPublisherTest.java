@@ -22,6 +22,7 @@ class ModelPublisherTest {
     ModelPublisher publisher =
         new ModelPublisher(
             source,
+            ProviderPolicy.UNRESTRICTED,
             DEBOUNCE,
             scheduler,
             build -> {
@@ -101,7 +102,8 @@ class ModelPublisherTest {
 
   @Test
   void aFailingListenerDoesNotKeepTheModelFromTheOthers() {
-    ModelPublisher publisher = new ModelPublisher(source, DEBOUNCE, scheduler, b -> true);
+    ModelPublisher publisher =
+        new ModelPublisher(source, ProviderPolicy.UNRESTRICTED, DEBOUNCE, scheduler, b -> true);
     List<String> after = new ArrayList<>();
     publisher.addListener(
         model -> {

@@ -6,6 +6,7 @@ import static dev.tollgate.operator.ResourceMetadata.identity;
 import static dev.tollgate.operator.ResourceMetadata.refOf;
 
 import dev.tollgate.model.GatewayModel;
+import dev.tollgate.model.ProviderPolicy;
 import dev.tollgate.model.ResourceRef;
 import dev.tollgate.model.ResourceStatusReport;
 import dev.tollgate.model.source.ConfigSource;
@@ -94,6 +95,7 @@ final class GatewayState implements AutoCloseable {
   GatewayState(
       ResourceCaches caches,
       ConfigSource source,
+      ProviderPolicy providerPolicy,
       XdsTranslator translator,
       AdsServer ads,
       String nodeGroup,
@@ -122,7 +124,8 @@ final class GatewayState implements AutoCloseable {
               return t;
             });
     this.publisher =
-        new ModelPublisher(source, coalesce, ModelPublisher.Scheduler.on(executor), this::admit);
+        new ModelPublisher(
+            source, providerPolicy, coalesce, ModelPublisher.Scheduler.on(executor), this::admit);
     ads.tracker().addListener(this::onNodeStatus);
   }
 

@@ -26,8 +26,8 @@ public final class HttpQuotaUsageReader implements QuotaUsageReader {
   /**
    * Reads from a rate-limit service.
    *
-   * @param base its probe port's base URL, e.g. {@code
-   *     http://tollgate-ratelimit.tollgate-system.svc:8080}
+   * @param base the base URL of its usage port, e.g. {@code
+   *     http://tollgate-ratelimit.tollgate-system.svc:9091}
    */
   public HttpQuotaUsageReader(URI base) {
     this.base = URI.create(base.toString().replaceAll("/+$", ""));

@@ -1,5 +1,6 @@
 package dev.tollgate.operator;
 
+import dev.tollgate.cli.ProviderPolicyOptions;
 import dev.tollgate.xds.XdsSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -14,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -49,6 +51,8 @@ public final class OperatorCommand implements Callable<Integer> {
           "Label selector of the Secrets to read (provider keys and client keys), e.g."
               + " tollgate.dev/secret=true; default: every Secret in the watched namespaces.")
   String secretSelector;
+
+  @Mixin ProviderPolicyOptions providerPolicy = new ProviderPolicyOptions();
 
   @Option(names = "--ads-address", defaultValue = "0.0.0.0", description = "ADS bind address.")
   String adsAddress;
@@ -132,8 +136,8 @@ public final class OperatorCommand implements Callable<Integer> {
       names = "--quota-usage-url",
       defaultValue = "",
       description =
-          "Base URL of the rate-limit service's /usage (its probe port), e.g."
-              + " http://tollgate-ratelimit.tollgate-system.svc:8080; TokenQuota status then shows"
+          "Base URL of the rate-limit service's /usage (its --usage-port), e.g."
+              + " http://tollgate-ratelimit.tollgate-system.svc:9091; TokenQuota status then shows"
               + " usage. Default: none (no usage in status).")
   String quotaUsageUrl;
 
@@ -185,6 +189,7 @@ public final class OperatorCommand implements Callable<Integer> {
     return OperatorSettings.builder()
         .namespaces(watched)
         .secretSelector(secretSelector)
+        .providerPolicy(providerPolicy.policy(List.of(), spec.commandLine()))
         .ads(adsAddress, adsPort)
         .nodeGroup(nodeGroup)
         .xds(xds)

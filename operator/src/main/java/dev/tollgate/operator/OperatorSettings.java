@@ -1,9 +1,11 @@
 package dev.tollgate.operator;
 
+import dev.tollgate.model.ProviderPolicy;
 import dev.tollgate.xds.AdsServer;
 import dev.tollgate.xds.XdsSettings;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -14,6 +16,7 @@ import java.util.TreeSet;
  * @param namespaces namespaces watched for resources and Secrets; empty for all
  * @param secretSelector label selector a Secret must match to be read, blank for every Secret in
  *     the watched namespaces
+ * @param providerPolicy where ModelProviders may point; the data-plane roles must get the same
  * @param adsHost address the ADS server binds
  * @param adsPort port of the ADS server; 0 picks a free one
  * @param nodeGroup the Envoy node group ({@code node.cluster}) the configuration is published to
@@ -42,6 +45,7 @@ import java.util.TreeSet;
 public record OperatorSettings(
     Set<String> namespaces,
     String secretSelector,
+    ProviderPolicy providerPolicy,
     String adsHost,
     int adsPort,
     String nodeGroup,
@@ -80,6 +84,7 @@ public record OperatorSettings(
   public static final class Builder {
     private Set<String> namespaces = Set.of();
     private String secretSelector = "";
+    private ProviderPolicy providerPolicy = ProviderPolicy.of(List.of(), List.of(), false);
     private String adsHost = "0.0.0.0";
     private int adsPort = 18000;
     private String nodeGroup = AdsServer.DEFAULT_GROUP;
@@ -115,6 +120,12 @@ public record OperatorSettings(
     /** Sets the label selector of the Secrets read; blank for all. */
     public Builder secretSelector(String value) {
       secretSelector = value;
+      return this;
+    }
+
+    /** Sets where ModelProviders may point; by default internal endpoints are refused. */
+    public Builder providerPolicy(ProviderPolicy value) {
+      providerPolicy = value;
       return this;
     }
 
@@ -226,6 +237,7 @@ public record OperatorSettings(
       return new OperatorSettings(
           namespaces,
           secretSelector,
+          providerPolicy,
           adsHost,
           adsPort,
           nodeGroup,

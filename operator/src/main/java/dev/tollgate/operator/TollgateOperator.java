@@ -93,6 +93,7 @@ public final class TollgateOperator implements AutoCloseable {
         new GatewayState(
             caches,
             source,
+            settings.providerPolicy(),
             new XdsTranslator(settings.xds()),
             ads,
             settings.nodeGroup(),

@@ -29,6 +29,7 @@ public final class RoleProcess implements AutoCloseable {
   private ModelPublisher publisher;
   private int servicePort = -1;
   private int healthPort = -1;
+  private int usagePort = -1;
 
   private RoleProcess() {}
 
@@ -54,6 +55,7 @@ public final class RoleProcess implements AutoCloseable {
           role.add(
               new ModelPublisher(
                   role.source,
+                  watch.providerPolicy(),
                   Duration.ofMillis(200),
                   ModelPublisher.Scheduler.ownThread("tollgate-model-publisher"),
                   ModelPublisher.Gate.OPEN));
@@ -78,8 +80,8 @@ public final class RoleProcess implements AutoCloseable {
 
   /**
    * Records the port the role's gRPC service bound and, unless {@code serve.probePort()} is
-   * negative, starts /healthz (the source is watching), /readyz and /metrics, plus extra JSON
-   * endpoints.
+   * negative, starts /healthz (the source is watching), /readyz and /metrics; extra JSON endpoints
+   * get a server of their own on {@code serve.usagePort()} unless it is negative.
    */
   void serving(
       int servicePort,
@@ -90,8 +92,12 @@ public final class RoleProcess implements AutoCloseable {
     if (serve.probePort() >= 0) {
       healthPort =
           add(HealthServer.start(
-                  serve.address(), serve.probePort(), registry, this::watching, ready, json))
+                  serve.address(), serve.probePort(), registry, this::watching, ready, Map.of()))
               .port();
+    }
+    if (!json.isEmpty() && serve.usagePort() >= 0) {
+      usagePort =
+          add(HealthServer.json(serve.address(), serve.usagePort(), "tollgate-usage", json)).port();
     }
   }
 
@@ -113,6 +119,11 @@ public final class RoleProcess implements AutoCloseable {
   /** Returns the port of /healthz, /readyz and /metrics, or -1 when there is none. */
   public int healthPort() {
     return healthPort;
+  }
+
+  /** Returns the port of the role's extra JSON endpoints ({@code /usage}), or -1 when none. */
+  public int usagePort() {
+    return usagePort;
   }
 
   /** Runs a role until SIGTERM, then closes it and the client; returns the exit status. */

@@ -1,8 +1,11 @@
 package dev.tollgate.roles;
 
+import dev.tollgate.cli.ProviderPolicyOptions;
+import dev.tollgate.model.ProviderPolicy;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -23,6 +26,13 @@ public final class WatchOptions {
       description =
           "Label selector of the Secrets to read; default: every Secret. Use the operator's value.")
   String secretSelector = "";
+
+  @Mixin ProviderPolicyOptions providerPolicy = new ProviderPolicyOptions();
+
+  /** Returns where ModelProviders may point: the operator's policy, given by the same flags. */
+  public ProviderPolicy providerPolicy() {
+    return providerPolicy.policy(List.of());
+  }
 
   /** Returns the watched namespaces, empty for all. */
   public Set<String> namespaces() {

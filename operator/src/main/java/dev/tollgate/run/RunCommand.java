@@ -1,5 +1,6 @@
 package dev.tollgate.run;
 
+import dev.tollgate.cli.ProviderPolicyOptions;
 import dev.tollgate.demo.DemoUpstream;
 import dev.tollgate.model.GatewayModelBuilder;
 import dev.tollgate.model.source.FolderWatcher;
@@ -55,7 +56,15 @@ public final class RunCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
   private static final String ENVOY_NODE = "tollgate-run";
 
+  /**
+   * The provider endpoints {@code tollgate run} allows by default: loopback, so that the quickstart
+   * reaches its demo upstream; other private and in-cluster endpoints are refused unless listed.
+   */
+  static final List<String> DEFAULT_PROVIDER_ENDPOINTS = List.of("127.0.0.0/8", "::1", "localhost");
+
   @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Mixin ProviderPolicyOptions providerPolicy = new ProviderPolicyOptions();
 
   @Option(
       names = {"-f", "--folder"},
@@ -175,6 +184,7 @@ public final class RunCommand implements Callable<Integer> {
           .println("not a folder: " + folder + " (pass a folder of manifests with -f)");
       return 2;
     }
+    var policy = providerPolicy.policy(DEFAULT_PROVIDER_ENDPOINTS, spec.commandLine());
     Deque<AutoCloseable> started = new ArrayDeque<>();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -206,12 +216,13 @@ public final class RunCommand implements Callable<Integer> {
       ModelPublisher pipeline =
           new ModelPublisher(
               watcher,
+              policy,
               Duration.ZERO,
               ModelPublisher.Scheduler.ownThread("tollgate-model-publisher"),
               new XdsGate(settings, ads));
       started.push(pipeline);
       // The services need a first model to start with; the pipeline publishes it below.
-      var initial = GatewayModelBuilder.build(watcher.snapshot());
+      var initial = GatewayModelBuilder.build(watcher.snapshot(), policy);
 
       BudgetStore store =
           redis == null

@@ -1,14 +1,10 @@
 package dev.tollgate.serving;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.tollgate.serving.HttpEndpoints.Endpoint;
+import dev.tollgate.serving.HttpEndpoints.Response;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.concurrent.Executors;
+import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
@@ -16,12 +12,13 @@ import java.util.function.Function;
  * The HTTP endpoints every Tollgate role serves for the kubelet and Prometheus: {@code /healthz}
  * (liveness), {@code /readyz} (readiness), {@code /metrics} (Prometheus text format), plus any JSON
  * endpoints the role adds (e.g. {@code /usage} of {@code tollgate run}). A check that throws counts
- * as failing. Thread-safe.
+ * as failing. Served by {@link HttpEndpoints}, so a stalled client never blocks a probe.
+ * Thread-safe.
  */
 public final class HealthServer implements AutoCloseable {
-  private final HttpServer server;
+  private final HttpEndpoints server;
 
-  private HealthServer(HttpServer server) {
+  private HealthServer(HttpEndpoints server) {
     this.server = server;
   }
 
@@ -40,65 +37,49 @@ public final class HealthServer implements AutoCloseable {
       BooleanSupplier live,
       BooleanSupplier ready,
       Map<String, Function<String, String>> json) {
-    try {
-      HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
-      server.createContext("/healthz", exchange -> probe(exchange, live));
-      server.createContext("/readyz", exchange -> probe(exchange, ready));
-      server.createContext(
-          "/metrics",
-          exchange ->
-              reply(exchange, 200, registry.scrape(), "text/plain; version=0.0.4; charset=utf-8"));
-      json.forEach(
-          (path, body) ->
-              server.createContext(
-                  path,
-                  exchange ->
-                      reply(
-                          exchange,
-                          200,
-                          body.apply(exchange.getRequestURI().getRawQuery()),
-                          "application/json")));
-      server.setExecutor(
-          Executors.newSingleThreadExecutor(
-              r -> {
-                Thread t = new Thread(r, "tollgate-health");
-                t.setDaemon(true);
-                return t;
-              }));
-      server.start();
-      return new HealthServer(server);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start the health server on " + host + ":" + port, e);
-    }
+    Map<String, Endpoint> endpoints = new TreeMap<>(jsonEndpoints(json));
+    endpoints.put("/healthz", query -> probe(live));
+    endpoints.put("/readyz", query -> probe(ready));
+    endpoints.put(
+        "/metrics",
+        query -> new Response(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
+    return new HealthServer(HttpEndpoints.start(host, port, "tollgate-health", endpoints));
+  }
+
+  /**
+   * Starts a server of JSON endpoints only, e.g. the roles' {@code /usage} on a port of its own
+   * that the NetworkPolicy opens to the operator alone; port 0 picks a free port.
+   */
+  public static HealthServer json(
+      String host, int port, String name, Map<String, Function<String, String>> json) {
+    return new HealthServer(HttpEndpoints.start(host, port, name, jsonEndpoints(json)));
+  }
+
+  private static Map<String, Endpoint> jsonEndpoints(Map<String, Function<String, String>> json) {
+    Map<String, Endpoint> endpoints = new TreeMap<>();
+    json.forEach(
+        (path, body) ->
+            endpoints.put(path, query -> new Response(200, "application/json", body.apply(query))));
+    return endpoints;
   }
 
   /** Returns the port. */
   public int port() {
-    return server.getAddress().getPort();
+    return server.port();
   }
 
-  private static void probe(HttpExchange exchange, BooleanSupplier check) throws IOException {
+  private static Response probe(BooleanSupplier check) {
     boolean ok;
     try {
       ok = check.getAsBoolean();
     } catch (RuntimeException e) {
       ok = false;
     }
-    reply(exchange, ok ? 200 : 503, ok ? "ok\n" : "not ok\n", "text/plain");
-  }
-
-  private static void reply(HttpExchange exchange, int status, String body, String type)
-      throws IOException {
-    try (exchange) {
-      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().add("content-type", type);
-      exchange.sendResponseHeaders(status, bytes.length);
-      exchange.getResponseBody().write(bytes);
-    }
+    return new Response(ok ? 200 : 503, "text/plain", ok ? "ok\n" : "not ok\n");
   }
 
   @Override
   public void close() {
-    server.stop(0);
+    server.close();
   }
 }

@@ -8,6 +8,7 @@ import dev.tollgate.api.v1alpha1.AIRoute;
 import dev.tollgate.api.v1alpha1.ModelProvider;
 import dev.tollgate.api.v1alpha1.ResourceStatus;
 import dev.tollgate.api.v1alpha1.TokenQuota;
+import dev.tollgate.model.ProviderPolicy;
 import dev.tollgate.testkit.KubeApiServer;
 import dev.tollgate.testkit.RepoRoot;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -46,6 +47,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OperatorStatusIT {
+  static final ProviderPolicy PROVIDER_POLICY =
+      ProviderPolicy.of(List.of(), List.of("vllm.platform.svc.cluster.local:8000"), false);
   static final String SYSTEM = "tollgate-system";
   static final String ACCOUNT = "tollgate-operator";
 
@@ -74,6 +77,8 @@ class OperatorStatusIT {
             asOperator,
             OperatorSettings.builder()
                 .ads("127.0.0.1", 0)
+                // The platform team lists its in-cluster vLLM, as docs/install.md shows.
+                .providerPolicy(PROVIDER_POLICY)
                 .probes("127.0.0.1", 0)
                 .lease("tollgate-operator", SYSTEM)
                 .identity("operator-it")
@@ -352,6 +357,7 @@ class OperatorStatusIT {
             asOperator,
             OperatorSettings.builder()
                 .ads("127.0.0.1", 0)
+                .providerPolicy(PROVIDER_POLICY)
                 .probes("127.0.0.1", -1)
                 .lease("tollgate-operator", SYSTEM)
                 .identity("operator-standby")

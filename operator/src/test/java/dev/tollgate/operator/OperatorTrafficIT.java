@@ -10,6 +10,7 @@ import dev.tollgate.api.v1alpha1.TokenQuota;
 import dev.tollgate.demo.DemoUpstream;
 import dev.tollgate.model.GatewayModel;
 import dev.tollgate.model.GatewayModelBuilder;
+import dev.tollgate.model.ProviderPolicy;
 import dev.tollgate.model.source.ResourceSnapshot;
 import dev.tollgate.processor.Processor;
 import dev.tollgate.processor.ProcessorConfig;
@@ -21,6 +22,7 @@ import dev.tollgate.ratelimit.store.MemoryBudgetStore;
 import dev.tollgate.roles.ProcessorCommand;
 import dev.tollgate.roles.RateLimitCommand;
 import dev.tollgate.roles.RoleProcess;
+import dev.tollgate.testkit.FakeUpstream;
 import dev.tollgate.testkit.KubeApiServer;
 import dev.tollgate.testkit.Ports;
 import dev.tollgate.xds.AdsServer;
@@ -60,7 +62,8 @@ import picocli.CommandLine;
  * through Envoy reaches the upstream and every resource reports Programmed=True; restarting the
  * operator mid-traffic fails no request and publishes the identical version; a deleted route
  * answers 404; the processor and rate-limit roles, run as separate deployments would be, build the
- * operator's version from the same resources. Fails (never skips) when Envoy or the API server
+ * operator's version from the same resources; a team's ModelProvider pointing at an internal
+ * loopback service is refused and never reached. Fails (never skips) when Envoy or the API server
  * binaries are missing.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -78,6 +81,7 @@ class OperatorTrafficIT {
   static TollgateOperator operator;
   static EnvoyProcess envoy;
   static DemoUpstream upstream;
+  static FakeUpstream vault;
   static Processor processor;
   static ProcessorServer processorServer;
   static RateLimitService rateLimit;
@@ -109,6 +113,8 @@ class OperatorTrafficIT {
     upstream =
         DemoUpstream.start(
             "127.0.0.1", Ports.free(), List.of("demo-chat", "demo-embed"), UPSTREAM_KEY, 0);
+    // An internal service (a stand-in for http://vault.vault:8200) on the same loopback.
+    vault = FakeUpstream.echo("vault");
     processor = new Processor(ProcessorConfig.defaults(), clock, registry);
     processorServer = ProcessorServer.start("127.0.0.1", Ports.free(), processor);
     GatewayModel empty = GatewayModelBuilder.build(ResourceSnapshot.empty());
@@ -219,6 +225,8 @@ class OperatorTrafficIT {
             admin,
             OperatorSettings.builder()
                 .ads("127.0.0.1", adsPort)
+                // The demo upstream is loopback too: only its port is allowed.
+                .providerPolicy(providerPolicy())
                 .xds(xds)
                 .probes("127.0.0.1", -1)
                 .lease("tollgate-operator", "tollgate-system")
@@ -235,11 +243,19 @@ class OperatorTrafficIT {
     return started;
   }
 
+  static ProviderPolicy providerPolicy() {
+    return ProviderPolicy.of(List.of(), List.of(providerEndpoints()), false);
+  }
+
+  static String providerEndpoints() {
+    return "127.0.0.1:" + upstream.port();
+  }
+
   @AfterAll
   static void stop() {
     for (AutoCloseable c :
         new AutoCloseable[] {
-          envoy, operator, rateLimitServer, processorServer, upstream, admin, apiServer
+          envoy, operator, rateLimitServer, processorServer, upstream, vault, admin, apiServer
         }) {
       if (c != null) {
         try {
@@ -363,10 +379,19 @@ class OperatorTrafficIT {
       throws Exception {
     ProcessorCommand processorCommand = new ProcessorCommand();
     new CommandLine(processorCommand)
-        .parseArgs("--address=127.0.0.1", "--port=" + Ports.free(), "--probe-port=" + Ports.free());
+        .parseArgs(
+            "--address=127.0.0.1",
+            "--port=" + Ports.free(),
+            "--probe-port=" + Ports.free(),
+            "--provider-endpoints=" + providerEndpoints());
     RateLimitCommand rateLimitCommand = new RateLimitCommand();
     new CommandLine(rateLimitCommand)
-        .parseArgs("--address=127.0.0.1", "--port=" + Ports.free(), "--probe-port=" + Ports.free());
+        .parseArgs(
+            "--address=127.0.0.1",
+            "--port=" + Ports.free(),
+            "--probe-port=" + Ports.free(),
+            "--usage-port=" + Ports.free(),
+            "--provider-endpoints=" + providerEndpoints());
     try (RoleProcess processorRole = processorCommand.start(admin);
         RoleProcess rateLimitRole = rateLimitCommand.start(admin)) {
       String before = operator.publishedVersion().orElseThrow();
@@ -380,14 +405,26 @@ class OperatorTrafficIT {
                   HttpRequest.newBuilder(
                           URI.create(
                               "http://127.0.0.1:"
-                                  + rateLimitRole.healthPort()
+                                  + rateLimitRole.usagePort()
                                   + "/usage?namespace=shop&quota=budget"))
                       .build(),
                   HttpResponse.BodyHandlers.ofString())
               .body();
       assertThat(usage).contains("\"namespace\" : \"shop\"").contains("\"name\" : \"budget\"");
+      // /usage moved off the probe port, which the NetworkPolicy opens to Prometheus.
       assertThat(
-              new HttpQuotaUsageReader(URI.create("http://127.0.0.1:" + rateLimitRole.healthPort()))
+              HTTP.send(
+                      HttpRequest.newBuilder(
+                              URI.create(
+                                  "http://127.0.0.1:"
+                                      + rateLimitRole.healthPort()
+                                      + "/usage?namespace=shop&quota=budget"))
+                          .build(),
+                      HttpResponse.BodyHandlers.ofString())
+                  .statusCode())
+          .isEqualTo(404);
+      assertThat(
+              new HttpQuotaUsageReader(URI.create("http://127.0.0.1:" + rateLimitRole.usagePort()))
                   .usage("shop", "budget")
                   .get(5, java.util.concurrent.TimeUnit.SECONDS))
           .isEmpty();
@@ -406,6 +443,85 @@ class OperatorTrafficIT {
     }
   }
 
+  @Test
+  @Order(5)
+  void aTeamsProviderPointingAtAnInternalServiceIsRefusedAndNeverReached() {
+    create(
+        """
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: team-evil}
+        """);
+    create(
+        """
+        apiVersion: tollgate.dev/v1alpha1
+        kind: ModelProvider
+        metadata: {name: vault, namespace: team-evil}
+        spec:
+          type: OpenAICompatible
+          endpoint: {url: "http://127.0.0.1:%d"}
+          models: [{name: secrets}]
+        """
+            .formatted(vault.port()));
+    create(
+        """
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: mallory-key
+          namespace: team-evil
+          labels: {tollgate.dev/client-key: "true"}
+        stringData: {apiKey: tg-evil-mallory-0001}
+        """);
+    create(
+        """
+        apiVersion: tollgate.dev/v1alpha1
+        kind: AIRoute
+        metadata: {name: steal, namespace: team-evil}
+        spec:
+          clients: {apiKeys: {secretSelector: {matchLabels: {tollgate.dev/client-key: "true"}}}}
+          rules:
+            - models: [secrets]
+              backends: [{provider: {name: vault}, model: secrets}]
+        """);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(300))
+        .until(() -> evilProvider().getStatus() != null && evilRouteHasStatus());
+    // Long enough for Envoy to be sent a version with the route, were it accepted.
+    for (int i = 0; i < 10; i++) {
+      HttpResponse<String> r = chat("secrets", "tg-evil-mallory-0001");
+      assertThat(r.statusCode()).as(r.body()).isNotEqualTo(200);
+      assertThat(vault.lastBody()).as("the internal service was reached").isNull();
+      sleep(500);
+    }
+    Condition accepted = condition(evilProvider(), "Accepted");
+    assertThat(accepted)
+        .extracting(Condition::getStatus, Condition::getReason)
+        .containsExactly("False", "EndpointNotAllowed");
+    assertThat(accepted.getMessage())
+        .contains("127.0.0.1:" + vault.port() + " is a loopback address")
+        .contains("--provider-endpoints");
+  }
+
+  static ModelProvider evilProvider() {
+    return admin.resources(ModelProvider.class).inNamespace("team-evil").withName("vault").get();
+  }
+
+  static boolean evilRouteHasStatus() {
+    AIRoute route = admin.resources(AIRoute.class).inNamespace("team-evil").withName("steal").get();
+    return route.getStatus() != null;
+  }
+
+  static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   static int ready(RoleProcess role) throws Exception {
     return HTTP.send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + role.healthPort() + "/readyz"))
@@ -417,11 +533,15 @@ class OperatorTrafficIT {
   // ---------------------------------------------------------------- helpers
 
   static HttpResponse<String> chat(String model) {
+    return chat(model, CLIENT_KEY);
+  }
+
+  static HttpResponse<String> chat(String model, String key) {
     try {
       return HTTP.send(
           HttpRequest.newBuilder(
                   URI.create("http://127.0.0.1:" + listenerPort + "/v1/chat/completions"))
-              .header("authorization", "Bearer " + CLIENT_KEY)
+              .header("authorization", "Bearer " + key)
               .header("content-type", "application/json")
               .POST(
                   HttpRequest.BodyPublishers.ofString(

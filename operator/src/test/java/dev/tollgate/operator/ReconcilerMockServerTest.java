@@ -7,6 +7,7 @@ import dev.tollgate.api.v1alpha1.AIRoute;
 import dev.tollgate.api.v1alpha1.ModelProvider;
 import dev.tollgate.api.v1alpha1.TokenQuota;
 import dev.tollgate.api.v1alpha1.TokenQuotaStatus;
+import dev.tollgate.model.ProviderPolicy;
 import dev.tollgate.ratelimit.BucketUsageReport;
 import dev.tollgate.testkit.MutableClock;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -57,6 +58,8 @@ class ReconcilerMockServerTest {
         settings
             .ads("127.0.0.1", 0)
             .probes("127.0.0.1", -1)
+            // The quickstart's provider is the loopback demo upstream, refused by default.
+            .providerPolicy(ProviderPolicy.of(List.of(), List.of("127.0.0.1:10003"), false))
             .leaderElection(false)
             .statusWithServerSideApply(false)
             .coalesce(Duration.ofMillis(10))

@@ -11,6 +11,7 @@ import dev.tollgate.model.GatewayModel.Quota;
 import dev.tollgate.model.GatewayModel.Route;
 import dev.tollgate.model.GatewayModel.Rule;
 import dev.tollgate.model.GatewayModelBuilder;
+import dev.tollgate.model.ProviderPolicy;
 import dev.tollgate.model.source.LoadResult;
 import dev.tollgate.model.source.ManifestReader;
 import dev.tollgate.testkit.RepoRoot;
@@ -63,7 +64,9 @@ class PolicyGoldenTest {
                     caseName(input),
                     () -> {
                       LoadResult loaded = load(input);
-                      GatewayModel model = GatewayModelBuilder.build(loaded.snapshot());
+                      GatewayModel model =
+                          GatewayModelBuilder.build(
+                              loaded.snapshot(), ProviderPolicy.ofHeader(Files.readString(input)));
                       String actual = render(model);
                       Path expected = DIR.resolve(caseName(input) + SUFFIX);
                       if (UPDATE) {

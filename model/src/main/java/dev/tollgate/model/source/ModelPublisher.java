@@ -2,6 +2,7 @@ package dev.tollgate.model.source;
 
 import dev.tollgate.model.GatewayModel;
 import dev.tollgate.model.GatewayModelBuilder;
+import dev.tollgate.model.ProviderPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,6 +99,7 @@ public final class ModelPublisher implements AutoCloseable {
       ResourceSnapshot snapshot, GatewayModel model, boolean newVersion, Duration took) {}
 
   private final ConfigSource source;
+  private final ProviderPolicy providerPolicy;
   private final Duration debounce;
   private final Scheduler scheduler;
   private final Gate gate;
@@ -112,12 +114,19 @@ public final class ModelPublisher implements AutoCloseable {
    * Creates a publisher; nothing is built before {@link #start}.
    *
    * @param source where the resources are read; started by the caller
+   * @param providerPolicy where providers may point; every mode passes the operator's setting
    * @param debounce how long changes are collected before the model is built
    * @param scheduler where debounced builds run; closed with the publisher
    * @param gate what every build passes before the listeners get it
    */
-  public ModelPublisher(ConfigSource source, Duration debounce, Scheduler scheduler, Gate gate) {
+  public ModelPublisher(
+      ConfigSource source,
+      ProviderPolicy providerPolicy,
+      Duration debounce,
+      Scheduler scheduler,
+      Gate gate) {
     this.source = source;
+    this.providerPolicy = providerPolicy;
     this.debounce = debounce;
     this.scheduler = scheduler;
     this.gate = gate;
@@ -163,7 +172,7 @@ public final class ModelPublisher implements AutoCloseable {
   public synchronized void build() {
     long begin = System.nanoTime();
     ResourceSnapshot snapshot = source.snapshot();
-    GatewayModel model = GatewayModelBuilder.build(snapshot);
+    GatewayModel model = GatewayModelBuilder.build(snapshot, providerPolicy);
     boolean newVersion = !model.version().equals(builtVersion);
     Duration took = Duration.ofNanos(System.nanoTime() - begin);
     boolean admitted = gate.admit(new Build(snapshot, model, newVersion, took));
