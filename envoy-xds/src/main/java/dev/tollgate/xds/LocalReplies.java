@@ -2,14 +2,19 @@ package dev.tollgate.xds;
 
 import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.config.accesslog.v3.AccessLogFilter;
+import io.envoyproxy.envoy.config.accesslog.v3.AndFilter;
 import io.envoyproxy.envoy.config.accesslog.v3.ComparisonFilter;
+import io.envoyproxy.envoy.config.accesslog.v3.HeaderFilter;
 import io.envoyproxy.envoy.config.accesslog.v3.ResponseFlagFilter;
 import io.envoyproxy.envoy.config.accesslog.v3.StatusCodeFilter;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.RuntimeUInt32;
 import io.envoyproxy.envoy.config.core.v3.SubstitutionFormatString;
+import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.LocalReplyConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.ResponseMapper;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.util.List;
 
 /**
@@ -17,6 +22,12 @@ import java.util.List;
  * same shape whether an error came from Tollgate, Envoy or the provider.
  */
 final class LocalReplies {
+  /**
+   * A path Envoy refuses with 400 for an encoded slash or backslash; the processor's own 400s never
+   * have one, because Envoy refuses such a path before any filter runs.
+   */
+  private static final String ESCAPED_SLASH = "(?i).*%(2f|5c).*";
+
   private LocalReplies() {}
 
   /** The body of an OpenAI error. */
@@ -64,6 +75,34 @@ final class LocalReplies {
                     "server_error",
                     "upstream_unavailable")))
         .addMappers(
+            ResponseMapper.newBuilder()
+                .setFilter(
+                    AccessLogFilter.newBuilder()
+                        .setAndFilter(
+                            AndFilter.newBuilder()
+                                .addFilters(statusIs(400))
+                                .addFilters(
+                                    AccessLogFilter.newBuilder()
+                                        .setHeaderFilter(
+                                            HeaderFilter.newBuilder()
+                                                .setHeader(
+                                                    HeaderMatcher.newBuilder()
+                                                        .setName(":path")
+                                                        .setStringMatch(
+                                                            StringMatcher.newBuilder()
+                                                                .setSafeRegex(
+                                                                    RegexMatcher.newBuilder()
+                                                                        .setRegex(
+                                                                            ESCAPED_SLASH))))))))
+                .setStatusCode(UInt32Value.of(400))
+                .setBodyFormatOverride(
+                    json(
+                        errorJson(
+                            "The path contains an encoded slash or backslash, which Tollgate"
+                                + " refuses; send the path unencoded.",
+                            "invalid_request_error",
+                            "invalid_path"))))
+        .addMappers(
             byStatus(
                 413,
                 413,
@@ -94,19 +133,23 @@ final class LocalReplies {
 
   private static ResponseMapper byStatus(int from, int status, String body) {
     return ResponseMapper.newBuilder()
-        .setFilter(
-            AccessLogFilter.newBuilder()
-                .setStatusCodeFilter(
-                    StatusCodeFilter.newBuilder()
-                        .setComparison(
-                            ComparisonFilter.newBuilder()
-                                .setOp(ComparisonFilter.Op.EQ)
-                                .setValue(
-                                    RuntimeUInt32.newBuilder()
-                                        .setDefaultValue(from)
-                                        .setRuntimeKey("tollgate.local_reply." + from)))))
+        .setFilter(statusIs(from))
         .setStatusCode(UInt32Value.of(status))
         .setBodyFormatOverride(json(body))
+        .build();
+  }
+
+  private static AccessLogFilter statusIs(int status) {
+    return AccessLogFilter.newBuilder()
+        .setStatusCodeFilter(
+            StatusCodeFilter.newBuilder()
+                .setComparison(
+                    ComparisonFilter.newBuilder()
+                        .setOp(ComparisonFilter.Op.EQ)
+                        .setValue(
+                            RuntimeUInt32.newBuilder()
+                                .setDefaultValue(status)
+                                .setRuntimeKey("tollgate.local_reply." + status))))
         .build();
   }
 
