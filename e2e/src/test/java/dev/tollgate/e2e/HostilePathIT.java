@@ -77,14 +77,14 @@ class HostilePathIT {
     "POST, /v1//files, 404, unknown_url, ",
     "POST, /v1/chat%2Fcompletions, 400, invalid_path, ",
     "POST, /v1/chat%5ccompletions, 400, invalid_path, ",
+    "POST, /v1/chat%2fcompletions, 400, invalid_path, ",
     "POST, /v1/chat/completions?api-version=2020-01-01, 400, query_not_supported, ",
   })
   void aCallOutsideTheMeteredApisNeverReachesTheProvider(
       String method, String path, int status, String code, String allow) throws Exception {
     for (String model : List.of("fake-chat", "fake-azure")) {
       String attack = "attack-" + ATTACK.incrementAndGet();
-      Response response =
-          send(method, path, Map.of("x-attack", attack), chat(model));
+      Response response = send(method, path, Map.of("x-attack", attack), chat(model));
       assertThat(provider.lastHeaders().get("x-attack"))
           .as("%s %s for %s reached the provider as %s", method, path, model, provider.lastMethod())
           .isNotEqualTo(attack);
@@ -113,8 +113,7 @@ class HostilePathIT {
 
   @Test
   void anAzureDeploymentPathCannotBeEscapedAndItsApiVersionIsTheGateways() throws Exception {
-    Response served =
-        send("POST", "/v1/chat/completions", Map.of(), chat("fake-azure"));
+    Response served = send("POST", "/v1/chat/completions", Map.of(), chat("fake-azure"));
     assertThat(served.status()).as(served.body()).isEqualTo(200);
     assertThat(JSON.readTree(served.body()).path("path").asText())
         .isEqualTo("/openai/deployments/team-a-deployment/chat/completions?api-version=2024-10-21");
@@ -158,8 +157,7 @@ class HostilePathIT {
             "openai-organization", "org-platform",
             "openai-project", "proj-platform"));
     try {
-      Response response =
-          send("POST", "/v1/chat/completions", Map.of(), chat("fake-chat"));
+      Response response = send("POST", "/v1/chat/completions", Map.of(), chat("fake-chat"));
       assertThat(response.status()).as(response.body()).isEqualTo(200);
       assertThat(response.header("x-ratelimit-limit-tokens")).containsExactly("1000000");
       assertThat(response.header("x-ratelimit-remaining-tokens")).hasSize(1);
@@ -195,13 +193,24 @@ class HostilePathIT {
 
   @Test
   void oversizedRequestHeadersAreRefused() throws Exception {
-    Response response =
-        send(
-            "POST",
-            "/v1/chat/completions",
-            Map.of("x-padding", "a".repeat(40 * 1024)),
-            chat("fake-chat"));
-    assertThat(response.status()).isEqualTo(431);
+    String attack = "attack-" + ATTACK.incrementAndGet();
+    Response response;
+    try {
+      response =
+          send(
+              "POST",
+              "/v1/chat/completions",
+              Map.of("x-attack", attack, "x-padding", "a".repeat(40 * 1024)),
+              chat("fake-chat"));
+    } catch (java.net.SocketException e) {
+      // Envoy answers 431 and closes while the rest of the headers is unread: the kernel may
+      // reset the connection before the client reads the answer.
+      response = null;
+    }
+    assertThat(provider.lastHeaders().get("x-attack")).isNotEqualTo(attack);
+    if (response != null) {
+      assertThat(response.status()).isEqualTo(431);
+    }
   }
 
   static int port() {
@@ -222,8 +231,8 @@ class HostilePathIT {
   }
 
   /** Sends one request on its own connection, with the bytes of the path exactly as given. */
-  static Response send(
-      String method, String path, Map<String, String> headers, String body) throws IOException {
+  static Response send(String method, String path, Map<String, String> headers, String body)
+      throws IOException {
     byte[] payload = body.getBytes(StandardCharsets.UTF_8);
     Map<String, String> all = new LinkedHashMap<>();
     all.put("host", "tollgate");
@@ -248,6 +257,9 @@ class HostilePathIT {
   private static Response parse(InputStream in) throws IOException {
     byte[] raw = in.readAllBytes();
     String text = new String(raw, StandardCharsets.ISO_8859_1);
+    if (raw.length == 0) {
+      throw new java.net.SocketException("connection closed without an answer");
+    }
     int end = text.indexOf("\r\n\r\n");
     assertThat(end).as("an HTTP answer, got: %s", text).isPositive();
     String[] lines = text.substring(0, end).split("\r\n");

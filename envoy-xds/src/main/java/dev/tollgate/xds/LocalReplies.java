@@ -1,20 +1,18 @@
 package dev.tollgate.xds;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.config.accesslog.v3.AccessLogFilter;
-import io.envoyproxy.envoy.config.accesslog.v3.AndFilter;
 import io.envoyproxy.envoy.config.accesslog.v3.ComparisonFilter;
-import io.envoyproxy.envoy.config.accesslog.v3.HeaderFilter;
+import io.envoyproxy.envoy.config.accesslog.v3.ExtensionFilter;
 import io.envoyproxy.envoy.config.accesslog.v3.ResponseFlagFilter;
 import io.envoyproxy.envoy.config.accesslog.v3.StatusCodeFilter;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.RuntimeUInt32;
 import io.envoyproxy.envoy.config.core.v3.SubstitutionFormatString;
-import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.LocalReplyConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.ResponseMapper;
-import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
-import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.util.List;
 
 /**
@@ -23,10 +21,11 @@ import java.util.List;
  */
 final class LocalReplies {
   /**
-   * A path Envoy refuses with 400 for an encoded slash or backslash; the processor's own 400s never
-   * have one, because Envoy refuses such a path before any filter runs.
+   * Envoy's 400 for a path with an encoded slash or one it cannot normalize, told apart from the
+   * processor's 400s by its response code details (a header filter does not work here: Envoy
+   * refuses the path before the request headers are the stream's).
    */
-  private static final String ESCAPED_SLASH = "(?i).*%(2f|5c).*";
+  private static final String PATH_REFUSED = "response.code_details == 'path_normalization_failed'";
 
   private LocalReplies() {}
 
@@ -78,28 +77,20 @@ final class LocalReplies {
             ResponseMapper.newBuilder()
                 .setFilter(
                     AccessLogFilter.newBuilder()
-                        .setAndFilter(
-                            AndFilter.newBuilder()
-                                .addFilters(statusIs(400))
-                                .addFilters(
-                                    AccessLogFilter.newBuilder()
-                                        .setHeaderFilter(
-                                            HeaderFilter.newBuilder()
-                                                .setHeader(
-                                                    HeaderMatcher.newBuilder()
-                                                        .setName(":path")
-                                                        .setStringMatch(
-                                                            StringMatcher.newBuilder()
-                                                                .setSafeRegex(
-                                                                    RegexMatcher.newBuilder()
-                                                                        .setRegex(
-                                                                            ESCAPED_SLASH))))))))
+                        .setExtensionFilter(
+                            ExtensionFilter.newBuilder()
+                                .setName("envoy.access_loggers.extension_filters.cel")
+                                .setTypedConfig(
+                                    Any.pack(
+                                        ExpressionFilter.newBuilder()
+                                            .setExpression(PATH_REFUSED)
+                                            .build()))))
                 .setStatusCode(UInt32Value.of(400))
                 .setBodyFormatOverride(
                     json(
                         errorJson(
-                            "The path contains an encoded slash or backslash, which Tollgate"
-                                + " refuses; send the path unencoded.",
+                            "The path contains an encoded slash or backslash or cannot be"
+                                + " normalized; send a plain path such as /v1/chat/completions.",
                             "invalid_request_error",
                             "invalid_path"))))
         .addMappers(
@@ -133,23 +124,19 @@ final class LocalReplies {
 
   private static ResponseMapper byStatus(int from, int status, String body) {
     return ResponseMapper.newBuilder()
-        .setFilter(statusIs(from))
+        .setFilter(
+            AccessLogFilter.newBuilder()
+                .setStatusCodeFilter(
+                    StatusCodeFilter.newBuilder()
+                        .setComparison(
+                            ComparisonFilter.newBuilder()
+                                .setOp(ComparisonFilter.Op.EQ)
+                                .setValue(
+                                    RuntimeUInt32.newBuilder()
+                                        .setDefaultValue(from)
+                                        .setRuntimeKey("tollgate.local_reply." + from)))))
         .setStatusCode(UInt32Value.of(status))
         .setBodyFormatOverride(json(body))
-        .build();
-  }
-
-  private static AccessLogFilter statusIs(int status) {
-    return AccessLogFilter.newBuilder()
-        .setStatusCodeFilter(
-            StatusCodeFilter.newBuilder()
-                .setComparison(
-                    ComparisonFilter.newBuilder()
-                        .setOp(ComparisonFilter.Op.EQ)
-                        .setValue(
-                            RuntimeUInt32.newBuilder()
-                                .setDefaultValue(status)
-                                .setRuntimeKey("tollgate.local_reply." + status))))
         .build();
   }
 

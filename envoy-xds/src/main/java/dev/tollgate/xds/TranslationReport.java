@@ -180,6 +180,9 @@ public record TranslationReport(List<LoadError> loadErrors, GatewayModel model, 
                         io.envoyproxy.envoy.extensions.filters.http.router.v3.Router
                             .getDescriptor())
                     .add(
+                        io.envoyproxy.envoy.extensions.access_loggers.filters.cel.v3
+                            .ExpressionFilter.getDescriptor())
+                    .add(
                         io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3
                             .HeaderMutation.getDescriptor())
                     .add(
