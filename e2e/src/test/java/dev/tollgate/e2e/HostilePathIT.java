@@ -89,6 +89,7 @@ class HostilePathIT {
           .as("%s %s for %s reached the provider as %s", method, path, model, provider.lastMethod())
           .isNotEqualTo(attack);
       assertThat(response.status()).as(response.body()).isEqualTo(status);
+      assertThat(response.header("content-type")).containsExactly("application/json");
       JsonNode error = JSON.readTree(response.body()).path("error");
       assertThat(error.path("code").asText()).isEqualTo(code);
       assertThat(error.path("message").asText()).isNotBlank();

@@ -157,13 +157,18 @@ final class ApiRoutes {
                     .setStatus(status)
                     .setBody(
                         XdsProtos.inline(
-                            LocalReplies.errorJson(message, "invalid_request_error", code))));
+                            LocalReplies.errorJson(message, "invalid_request_error", code))))
+            .addResponseHeadersToAdd(header("content-type", "application/json"));
     if (allow != null) {
-      route.addResponseHeadersToAdd(
-          HeaderValueOption.newBuilder()
-              .setHeader(HeaderValue.newBuilder().setKey("allow").setValue(allow))
-              .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD));
+      route.addResponseHeadersToAdd(header("allow", allow));
     }
     return route.build();
+  }
+
+  private static HeaderValueOption header(String name, String value) {
+    return HeaderValueOption.newBuilder()
+        .setHeader(HeaderValue.newBuilder().setKey(name).setValue(value))
+        .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
+        .build();
   }
 }
