@@ -15,11 +15,14 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig;
+import io.envoyproxy.envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 
 /**
  * The bootstrap an Envoy of Tollgate's data plane starts with: a node identity, an admin endpoint,
- * and ADS from Tollgate's control plane for everything else.
+ * the overload manager of {@link OverloadLimits}, and ADS from Tollgate's control plane for
+ * everything else.
  */
 public final class EnvoyBootstrap {
   /** Name of the static cluster that reaches the ADS server. */
@@ -76,6 +79,7 @@ public final class EnvoyBootstrap {
                 .setCdsConfig(ads)
                 .setLdsConfig(ads))
         .setStaticResources(Bootstrap.StaticResources.newBuilder().addClusters(xds))
+        .setOverloadManager(OverloadLimits.overloadManager())
         .build();
   }
 
@@ -84,7 +88,11 @@ public final class EnvoyBootstrap {
     try {
       return JsonFormat.printer()
           .usingTypeRegistry(
-              JsonFormat.TypeRegistry.newBuilder().add(HttpProtocolOptions.getDescriptor()).build())
+              JsonFormat.TypeRegistry.newBuilder()
+                  .add(HttpProtocolOptions.getDescriptor())
+                  .add(FixedHeapConfig.getDescriptor())
+                  .add(DownstreamConnectionsConfig.getDescriptor())
+                  .build())
           .print(bootstrap);
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("cannot render the bootstrap", e);

@@ -14,6 +14,8 @@ import dev.tollgate.model.Wire;
 import io.envoyproxy.envoy.config.accesslog.v3.AccessLog;
 import io.envoyproxy.envoy.config.common.mutation_rules.v3.HeaderMutation;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
+import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.SubstitutionFormatString;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
@@ -50,6 +52,21 @@ final class ListenerTranslator {
    */
   private static final long RATE_LIMIT_TIMEOUT_MILLIS = 2000;
 
+  /** Seconds a client may take to send its request headers (slowloris). */
+  static final int REQUEST_HEADERS_TIMEOUT_SECONDS = 10;
+
+  /**
+   * Seconds a stream may go without bytes either way; long enough for a model's time to first
+   * token.
+   */
+  static final int STREAM_IDLE_TIMEOUT_SECONDS = 300;
+
+  /** Request header size limit; a large JWT fits several times (Envoy's default is 60). */
+  static final int MAX_REQUEST_HEADERS_KB = 32;
+
+  /** Concurrent HTTP/2 streams per client connection, as Envoy recommends at the edge. */
+  static final int MAX_CONCURRENT_STREAMS = 100;
+
   private final XdsSettings settings;
 
   ListenerTranslator(XdsSettings settings) {
@@ -67,8 +84,27 @@ final class ListenerTranslator {
                     .setRouteConfigName(XdsNames.ROUTE_CONFIG))
             .setUseRemoteAddress(BoolValue.of(true))
             .setPreserveExternalRequestId(false)
-            .setStreamIdleTimeout(Durations.fromSeconds(300))
+            .setStreamIdleTimeout(Durations.fromSeconds(STREAM_IDLE_TIMEOUT_SECONDS))
             .setRequestTimeout(Durations.fromSeconds(0))
+            .setRequestHeadersTimeout(Durations.fromSeconds(REQUEST_HEADERS_TIMEOUT_SECONDS))
+            .setMaxRequestHeadersKb(UInt32Value.of(MAX_REQUEST_HEADERS_KB))
+            // Routes match the normalized path, and the upstream path filter rebuilds a provider's
+            // path from it: "/v1/x/../files", "//v1/files" and "%2e%2e" become the path they
+            // stand for, which is served only if it is listed. An encoded slash or backslash has
+            // no meaning in these APIs; decoding it would make one path look like another to a
+            // provider, and a redirect would resend a POST body, so it is refused.
+            .setNormalizePath(BoolValue.of(true))
+            .setMergeSlashes(true)
+            .setPathWithEscapedSlashesAction(
+                HttpConnectionManager.PathWithEscapedSlashesAction.REJECT_REQUEST)
+            .setCommonHttpProtocolOptions(
+                HttpProtocolOptions.newBuilder()
+                    // Some servers read "x_tollgate_namespace" as "x-tollgate-namespace".
+                    .setHeadersWithUnderscoresAction(
+                        HttpProtocolOptions.HeadersWithUnderscoresAction.DROP_HEADER))
+            .setHttp2ProtocolOptions(
+                Http2ProtocolOptions.newBuilder()
+                    .setMaxConcurrentStreams(UInt32Value.of(MAX_CONCURRENT_STREAMS)))
             .addEarlyHeaderMutationExtensions(
                 typed(
                     "tollgate.strip_identity_headers",

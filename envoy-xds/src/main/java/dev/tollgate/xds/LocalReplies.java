@@ -1,13 +1,16 @@
 package dev.tollgate.xds;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.config.accesslog.v3.AccessLogFilter;
 import io.envoyproxy.envoy.config.accesslog.v3.ComparisonFilter;
+import io.envoyproxy.envoy.config.accesslog.v3.ExtensionFilter;
 import io.envoyproxy.envoy.config.accesslog.v3.ResponseFlagFilter;
 import io.envoyproxy.envoy.config.accesslog.v3.StatusCodeFilter;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.RuntimeUInt32;
 import io.envoyproxy.envoy.config.core.v3.SubstitutionFormatString;
+import io.envoyproxy.envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.LocalReplyConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.ResponseMapper;
 import java.util.List;
@@ -17,6 +20,13 @@ import java.util.List;
  * same shape whether an error came from Tollgate, Envoy or the provider.
  */
 final class LocalReplies {
+  /**
+   * Envoy's 400 for a path with an encoded slash or one it cannot normalize, told apart from the
+   * processor's 400s by its response code details (a header filter does not work here: Envoy
+   * refuses the path before the request headers are the stream's).
+   */
+  private static final String PATH_REFUSED = "response.code_details == 'path_normalization_failed'";
+
   private LocalReplies() {}
 
   /** The body of an OpenAI error. */
@@ -63,6 +73,26 @@ final class LocalReplies {
                     "The model provider is unavailable. Retry shortly.",
                     "server_error",
                     "upstream_unavailable")))
+        .addMappers(
+            ResponseMapper.newBuilder()
+                .setFilter(
+                    AccessLogFilter.newBuilder()
+                        .setExtensionFilter(
+                            ExtensionFilter.newBuilder()
+                                .setName("envoy.access_loggers.extension_filters.cel")
+                                .setTypedConfig(
+                                    Any.pack(
+                                        ExpressionFilter.newBuilder()
+                                            .setExpression(PATH_REFUSED)
+                                            .build()))))
+                .setStatusCode(UInt32Value.of(400))
+                .setBodyFormatOverride(
+                    json(
+                        errorJson(
+                            "The path contains an encoded slash or backslash or cannot be"
+                                + " normalized; send a plain path such as /v1/chat/completions.",
+                            "invalid_request_error",
+                            "invalid_path"))))
         .addMappers(
             byStatus(
                 413,

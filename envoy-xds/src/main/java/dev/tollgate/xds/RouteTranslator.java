@@ -8,17 +8,16 @@ import dev.tollgate.api.v1alpha1.RetryOn;
 import dev.tollgate.model.GatewayModel;
 import dev.tollgate.model.GatewayModel.Route;
 import dev.tollgate.model.GatewayModel.Rule;
+import dev.tollgate.model.MeteredApis;
 import dev.tollgate.model.Wire;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
-import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
@@ -29,9 +28,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Translates the routes: one route entry per requested model of every rule, matched on the
- * namespace and model headers the processor sets, with its route action, retry policy and, when a
- * quota applies, its rate-limit actions; and a last entry answering 404 for any other model.
+ * Translates the routes: one route entry per requested model of every rule, matched on the provider
+ * calls of {@link MeteredApis} and the namespace and model headers the processor sets, with its
+ * route action, retry policy and, when a quota applies, its rate-limit actions; then {@link
+ * ApiRoutes}' refusals of everything else.
  */
 final class RouteTranslator {
   /**
@@ -62,54 +62,41 @@ final class RouteTranslator {
   /** Returns the route configuration and adds the clusters its actions send to. */
   RouteConfiguration routes(GatewayModel model, Map<String, Cluster> clusters) {
     VirtualHost.Builder host = VirtualHost.newBuilder().setName("tollgate").addDomains("*");
+    Map<String, List<MeteredApis.Endpoint>> providerCalls = ApiRoutes.providerCallsByMethod();
     for (Route route : model.routes()) {
       boolean budgeted =
           model.quotas().stream().anyMatch(q -> q.appliesTo(route.namespace(), route.name()));
       for (Rule rule : route.rules()) {
         RouteAction.Builder action = routeAction(model, route, rule, clusters);
         for (String requested : rule.models()) {
-          io.envoyproxy.envoy.config.route.v3.Route.Builder entry =
-              io.envoyproxy.envoy.config.route.v3.Route.newBuilder()
-                  .setName(XdsNames.route(route, rule.index(), requested))
-                  .setMatch(
-                      RouteMatch.newBuilder()
-                          .setPrefix("/v1/")
-                          .addHeaders(exactHeader(Wire.NAMESPACE_HEADER, route.namespace()))
-                          .addHeaders(exactHeader(Wire.MODEL_HEADER, requested)))
-                  .setRoute(action)
-                  .addAllRequestHeadersToRemove(Wire.CLIENT_CREDENTIAL_HEADERS)
-                  .addResponseHeadersToAdd(SERVING_PROVIDER);
-          if (budgeted) {
-            entry.putTypedPerFilterConfig(
-                ListenerTranslator.RATE_LIMIT_FILTER,
-                Any.pack(RateLimitActions.budgetActions(route, requested)));
+          for (var calls : providerCalls.entrySet()) {
+            String name = XdsNames.route(route, rule.index(), requested);
+            io.envoyproxy.envoy.config.route.v3.Route.Builder entry =
+                io.envoyproxy.envoy.config.route.v3.Route.newBuilder()
+                    .setName(providerCalls.size() == 1 ? name : name + "/" + calls.getKey())
+                    .setMatch(
+                        ApiRoutes.providerCall(calls.getKey(), calls.getValue())
+                            .addHeaders(exactHeader(Wire.NAMESPACE_HEADER, route.namespace()))
+                            .addHeaders(exactHeader(Wire.MODEL_HEADER, requested)))
+                    .setRoute(action)
+                    .addAllRequestHeadersToRemove(Wire.CLIENT_CREDENTIAL_HEADERS)
+                    .addResponseHeadersToAdd(SERVING_PROVIDER);
+            if (budgeted) {
+              entry.putTypedPerFilterConfig(
+                  ListenerTranslator.RATE_LIMIT_FILTER,
+                  Any.pack(RateLimitActions.budgetActions(route, requested)));
+            }
+            host.addRoutes(entry);
           }
-          host.addRoutes(entry);
         }
       }
     }
-    host.addRoutes(noModelRoute());
+    host.addAllRoutes(ApiRoutes.refusals());
     return RouteConfiguration.newBuilder()
         .setName(XdsNames.ROUTE_CONFIG)
         .addVirtualHosts(host)
-        .addAllResponseHeadersToRemove(List.of("x-envoy-upstream-service-time"))
-        .build();
-  }
-
-  private static io.envoyproxy.envoy.config.route.v3.Route noModelRoute() {
-    return io.envoyproxy.envoy.config.route.v3.Route.newBuilder()
-        .setName("tollgate/no-model")
-        .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-        .setDirectResponse(
-            DirectResponseAction.newBuilder()
-                .setStatus(404)
-                .setBody(
-                    XdsProtos.inline(
-                        LocalReplies.errorJson(
-                            "No route serves this model for your namespace; GET /v1/models"
-                                + " lists the models you may use.",
-                            "invalid_request_error",
-                            "model_not_found"))))
+        .addResponseHeadersToRemove("x-envoy-upstream-service-time")
+        .addAllResponseHeadersToRemove(Wire.PROVIDER_RESPONSE_HEADERS)
         .build();
   }
 

@@ -190,6 +190,9 @@ public record TranslationReport(List<LoadError> loadErrors, GatewayModel model, 
                         io.envoyproxy.envoy.extensions.network.dns_resolver.cares.v3
                             .CaresDnsResolverConfig.getDescriptor())
                     .add(
+                        io.envoyproxy.envoy.extensions.access_loggers.filters.cel.v3
+                            .ExpressionFilter.getDescriptor())
+                    .add(
                         io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3
                             .HeaderMutation.getDescriptor())
                     .add(

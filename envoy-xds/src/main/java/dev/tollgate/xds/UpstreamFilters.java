@@ -33,13 +33,16 @@ import java.util.stream.Stream;
  */
 final class UpstreamFilters {
   /**
-   * What a provider must not see: the client's credentials, and the identity headers the processor
-   * set for routing (namespace, client, requested model), which name the caller.
+   * What a provider must not see: the client's credentials, the client's choice of provider-side
+   * account or features, and the identity headers the processor set for routing (namespace, client,
+   * requested model), which name the caller.
    */
   static final List<HeaderMutation> REMOVED_BEFORE_THE_PROVIDER =
-      Stream.concat(
+      Stream.of(
               Wire.CLIENT_CREDENTIAL_HEADERS.stream(),
+              Wire.PROVIDER_SELECTING_HEADERS.stream(),
               Stream.of(Wire.NAMESPACE_HEADER, Wire.CLIENT_HEADER, Wire.MODEL_HEADER))
+          .flatMap(s -> s)
           .map(h -> HeaderMutation.newBuilder().setRemove(h).build())
           .toList();
 

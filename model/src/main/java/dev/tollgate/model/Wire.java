@@ -75,6 +75,35 @@ public final class Wire {
   public static final List<String> CLIENT_CREDENTIAL_HEADERS =
       List.of("authorization", "x-api-key", "api-key");
 
+  /**
+   * Client headers that select a provider-side account, project or feature set: under the
+   * platform's key they would bill another organisation or project, or turn on beta APIs Tollgate
+   * does not meter. No provider spec sets them today, so they never reach a provider.
+   */
+  public static final List<String> PROVIDER_SELECTING_HEADERS =
+      List.of(
+          "openai-organization",
+          "openai-project",
+          "openai-beta",
+          "anthropic-beta",
+          "azureml-model-deployment");
+
+  /**
+   * A provider's response headers that never reach a client: its rate limits, which would collide
+   * with the budget headers of the same names that Tollgate adds, and the organisation and project
+   * of the platform's key.
+   */
+  public static final List<String> PROVIDER_RESPONSE_HEADERS =
+      List.of(
+          "x-ratelimit-limit-requests",
+          "x-ratelimit-limit-tokens",
+          "x-ratelimit-remaining-requests",
+          "x-ratelimit-remaining-tokens",
+          "x-ratelimit-reset-requests",
+          "x-ratelimit-reset-tokens",
+          "openai-organization",
+          "openai-project");
+
   /** Dynamic metadata namespace the processor writes to. */
   public static final String METADATA_NAMESPACE = "tollgate";
 

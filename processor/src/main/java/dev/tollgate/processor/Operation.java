@@ -1,5 +1,7 @@
 package dev.tollgate.processor;
 
+import dev.tollgate.model.MeteredApis;
+
 /**
  * What a request asks a model for, from its path; named after OpenTelemetry's {@code
  * gen_ai.operation.name} values so that metrics carry them unchanged.
@@ -9,6 +11,8 @@ enum Operation {
   TEXT_COMPLETION("text_completion"),
   EMBEDDINGS("embeddings"),
   OTHER("other");
+
+  private static final Operation[] VALUES = values();
 
   private final String semconvName;
 
@@ -21,13 +25,17 @@ enum Operation {
     return semconvName;
   }
 
-  /** The operation of a request path without its query string. */
+  /** The operation of a request path without its query string, from {@link MeteredApis}. */
   static Operation ofPath(String path) {
-    return switch (path) {
-      case "/v1/chat/completions", "/v1/messages", "/v1/responses" -> CHAT;
-      case "/v1/completions" -> TEXT_COMPLETION;
-      case "/v1/embeddings" -> EMBEDDINGS;
-      default -> OTHER;
-    };
+    for (MeteredApis.Endpoint api : MeteredApis.PROVIDER_CALLS) {
+      if (api.matchesPath(path)) {
+        for (Operation operation : VALUES) {
+          if (operation.semconvName.equals(api.operation())) {
+            return operation;
+          }
+        }
+      }
+    }
+    return OTHER;
   }
 }

@@ -37,6 +37,8 @@ public final class FakeUpstream implements AutoCloseable {
   private volatile boolean failing;
   private volatile JsonNode lastBody;
   private volatile Map<String, String> lastHeaders = Map.of();
+  private volatile String lastMethod;
+  private volatile Map<String, String> responseHeaders = Map.of();
 
   private FakeUpstream(Answer answer) {
     try {
@@ -55,6 +57,8 @@ public final class FakeUpstream implements AutoCloseable {
                 .forEach((k, v) -> headers.put(k.toLowerCase(), String.join(",", v)));
             lastHeaders = headers;
             lastBody = body;
+            lastMethod = exchange.getRequestMethod();
+            responseHeaders.forEach(exchange.getResponseHeaders()::add);
             answer.write(exchange, body, headers, failing ? 503 : 200);
           } finally {
             exchange.close();
@@ -110,6 +114,16 @@ public final class FakeUpstream implements AutoCloseable {
   /** While failing, every answer has status 503 (the body is the same), as a provider outage. */
   public void failing(boolean failing) {
     this.failing = failing;
+  }
+
+  /** Adds these headers to every answer from now on, as a provider's own (e.g. its rate limits). */
+  public void respondWithHeaders(Map<String, String> headers) {
+    this.responseHeaders = Map.copyOf(headers);
+  }
+
+  /** Returns the method of the last request, or null. */
+  public String lastMethod() {
+    return lastMethod;
   }
 
   /** Returns the JSON body of the last request (an empty object if it was not JSON), or null. */

@@ -1,0 +1,297 @@
+package dev.tollgate.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.testkit.FakeUpstream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A hostile client against {@code tollgate run} with a real Envoy: the platform's provider key
+ * serves only the metered calls, paths are normalized before routing, provider-selecting headers
+ * never reach a provider, a provider's rate-limit headers never reach a client, and the listener
+ * bounds slow and oversized request headers. Requests are written on a raw socket, so that Envoy
+ * sees exactly the attacker's bytes.
+ */
+class HostilePathIT {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String KEY = "tg-e2e-mallory-key-01";
+  static final AtomicInteger ATTACK = new AtomicInteger();
+  static FakeUpstream provider;
+  static TollgateRun gateway;
+
+  @BeforeAll
+  static void start() {
+    provider = FakeUpstream.echo("provider");
+    gateway =
+        TollgateRun.start(
+            "hostile",
+            Path.of("target/e2e/hostile").toAbsolutePath(),
+            Map.of("FAKE_URL", "http://127.0.0.1:" + provider.port()));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (gateway != null) {
+      gateway.close();
+    }
+    if (provider != null) {
+      provider.close();
+    }
+  }
+
+  @ParameterizedTest(name = "{0} {1} -> {2} {3}")
+  @CsvSource({
+    "GET, /v1/chat/completions, 405, method_not_allowed, POST",
+    "DELETE, /v1/chat/completions, 405, method_not_allowed, POST",
+    "PUT, /v1/embeddings, 405, method_not_allowed, POST",
+    "POST, /v1/models, 405, method_not_allowed, GET",
+    "POST, /v1/files, 404, unknown_url, ",
+    "POST, /v1/fine_tuning/jobs, 404, unknown_url, ",
+    "POST, /v1/batches, 404, unknown_url, ",
+    "GET, /v1/files, 404, unknown_url, ",
+    "DELETE, /v1/models/fake-chat, 405, method_not_allowed, GET",
+    "POST, /v1/chat/completions/, 404, unknown_url, ",
+    "POST, /v1/chat/completions/../../files, 404, unknown_url, ",
+    "POST, /v1/chat/completions/%2e%2e/%2e%2e/files, 404, unknown_url, ",
+    "POST, /v1/%2E%2E/v1/batches, 404, unknown_url, ",
+    "POST, /v1//files, 404, unknown_url, ",
+    "POST, /v1/chat%2Fcompletions, 400, invalid_path, ",
+    "POST, /v1/chat%5ccompletions, 400, invalid_path, ",
+    "POST, /v1/chat%2fcompletions, 400, invalid_path, ",
+    "POST, /v1/chat/completions?api-version=2020-01-01, 400, query_not_supported, ",
+  })
+  void aCallOutsideTheMeteredApisNeverReachesTheProvider(
+      String method, String path, int status, String code, String allow) throws Exception {
+    for (String model : List.of("fake-chat", "fake-azure")) {
+      String attack = "attack-" + ATTACK.incrementAndGet();
+      Response response = send(method, path, Map.of("x-attack", attack), chat(model));
+      assertThat(provider.lastHeaders().get("x-attack"))
+          .as("%s %s for %s reached the provider as %s", method, path, model, provider.lastMethod())
+          .isNotEqualTo(attack);
+      assertThat(response.status()).as(response.body()).isEqualTo(status);
+      assertThat(response.header("content-type")).containsExactly("application/json");
+      JsonNode error = JSON.readTree(response.body()).path("error");
+      assertThat(error.path("code").asText()).isEqualTo(code);
+      assertThat(error.path("message").asText()).isNotBlank();
+      assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+      if (status == 405) {
+        assertThat(response.header("allow")).containsExactly(allow);
+      }
+    }
+  }
+
+  @Test
+  void aDoubleSlashOrDotSegmentPathReachesTheProviderNormalized() throws Exception {
+    for (String path :
+        List.of("/v1//chat/completions", "//v1/chat/completions", "/v1/x/../chat/completions")) {
+      Response response = send("POST", path, Map.of(), chat("fake-chat"));
+      assertThat(response.status()).as(path + ": " + response.body()).isEqualTo(200);
+      assertThat(JSON.readTree(response.body()).path("path").asText())
+          .as(path)
+          .isEqualTo("/v1/chat/completions");
+    }
+  }
+
+  @Test
+  void anAzureDeploymentPathCannotBeEscapedAndItsApiVersionIsTheGateways() throws Exception {
+    Response served = send("POST", "/v1/chat/completions", Map.of(), chat("fake-azure"));
+    assertThat(served.status()).as(served.body()).isEqualTo(200);
+    assertThat(JSON.readTree(served.body()).path("path").asText())
+        .isEqualTo("/openai/deployments/team-a-deployment/chat/completions?api-version=2024-10-21");
+    String attack = "attack-" + ATTACK.incrementAndGet();
+    Response escaped =
+        send(
+            "POST",
+            "/v1/chat/completions/../../../team-b-deployment/chat/completions",
+            Map.of("x-attack", attack),
+            chat("fake-azure"));
+    assertThat(provider.lastHeaders().get("x-attack")).isNotEqualTo(attack);
+    assertThat(escaped.status()).as(escaped.body()).isEqualTo(404);
+  }
+
+  @Test
+  void headersThatSelectAProviderAccountNeverReachTheProvider() throws Exception {
+    Response response =
+        send(
+            "POST",
+            "/v1/chat/completions",
+            Map.of(
+                "OpenAI-Organization", "org-victim",
+                "OpenAI-Project", "proj-victim",
+                "OpenAI-Beta", "assistants=v2",
+                "x_tollgate_namespace", "other-team"),
+            chat("fake-chat"));
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+    JsonNode received = JSON.readTree(response.body()).path("headers");
+    assertThat(received.has("openai-organization")).as(received.toString()).isFalse();
+    assertThat(received.has("openai-project")).as(received.toString()).isFalse();
+    assertThat(received.has("openai-beta")).as(received.toString()).isFalse();
+    assertThat(received.has("x_tollgate_namespace")).as(received.toString()).isFalse();
+  }
+
+  @Test
+  void aProvidersRateLimitAndOrganizationHeadersNeverReachTheClient() throws Exception {
+    provider.respondWithHeaders(
+        Map.of(
+            "x-ratelimit-limit-tokens", "987654321",
+            "x-ratelimit-remaining-tokens", "987654320",
+            "openai-organization", "org-platform",
+            "openai-project", "proj-platform"));
+    try {
+      Response response = send("POST", "/v1/chat/completions", Map.of(), chat("fake-chat"));
+      assertThat(response.status()).as(response.body()).isEqualTo(200);
+      assertThat(response.header("x-ratelimit-limit-tokens")).containsExactly("1000000");
+      assertThat(response.header("x-ratelimit-remaining-tokens")).hasSize(1);
+      assertThat(response.header("x-ratelimit-remaining-tokens")).doesNotContain("987654320");
+      assertThat(response.header("openai-organization")).isEmpty();
+      assertThat(response.header("openai-project")).isEmpty();
+    } finally {
+      provider.respondWithHeaders(Map.of());
+    }
+  }
+
+  @Test
+  void requestHeadersSentTooSlowlyAreCutOff() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", port())) {
+      socket.setSoTimeout(25_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          "POST /v1/chat/completions HTTP/1.1\r\nhost: tollgate\r\n"
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      long start = System.nanoTime();
+      String answer;
+      try {
+        answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      } catch (SocketTimeoutException e) {
+        answer = "(still open after 25 s)";
+      }
+      long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+      assertThat(answer).startsWith("HTTP/1.1 408");
+      assertThat(seconds).isLessThan(20);
+    }
+  }
+
+  @Test
+  void oversizedRequestHeadersAreRefused() throws Exception {
+    String attack = "attack-" + ATTACK.incrementAndGet();
+    Response response;
+    try {
+      response =
+          send(
+              "POST",
+              "/v1/chat/completions",
+              Map.of("x-attack", attack, "x-padding", "a".repeat(40 * 1024)),
+              chat("fake-chat"));
+    } catch (java.net.SocketException e) {
+      // Envoy answers 431 and closes while the rest of the headers is unread: the kernel may
+      // reset the connection before the client reads the answer.
+      response = null;
+    }
+    assertThat(provider.lastHeaders().get("x-attack")).isNotEqualTo(attack);
+    if (response != null) {
+      assertThat(response.status()).isEqualTo(431);
+    }
+  }
+
+  static int port() {
+    return java.net.URI.create(gateway.url()).getPort();
+  }
+
+  static String chat(String model) {
+    return "{\"model\":\""
+        + model
+        + "\",\"max_tokens\":8,\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
+  }
+
+  /** An HTTP/1.1 answer: status, headers with lower-cased names, body. */
+  record Response(int status, List<String[]> headers, String body) {
+    List<String> header(String name) {
+      return headers.stream().filter(h -> h[0].equals(name)).map(h -> h[1]).toList();
+    }
+  }
+
+  /** Sends one request on its own connection, with the bytes of the path exactly as given. */
+  static Response send(String method, String path, Map<String, String> headers, String body)
+      throws IOException {
+    byte[] payload = body.getBytes(StandardCharsets.UTF_8);
+    Map<String, String> all = new LinkedHashMap<>();
+    all.put("host", "tollgate");
+    all.put("authorization", "Bearer " + KEY);
+    all.put("content-type", "application/json");
+    all.put("content-length", Integer.toString(payload.length));
+    all.put("connection", "close");
+    all.putAll(headers);
+    StringBuilder head = new StringBuilder(method + " " + path + " HTTP/1.1\r\n");
+    all.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
+    head.append("\r\n");
+    try (Socket socket = new Socket("127.0.0.1", port())) {
+      socket.setSoTimeout(30_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+      out.write(payload);
+      out.flush();
+      return parse(socket.getInputStream());
+    }
+  }
+
+  private static Response parse(InputStream in) throws IOException {
+    byte[] raw = in.readAllBytes();
+    String text = new String(raw, StandardCharsets.ISO_8859_1);
+    if (raw.length == 0) {
+      throw new java.net.SocketException("connection closed without an answer");
+    }
+    int end = text.indexOf("\r\n\r\n");
+    assertThat(end).as("an HTTP answer, got: %s", text).isPositive();
+    String[] lines = text.substring(0, end).split("\r\n");
+    int status = Integer.parseInt(lines[0].split(" ")[1]);
+    List<String[]> headers = new ArrayList<>();
+    boolean chunked = false;
+    for (int i = 1; i < lines.length; i++) {
+      int colon = lines[i].indexOf(':');
+      String name = lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT);
+      String value = lines[i].substring(colon + 1).trim();
+      headers.add(new String[] {name, value});
+      chunked |= name.equals("transfer-encoding") && value.equalsIgnoreCase("chunked");
+    }
+    byte[] rest = java.util.Arrays.copyOfRange(raw, end + 4, raw.length);
+    return new Response(
+        status, headers, new String(chunked ? dechunk(rest) : rest, StandardCharsets.UTF_8));
+  }
+
+  private static byte[] dechunk(byte[] in) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    String text = new String(in, StandardCharsets.ISO_8859_1);
+    int at = 0;
+    while (at < text.length()) {
+      int lineEnd = text.indexOf("\r\n", at);
+      int size = Integer.parseInt(text.substring(at, lineEnd).split(";")[0].trim(), 16);
+      if (size == 0) {
+        break;
+      }
+      out.write(in, lineEnd + 2, size);
+      at = lineEnd + 2 + size + 2;
+    }
+    return out.toByteArray();
+  }
+}

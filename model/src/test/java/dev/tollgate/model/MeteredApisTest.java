@@ -1,0 +1,45 @@
+package dev.tollgate.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class MeteredApisTest {
+  @Test
+  void servesOnlyTheMeteredCallsAndTheModelList() {
+    assertThat(MeteredApis.of("POST", "/v1/chat/completions")).isPresent();
+    assertThat(MeteredApis.of("POST", "/v1/embeddings")).isPresent();
+    assertThat(MeteredApis.of("GET", "/v1/models/gpt-4o").orElseThrow().servedBy())
+        .isEqualTo(MeteredApis.ServedBy.GATEWAY);
+    assertThat(MeteredApis.of("GET", "/v1/chat/completions")).isEmpty();
+    assertThat(MeteredApis.of("DELETE", "/v1/models/gpt-4o")).isEmpty();
+    assertThat(MeteredApis.of("POST", "/v1/files")).isEmpty();
+    assertThat(MeteredApis.of("POST", "/v1/chat/completions/")).isEmpty();
+  }
+
+  @Test
+  void providerCallsAreExactlyThePostsThatRunAModel() {
+    assertThat(MeteredApis.PROVIDER_CALLS)
+        .extracting(MeteredApis.Endpoint::path)
+        .containsExactly("/v1/chat/completions", "/v1/completions", "/v1/embeddings");
+    assertThat(MeteredApis.PROVIDER_CALLS).allMatch(e -> e.method().equals("POST"));
+    assertThat(MeteredApis.PROVIDER_CALLS).allMatch(e -> e.operation() != null);
+  }
+
+  @Test
+  void namesTheMethodsOfAPathForAllow() {
+    assertThat(MeteredApis.methodsOf("/v1/chat/completions")).containsExactly("POST");
+    assertThat(MeteredApis.methodsOf("/v1/models")).containsExactly("GET");
+    assertThat(MeteredApis.methodsOf("/v1/files")).isEmpty();
+  }
+
+  @Test
+  void refusesAPathARouteRegexWouldHaveToEscape() {
+    assertThatThrownBy(
+            () ->
+                new MeteredApis.Endpoint(
+                    "POST", "/v1/a.b", false, MeteredApis.ServedBy.PROVIDER, "chat"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+}
