@@ -40,11 +40,21 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
    * tollgate.access} logger.
    */
   public Processor(ProcessorConfig config, Clock clock, MeterRegistry registry) {
+    this(config, JwksFetchPolicy.defaults(), clock, registry);
+  }
+
+  /**
+   * Creates a processor that fetches JWKS over HTTP under a fetch policy and writes its access log
+   * to the {@code tollgate.access} logger.
+   */
+  public Processor(
+      ProcessorConfig config, JwksFetchPolicy jwksFetch, Clock clock, MeterRegistry registry) {
     this(
         config,
         clock,
         registry,
-        new HttpJwksSource(clock, config.jwksCacheTtl(), config.jwksMinRefreshInterval()),
+        new HttpJwksSource(
+            jwksFetch, clock, config.jwksCacheTtl(), config.jwksMinRefreshInterval()),
         AccessLog.slf4j());
   }
 
@@ -55,7 +65,11 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
         config,
         clock,
         registry,
-        new HttpJwksSource(clock, config.jwksCacheTtl(), config.jwksMinRefreshInterval()),
+        new HttpJwksSource(
+            JwksFetchPolicy.defaults(),
+            clock,
+            config.jwksCacheTtl(),
+            config.jwksMinRefreshInterval()),
         new AccessLog(accessLog));
   }
 

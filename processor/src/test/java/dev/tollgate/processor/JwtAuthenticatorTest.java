@@ -65,7 +65,11 @@ class JwtAuthenticatorTest {
     String uri = "http://127.0.0.1:" + server.getAddress().getPort() + "/jwks";
     authenticator =
         new JwtAuthenticator(
-            new HttpJwksSource(clock, Duration.ofMinutes(10), Duration.ofSeconds(30)),
+            new HttpJwksSource(
+                JwksFetchPolicy.defaults().withLocalAllowed(true, true),
+                clock,
+                Duration.ofMinutes(10),
+                Duration.ofSeconds(30)),
             clock,
             Duration.ofSeconds(60));
     policy =
