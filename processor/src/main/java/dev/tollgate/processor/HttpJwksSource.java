@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,9 +14,11 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -170,7 +173,8 @@ final class HttpJwksSource implements JwksSource {
         resolved
             .thenCompose(ignored -> http.sendAsync(request, body))
             .thenApply(response -> parse(uri, response.body()))
-            .orTimeout(policy.totalTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            .orTimeout(policy.totalTimeout().toMillis(), TimeUnit.MILLISECONDS)
+            .exceptionally(failure -> timedOut(uri, failure));
     // A stalled body is not ended by the request timeout, which stops at the response headers.
     fetch.whenComplete((jwks, failure) -> body.cancel());
     return fetch;
@@ -205,6 +209,16 @@ final class HttpJwksSource implements JwksSource {
                 + " --jwks-allow-private-addresses)");
       }
     }
+  }
+
+  private Jwks timedOut(String uri, Throwable failure) {
+    Throwable cause = Authenticator.unwrap(failure);
+    if (cause instanceof TimeoutException || cause instanceof HttpTimeoutException) {
+      throw new CompletionException(
+          new IllegalStateException(
+              "the key set at " + uri + " did not arrive within " + policy.totalTimeout()));
+    }
+    throw failure instanceof CompletionException c ? c : new CompletionException(failure);
   }
 
   private static Jwks parse(String uri, byte[] body) {
