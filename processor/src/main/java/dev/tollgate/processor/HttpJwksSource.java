@@ -92,6 +92,11 @@ final class HttpJwksSource implements JwksSource {
   }
 
   @Override
+  public Duration maxWait() {
+    return policy.maxWait();
+  }
+
+  @Override
   public synchronized CompletableFuture<Jwks> keys(String uri) {
     Entry e = entries.computeIfAbsent(uri, u -> new Entry());
     Instant now = clock.instant();

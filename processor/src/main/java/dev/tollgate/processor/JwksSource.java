@@ -1,5 +1,6 @@
 package dev.tollgate.processor;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -15,4 +16,9 @@ interface JwksSource {
    * not hold (the issuer rotated its keys); implementations limit how often this fetches.
    */
   CompletableFuture<Jwks> refresh(String uri);
+
+  /** Longest a request waits for a key set that is not cached yet before it is answered 503. */
+  default Duration maxWait() {
+    return JwksFetchPolicy.defaults().maxWait();
+  }
 }

@@ -38,11 +38,20 @@ final class JwtAuthenticator {
   private final JwksSource keys;
   private final Clock clock;
   private final Duration skew;
+  private final long maxWaitMillis;
 
-  JwtAuthenticator(JwksSource keys, Clock clock, Duration skew) {
+  JwtAuthenticator(JwksSource keys, Clock clock, Duration skew, Duration maxWait) {
     this.keys = keys;
     this.clock = clock;
     this.skew = skew;
+    this.maxWaitMillis = maxWait.toMillis();
+  }
+
+  /** A key set future as this request waits for it: at most the longest wait, never cancelled. */
+  private CompletableFuture<Jwks> bounded(CompletableFuture<Jwks> keySet) {
+    return keySet.isDone()
+        ? keySet
+        : keySet.copy().orTimeout(maxWaitMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   /** Whether a credential has the shape of a JWT (three base64url parts), not of an API key. */
@@ -186,7 +195,7 @@ final class JwtAuthenticator {
   }
 
   private CompletableFuture<Verdict> verify(Parsed token, String uri) {
-    return keys.keys(uri)
+    return bounded(keys.keys(uri))
         .handle((jwks, failure) -> failure == null ? jwks : null)
         .thenCompose(
             jwks -> {
@@ -198,7 +207,7 @@ final class JwtAuthenticator {
                 return CompletableFuture.completedFuture(verdict(result));
               }
               // No key with the token's kid: the issuer may have rotated its keys.
-              return keys.refresh(uri)
+              return bounded(keys.refresh(uri))
                   .handle(
                       (fresh, f) ->
                           f != null

@@ -83,7 +83,7 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
     this.clock = clock;
     this.estimator = new TokenEstimator(config.exactTokenizeChars());
     this.authenticator =
-        new Authenticator(new JwtAuthenticator(jwks, clock, config.jwtClockSkew()));
+        new Authenticator(new JwtAuthenticator(jwks, clock, config.jwtClockSkew(), jwks.maxWait()));
     this.bodyReader =
         new RequestBodyReader(config.maxRequestBodyBytes(), config.exactTokenizeChars());
     this.responseSettings =

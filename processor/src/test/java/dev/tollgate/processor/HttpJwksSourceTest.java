@@ -22,7 +22,13 @@ import org.junit.jupiter.api.Test;
 class HttpJwksSourceTest {
   static final String SET = "{\"keys\":[]}";
   static final JwksFetchPolicy LOCAL =
-      new JwksFetchPolicy(true, true, Duration.ofSeconds(1), Duration.ofSeconds(2), 64 * 1024);
+      new JwksFetchPolicy(
+          true,
+          true,
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(2),
+          64 * 1024,
+          Duration.ofSeconds(1));
 
   HttpServer server;
   final AtomicInteger goodFetches = new AtomicInteger();

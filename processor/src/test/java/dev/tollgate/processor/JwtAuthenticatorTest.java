@@ -71,7 +71,8 @@ class JwtAuthenticatorTest {
                 Duration.ofMinutes(10),
                 Duration.ofSeconds(30)),
             clock,
-            Duration.ofSeconds(60));
+            Duration.ofSeconds(60),
+            Duration.ofSeconds(2));
     policy =
         Policy.of(
             TestModels.build(TestModels.yaml(9, "https://issuer.example", uri)),

@@ -70,7 +70,8 @@ class JwtTenantIsolationTest {
                 Duration.ofMinutes(10),
                 Duration.ofSeconds(30)),
             clock,
-            Duration.ofSeconds(60));
+            Duration.ofSeconds(60),
+            Duration.ofSeconds(2));
   }
 
   @AfterEach
