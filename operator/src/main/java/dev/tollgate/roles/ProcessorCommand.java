@@ -1,7 +1,7 @@
 package dev.tollgate.roles;
 
-import dev.tollgate.processor.Processor;
 import dev.tollgate.processor.JwksFetchPolicy;
+import dev.tollgate.processor.Processor;
 import dev.tollgate.processor.ProcessorConfig;
 import dev.tollgate.processor.ProcessorServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -64,8 +64,7 @@ public final class ProcessorCommand implements Callable<Integer> {
       Processor processor =
           new Processor(
               ProcessorConfig.defaults(),
-              JwksFetchPolicy.defaults()
-                  .withLocalAllowed(jwksAllowHttp, jwksAllowPrivateAddresses),
+              JwksFetchPolicy.defaults().withLocalAllowed(jwksAllowHttp, jwksAllowPrivateAddresses),
               Clock.systemUTC(),
               role.registry());
       role.watcher().addListener(processor::update);

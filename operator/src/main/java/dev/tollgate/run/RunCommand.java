@@ -2,8 +2,8 @@ package dev.tollgate.run;
 
 import dev.tollgate.demo.DemoUpstream;
 import dev.tollgate.model.source.FolderWatcher;
-import dev.tollgate.processor.Processor;
 import dev.tollgate.processor.JwksFetchPolicy;
+import dev.tollgate.processor.Processor;
 import dev.tollgate.processor.ProcessorConfig;
 import dev.tollgate.processor.ProcessorServer;
 import dev.tollgate.ratelimit.RateLimitServer;
@@ -233,10 +233,10 @@ public final class RunCommand implements Callable<Integer> {
         started.push(
             RateLimitServer.start(rateLimit, "127.0.0.1", rateLimitPort, Duration.ofSeconds(5)));
       }
-      Processor processor = new Processor(
+      Processor processor =
+          new Processor(
               ProcessorConfig.defaults(),
-              JwksFetchPolicy.defaults()
-                  .withLocalAllowed(jwksAllowHttp, jwksAllowPrivateAddresses),
+              JwksFetchPolicy.defaults().withLocalAllowed(jwksAllowHttp, jwksAllowPrivateAddresses),
               clock,
               registry);
       if (externalProcessor == null) {
