@@ -28,13 +28,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * One tenant's JWT settings cannot change another's answers, and hostile key set servers are
  * refused within bounds, through {@code tollgate run} with a real Envoy. The identity provider is
  * this test: an RSA key and a local JWKS server on 127.0.0.1, allowed explicitly.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TenantIsolationIT {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String TEAM_B_ISSUER = "https://idp.team-b.example";
@@ -197,7 +201,8 @@ class TenantIsolationIT {
   }
 
   @Test
-  void anotherTenantNamingTheIssuerChangesNothingForItsTokens() throws Exception {
+  @Order(1)
+  void aBrokenKeySetUrlOfAnotherTenantDoesNotMakeItsTokensFail() throws Exception {
     String bob = token(TEAM_B_ISSUER, "team-b-gateway", "bob");
     // team-a's route names team-b's issuer with a broken key set URL and no audiences.
     for (int i = 0; i < 3; i++) {
@@ -206,26 +211,45 @@ class TenantIsolationIT {
     assertThat(brokenFetches.get())
         .as("team-a's key set is never fetched for team-b's tokens")
         .isZero();
+  }
 
-    // Now team-a's route uses team-b's real key set, still without audiences: its users' tokens
-    // work on team-a, and team-b's tokens are still team-b's, not ambiguous.
+  @Test
+  @Order(2)
+  void anotherTenantAcceptingTheIssuerWithoutAudiencesDoesNotMakeItsTokensAmbiguous()
+      throws Exception {
+    // team-a's route now uses team-b's real key set, still without audiences: its users' tokens
+    // work on team-a, and team-b's tokens are still team-b's, not 403 ambiguous_namespace.
     gateway.rewrite("tenants", "tenants.yaml", Map.of("SQUAT_JWKS", jwksUrl + "/good"));
     String carol = token(TEAM_B_ISSUER, "team-a-app", "carol");
     await()
         .atMost(Duration.ofSeconds(30))
         .pollInterval(Duration.ofMillis(500))
         .until(() -> call(carol, "demo-chat").statusCode() == 200);
+    String bob = token(TEAM_B_ISSUER, "team-b-gateway", "bob");
     for (int i = 0; i < 3; i++) {
       assertServed(call(bob, "demo-chat"));
     }
   }
 
   @Test
-  void keySetServersThatRedirectFloodOrStallAreRefusedWithinBounds() throws Exception {
+  void aKeySetServerThatRedirectsIsRefused() throws Exception {
     assertKeysRefused("https://idp.redirect.example", "redirect-chat");
+  }
+
+  @Test
+  void aKeySetServerSendingAnEndlessBodyIsRefusedWithinBounds() throws Exception {
     assertKeysRefused("https://idp.endless.example", "endless-chat");
+    assertOthersUnaffected();
+  }
+
+  @Test
+  void aKeySetServerThatStallsIsRefusedWithinBounds() throws Exception {
     assertKeysRefused("https://idp.stall.example", "stall-chat");
-    // Meanwhile other tenants' tokens are answered as quickly as ever.
+    assertOthersUnaffected();
+  }
+
+  /** Other tenants' tokens are answered as quickly as ever. */
+  static void assertOthersUnaffected() throws Exception {
     long start = System.nanoTime();
     assertServed(call(token(TEAM_B_ISSUER, "team-b-gateway", "bob"), "demo-chat"));
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(BOUND);

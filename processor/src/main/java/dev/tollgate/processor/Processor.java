@@ -91,7 +91,9 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
             estimator, clock, config.maxErrorBodyBytes(), config.maxSseEventBytes());
     this.recorder =
         new OutcomeRecorder(
-            clock, new ProcessorMetrics(registry, config.maxResponseModelLabels()), accessLog);
+            clock,
+            new ProcessorMetrics(registry, config.maxResponseModelLabels(), clock),
+            accessLog);
     AtomicInteger threads = new AtomicInteger();
     this.worker =
         Executors.newFixedThreadPool(
