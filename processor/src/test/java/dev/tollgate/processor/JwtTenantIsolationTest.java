@@ -62,16 +62,7 @@ class JwtTenantIsolationTest {
         });
     server.start();
     clock = new MutableClock(JwtAuthenticatorTest.NOW);
-    authenticator =
-        new JwtAuthenticator(
-            new HttpJwksSource(
-                JwksFetchPolicy.defaults().withLocalAllowed(true, true),
-                clock,
-                Duration.ofMinutes(10),
-                Duration.ofSeconds(30)),
-            clock,
-            Duration.ofSeconds(60),
-            Duration.ofSeconds(2));
+    authenticator = JwtAuthenticatorTest.local(clock);
   }
 
   @AfterEach
