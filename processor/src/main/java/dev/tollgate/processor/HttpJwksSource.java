@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -89,6 +90,11 @@ final class HttpJwksSource implements JwksSource {
           t.setDaemon(true);
           return t;
         });
+  }
+
+  @Override
+  public synchronized void retain(Set<String> uris) {
+    entries.keySet().retainAll(uris);
   }
 
   @Override

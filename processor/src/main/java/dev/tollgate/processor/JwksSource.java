@@ -1,6 +1,7 @@
 package dev.tollgate.processor;
 
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -21,4 +22,7 @@ interface JwksSource {
   default Duration maxWait() {
     return JwksFetchPolicy.defaults().maxWait();
   }
+
+  /** Forgets the cached key sets of URLs that no route uses any more. */
+  default void retain(Set<String> uris) {}
 }

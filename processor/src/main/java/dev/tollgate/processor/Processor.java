@@ -29,6 +29,7 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
   private final Clock clock;
   private final TokenEstimator estimator;
   private final Authenticator authenticator;
+  private final JwksSource jwks;
   private final RequestBodyReader bodyReader;
   private final ResponseStream.Settings responseSettings;
   private final OutcomeRecorder recorder;
@@ -82,6 +83,7 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
     this.config = config;
     this.clock = clock;
     this.estimator = new TokenEstimator(config.exactTokenizeChars());
+    this.jwks = jwks;
     this.authenticator =
         new Authenticator(new JwtAuthenticator(jwks, clock, config.jwtClockSkew(), jwks.maxWait()));
     this.bodyReader =
@@ -119,6 +121,7 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
       warmUp();
     }
     policy = next;
+    jwks.retain(next.jwksUris());
     LOG.info("processor serves model version {}", model.version());
   }
 

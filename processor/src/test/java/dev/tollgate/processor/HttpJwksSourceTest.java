@@ -163,6 +163,16 @@ class HttpJwksSourceTest {
   }
 
   @Test
+  void keepsABoundedNumberOfKeysOfOneSet() throws Exception {
+    java.security.KeyPairGenerator rsa = java.security.KeyPairGenerator.getInstance("RSA");
+    rsa.initialize(2048);
+    String one = JwtAuthenticatorTest.set("k", rsa.generateKeyPair());
+    String key = one.substring(one.indexOf('[') + 1, one.lastIndexOf(']'));
+    String many = "{\"keys\":[" + String.join(",", java.util.Collections.nCopies(100, key)) + "]}";
+    assertThat(Jwks.parse(many.getBytes(StandardCharsets.UTF_8)).keys()).hasSize(Jwks.MAX_KEYS);
+  }
+
+  @Test
   void tellsPublicAddressesFromInternalOnes() throws Exception {
     for (String internal :
         new String[] {
