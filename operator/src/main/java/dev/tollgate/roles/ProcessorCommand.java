@@ -1,5 +1,6 @@
 package dev.tollgate.roles;
 
+import dev.tollgate.processor.JwksFetchPolicy;
 import dev.tollgate.processor.Processor;
 import dev.tollgate.processor.ProcessorConfig;
 import dev.tollgate.processor.ProcessorServer;
@@ -40,6 +41,18 @@ public final class ProcessorCommand implements Callable<Integer> {
       description = "gRPC port Envoy reaches (the operator's --processor). Default: 10001.")
   int port = 10001;
 
+  @Option(
+      names = "--jwks-allow-http",
+      description = "Fetch JWKS from http:// URLs too (default: https only).")
+  boolean jwksAllowHttp;
+
+  @Option(
+      names = "--jwks-allow-private-addresses",
+      description =
+          "Fetch JWKS from cluster-internal, private, loopback and link-local addresses too"
+              + " (default: public addresses only), e.g. an in-cluster identity provider.")
+  boolean jwksAllowPrivateAddresses;
+
   @Override
   public Integer call() throws InterruptedException {
     KubernetesClient client = new KubernetesClientBuilder().build();
@@ -52,7 +65,10 @@ public final class ProcessorCommand implements Callable<Integer> {
     try {
       Processor processor =
           new Processor(
-              tokenLimit.processor(ProcessorConfig.defaults()), Clock.systemUTC(), role.registry());
+              tokenLimit.processor(ProcessorConfig.defaults()),
+              JwksFetchPolicy.defaults().withLocalAllowed(jwksAllowHttp, jwksAllowPrivateAddresses),
+              Clock.systemUTC(),
+              role.registry());
       role.publisher().addListener(processor::update);
       ProcessorServer server = role.add(ProcessorServer.start(serve.address(), port, processor));
       role.serving(

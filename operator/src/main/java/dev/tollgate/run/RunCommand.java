@@ -5,6 +5,7 @@ import dev.tollgate.demo.DemoUpstream;
 import dev.tollgate.model.GatewayModelBuilder;
 import dev.tollgate.model.source.FolderWatcher;
 import dev.tollgate.model.source.ModelPublisher;
+import dev.tollgate.processor.JwksFetchPolicy;
 import dev.tollgate.processor.Processor;
 import dev.tollgate.processor.ProcessorConfig;
 import dev.tollgate.processor.ProcessorServer;
@@ -148,6 +149,19 @@ public final class RunCommand implements Callable<Integer> {
   boolean failOpen;
 
   @Option(
+      names = "--jwks-allow-http",
+      description =
+          "Fetch JWKS from http:// URLs too (default: https only). For local identity providers.")
+  boolean jwksAllowHttp;
+
+  @Option(
+      names = "--jwks-allow-private-addresses",
+      description =
+          "Fetch JWKS from loopback, private and link-local addresses too (default: public"
+              + " addresses only). For local identity providers.")
+  boolean jwksAllowPrivateAddresses;
+
+  @Option(
       names = "--ratelimit-address",
       description =
           "Use a rate-limit service running elsewhere (HOST:PORT) instead of starting one.")
@@ -247,7 +261,11 @@ public final class RunCommand implements Callable<Integer> {
             RateLimitServer.start(rateLimit, "127.0.0.1", rateLimitPort, Duration.ofSeconds(5)));
       }
       Processor processor =
-          new Processor(tokenLimit.processor(ProcessorConfig.defaults()), clock, registry);
+          new Processor(
+              tokenLimit.processor(ProcessorConfig.defaults()),
+              JwksFetchPolicy.defaults().withLocalAllowed(jwksAllowHttp, jwksAllowPrivateAddresses),
+              clock,
+              registry);
       if (externalProcessor == null) {
         started.push(ProcessorServer.start("127.0.0.1", processorPort, processor));
       }

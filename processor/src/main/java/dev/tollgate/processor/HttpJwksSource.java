@@ -1,28 +1,42 @@
 package dev.tollgate.processor;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Fetches key sets over HTTP(S) with the JDK's asynchronous client and caches them: a fresh set is
  * served from memory; a stale one is still served while a new fetch runs in the background; fetches
  * of one URI are at least {@code minRefreshInterval} apart, also after failures, so a stream of
- * tokens with unknown key ids cannot make the processor hammer an identity provider. Thread-safe.
+ * tokens with unknown key ids cannot make the processor hammer an identity provider.
+ *
+ * <p>Fetches follow a {@link JwksFetchPolicy}: https only, every address of the host public
+ * (checked after resolution, which the JVM then caches for the connection), no proxy, no redirects,
+ * bounded connect and total time, and the size limit enforced while the body is read. Resolution
+ * runs on a small pool of its own, never on the caller's thread. Thread-safe.
  */
 final class HttpJwksSource implements JwksSource {
-  private static final int MAX_BYTES = 1024 * 1024;
-  private static final Duration TIMEOUT = Duration.ofSeconds(5);
-
   private final HttpClient http;
+  private final JwksFetchPolicy policy;
+  private final Executor resolver;
   private final Clock clock;
   private final Duration ttl;
   private final Duration minRefreshInterval;
@@ -36,24 +50,56 @@ final class HttpJwksSource implements JwksSource {
     Throwable lastFailure;
   }
 
-  /** Creates a source with its own HTTP client. */
-  HttpJwksSource(Clock clock, Duration ttl, Duration minRefreshInterval) {
+  /** Creates a source with its own HTTP client and resolver pool. */
+  HttpJwksSource(JwksFetchPolicy policy, Clock clock, Duration ttl, Duration minRefreshInterval) {
     this(
         HttpClient.newBuilder()
-            .connectTimeout(TIMEOUT)
-            .followRedirects(HttpClient.Redirect.NORMAL)
+            .connectTimeout(policy.connectTimeout())
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .proxy(HttpClient.Builder.NO_PROXY)
             .build(),
+        policy,
+        resolverPool(),
         clock,
         ttl,
         minRefreshInterval);
   }
 
-  /** Creates a source on a given HTTP client. */
-  HttpJwksSource(HttpClient http, Clock clock, Duration ttl, Duration minRefreshInterval) {
+  /** Creates a source on a given HTTP client, which must not follow redirects nor use a proxy. */
+  HttpJwksSource(
+      HttpClient http,
+      JwksFetchPolicy policy,
+      Executor resolver,
+      Clock clock,
+      Duration ttl,
+      Duration minRefreshInterval) {
     this.http = http;
+    this.policy = policy;
+    this.resolver = resolver;
     this.clock = clock;
     this.ttl = ttl;
     this.minRefreshInterval = minRefreshInterval;
+  }
+
+  private static Executor resolverPool() {
+    AtomicInteger threads = new AtomicInteger();
+    return Executors.newFixedThreadPool(
+        2,
+        r -> {
+          Thread t = new Thread(r, "tollgate-jwks-resolver-" + threads.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  @Override
+  public synchronized void retain(Set<String> uris) {
+    entries.keySet().retainAll(uris);
+  }
+
+  @Override
+  public Duration maxWait() {
+    return policy.maxWait();
   }
 
   @Override
@@ -98,34 +144,7 @@ final class HttpJwksSource implements JwksSource {
       return null;
     }
     e.lastFetch = now;
-    CompletableFuture<Jwks> fetch;
-    try {
-      HttpRequest request =
-          HttpRequest.newBuilder(URI.create(uri))
-              .timeout(TIMEOUT)
-              .header("accept", "application/json")
-              .GET()
-              .build();
-      fetch =
-          http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
-              .thenApply(
-                  response -> {
-                    if (response.statusCode() != 200) {
-                      throw new IllegalStateException(
-                          "the key set at " + uri + " answered HTTP " + response.statusCode());
-                    }
-                    if (response.body().length > MAX_BYTES) {
-                      throw new IllegalStateException("the key set at " + uri + " is too large");
-                    }
-                    try {
-                      return Jwks.parse(response.body());
-                    } catch (IOException ex) {
-                      throw new IllegalStateException("the key set at " + uri + " is not JSON", ex);
-                    }
-                  });
-    } catch (IllegalArgumentException ex) {
-      fetch = CompletableFuture.failedFuture(ex);
-    }
+    CompletableFuture<Jwks> fetch = fetch(uri);
     e.inFlight = fetch;
     fetch.whenComplete((jwks, failure) -> completed(e, jwks, failure));
     return fetch;
@@ -139,6 +158,85 @@ final class HttpJwksSource implements JwksSource {
       e.lastFailure = null;
     } else {
       e.lastFailure = failure;
+    }
+  }
+
+  /** One fetch under the policy; fails with a message that names the URI and the reason. */
+  private CompletableFuture<Jwks> fetch(String uri) {
+    URI target;
+    try {
+      target = checkedUri(uri);
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    CompletableFuture<Void> resolved =
+        policy.allowPrivateAddresses()
+            ? CompletableFuture.completedFuture(null)
+            : CompletableFuture.runAsync(() -> requirePublic(uri, target.getHost()), resolver);
+    LimitedBody body = new LimitedBody(uri, policy.maxBytes());
+    HttpRequest request =
+        HttpRequest.newBuilder(target)
+            .timeout(policy.totalTimeout())
+            .header("accept", "application/json")
+            .GET()
+            .build();
+    CompletableFuture<Jwks> fetch =
+        resolved
+            .thenCompose(ignored -> http.sendAsync(request, body))
+            .thenApply(response -> parse(uri, response.body()))
+            .orTimeout(policy.totalTimeout().toMillis(), TimeUnit.MILLISECONDS)
+            .exceptionally(failure -> timedOut(uri, failure));
+    // A stalled body is not ended by the request timeout, which stops at the response headers.
+    fetch.whenComplete((jwks, failure) -> body.cancel());
+    return fetch;
+  }
+
+  private URI checkedUri(String uri) {
+    URI target = URI.create(uri);
+    String scheme = target.getScheme() == null ? "" : target.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("https") && !(scheme.equals("http") && policy.allowHttp())) {
+      throw new IllegalArgumentException(
+          "the key set at " + uri + " is not an https URL (http needs --jwks-allow-http)");
+    }
+    if (target.getHost() == null || target.getRawUserInfo() != null) {
+      throw new IllegalArgumentException("the key set URL " + uri + " has no host or has a user");
+    }
+    return target;
+  }
+
+  private static void requirePublic(String uri, String host) {
+    InetAddress[] addresses;
+    try {
+      addresses = InetAddress.getAllByName(host);
+    } catch (UnknownHostException e) {
+      throw new IllegalStateException("the host of the key set at " + uri + " does not resolve");
+    }
+    for (InetAddress address : addresses) {
+      if (!PublicAddresses.isPublic(address)) {
+        throw new IllegalStateException(
+            "the key set at "
+                + uri
+                + " resolves to a non-public address (allowed only with"
+                + " --jwks-allow-private-addresses)");
+      }
+    }
+  }
+
+  private Jwks timedOut(String uri, Throwable failure) {
+    Throwable cause = Authenticator.unwrap(failure);
+    if (cause instanceof TimeoutException || cause instanceof HttpTimeoutException) {
+      throw new CompletionException(
+          new IllegalStateException(
+              "the key set at " + uri + " did not arrive within " + policy.totalTimeout()));
+    }
+    throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+  }
+
+  private static Jwks parse(String uri, byte[] body) {
+    try {
+      return Jwks.parse(body);
+    } catch (IOException ex) {
+      throw new IllegalStateException("the key set at " + uri + " is not JSON", ex);
     }
   }
 }

@@ -25,11 +25,18 @@ import java.util.Map;
 /**
  * A JSON Web Key Set (RFC 7517) reduced to the signature keys it holds: RSA, EC (P-256, P-384,
  * P-521) and Ed25519 public keys. Keys of other types, for encryption, or malformed are left out
- * rather than failing the whole set. Immutable.
+ * rather than failing the whole set, and only the first {@link #MAX_KEYS} usable keys are kept.
+ * Immutable.
  *
  * @param keys the usable keys, in the set's order
  */
 record Jwks(List<Key> keys) {
+  /**
+   * Most keys kept of one set: a token without a key id is tried against every key of its
+   * algorithm, so a route's huge key set would cost every request signature checks without end.
+   */
+  static final int MAX_KEYS = 32;
+
   /**
    * One public key.
    *
@@ -54,7 +61,7 @@ record Jwks(List<Key> keys) {
         if (name.equals("keys") && value == JsonToken.START_ARRAY) {
           while (p.nextToken() == JsonToken.START_OBJECT) {
             Key key = key(strings(p));
-            if (key != null) {
+            if (key != null && keys.size() < MAX_KEYS) {
               keys.add(key);
             }
           }

@@ -1,5 +1,7 @@
 package dev.tollgate.processor;
 
+import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -15,4 +17,12 @@ interface JwksSource {
    * not hold (the issuer rotated its keys); implementations limit how often this fetches.
    */
   CompletableFuture<Jwks> refresh(String uri);
+
+  /** Longest a request waits for a key set that is not cached yet before it is answered 503. */
+  default Duration maxWait() {
+    return JwksFetchPolicy.defaults().maxWait();
+  }
+
+  /** Forgets the cached key sets of URLs that no route uses any more. */
+  default void retain(Set<String> uris) {}
 }

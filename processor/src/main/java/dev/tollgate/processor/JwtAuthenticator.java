@@ -17,7 +17,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * Authenticates JSON Web Tokens against the routes that accept them: the issuer selects the routes
@@ -36,11 +38,20 @@ final class JwtAuthenticator {
   private final JwksSource keys;
   private final Clock clock;
   private final Duration skew;
+  private final long maxWaitMillis;
 
-  JwtAuthenticator(JwksSource keys, Clock clock, Duration skew) {
+  JwtAuthenticator(JwksSource keys, Clock clock, Duration skew, Duration maxWait) {
     this.keys = keys;
     this.clock = clock;
     this.skew = skew;
+    this.maxWaitMillis = maxWait.toMillis();
+  }
+
+  /** A key set future as this request waits for it: at most the longest wait, never cancelled. */
+  private CompletableFuture<Jwks> bounded(CompletableFuture<Jwks> keySet) {
+    return keySet.isDone()
+        ? keySet
+        : keySet.copy().orTimeout(maxWaitMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   /** Whether a credential has the shape of a JWT (three base64url parts), not of an API key. */
@@ -57,7 +68,15 @@ final class JwtAuthenticator {
   /**
    * Authenticates a token. The future completes with the caller, or fails with a {@link
    * Rejection.Exception} (401 for a bad token, 403 for a good token no route accepts, 503 when the
-   * issuer's keys cannot be fetched).
+   * keys of a route that would accept it cannot be fetched).
+   *
+   * <p>Each route is judged with its own key set: a route accepts the token only when the route's
+   * {@code jwksUri} verifies the signature. The routes are tried in tiers, decided by the token's
+   * claims before any key is fetched: first those that list an audience the token carries, then
+   * those that list none; later tiers are never tried once a tier accepts the token or cannot fetch
+   * its keys. So a route of another namespace that names the same issuer with a broken or slow key
+   * set URL, or without audiences, never changes the answer for a route that pins an audience of
+   * the token.
    */
   CompletableFuture<Caller> authenticate(String token, Policy policy) {
     Parsed parsed;
@@ -71,34 +90,56 @@ final class JwtAuthenticator {
       return CompletableFuture.failedFuture(
           unauthorized("The token's issuer is not accepted by any route."));
     }
-    // Routes of one issuer normally share one key set; a token must verify against each it uses.
-    Set<String> uris = new LinkedHashSet<>();
-    issuerRoutes.forEach(r -> uris.add(r.jwt().jwksUri()));
-    CompletableFuture<Set<String>> verified =
-        CompletableFuture.completedFuture(new LinkedHashSet<>());
-    for (String uri : uris) {
-      verified =
-          verified.thenCompose(
-              ok ->
-                  verify(parsed, uri)
-                      .thenApply(
-                          good -> {
-                            if (good) {
-                              ok.add(uri);
-                            }
-                            return ok;
-                          }));
+    // The unverified claims only narrow the candidates; a route accepts only what its keys verify.
+    List<Policy.RouteView> pinned = new ArrayList<>();
+    List<Policy.RouteView> open = new ArrayList<>();
+    List<Policy.RouteView> others = new ArrayList<>();
+    for (Policy.RouteView route : issuerRoutes) {
+      var jwt = route.jwt();
+      String client = parsed.claims.get(jwt.clientClaim());
+      if (client == null || client.isEmpty()) {
+        others.add(route);
+      } else if (jwt.audiences().isEmpty()) {
+        open.add(route);
+      } else if (jwt.audiences().stream().anyMatch(parsed.audiences::contains)) {
+        pinned.add(route);
+      } else {
+        others.add(route);
+      }
     }
-    return verified.thenApply(goodUris -> caller(parsed, issuerRoutes, goodUris));
+    return tier(parsed, pinned)
+        .thenCompose(accepted -> accepted != null ? done(accepted) : tier(parsed, open))
+        .thenCompose(accepted -> accepted != null ? done(accepted) : notAccepted(parsed, others))
+        .thenApply(routes -> caller(parsed, routes));
   }
 
-  private CompletableFuture<Boolean> verify(Parsed token, String uri) {
-    return keys.keys(uri)
-        .handle((jwks, failure) -> failure == null ? jwks : null)
-        .thenCompose(
-            jwks -> {
-              if (jwks == null) {
-                return CompletableFuture.failedFuture(
+  private static CompletableFuture<List<Policy.RouteView>> done(List<Policy.RouteView> routes) {
+    return CompletableFuture.completedFuture(routes);
+  }
+
+  /**
+   * The routes of a tier whose key sets verify the token, null when none does; fails with 503 when
+   * none does and the keys of one could not be fetched. The tier's key sets are checked together.
+   */
+  private CompletableFuture<List<Policy.RouteView>> tier(
+      Parsed token, List<Policy.RouteView> routes) {
+    if (routes.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return verifyAll(token, routes)
+        .thenApply(
+            results -> {
+              List<Policy.RouteView> accepted = new ArrayList<>();
+              for (Policy.RouteView route : routes) {
+                if (results.get(route.jwt().jwksUri()) == Verdict.VERIFIED) {
+                  accepted.add(route);
+                }
+              }
+              if (!accepted.isEmpty()) {
+                return accepted;
+              }
+              if (results.containsValue(Verdict.UNAVAILABLE)) {
+                throw new CompletionException(
                     new Rejection.Exception(
                         Rejection.of(
                             503,
@@ -106,14 +147,77 @@ final class JwtAuthenticator {
                             "The keys of the token's issuer could not be fetched; retry"
                                 + " shortly.")));
               }
+              return null;
+            });
+  }
+
+  /** No route accepts the token: 403 when some route's keys verify it, else 401. */
+  private CompletableFuture<List<Policy.RouteView>> notAccepted(
+      Parsed token, List<Policy.RouteView> routes) {
+    CompletableFuture<Map<String, Verdict>> results =
+        routes.isEmpty() ? CompletableFuture.completedFuture(Map.of()) : verifyAll(token, routes);
+    return results.thenApply(
+        r -> {
+          if (!r.containsValue(Verdict.VERIFIED)) {
+            throw new CompletionException(
+                unauthorized("The token's signature does not verify with its issuer's keys."));
+          }
+          checkTimes(token);
+          throw new CompletionException(
+              new Rejection.Exception(
+                  Rejection.of(
+                      403,
+                      "token_not_accepted",
+                      "The token is valid but no route accepts it: check its audience (aud) and"
+                          + " that it carries the claim that names the client.")));
+        });
+  }
+
+  private enum Verdict {
+    VERIFIED,
+    INVALID,
+    UNAVAILABLE
+  }
+
+  private CompletableFuture<Map<String, Verdict>> verifyAll(
+      Parsed token, List<Policy.RouteView> routes) {
+    Map<String, CompletableFuture<Verdict>> checks = new TreeMap<>();
+    for (Policy.RouteView route : routes) {
+      checks.computeIfAbsent(route.jwt().jwksUri(), uri -> verify(token, uri));
+    }
+    return CompletableFuture.allOf(checks.values().toArray(CompletableFuture[]::new))
+        .thenApply(
+            ignored -> {
+              Map<String, Verdict> results = new TreeMap<>();
+              checks.forEach((uri, check) -> results.put(uri, check.join()));
+              return results;
+            });
+  }
+
+  private CompletableFuture<Verdict> verify(Parsed token, String uri) {
+    return bounded(keys.keys(uri))
+        .handle((jwks, failure) -> failure == null ? jwks : null)
+        .thenCompose(
+            jwks -> {
+              if (jwks == null) {
+                return CompletableFuture.completedFuture(Verdict.UNAVAILABLE);
+              }
               Boolean result = check(token, jwks);
               if (result != null) {
-                return CompletableFuture.completedFuture(result);
+                return CompletableFuture.completedFuture(verdict(result));
               }
               // No key with the token's kid: the issuer may have rotated its keys.
-              return keys.refresh(uri)
-                  .handle((fresh, f) -> f == null && Boolean.TRUE.equals(check(token, fresh)));
+              return bounded(keys.refresh(uri))
+                  .handle(
+                      (fresh, f) ->
+                          f != null
+                              ? Verdict.UNAVAILABLE
+                              : verdict(Boolean.TRUE.equals(check(token, fresh))));
             });
+  }
+
+  private static Verdict verdict(boolean verified) {
+    return verified ? Verdict.VERIFIED : Verdict.INVALID;
   }
 
   /** True or false when a matching key was tried, null when the set holds no matching key. */
@@ -182,47 +286,27 @@ final class JwtAuthenticator {
     return signature;
   }
 
-  private Caller caller(Parsed token, List<Policy.RouteView> issuerRoutes, Set<String> goodUris) {
-    if (goodUris.isEmpty()) {
-      throw new java.util.concurrent.CompletionException(
-          unauthorized("The token's signature does not verify with its issuer's keys."));
-    }
-    long now = clock.instant().getEpochSecond();
-    long skewSeconds = skew.toSeconds();
-    if (token.exp == null) {
-      throw new java.util.concurrent.CompletionException(
-          unauthorized("The token has no exp claim; Tollgate accepts only tokens that expire."));
-    }
-    if (now - skewSeconds >= token.exp) {
-      throw new java.util.concurrent.CompletionException(unauthorized("The token has expired."));
-    }
-    if (token.nbf != null && now + skewSeconds < token.nbf) {
-      throw new java.util.concurrent.CompletionException(
-          unauthorized("The token is not valid yet (nbf)."));
-    }
-    List<Policy.RouteView> routes = new ArrayList<>();
-    for (Policy.RouteView route : issuerRoutes) {
-      var jwt = route.jwt();
-      boolean audienceOk =
-          jwt.audiences().isEmpty() || jwt.audiences().stream().anyMatch(token.audiences::contains);
-      String client = token.claims.get(jwt.clientClaim());
-      if (goodUris.contains(jwt.jwksUri()) && audienceOk && client != null && !client.isEmpty()) {
-        routes.add(route);
-      }
-    }
-    if (routes.isEmpty()) {
-      throw new java.util.concurrent.CompletionException(
-          new Rejection.Exception(
-              Rejection.of(
-                  403,
-                  "token_not_accepted",
-                  "The token is valid but no route accepts it: check its audience (aud) and that"
-                      + " it carries the claim that names the client.")));
-    }
+  private Caller caller(Parsed token, List<Policy.RouteView> routes) {
+    checkTimes(token);
     String namespace = routes.get(0).namespace();
     boolean oneNamespace = routes.stream().allMatch(r -> r.namespace().equals(namespace));
     return new Caller(
         Caller.JWT, oneNamespace ? namespace : null, null, List.copyOf(routes), token.claims);
+  }
+
+  private void checkTimes(Parsed token) {
+    long now = clock.instant().getEpochSecond();
+    long skewSeconds = skew.toSeconds();
+    if (token.exp == null) {
+      throw new CompletionException(
+          unauthorized("The token has no exp claim; Tollgate accepts only tokens that expire."));
+    }
+    if (now - skewSeconds >= token.exp) {
+      throw new CompletionException(unauthorized("The token has expired."));
+    }
+    if (token.nbf != null && now + skewSeconds < token.nbf) {
+      throw new CompletionException(unauthorized("The token is not valid yet (nbf)."));
+    }
   }
 
   // ------------------------------------------------------------------------------ parsing

@@ -236,6 +236,13 @@ final class Policy {
     return jwtRoutesByIssuer.getOrDefault(issuer, List.of());
   }
 
+  /** The key set URLs of the routes that accept JWTs, sorted. */
+  Set<String> jwksUris() {
+    Set<String> uris = new TreeSet<>();
+    jwtRoutesByIssuer.values().forEach(routes -> routes.forEach(r -> uris.add(r.jwt().jwksUri())));
+    return uris;
+  }
+
   /** Whether any route accepts JWTs. */
   boolean acceptsJwt() {
     return !jwtRoutesByIssuer.isEmpty();

@@ -29,6 +29,7 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
   private final Clock clock;
   private final TokenEstimator estimator;
   private final Authenticator authenticator;
+  private final JwksSource jwks;
   private final RequestBodyReader bodyReader;
   private final ResponseStream.Settings responseSettings;
   private final OutcomeRecorder recorder;
@@ -40,11 +41,21 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
    * tollgate.access} logger.
    */
   public Processor(ProcessorConfig config, Clock clock, MeterRegistry registry) {
+    this(config, JwksFetchPolicy.defaults(), clock, registry);
+  }
+
+  /**
+   * Creates a processor that fetches JWKS over HTTP under a fetch policy and writes its access log
+   * to the {@code tollgate.access} logger.
+   */
+  public Processor(
+      ProcessorConfig config, JwksFetchPolicy jwksFetch, Clock clock, MeterRegistry registry) {
     this(
         config,
         clock,
         registry,
-        new HttpJwksSource(clock, config.jwksCacheTtl(), config.jwksMinRefreshInterval()),
+        new HttpJwksSource(
+            jwksFetch, clock, config.jwksCacheTtl(), config.jwksMinRefreshInterval()),
         AccessLog.slf4j());
   }
 
@@ -55,7 +66,11 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
         config,
         clock,
         registry,
-        new HttpJwksSource(clock, config.jwksCacheTtl(), config.jwksMinRefreshInterval()),
+        new HttpJwksSource(
+            JwksFetchPolicy.defaults(),
+            clock,
+            config.jwksCacheTtl(),
+            config.jwksMinRefreshInterval()),
         new AccessLog(accessLog));
   }
 
@@ -68,8 +83,9 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
     this.config = config;
     this.clock = clock;
     this.estimator = new TokenEstimator(config.exactTokenizeChars());
+    this.jwks = jwks;
     this.authenticator =
-        new Authenticator(new JwtAuthenticator(jwks, clock, config.jwtClockSkew()));
+        new Authenticator(new JwtAuthenticator(jwks, clock, config.jwtClockSkew(), jwks.maxWait()));
     this.bodyReader =
         new RequestBodyReader(config.maxRequestBodyBytes(), config.exactTokenizeChars());
     this.responseSettings =
@@ -77,7 +93,9 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
             estimator, clock, config.maxErrorBodyBytes(), config.maxSseEventBytes());
     this.recorder =
         new OutcomeRecorder(
-            clock, new ProcessorMetrics(registry, config.maxResponseModelLabels()), accessLog);
+            clock,
+            new ProcessorMetrics(registry, config.maxResponseModelLabels(), clock),
+            accessLog);
     AtomicInteger threads = new AtomicInteger();
     this.worker =
         Executors.newFixedThreadPool(
@@ -103,6 +121,7 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
       warmUp();
     }
     policy = next;
+    jwks.retain(next.jwksUris());
     LOG.info("processor serves model version {}", model.version());
   }
 

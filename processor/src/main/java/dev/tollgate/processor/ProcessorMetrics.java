@@ -5,10 +5,13 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The processor's metrics, named and labelled after the OpenTelemetry GenAI semantic conventions
@@ -19,7 +22,11 @@ import java.util.concurrent.TimeUnit;
  * <p>Cardinality is bounded: namespace, client, requested model and provider only take values from
  * the configuration (the caller's own text never becomes a label), and the response model, which
  * the provider chooses, keeps its first {@code maxResponseModels} distinct values and counts the
- * rest as {@code _other}. Thread-safe.
+ * rest as {@code _other}. Client ids are bounded per namespace, because a JWT's client claim is
+ * whatever the identity provider puts there: each namespace keeps at most {@code
+ * maxClientsPerNamespace} client labels; a new client beyond them takes the slot of the client seen
+ * longest ago if that one has been idle for {@code clientIdle} (its series are removed), else it is
+ * counted as {@code _other}. Thread-safe.
  */
 final class ProcessorMetrics {
   static final String TOKEN_USAGE = "gen_ai.client.token.usage";
@@ -47,6 +54,11 @@ final class ProcessorMetrics {
   private final int maxResponseModels;
   private final Set<String> responseModels = ConcurrentHashMap.newKeySet();
   private final ConcurrentHashMap<Labels, Meters> meters = new ConcurrentHashMap<>();
+  private final int maxClientsPerNamespace;
+  private final long clientIdleMillis;
+  private final Clock clock;
+  private final ConcurrentHashMap<String, ConcurrentHashMap<String, AtomicLong>> clientsSeen =
+      new ConcurrentHashMap<>();
 
   private record Labels(
       String operation,
@@ -65,9 +77,21 @@ final class ProcessorMetrics {
       Timer timeToFirstToken,
       Timer timePerOutputToken) {}
 
-  ProcessorMetrics(MeterRegistry registry, int maxResponseModels) {
+  ProcessorMetrics(MeterRegistry registry, int maxResponseModels, Clock clock) {
+    this(registry, maxResponseModels, 100, Duration.ofHours(1), clock);
+  }
+
+  ProcessorMetrics(
+      MeterRegistry registry,
+      int maxResponseModels,
+      int maxClientsPerNamespace,
+      Duration clientIdle,
+      Clock clock) {
     this.registry = registry;
     this.maxResponseModels = maxResponseModels;
+    this.maxClientsPerNamespace = maxClientsPerNamespace;
+    this.clientIdleMillis = clientIdle.toMillis();
+    this.clock = clock;
   }
 
   /** Records a request that reached a model route (successful or not upstream). */
@@ -79,7 +103,7 @@ final class ProcessorMetrics {
             or(o.requestModel()),
             responseModel(o.responseModel()),
             or(o.namespace()),
-            or(o.client()),
+            client(o.namespace(), o.client()),
             or(o.provider()),
             o.status() >= 400 ? Integer.toString(o.status()) : (o.aborted() ? "aborted" : NONE));
     Meters m = meters.computeIfAbsent(labels, this::register);
@@ -160,6 +184,63 @@ final class ProcessorMetrics {
       }
     }
     return responseModels.contains(model) ? model : OTHER;
+  }
+
+  /** The client's label: itself while its namespace has room or an idle slot, else _other. */
+  private String client(String namespace, String client) {
+    if (client == null) {
+      return NONE;
+    }
+    long now = clock.millis();
+    var seen = clientsSeen.computeIfAbsent(or(namespace), k -> new ConcurrentHashMap<>());
+    AtomicLong last = seen.get(client);
+    if (last != null) {
+      last.set(now);
+      return client;
+    }
+    synchronized (seen) {
+      last = seen.get(client);
+      if (last == null
+          && seen.size() >= maxClientsPerNamespace
+          && !evictIdle(namespace, seen, now)) {
+        return OTHER;
+      }
+      if (last == null) {
+        seen.put(client, new AtomicLong(now));
+      }
+    }
+    return client;
+  }
+
+  /** Frees the slot of the client seen longest ago when it has been idle long enough. */
+  private boolean evictIdle(String namespace, Map<String, AtomicLong> seen, long now) {
+    String oldest = null;
+    long oldestAt = Long.MAX_VALUE;
+    for (Map.Entry<String, AtomicLong> e : seen.entrySet()) {
+      long at = e.getValue().get();
+      if (at < oldestAt || (at == oldestAt && e.getKey().compareTo(oldest) < 0)) {
+        oldest = e.getKey();
+        oldestAt = at;
+      }
+    }
+    if (oldest == null || now - oldestAt < clientIdleMillis) {
+      return false;
+    }
+    seen.remove(oldest);
+    String ns = or(namespace);
+    for (Labels labels : meters.keySet()) {
+      if (labels.client().equals(oldest) && labels.namespace().equals(ns)) {
+        Meters m = meters.remove(labels);
+        if (m != null) {
+          registry.remove(m.input());
+          registry.remove(m.output());
+          registry.remove(m.duration());
+          registry.remove(m.timeToFirstToken());
+          registry.remove(m.timePerOutputToken());
+        }
+      }
+    }
+    return true;
   }
 
   private static String or(String value) {

@@ -247,7 +247,10 @@ class GeneratedInputTest {
     inputs++;
     JwtAuthenticator jwt =
         new JwtAuthenticator(
-            new NoKeys(), java.time.Clock.systemUTC(), java.time.Duration.ofSeconds(60));
+            new NoKeys(),
+            java.time.Clock.systemUTC(),
+            java.time.Duration.ofSeconds(60),
+            java.time.Duration.ofSeconds(2));
     CompletableFuture<Caller> result =
         jwt.authenticate(new String(token, StandardCharsets.UTF_8), policy());
     assertThat(result.handle((c, e) -> c == null && e != null).get(5, TimeUnit.SECONDS)).isTrue();

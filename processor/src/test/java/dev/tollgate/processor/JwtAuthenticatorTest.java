@@ -63,15 +63,24 @@ class JwtAuthenticatorTest {
     server.start();
     clock = new MutableClock(NOW);
     String uri = "http://127.0.0.1:" + server.getAddress().getPort() + "/jwks";
-    authenticator =
-        new JwtAuthenticator(
-            new HttpJwksSource(clock, Duration.ofMinutes(10), Duration.ofSeconds(30)),
-            clock,
-            Duration.ofSeconds(60));
+    authenticator = local(clock);
     policy =
         Policy.of(
             TestModels.build(TestModels.yaml(9, "https://issuer.example", uri)),
             new TokenEstimator(4096));
+  }
+
+  /** An authenticator fetching from loopback http (allowed), with the processor's defaults. */
+  static JwtAuthenticator local(MutableClock clock) {
+    return new JwtAuthenticator(
+        new HttpJwksSource(
+            JwksFetchPolicy.defaults().withLocalAllowed(true, true),
+            clock,
+            Duration.ofMinutes(10),
+            Duration.ofSeconds(30)),
+        clock,
+        Duration.ofSeconds(60),
+        Duration.ofSeconds(2));
   }
 
   @AfterEach

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
 
@@ -48,7 +49,9 @@ import java.util.function.IntSupplier;
  *       and the budget, in that unit. Set from the counters the store returns on every reservation
  *       and commit; once the window has ended, remaining is the whole amount. Each replica reports
  *       what it last saw, so with several replicas take {@code min by (...)} of remaining. Gauges
- *       of budgets that no longer exist are removed by {@link #retain}.
+ *       of budgets that no longer exist are removed by {@link #retain}; at most {@link
+ *       #MAX_CLIENT_BUCKETS_PER_NAMESPACE} per-client buckets of a namespace have gauges, those of
+ *       a bucket whose window ended making room for a new one;
  * </ul>
  *
  * <p>Thread-safe.
@@ -57,7 +60,12 @@ public final class RateLimitMetrics {
   private final MeterRegistry registry;
   private final String store;
   private final Clock clock;
+
+  /** Per-client buckets with gauges per namespace; the rest are enforced but not exported. */
+  static final int MAX_CLIENT_BUCKETS_PER_NAMESPACE = 1000;
+
   private final ConcurrentHashMap<LevelKey, BudgetLevel> levels = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, AtomicInteger> clientLevels = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Counter> decisions = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Timer> latency = new ConcurrentHashMap<>();
   private final AtomicLong outstanding = new AtomicLong();
@@ -188,7 +196,20 @@ public final class RateLimitMetrics {
               bucket.namespace(), bucket.quota(), bucket.limit(), bucket.client(), bucket.model());
       BudgetLevel level = levels.get(key);
       if (level == null) {
-        level = levels.computeIfAbsent(key, k -> register(charge));
+        if (!admit(key)) {
+          continue;
+        }
+        boolean[] created = {false};
+        level =
+            levels.computeIfAbsent(
+                key,
+                k -> {
+                  created[0] = true;
+                  return register(charge);
+                });
+        if (!created[0]) {
+          release(key);
+        }
       }
       level.observe(charge.budget(), states.get(i).total(), charge.window().end());
     }
@@ -212,9 +233,50 @@ public final class RateLimitMetrics {
         level.amend(next.get());
       } else {
         it.remove();
-        registry.remove(level.remaining);
-        registry.remove(level.amount);
+        unregister(key, level);
       }
+    }
+  }
+
+  /**
+   * Whether a bucket gets gauges, taking its slot: every shared bucket does; per-client buckets (a
+   * JWT client is whatever its claim says) up to {@link #MAX_CLIENT_BUCKETS_PER_NAMESPACE} per
+   * namespace, making room by dropping the gauges of a client bucket of that namespace whose window
+   * has ended.
+   */
+  private boolean admit(LevelKey key) {
+    if (key.client() == null) {
+      return true;
+    }
+    AtomicInteger count = clientLevels.computeIfAbsent(key.namespace(), k -> new AtomicInteger());
+    if (count.incrementAndGet() <= MAX_CLIENT_BUCKETS_PER_NAMESPACE) {
+      return true;
+    }
+    count.decrementAndGet();
+    Instant now = clock.instant();
+    for (Map.Entry<LevelKey, BudgetLevel> e : levels.entrySet()) {
+      LevelKey other = e.getKey();
+      if (other.client() != null
+          && other.namespace().equals(key.namespace())
+          && e.getValue().endedBefore(now)
+          && levels.remove(other, e.getValue())) {
+        unregister(other, e.getValue());
+        count.incrementAndGet();
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void unregister(LevelKey key, BudgetLevel level) {
+    registry.remove(level.remaining);
+    registry.remove(level.amount);
+    release(key);
+  }
+
+  private void release(LevelKey key) {
+    if (key.client() != null) {
+      clientLevels.computeIfAbsent(key.namespace(), k -> new AtomicInteger()).decrementAndGet();
     }
   }
 
@@ -280,6 +342,10 @@ public final class RateLimitMetrics {
       budget = current;
       total = counted;
       windowEnd = end;
+    }
+
+    synchronized boolean endedBefore(Instant now) {
+      return !now.isBefore(windowEnd);
     }
 
     synchronized boolean sameCounter(Budget next) {

@@ -344,6 +344,29 @@ class RateLimitServiceTest {
   }
 
   @Test
+  void perClientBudgetGaugesAreBoundedPerNamespaceAndEndedWindowsMakeRoom() throws IOException {
+    serve(
+        Fixtures.quickstartWith(
+            quota(
+                "default-budget",
+                "Enforce",
+                "UTC",
+                limit("tokens-per-minute", "Tokens", "30000", "1m", "Client"))));
+    int bound = RateLimitMetrics.MAX_CLIENT_BUCKETS_PER_NAMESPACE;
+    for (int i = 0; i <= bound; i++) {
+      rls.shouldRateLimit(reserve("user-" + i, "r" + i, 10));
+    }
+    assertThat(registry.find("tollgate.ratelimit.budget.remaining").gauges()).hasSize(bound);
+    // The client beyond the bound is still budgeted, only not exported.
+    assertThat(rls.shouldRateLimit(reserve("user-" + bound, "again", 10)).getOverallCode())
+        .isEqualTo(Code.OK);
+    clock.advance(Duration.ofMinutes(1));
+    rls.shouldRateLimit(reserve("newcomer", "n1", 10));
+    assertThat(registry.find("tollgate.ratelimit.budget.remaining").gauges()).hasSize(bound);
+    assertThat(budget("remaining", "tokens-per-minute", "client=newcomer")).isEqualTo(29990);
+  }
+
+  @Test
   void theRemainingGaugeShowsTheWholeBudgetOnceTheWindowHasEnded() throws IOException {
     serve(Fixtures.quickstartWith(TOKENS_AND_REQUESTS));
     rls.shouldRateLimit(reserve("alice", "r1", 15000));
