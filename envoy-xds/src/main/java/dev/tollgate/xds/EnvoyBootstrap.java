@@ -15,6 +15,7 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 
 /**
@@ -38,8 +39,19 @@ public final class EnvoyBootstrap {
    */
   public static Bootstrap build(
       String nodeId, String nodeGroup, String adsHost, int adsPort, int adminPort) {
+    return build(nodeId, nodeGroup, adsHost, adsPort, adminPort, null);
+  }
+
+  /**
+   * Builds the bootstrap; with {@code tls}, Envoy proves who it is with its client certificate
+   * before it gets any configuration or secret, and accepts only an ADS server the CA vouches for.
+   *
+   * @param tls mutual TLS towards the ADS server, or null for plaintext
+   */
+  public static Bootstrap build(
+      String nodeId, String nodeGroup, String adsHost, int adsPort, int adminPort, ServiceTls tls) {
     ConfigSource ads = XdsProtos.ADS;
-    Cluster xds =
+    Cluster.Builder xds =
         Cluster.newBuilder()
             .setName(XDS_CLUSTER)
             .setType(Cluster.DiscoveryType.STRICT_DNS)
@@ -56,8 +68,10 @@ public final class EnvoyBootstrap {
                                             .setAddress(
                                                 XdsProtos.socketAddress(adsHost, adsPort))))))
             .putTypedExtensionProtocolOptions(
-                XdsProtos.HTTP_PROTOCOL_OPTIONS, com.google.protobuf.Any.pack(XdsProtos.HTTP2))
-            .build();
+                XdsProtos.HTTP_PROTOCOL_OPTIONS, com.google.protobuf.Any.pack(XdsProtos.HTTP2));
+    if (tls != null) {
+      xds.setTransportSocket(tls.transportSocket(adsHost));
+    }
     return Bootstrap.newBuilder()
         .setNode(Node.newBuilder().setId(nodeId).setCluster(nodeGroup))
         .setAdmin(Admin.newBuilder().setAddress(XdsProtos.socketAddress("127.0.0.1", adminPort)))
@@ -84,7 +98,10 @@ public final class EnvoyBootstrap {
     try {
       return JsonFormat.printer()
           .usingTypeRegistry(
-              JsonFormat.TypeRegistry.newBuilder().add(HttpProtocolOptions.getDescriptor()).build())
+              JsonFormat.TypeRegistry.newBuilder()
+                  .add(HttpProtocolOptions.getDescriptor())
+                  .add(UpstreamTlsContext.getDescriptor())
+                  .build())
           .print(bootstrap);
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("cannot render the bootstrap", e);

@@ -179,7 +179,8 @@ public final class OperatorCommand implements Callable<Integer> {
             Integer.parseInt(rls[1]),
             rateLimitFailOpen,
             local.processorTimeoutMillis(),
-            caBundle);
+            caBundle,
+            null);
     Set<String> watched = new TreeSet<>();
     namespaces.stream().map(String::strip).filter(s -> !s.isEmpty()).forEach(watched::add);
     return OperatorSettings.builder()
