@@ -30,6 +30,9 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe.
  */
 public final class ServerTls implements AutoCloseable {
+  /** How often the servers of the cluster roles look at their files. */
+  public static final Duration DEFAULT_RELOAD = Duration.ofSeconds(10);
+
   private static final Logger LOG = LoggerFactory.getLogger(ServerTls.class);
 
   private final TlsFiles files;
