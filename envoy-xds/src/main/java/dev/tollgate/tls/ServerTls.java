@@ -5,10 +5,14 @@ import io.grpc.TlsServerCredentials;
 import io.grpc.util.AdvancedTlsX509KeyManager;
 import io.grpc.util.AdvancedTlsX509TrustManager;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.Socket;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
 import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Arrays;
@@ -18,6 +22,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,7 +86,7 @@ public final class ServerTls implements AutoCloseable {
    * Reads the files and starts re-reading them every {@code reloadEvery}.
    *
    * @throws IllegalArgumentException naming the files when they cannot be read or do not hold a
-   *     certificate, a PKCS #8 key and a CA
+   *     certificate, an unencrypted key and a CA
    */
   public static ServerTls fromFiles(TlsFiles files, Duration reloadEvery) {
     try {
@@ -91,7 +99,7 @@ public final class ServerTls implements AutoCloseable {
               + files.key()
               + " and "
               + files.ca()
-              + " (PEM certificate, PKCS #8 key, CA): "
+              + " (PEM certificate, unencrypted PEM key, CA): "
               + e.getMessage(),
           e);
     }
@@ -121,8 +129,38 @@ public final class ServerTls implements AutoCloseable {
   }
 
   private void apply(TlsFiles files) throws IOException, GeneralSecurityException {
-    keys.updateIdentityCredentials(files.certificate().toFile(), files.key().toFile());
-    trust.updateTrustCredentials(files.ca().toFile());
+    X509Certificate[] chain = certificates(files.certificate());
+    keys.updateIdentityCredentials(chain, privateKey(files.key()));
+    trust.updateTrustCredentials(certificates(files.ca()));
+  }
+
+  private static X509Certificate[] certificates(Path file)
+      throws IOException, GeneralSecurityException {
+    try (InputStream in = Files.newInputStream(file)) {
+      X509Certificate[] chain =
+          CertificateFactory.getInstance("X.509").generateCertificates(in).stream()
+              .map(X509Certificate.class::cast)
+              .toArray(X509Certificate[]::new);
+      if (chain.length == 0) {
+        throw new CertificateException("no certificate in " + file);
+      }
+      return chain;
+    }
+  }
+
+  /** Reads a PEM key as PKCS #8 or as PKCS #1 / SEC 1, which Helm and cert-manager write. */
+  private static PrivateKey privateKey(Path file) throws IOException {
+    try (PEMParser pem = new PEMParser(Files.newBufferedReader(file))) {
+      Object parsed = pem.readObject();
+      JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+      if (parsed instanceof PEMKeyPair pair) {
+        return converter.getPrivateKey(pair.getPrivateKeyInfo());
+      }
+      if (parsed instanceof PrivateKeyInfo info) {
+        return converter.getPrivateKey(info);
+      }
+      throw new IOException("no unencrypted private key in " + file);
+    }
   }
 
   private static List<byte[]> read(TlsFiles files) throws IOException {

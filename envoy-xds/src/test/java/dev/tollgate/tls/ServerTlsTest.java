@@ -125,6 +125,27 @@ class ServerTlsTest {
   }
 
   @Test
+  void readsTraditionalKeysAsHelmAndCertManagerWriteThem() throws Exception {
+    IssuedCertificate issued = server(ca);
+    Path helm = dir.resolve("helm");
+    TlsFiles files = TlsFiles.write(helm, issued, ca.certificate());
+    // SEC 1 with the curve inside, as `openssl ec` and cert-manager's ECDSA keys are written.
+    var info = org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(issued.key().getEncoded());
+    var sec1 =
+        new org.bouncycastle.asn1.sec.ECPrivateKey(
+            256,
+            org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey()).getKey(),
+            info.getPrivateKeyAlgorithm().getParameters());
+    try (var writer =
+        new org.bouncycastle.util.io.pem.PemWriter(Files.newBufferedWriter(files.key()))) {
+      writer.writeObject(
+          new org.bouncycastle.util.io.pem.PemObject("EC PRIVATE KEY", sec1.getEncoded()));
+    }
+    assertThat(Files.readString(files.key())).startsWith("-----BEGIN EC PRIVATE KEY-----");
+    ServerTls.fromFiles(files, Duration.ofSeconds(1)).close();
+  }
+
+  @Test
   void unreadableFilesAreReportedByPath() {
     Path missing = dir.resolve("missing");
     org.assertj.core.api.Assertions.assertThatThrownBy(
