@@ -18,7 +18,6 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMat
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
-import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
@@ -50,12 +49,7 @@ public record ServiceTls(String certificateDirectory, String sdsDirectory) {
   /** The transport socket of a cluster reaching one of Tollgate's services at {@code host}. */
   TransportSocket transportSocket(String host) {
     boolean ip = XdsProtos.isIpAddress(host);
-    SubjectAltNameMatcher san =
-        SubjectAltNameMatcher.newBuilder()
-            .setSanType(
-                ip ? SubjectAltNameMatcher.SanType.IP_ADDRESS : SubjectAltNameMatcher.SanType.DNS)
-            .setMatcher(StringMatcher.newBuilder().setExact(host))
-            .build();
+    SubjectAltNameMatcher san = UpstreamTls.subjectAltName(host, ip);
     UpstreamTlsContext.Builder tls =
         UpstreamTlsContext.newBuilder()
             .setCommonTlsContext(

@@ -16,12 +16,7 @@ final class UpstreamTls {
   private UpstreamTls() {}
 
   static TransportSocket transportSocket(String host, boolean ip, String caBundlePath) {
-    SubjectAltNameMatcher san =
-        SubjectAltNameMatcher.newBuilder()
-            .setSanType(
-                ip ? SubjectAltNameMatcher.SanType.IP_ADDRESS : SubjectAltNameMatcher.SanType.DNS)
-            .setMatcher(StringMatcher.newBuilder().setExact(host))
-            .build();
+    SubjectAltNameMatcher san = subjectAltName(host, ip);
     UpstreamTlsContext.Builder tls =
         UpstreamTlsContext.newBuilder()
             .setCommonTlsContext(
@@ -39,6 +34,15 @@ final class UpstreamTls {
     return TransportSocket.newBuilder()
         .setName("envoy.transport_sockets.tls")
         .setTypedConfig(Any.pack(tls.build()))
+        .build();
+  }
+
+  /** The certificate must name {@code host}: an IP SAN for an address, a DNS SAN for a name. */
+  static SubjectAltNameMatcher subjectAltName(String host, boolean ip) {
+    return SubjectAltNameMatcher.newBuilder()
+        .setSanType(
+            ip ? SubjectAltNameMatcher.SanType.IP_ADDRESS : SubjectAltNameMatcher.SanType.DNS)
+        .setMatcher(StringMatcher.newBuilder().setExact(host))
         .build();
   }
 }
