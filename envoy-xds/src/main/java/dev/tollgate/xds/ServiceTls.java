@@ -64,13 +64,7 @@ public record ServiceTls(String certificateDirectory, String sdsDirectory) {
                                 CertificateValidationContext.newBuilder()
                                     .addMatchTypedSubjectAltNames(san))
                             .setValidationContextSdsSecretConfig(sds(CA_SECRET, CA_SDS_FILE))));
-    if (!ip) {
-      tls.setSni(host);
-    }
-    return TransportSocket.newBuilder()
-        .setName("envoy.transport_sockets.tls")
-        .setTypedConfig(Any.pack(tls.build()))
-        .build();
+    return UpstreamTls.socket(tls, host, ip);
   }
 
   /**

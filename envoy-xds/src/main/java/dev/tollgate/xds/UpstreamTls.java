@@ -28,6 +28,11 @@ final class UpstreamTls {
                                 io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder()
                                     .setFilename(caBundlePath))
                             .addMatchTypedSubjectAltNames(san)));
+    return socket(tls, host, ip);
+  }
+
+  /** Wraps a TLS context into Envoy's TLS transport socket, with SNI when the host is a name. */
+  static TransportSocket socket(UpstreamTlsContext.Builder tls, String host, boolean ip) {
     if (!ip) {
       tls.setSni(host);
     }
