@@ -34,6 +34,7 @@ final class TollgateRun implements AutoCloseable {
   final Path manifests;
   final Map<String, String> vars;
   final int demoPort;
+  private final ServicePorts services;
   private final int port;
   private final int metricsPort;
   private final int envoyAdminPort;
@@ -44,6 +45,7 @@ final class TollgateRun implements AutoCloseable {
       Path manifests,
       Map<String, String> vars,
       int demoPort,
+      ServicePorts services,
       int port,
       int metricsPort,
       int envoyAdminPort,
@@ -52,6 +54,7 @@ final class TollgateRun implements AutoCloseable {
     this.manifests = manifests;
     this.vars = vars;
     this.demoPort = demoPort;
+    this.services = services;
     this.port = port;
     this.metricsPort = metricsPort;
     this.envoyAdminPort = envoyAdminPort;
@@ -96,6 +99,7 @@ final class TollgateRun implements AutoCloseable {
     int port = Ports.free();
     int metricsPort = Ports.free();
     int envoyAdminPort = Ports.free();
+    ServicePorts services = new ServicePorts(Ports.free(), Ports.free(), Ports.free());
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -109,13 +113,13 @@ final class TollgateRun implements AutoCloseable {
                 "--port",
                 String.valueOf(port),
                 "--processor-port",
-                String.valueOf(Ports.free()),
+                String.valueOf(services.processor()),
                 "--ratelimit-port",
-                String.valueOf(Ports.free()),
+                String.valueOf(services.rateLimit()),
                 "--demo-upstream-port",
                 String.valueOf(demoPort),
                 "--ads-port",
-                String.valueOf(Ports.free()),
+                String.valueOf(services.ads()),
                 "--envoy-admin-port",
                 String.valueOf(envoyAdminPort),
                 "--metrics-port",
@@ -135,7 +139,7 @@ final class TollgateRun implements AutoCloseable {
                   ProcessBuilder.Redirect.appendTo(work.resolve("tollgate.log").toFile()))
               .start();
       return new TollgateRun(
-              work, manifests, vars, demoPort, port, metricsPort, envoyAdminPort, process)
+              work, manifests, vars, demoPort, services, port, metricsPort, envoyAdminPort, process)
           .awaitReady();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -165,6 +169,14 @@ final class TollgateRun implements AutoCloseable {
       sleep(250);
     }
     throw new AssertionError("tollgate run not ready within 90 s:\n" + logTail());
+  }
+
+  /** Ports of the gRPC services Envoy uses: ADS, the processor and the rate-limit service. */
+  record ServicePorts(int ads, int processor, int rateLimit) {}
+
+  /** Returns the ports of ADS, the processor and the rate-limit service. */
+  ServicePorts services() {
+    return services;
   }
 
   /** Returns the gateway's base URL, e.g. {@code http://127.0.0.1:PORT}. */

@@ -2,7 +2,9 @@ package dev.tollgate.xds;
 
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,14 +38,25 @@ public final class AdsServer implements AutoCloseable {
     this.server = server;
   }
 
-  /** Starts an ADS server on the given address; port 0 picks a free port. */
+  /**
+   * Starts a plaintext ADS server, which serves every provider key to whoever connects: for tests
+   * on loopback only.
+   */
   public static AdsServer start(String host, int port, Clock clock) {
+    return start(host, port, clock, InsecureServerCredentials.create());
+  }
+
+  /**
+   * Starts an ADS server on the given address; port 0 picks a free port. With {@link
+   * dev.tollgate.tls.ServerTls} credentials only clients with a certificate get configuration.
+   */
+  public static AdsServer start(String host, int port, Clock clock, ServerCredentials credentials) {
     NodeStatusTracker tracker = new NodeStatusTracker(clock);
     SimpleCache<String> cache =
         new SimpleCache<>(node -> node.getCluster().isEmpty() ? DEFAULT_GROUP : node.getCluster());
     NackAwareDiscoveryServer discovery = new NackAwareDiscoveryServer(tracker, cache);
     Server server =
-        NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials)
             .addService(discovery.getAggregatedDiscoveryServiceImpl())
             .keepAliveTime(30, TimeUnit.SECONDS)
             .permitKeepAliveTime(10, TimeUnit.SECONDS)

@@ -113,24 +113,31 @@ final class ClusterTranslator {
     return new RuleTargets(targets, primaries, !fallbacks.isEmpty());
   }
 
-  /** A cluster of a gRPC service Envoy calls: HTTP/2, breakers sized for every stream. */
-  static Cluster grpcCluster(String name, String host, int port) {
+  /**
+   * A cluster of a gRPC service Envoy calls: HTTP/2, breakers sized for every stream, mutual TLS
+   * unless {@code tls} is null.
+   */
+  static Cluster grpcCluster(String name, String host, int port, ServiceTls tls) {
     boolean ip = XdsProtos.isIpAddress(host);
-    return Cluster.newBuilder()
-        .setName(name)
-        .setAltStatName(XdsNames.statName(name))
-        .setType(ip ? Cluster.DiscoveryType.STATIC : Cluster.DiscoveryType.STRICT_DNS)
-        .setConnectTimeout(Durations.fromSeconds(1))
-        .setLoadAssignment(endpoint(name, host, port, null))
-        .setCircuitBreakers(
-            CircuitBreakers.newBuilder()
-                .addThresholds(
-                    CircuitBreakers.Thresholds.newBuilder()
-                        .setMaxRequests(UInt32Value.of(GRPC_SERVICE_MAX_REQUESTS))
-                        .setMaxPendingRequests(UInt32Value.of(GRPC_SERVICE_MAX_REQUESTS))))
-        .putTypedExtensionProtocolOptions(
-            XdsProtos.HTTP_PROTOCOL_OPTIONS, Any.pack(XdsProtos.HTTP2))
-        .build();
+    Cluster.Builder cluster =
+        Cluster.newBuilder()
+            .setName(name)
+            .setAltStatName(XdsNames.statName(name))
+            .setType(ip ? Cluster.DiscoveryType.STATIC : Cluster.DiscoveryType.STRICT_DNS)
+            .setConnectTimeout(Durations.fromSeconds(1))
+            .setLoadAssignment(endpoint(name, host, port, null))
+            .setCircuitBreakers(
+                CircuitBreakers.newBuilder()
+                    .addThresholds(
+                        CircuitBreakers.Thresholds.newBuilder()
+                            .setMaxRequests(UInt32Value.of(GRPC_SERVICE_MAX_REQUESTS))
+                            .setMaxPendingRequests(UInt32Value.of(GRPC_SERVICE_MAX_REQUESTS))))
+            .putTypedExtensionProtocolOptions(
+                XdsProtos.HTTP_PROTOCOL_OPTIONS, Any.pack(XdsProtos.HTTP2));
+    if (tls != null) {
+      cluster.setTransportSocket(tls.transportSocket(host));
+    }
+    return cluster.build();
   }
 
   /** Envoy's c-ares resolver without the system's search domains. */

@@ -17,6 +17,7 @@ import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig;
 import io.envoyproxy.envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 
 /**
@@ -41,8 +42,19 @@ public final class EnvoyBootstrap {
    */
   public static Bootstrap build(
       String nodeId, String nodeGroup, String adsHost, int adsPort, int adminPort) {
+    return build(nodeId, nodeGroup, adsHost, adsPort, adminPort, null);
+  }
+
+  /**
+   * Builds the bootstrap; with {@code tls}, Envoy proves who it is with its client certificate
+   * before it gets any configuration or secret, and accepts only an ADS server the CA vouches for.
+   *
+   * @param tls mutual TLS towards the ADS server, or null for plaintext
+   */
+  public static Bootstrap build(
+      String nodeId, String nodeGroup, String adsHost, int adsPort, int adminPort, ServiceTls tls) {
     ConfigSource ads = XdsProtos.ADS;
-    Cluster xds =
+    Cluster.Builder xds =
         Cluster.newBuilder()
             .setName(XDS_CLUSTER)
             .setType(Cluster.DiscoveryType.STRICT_DNS)
@@ -59,8 +71,10 @@ public final class EnvoyBootstrap {
                                             .setAddress(
                                                 XdsProtos.socketAddress(adsHost, adsPort))))))
             .putTypedExtensionProtocolOptions(
-                XdsProtos.HTTP_PROTOCOL_OPTIONS, com.google.protobuf.Any.pack(XdsProtos.HTTP2))
-            .build();
+                XdsProtos.HTTP_PROTOCOL_OPTIONS, com.google.protobuf.Any.pack(XdsProtos.HTTP2));
+    if (tls != null) {
+      xds.setTransportSocket(tls.transportSocket(adsHost));
+    }
     return Bootstrap.newBuilder()
         .setNode(Node.newBuilder().setId(nodeId).setCluster(nodeGroup))
         .setAdmin(Admin.newBuilder().setAddress(XdsProtos.socketAddress("127.0.0.1", adminPort)))
@@ -92,6 +106,7 @@ public final class EnvoyBootstrap {
                   .add(HttpProtocolOptions.getDescriptor())
                   .add(FixedHeapConfig.getDescriptor())
                   .add(DownstreamConnectionsConfig.getDescriptor())
+                  .add(UpstreamTlsContext.getDescriptor())
                   .build())
           .print(bootstrap);
     } catch (InvalidProtocolBufferException e) {

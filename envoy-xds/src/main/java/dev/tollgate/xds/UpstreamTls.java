@@ -16,12 +16,7 @@ final class UpstreamTls {
   private UpstreamTls() {}
 
   static TransportSocket transportSocket(String host, boolean ip, String caBundlePath) {
-    SubjectAltNameMatcher san =
-        SubjectAltNameMatcher.newBuilder()
-            .setSanType(
-                ip ? SubjectAltNameMatcher.SanType.IP_ADDRESS : SubjectAltNameMatcher.SanType.DNS)
-            .setMatcher(StringMatcher.newBuilder().setExact(host))
-            .build();
+    SubjectAltNameMatcher san = subjectAltName(host, ip);
     UpstreamTlsContext.Builder tls =
         UpstreamTlsContext.newBuilder()
             .setCommonTlsContext(
@@ -33,12 +28,26 @@ final class UpstreamTls {
                                 io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder()
                                     .setFilename(caBundlePath))
                             .addMatchTypedSubjectAltNames(san)));
+    return socket(tls, host, ip);
+  }
+
+  /** Wraps a TLS context into Envoy's TLS transport socket, with SNI when the host is a name. */
+  static TransportSocket socket(UpstreamTlsContext.Builder tls, String host, boolean ip) {
     if (!ip) {
       tls.setSni(host);
     }
     return TransportSocket.newBuilder()
         .setName("envoy.transport_sockets.tls")
         .setTypedConfig(Any.pack(tls.build()))
+        .build();
+  }
+
+  /** The certificate must name {@code host}: an IP SAN for an address, a DNS SAN for a name. */
+  static SubjectAltNameMatcher subjectAltName(String host, boolean ip) {
+    return SubjectAltNameMatcher.newBuilder()
+        .setSanType(
+            ip ? SubjectAltNameMatcher.SanType.IP_ADDRESS : SubjectAltNameMatcher.SanType.DNS)
+        .setMatcher(StringMatcher.newBuilder().setExact(host))
         .build();
   }
 }

@@ -13,6 +13,8 @@ package dev.tollgate.xds;
  * @param rateLimitFailOpen whether requests pass when the rate-limit service is unreachable
  * @param processorTimeoutMillis how long Envoy waits for one processor message
  * @param caBundlePath the CA bundle Envoy validates provider certificates against
+ * @param serviceTls mutual TLS towards the processor and the rate-limit service, or null for
+ *     plaintext
  */
 public record XdsSettings(
     String listenerAddress,
@@ -23,7 +25,8 @@ public record XdsSettings(
     int rateLimitPort,
     boolean rateLimitFailOpen,
     long processorTimeoutMillis,
-    String caBundlePath) {
+    String caBundlePath,
+    ServiceTls serviceTls) {
 
   /** The CA bundle of Debian, Ubuntu and Alpine, and of Envoy's official images. */
   public static final String DEFAULT_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
@@ -31,7 +34,16 @@ public record XdsSettings(
   /** Settings of the embedded default: everything on this host. */
   public static XdsSettings local() {
     return new XdsSettings(
-        "0.0.0.0", 10000, "127.0.0.1", 10001, "127.0.0.1", 10002, false, 2000, DEFAULT_CA_BUNDLE);
+        "0.0.0.0",
+        10000,
+        "127.0.0.1",
+        10001,
+        "127.0.0.1",
+        10002,
+        false,
+        2000,
+        DEFAULT_CA_BUNDLE,
+        null);
   }
 
   /** Returns these settings with another listener address and port. */
@@ -45,7 +57,8 @@ public record XdsSettings(
         rateLimitPort,
         rateLimitFailOpen,
         processorTimeoutMillis,
-        caBundlePath);
+        caBundlePath,
+        serviceTls);
   }
 
   /** Returns these settings with other addresses of the processor and rate-limit services. */
@@ -60,7 +73,8 @@ public record XdsSettings(
         rateLimitPort,
         rateLimitFailOpen,
         processorTimeoutMillis,
-        caBundlePath);
+        caBundlePath,
+        serviceTls);
   }
 
   /** Returns these settings with requests passing (or not) when budgets cannot be checked. */
@@ -74,7 +88,8 @@ public record XdsSettings(
         rateLimitPort,
         failOpen,
         processorTimeoutMillis,
-        caBundlePath);
+        caBundlePath,
+        serviceTls);
   }
 
   /** Returns these settings with another CA bundle path (in Envoy's file system). */
@@ -88,6 +103,22 @@ public record XdsSettings(
         rateLimitPort,
         rateLimitFailOpen,
         processorTimeoutMillis,
-        path);
+        path,
+        serviceTls);
+  }
+
+  /** Returns these settings with mutual TLS (or plaintext, null) towards Tollgate's services. */
+  public XdsSettings withServiceTls(ServiceTls tls) {
+    return new XdsSettings(
+        listenerAddress,
+        listenerPort,
+        processorHost,
+        processorPort,
+        rateLimitHost,
+        rateLimitPort,
+        rateLimitFailOpen,
+        processorTimeoutMillis,
+        caBundlePath,
+        tls);
   }
 }

@@ -37,11 +37,17 @@ public final class XdsTranslator {
     clusters.put(
         XdsNames.PROCESSOR_CLUSTER,
         ClusterTranslator.grpcCluster(
-            XdsNames.PROCESSOR_CLUSTER, settings.processorHost(), settings.processorPort()));
+            XdsNames.PROCESSOR_CLUSTER,
+            settings.processorHost(),
+            settings.processorPort(),
+            settings.serviceTls()));
     clusters.put(
         XdsNames.RATE_LIMIT_CLUSTER,
         ClusterTranslator.grpcCluster(
-            XdsNames.RATE_LIMIT_CLUSTER, settings.rateLimitHost(), settings.rateLimitPort()));
+            XdsNames.RATE_LIMIT_CLUSTER,
+            settings.rateLimitHost(),
+            settings.rateLimitPort(),
+            settings.serviceTls()));
     RouteConfiguration routeConfig = routes.routes(model, clusters);
     return new XdsResources(
         model.version(),

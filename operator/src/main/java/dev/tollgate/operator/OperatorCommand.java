@@ -1,6 +1,7 @@
 package dev.tollgate.operator;
 
 import dev.tollgate.cli.ProviderPolicyOptions;
+import dev.tollgate.xds.ServiceTls;
 import dev.tollgate.xds.XdsSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -96,6 +97,28 @@ public final class OperatorCommand implements Callable<Integer> {
   String caBundle;
 
   @Option(
+      names = "--tls-dir",
+      description =
+          "Directory with the ADS server's tls.crt, tls.key and the ca.crt Envoy's client"
+              + " certificate must chain to; re-read when they change. Without it ADS is plaintext.")
+  java.nio.file.Path tlsDir;
+
+  @Option(
+      names = "--envoy-tls-dir",
+      description =
+          "Directory, in Envoy's file system, of Envoy's client certificate (tls.crt, tls.key) and"
+              + " the ca.crt of the processor and rate-limit service: Envoy reaches them over"
+              + " mutual TLS. Needs --envoy-sds-dir.")
+  String envoyTlsDir;
+
+  @Option(
+      names = "--envoy-sds-dir",
+      description =
+          "Directory, in Envoy's file system, of the SDS files naming those certificates"
+              + " (service-client-certificate.json, service-ca.json).")
+  String envoySdsDir;
+
+  @Option(
       names = "--probe-port",
       defaultValue = "8080",
       description = "Port of /healthz, /readyz and /metrics; -1 for none.")
@@ -168,6 +191,13 @@ public final class OperatorCommand implements Callable<Integer> {
     return 0;
   }
 
+  private ServiceTls serviceTls() {
+    if ((envoyTlsDir == null) != (envoySdsDir == null)) {
+      throw new IllegalArgumentException("--envoy-tls-dir and --envoy-sds-dir go together");
+    }
+    return envoyTlsDir == null ? null : new ServiceTls(envoyTlsDir, envoySdsDir);
+  }
+
   /** Maps the flags onto settings. */
   OperatorSettings settings() {
     String[] proc = hostPort(processor, "--processor");
@@ -183,7 +213,8 @@ public final class OperatorCommand implements Callable<Integer> {
             Integer.parseInt(rls[1]),
             rateLimitFailOpen,
             local.processorTimeoutMillis(),
-            caBundle);
+            caBundle,
+            serviceTls());
     Set<String> watched = new TreeSet<>();
     namespaces.stream().map(String::strip).filter(s -> !s.isEmpty()).forEach(watched::add);
     return OperatorSettings.builder()
@@ -191,6 +222,7 @@ public final class OperatorCommand implements Callable<Integer> {
         .secretSelector(secretSelector)
         .providerPolicy(providerPolicy.policy(List.of(), spec.commandLine()))
         .ads(adsAddress, adsPort)
+        .adsTls(tlsDir)
         .nodeGroup(nodeGroup)
         .xds(xds)
         .probes("0.0.0.0", probePort)

@@ -19,6 +19,8 @@ import java.util.TreeSet;
  * @param providerPolicy where ModelProviders may point; the data-plane roles must get the same
  * @param adsHost address the ADS server binds
  * @param adsPort port of the ADS server; 0 picks a free one
+ * @param adsTls the ADS server's certificate, key and client CA ({@code tls.crt}, {@code tls.key},
+ *     {@code ca.crt}), re-read when they change; null serves plaintext
  * @param nodeGroup the Envoy node group ({@code node.cluster}) the configuration is published to
  * @param xds where Envoy listens and finds the processor and rate-limit services
  * @param probeHost address of the probe and metrics server
@@ -48,6 +50,7 @@ public record OperatorSettings(
     ProviderPolicy providerPolicy,
     String adsHost,
     int adsPort,
+    java.nio.file.Path adsTls,
     String nodeGroup,
     XdsSettings xds,
     String probeHost,
@@ -87,6 +90,7 @@ public record OperatorSettings(
     private ProviderPolicy providerPolicy = ProviderPolicy.of(List.of(), List.of(), false);
     private String adsHost = "0.0.0.0";
     private int adsPort = 18000;
+    private java.nio.file.Path adsTls;
     private String nodeGroup = AdsServer.DEFAULT_GROUP;
     private XdsSettings xds = XdsSettings.local();
     private String probeHost = "0.0.0.0";
@@ -136,7 +140,13 @@ public record OperatorSettings(
       return this;
     }
 
-    /** Sets the Envoy node group. */
+    /** Sets the directory of the ADS server's TLS files, or null for plaintext. */
+    public Builder adsTls(java.nio.file.Path directory) {
+      adsTls = directory;
+      return this;
+    }
+
+    /** Sets the node group the configuration is published to. */
     public Builder nodeGroup(String value) {
       nodeGroup = value;
       return this;
@@ -240,6 +250,7 @@ public record OperatorSettings(
           providerPolicy,
           adsHost,
           adsPort,
+          adsTls,
           nodeGroup,
           xds,
           probeHost,

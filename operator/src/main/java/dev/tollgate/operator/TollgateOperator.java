@@ -3,6 +3,8 @@ package dev.tollgate.operator;
 import dev.tollgate.kube.KubernetesSource;
 import dev.tollgate.model.GatewayModel;
 import dev.tollgate.serving.HealthServer;
+import dev.tollgate.tls.ServerTls;
+import dev.tollgate.tls.TlsFiles;
 import dev.tollgate.xds.AdsServer;
 import dev.tollgate.xds.XdsTranslator;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -12,6 +14,7 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.grpc.InsecureServerCredentials;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
@@ -48,6 +51,7 @@ public final class TollgateOperator implements AutoCloseable {
   private final String leaseNamespace;
   private final PrometheusMeterRegistry registry;
   private final JvmGcMetrics gcMetrics;
+  private final ServerTls adsTls;
   private final AdsServer ads;
   private final ResourceCaches caches;
   private final KubernetesSource source;
@@ -78,7 +82,16 @@ public final class TollgateOperator implements AutoCloseable {
     OperatorMetrics metrics = new OperatorMetrics(registry);
     this.leader = new AtomicBoolean(!settings.leaderElection());
     metrics.leader(leader.get());
-    this.ads = AdsServer.start(settings.adsHost(), settings.adsPort(), clock);
+    this.adsTls =
+        settings.adsTls() == null
+            ? null
+            : ServerTls.fromFiles(TlsFiles.in(settings.adsTls()), ServerTls.DEFAULT_RELOAD);
+    this.ads =
+        AdsServer.start(
+            settings.adsHost(),
+            settings.adsPort(),
+            clock,
+            adsTls == null ? InsecureServerCredentials.create() : adsTls.credentials());
     EventRecorder events = new EventRecorder(client, clock, identity, leader::get);
     this.caches = new ResourceCaches();
     this.source =
@@ -284,6 +297,9 @@ public final class TollgateOperator implements AutoCloseable {
     state.close();
     source.close();
     ads.close();
+    if (adsTls != null) {
+      adsTls.close();
+    }
     if (probes != null) {
       probes.close();
     }

@@ -70,7 +70,10 @@ public final class ProcessorCommand implements Callable<Integer> {
               Clock.systemUTC(),
               role.registry());
       role.publisher().addListener(processor::update);
-      ProcessorServer server = role.add(ProcessorServer.start(serve.address(), port, processor));
+      ProcessorServer server =
+          role.add(
+              ProcessorServer.start(
+                  serve.address(), port, processor, serve.credentials(role, "the processor")));
       role.serving(
           server.port(),
           serve,

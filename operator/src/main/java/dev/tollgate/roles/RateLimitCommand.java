@@ -92,7 +92,13 @@ public final class RateLimitCommand implements Callable<Integer> {
       RateLimitServer server;
       try {
         server =
-            role.add(RateLimitServer.start(service, serve.address(), port, Duration.ofSeconds(5)));
+            role.add(
+                RateLimitServer.start(
+                    service,
+                    serve.address(),
+                    port,
+                    Duration.ofSeconds(5),
+                    serve.credentials(role, "the rate-limit service")));
       } catch (IOException e) {
         throw new UncheckedIOException(
             "cannot start the rate-limit service on " + serve.address() + ":" + port, e);

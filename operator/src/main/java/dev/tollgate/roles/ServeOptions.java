@@ -1,12 +1,22 @@
 package dev.tollgate.roles;
 
+import dev.tollgate.tls.ServerTls;
+import dev.tollgate.tls.TlsFiles;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ServerCredentials;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /**
- * Where a data-plane role listens, besides its gRPC port: the bind address, the probe port and the
- * port of {@code /usage} (the rate-limit service's; the chart opens it to the operator only).
+ * Where a data-plane role listens, besides its gRPC port: the bind address, the probe port, the
+ * port of {@code /usage} (the rate-limit service's; the chart opens it to the operator only), and
+ * the mutual TLS of the gRPC port.
  */
 public final class ServeOptions {
+  private static final Logger LOG = LoggerFactory.getLogger(ServeOptions.class);
+
   @Option(names = "--address", defaultValue = "0.0.0.0", description = "gRPC bind address.")
   String address = "0.0.0.0";
 
@@ -23,6 +33,27 @@ public final class ServeOptions {
           "Port of /usage (the rate-limit service's budget usage, read by the operator's"
               + " --quota-usage-url); -1 for none. Default: 9091.")
   int usagePort = 9091;
+
+  @Option(
+      names = "--tls-dir",
+      description =
+          "Directory with tls.crt, tls.key and ca.crt (a Kubernetes TLS Secret with its CA): the"
+              + " gRPC port serves mutual TLS, refuses clients without a certificate from ca.crt,"
+              + " and re-reads the files when they change. Without it the port is plaintext.")
+  Path tlsDir;
+
+  /**
+   * Returns the gRPC port's credentials: mutual TLS from {@code --tls-dir}, whose reloading stops
+   * with the role, else plaintext with a warning.
+   */
+  ServerCredentials credentials(RoleProcess role, String service) {
+    if (tlsDir == null) {
+      LOG.warn("{} serves plaintext gRPC without client authentication: pass --tls-dir", service);
+      return InsecureServerCredentials.create();
+    }
+    return role.add(ServerTls.fromFiles(TlsFiles.in(tlsDir), ServerTls.DEFAULT_RELOAD))
+        .credentials();
+  }
 
   /** Returns the address the gRPC service and the probes bind. */
   public String address() {

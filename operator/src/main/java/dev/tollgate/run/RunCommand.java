@@ -44,7 +44,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code tollgate run -f DIR}: the whole gateway in one process from a folder of manifests: the ADS
  * server, the rate-limit service, the processor, an optional demo upstream and a supervised Envoy.
- * A changed file is picked up; an invalid one is reported and its last good version stays.
+ * Every service listens on 127.0.0.1 only, and Envoy reaches the three gRPC services over mutual
+ * TLS with certificates made at start ({@link LocalTls}): a process without them gets nothing. A
+ * changed file is picked up; an invalid one is reported and its last good version stays.
  */
 @Command(
     name = "run",
@@ -164,12 +166,15 @@ public final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--ratelimit-address",
       description =
-          "Use a rate-limit service running elsewhere (HOST:PORT) instead of starting one.")
+          "Use a rate-limit service running elsewhere (HOST:PORT) instead of starting one;"
+              + " Envoy still requires mutual TLS with this run's own CA.")
   String externalRateLimit;
 
   @Option(
       names = "--processor-address",
-      description = "Use a processor running elsewhere (HOST:PORT) instead of starting one.")
+      description =
+          "Use a processor running elsewhere (HOST:PORT) instead of starting one;"
+              + " Envoy still requires mutual TLS with this run's own CA.")
   String externalProcessor;
 
   @Mixin TokenLimitOptions tokenLimit = new TokenLimitOptions();
@@ -215,7 +220,9 @@ public final class RunCommand implements Callable<Integer> {
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       FolderWatcher watcher = new FolderWatcher(folder);
       started.push(watcher);
-      AdsServer ads = AdsServer.start("127.0.0.1", adsPort, clock);
+      LocalTls tls = LocalTls.start(clock);
+      started.push(tls);
+      AdsServer ads = AdsServer.start("127.0.0.1", adsPort, clock, tls.serverCredentials());
       started.push(ads);
       XdsSettings settings =
           XdsSettings.local()
@@ -225,7 +232,8 @@ public final class RunCommand implements Callable<Integer> {
                   port(externalProcessor, processorPort),
                   host(externalRateLimit, "127.0.0.1"),
                   port(externalRateLimit, rateLimitPort))
-              .withRateLimitFailOpen(failOpen);
+              .withRateLimitFailOpen(failOpen)
+              .withServiceTls(tls.envoy());
       // Polling spaces changes out already, so the publisher builds at once.
       ModelPublisher pipeline =
           new ModelPublisher(
@@ -258,7 +266,12 @@ public final class RunCommand implements Callable<Integer> {
               registry);
       if (externalRateLimit == null) {
         started.push(
-            RateLimitServer.start(rateLimit, "127.0.0.1", rateLimitPort, Duration.ofSeconds(5)));
+            RateLimitServer.start(
+                rateLimit,
+                "127.0.0.1",
+                rateLimitPort,
+                Duration.ofSeconds(5),
+                tls.serverCredentials()));
       }
       Processor processor =
           new Processor(
@@ -267,7 +280,8 @@ public final class RunCommand implements Callable<Integer> {
               clock,
               registry);
       if (externalProcessor == null) {
-        started.push(ProcessorServer.start("127.0.0.1", processorPort, processor));
+        started.push(
+            ProcessorServer.start("127.0.0.1", processorPort, processor, tls.serverCredentials()));
       }
       watcher.start(pipeline::requestBuild);
       pipeline.start();
@@ -286,7 +300,12 @@ public final class RunCommand implements Callable<Integer> {
       String bootstrap =
           EnvoyBootstrap.toJson(
               EnvoyBootstrap.build(
-                  ENVOY_NODE, AdsServer.DEFAULT_GROUP, "127.0.0.1", ads.port(), envoyAdminPort));
+                  ENVOY_NODE,
+                  AdsServer.DEFAULT_GROUP,
+                  "127.0.0.1",
+                  ads.port(),
+                  envoyAdminPort,
+                  tls.envoy()));
       EnvoySupervisor envoy =
           new EnvoySupervisor(workDir.toAbsolutePath(), bootstrap, envoyAdminPort, envoyLogLevel);
       started.push(envoy);

@@ -54,6 +54,27 @@ class OperatorCommandTest {
   }
 
   @Test
+  void tlsFlagsServeAdsOverMutualTlsAndPutItOnTheGrpcClusters() {
+    OperatorSettings s =
+        parse(
+            "--tls-dir=/etc/tollgate/tls",
+            "--envoy-tls-dir=/etc/envoy/tls",
+            "--envoy-sds-dir=/etc/envoy/sds");
+
+    assertThat(s.adsTls()).isEqualTo(java.nio.file.Path.of("/etc/tollgate/tls"));
+    assertThat(s.xds().serviceTls())
+        .isEqualTo(new dev.tollgate.xds.ServiceTls("/etc/envoy/tls", "/etc/envoy/sds"));
+  }
+
+  @Test
+  void withoutTlsFlagsEverythingStaysPlaintext() {
+    OperatorSettings s = parse();
+
+    assertThat(s.adsTls()).isNull();
+    assertThat(s.xds().serviceTls()).isNull();
+  }
+
+  @Test
   void aBadAddressIsRefusedWithTheFlagAndAnExample() {
     StringWriter err = new StringWriter();
     CommandLine cli = new CommandLine(new OperatorCommand());

@@ -113,6 +113,7 @@ class OperatorEnvoyIT {
             .coalesce(Duration.ofMillis(100))
             .grace(Duration.ofSeconds(60))
             .resync(Duration.ofSeconds(2))
+            .providerPolicy(OperatorStatusIT.PROVIDER_POLICY)
             .build(),
         Clock.systemUTC(),
         null,

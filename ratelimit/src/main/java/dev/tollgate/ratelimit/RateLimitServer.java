@@ -8,7 +8,9 @@ import dev.tollgate.ratelimit.store.BudgetStore;
 import dev.tollgate.ratelimit.store.MemoryBudgetStore;
 import dev.tollgate.ratelimit.store.RedisBudgetStore;
 import dev.tollgate.ratelimit.store.RedisStoreSettings;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -41,18 +43,31 @@ public final class RateLimitServer implements AutoCloseable {
     this.housekeeping = housekeeping;
   }
 
+  /** Starts serving in plaintext, for tests and benchmarks on loopback. */
+  public static RateLimitServer start(
+      RateLimitService service, String host, int port, Duration maintenance) throws IOException {
+    return start(service, host, port, maintenance, InsecureServerCredentials.create());
+  }
+
   /**
-   * Starts serving.
+   * Starts serving; with mutual-TLS credentials a client without a certificate from the CA can
+   * neither check nor commit a budget.
    *
    * @param service the service
    * @param host address to listen on
    * @param port port to listen on, 0 for any free one
    * @param maintenance how often {@link RateLimitService#maintain} runs
+   * @param credentials the server's transport credentials
    */
   public static RateLimitServer start(
-      RateLimitService service, String host, int port, Duration maintenance) throws IOException {
+      RateLimitService service,
+      String host,
+      int port,
+      Duration maintenance,
+      ServerCredentials credentials)
+      throws IOException {
     Server server =
-        NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials)
             .directExecutor()
             .addService(service)
             .build()
