@@ -3,10 +3,9 @@ package dev.tollgate.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tollgate.testkit.KubeApiServer;
+import dev.tollgate.testkit.KubeApiServerExtension;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
@@ -14,11 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The committed CRDs on a real kube-apiserver: they install, every example is accepted, and every
@@ -28,29 +26,12 @@ import org.junit.jupiter.api.TestFactory;
 class CrdValidationIT {
   static final Path INVALID = Path.of("src/test/resources/invalid");
 
-  static KubeApiServer apiServer;
-  static KubernetesClient admin;
-
-  @BeforeAll
-  static void start() {
-    apiServer = KubeApiServer.startWithCrds();
-    admin = apiServer.adminClient();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (admin != null) {
-      admin.close();
-    }
-    if (apiServer != null) {
-      apiServer.close();
-    }
-  }
+  @RegisterExtension static final KubeApiServerExtension API_SERVER = new KubeApiServerExtension();
 
   @Test
   void everyExampleIsAcceptedByTheApiServer() {
-    List<HasMetadata> created = ClusterObjects.createExample(admin, "multi-team");
-    created.addAll(ClusterObjects.createExample(admin, "quickstart"));
+    List<HasMetadata> created = ClusterObjects.createExample(API_SERVER.admin(), "multi-team");
+    created.addAll(ClusterObjects.createExample(API_SERVER.admin(), "quickstart"));
     assertThat(created).hasSizeGreaterThan(15);
   }
 
@@ -77,7 +58,7 @@ class CrdValidationIT {
     assertThat(expected).as("%s names the message it expects", file).isNotEmpty();
     GenericKubernetesResource resource =
         Serialization.unmarshal(yaml, GenericKubernetesResource.class);
-    assertThatThrownBy(() -> admin.resource(resource).inNamespace("default").create())
+    assertThatThrownBy(() -> API_SERVER.admin().resource(resource).inNamespace("default").create())
         .as("%s must be rejected", file.getFileName())
         .isInstanceOfSatisfying(
             KubernetesClientException.class,

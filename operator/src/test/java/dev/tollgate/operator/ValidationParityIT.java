@@ -10,10 +10,9 @@ import dev.tollgate.model.Reasons;
 import dev.tollgate.model.ResourceStatusReport;
 import dev.tollgate.model.source.LoadResult;
 import dev.tollgate.model.source.ManifestReader;
-import dev.tollgate.testkit.KubeApiServer;
+import dev.tollgate.testkit.KubeApiServerExtension;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.StatusCause;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
@@ -22,10 +21,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The builder's spec checks and the CRD schema refuse the same manifests for the same field.
@@ -39,24 +37,7 @@ import org.junit.jupiter.api.TestFactory;
 class ValidationParityIT {
   static final Path FIXTURES = Path.of("src/test/resources/validation-parity");
 
-  static KubeApiServer apiServer;
-  static KubernetesClient admin;
-
-  @BeforeAll
-  static void start() {
-    apiServer = KubeApiServer.startWithCrds();
-    admin = apiServer.adminClient();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (admin != null) {
-      admin.close();
-    }
-    if (apiServer != null) {
-      apiServer.close();
-    }
-  }
+  @RegisterExtension static final KubeApiServerExtension API_SERVER = new KubeApiServerExtension();
 
   @TestFactory
   Stream<DynamicTest> apiServerAndBuilderRefuseEachFixtureForTheSameField() throws IOException {
@@ -82,7 +63,7 @@ class ValidationParityIT {
     String field = fieldOf(file, yaml);
     GenericKubernetesResource resource =
         Serialization.unmarshal(yaml, GenericKubernetesResource.class);
-    assertThatThrownBy(() -> admin.resource(resource).inNamespace("default").create())
+    assertThatThrownBy(() -> API_SERVER.admin().resource(resource).inNamespace("default").create())
         .as("%s must be refused by the API server", file.getFileName())
         .isInstanceOfSatisfying(
             KubernetesClientException.class,
