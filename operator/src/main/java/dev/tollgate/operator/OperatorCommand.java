@@ -214,7 +214,8 @@ public final class OperatorCommand implements Callable<Integer> {
             rateLimitFailOpen,
             local.processorTimeoutMillis(),
             caBundle,
-            serviceTls());
+            serviceTls(),
+            false);
     Set<String> watched = new TreeSet<>();
     namespaces.stream().map(String::strip).filter(s -> !s.isEmpty()).forEach(watched::add);
     return OperatorSettings.builder()
