@@ -1,24 +1,16 @@
 package dev.tollgate.xds;
 
+import dev.tollgate.tls.Pem;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.Signature;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.HexFormat;
-import java.util.List;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 
 /**
  * The public listener's certificate chain and private key, as PEM (the {@code tls.crt} and {@code
@@ -73,34 +65,18 @@ public record ListenerCertificate(String certificateChainPem, String privateKeyP
 
   private static X509Certificate leaf(String pem) {
     try {
-      List<? extends Certificate> chain =
-          List.copyOf(
-              CertificateFactory.getInstance("X.509")
-                  .generateCertificates(
-                      new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII))));
-      if (chain.isEmpty()) {
-        throw new IllegalArgumentException("the listener certificate has no PEM certificate");
-      }
-      return (X509Certificate) chain.get(0);
-    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      return Pem.certificates(pem)[0];
+    } catch (GeneralSecurityException | RuntimeException e) {
       throw new IllegalArgumentException("the listener certificate is not a PEM X.509 chain");
     }
   }
 
   private static PrivateKey key(String pem) {
-    try (PEMParser parser = new PEMParser(new StringReader(pem))) {
-      Object parsed = parser.readObject();
-      JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-      if (parsed instanceof PrivateKeyInfo info) {
-        return converter.getPrivateKey(info);
-      }
-      if (parsed instanceof PEMKeyPair pair) {
-        return converter.getKeyPair(pair).getPrivate();
-      }
+    try {
+      return Pem.privateKey(pem);
     } catch (IOException | RuntimeException e) {
-      // Falls through to the error below, which does not quote the key.
+      throw new IllegalArgumentException("the listener key is not an unencrypted PEM private key");
     }
-    throw new IllegalArgumentException("the listener key is not an unencrypted PEM private key");
   }
 
   private static boolean matches(PrivateKey key, X509Certificate leaf) {
