@@ -5,14 +5,13 @@ import io.grpc.TlsServerCredentials;
 import io.grpc.util.AdvancedTlsX509KeyManager;
 import io.grpc.util.AdvancedTlsX509TrustManager;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Arrays;
@@ -22,10 +21,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -136,30 +131,18 @@ public final class ServerTls implements AutoCloseable {
 
   private static X509Certificate[] certificates(Path file)
       throws IOException, GeneralSecurityException {
-    try (InputStream in = Files.newInputStream(file)) {
-      X509Certificate[] chain =
-          CertificateFactory.getInstance("X.509").generateCertificates(in).stream()
-              .map(X509Certificate.class::cast)
-              .toArray(X509Certificate[]::new);
-      if (chain.length == 0) {
-        throw new CertificateException("no certificate in " + file);
-      }
-      return chain;
+    try {
+      return Pem.certificates(Files.readString(file, StandardCharsets.US_ASCII));
+    } catch (CertificateException e) {
+      throw new CertificateException(e.getMessage() + " in " + file, e);
     }
   }
 
-  /** Reads a PEM key as PKCS #8 or as PKCS #1 / SEC 1, which Helm and cert-manager write. */
   private static PrivateKey privateKey(Path file) throws IOException {
-    try (PEMParser pem = new PEMParser(Files.newBufferedReader(file))) {
-      Object parsed = pem.readObject();
-      JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-      if (parsed instanceof PEMKeyPair pair) {
-        return converter.getPrivateKey(pair.getPrivateKeyInfo());
-      }
-      if (parsed instanceof PrivateKeyInfo info) {
-        return converter.getPrivateKey(info);
-      }
-      throw new IOException("no unencrypted private key in " + file);
+    try {
+      return Pem.privateKey(Files.readString(file, StandardCharsets.US_ASCII));
+    } catch (IOException e) {
+      throw new IOException(e.getMessage() + " in " + file, e);
     }
   }
 

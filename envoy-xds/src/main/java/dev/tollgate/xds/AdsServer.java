@@ -2,6 +2,7 @@ package dev.tollgate.xds;
 
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
@@ -10,7 +11,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,11 +30,25 @@ public final class AdsServer implements AutoCloseable {
   /** The node group of Envoys that do not name a cluster. */
   public static final String DEFAULT_GROUP = "tollgate";
 
+  /**
+   * What joins the model's version and the listener certificate's in the version of the secrets:
+   * {@code <model>+tls.<certificate>}.
+   */
+  public static final String VERSION_SUFFIX = "+tls.";
+
+  /** The model's version in a version Envoy acknowledged, without the certificate's suffix. */
+  public static String modelVersion(String acked) {
+    int suffix = acked.indexOf(VERSION_SUFFIX);
+    return suffix < 0 ? acked : acked.substring(0, suffix);
+  }
+
   private static final Logger LOG = LoggerFactory.getLogger(AdsServer.class);
 
   private final SimpleCache<String> cache;
   private final NodeStatusTracker tracker;
   private final Server server;
+  private final Map<String, XdsResources> published = new HashMap<>();
+  private ListenerCertificate listenerCertificate;
 
   private AdsServer(SimpleCache<String> cache, NodeStatusTracker tracker, Server server) {
     this.cache = cache;
@@ -94,16 +112,51 @@ public final class AdsServer implements AutoCloseable {
               + ": "
               + problems);
     }
-    Snapshot snapshot =
+    synchronized (this) {
+      published.put(group, resources);
+      setSnapshot(group, resources);
+    }
+    LOG.info("published configuration version {} to node group {}", resources.version(), group);
+  }
+
+  /**
+   * Serves the public listener's certificate to every node group as the SDS secret {@link
+   * ListenerTls#SECRET}, next to the model's secrets, now and with every later publish. Envoy swaps
+   * the certificate of new connections; the listener and open connections stay.
+   */
+  public void setListenerCertificate(ListenerCertificate certificate) {
+    synchronized (this) {
+      listenerCertificate = certificate;
+      published.forEach(this::setSnapshot);
+    }
+    LOG.info("serving listener certificate version {}", certificate.version());
+  }
+
+  /** Returns the version of the listener certificate served, or null if none. */
+  public synchronized String listenerCertificateVersion() {
+    return listenerCertificate == null ? null : listenerCertificate.version();
+  }
+
+  private void setSnapshot(String group, XdsResources resources) {
+    List<Secret> secrets = new ArrayList<>(resources.secrets());
+    String secretsVersion = resources.version();
+    if (listenerCertificate != null) {
+      secrets.add(listenerCertificate.secret());
+      secretsVersion += VERSION_SUFFIX + listenerCertificate.version();
+    }
+    cache.setSnapshot(
+        group,
         Snapshot.create(
             resources.clusters(),
+            resources.version(),
             List.of(),
+            resources.version(),
             resources.listeners(),
+            resources.version(),
             resources.routes(),
-            resources.secrets(),
-            resources.version());
-    cache.setSnapshot(group, snapshot);
-    LOG.info("published configuration version {} to node group {}", resources.version(), group);
+            resources.version(),
+            secrets,
+            secretsVersion));
   }
 
   /** Returns the version last published to a group, or null. */

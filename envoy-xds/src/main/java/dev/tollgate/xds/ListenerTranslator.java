@@ -134,13 +134,22 @@ final class ListenerTranslator {
         // answers an oversized body (with OpenAI's error shape and a metric).
         .setPerConnectionBufferLimitBytes(UInt32Value.of(2 * 1024 * 1024))
         .setAddress(socketAddress(settings.listenerAddress(), settings.listenerPort()))
-        .addFilterChains(
-            FilterChain.newBuilder()
-                .addFilters(
-                    Filter.newBuilder()
-                        .setName("envoy.filters.network.http_connection_manager")
-                        .setTypedConfig(Any.pack(hcm))))
+        .addFilterChains(filterChain(hcm))
         .build();
+  }
+
+  /** The one filter chain: TLS from the SDS secret when the settings ask for it. */
+  private FilterChain filterChain(HttpConnectionManager hcm) {
+    FilterChain.Builder chain =
+        FilterChain.newBuilder()
+            .addFilters(
+                Filter.newBuilder()
+                    .setName("envoy.filters.network.http_connection_manager")
+                    .setTypedConfig(Any.pack(hcm)));
+    if (settings.listenerTls()) {
+      chain.setTransportSocket(ListenerTls.transportSocket());
+    }
+    return chain.build();
   }
 
   private ExternalProcessor processorFilter() {

@@ -49,9 +49,14 @@ public final class NodeStatusTracker implements DiscoveryServerCallbacks {
       Optional<Nack> lastNack,
       boolean connected) {
 
-    /** Returns whether every resource type sent to the node was acknowledged at this version. */
+    /**
+     * Returns whether every resource type sent to the node was acknowledged at this version; a
+     * version with a {@link AdsServer#VERSION_SUFFIX} suffix (the listener certificate's) counts.
+     */
     public boolean ackedEverything(String version) {
-      return !ackedVersions.isEmpty() && ackedVersions.values().stream().allMatch(version::equals);
+      return !ackedVersions.isEmpty()
+          && ackedVersions.values().stream()
+              .allMatch(v -> AdsServer.modelVersion(v).equals(version));
     }
   }
 

@@ -15,6 +15,8 @@ package dev.tollgate.xds;
  * @param caBundlePath the CA bundle Envoy validates provider certificates against
  * @param serviceTls mutual TLS towards the processor and the rate-limit service, or null for
  *     plaintext
+ * @param listenerTls whether the public listener serves TLS with the SDS secret {@link
+ *     ListenerTls#SECRET} (plaintext HTTP/1.1 and h2c otherwise)
  */
 public record XdsSettings(
     String listenerAddress,
@@ -26,7 +28,8 @@ public record XdsSettings(
     boolean rateLimitFailOpen,
     long processorTimeoutMillis,
     String caBundlePath,
-    ServiceTls serviceTls) {
+    ServiceTls serviceTls,
+    boolean listenerTls) {
 
   /** The CA bundle of Debian, Ubuntu and Alpine, and of Envoy's official images. */
   public static final String DEFAULT_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
@@ -43,7 +46,8 @@ public record XdsSettings(
         false,
         2000,
         DEFAULT_CA_BUNDLE,
-        null);
+        null,
+        false);
   }
 
   /** Returns these settings with another listener address and port. */
@@ -58,7 +62,8 @@ public record XdsSettings(
         rateLimitFailOpen,
         processorTimeoutMillis,
         caBundlePath,
-        serviceTls);
+        serviceTls,
+        listenerTls);
   }
 
   /** Returns these settings with other addresses of the processor and rate-limit services. */
@@ -74,7 +79,8 @@ public record XdsSettings(
         rateLimitFailOpen,
         processorTimeoutMillis,
         caBundlePath,
-        serviceTls);
+        serviceTls,
+        listenerTls);
   }
 
   /** Returns these settings with requests passing (or not) when budgets cannot be checked. */
@@ -89,7 +95,8 @@ public record XdsSettings(
         failOpen,
         processorTimeoutMillis,
         caBundlePath,
-        serviceTls);
+        serviceTls,
+        listenerTls);
   }
 
   /** Returns these settings with another CA bundle path (in Envoy's file system). */
@@ -104,7 +111,8 @@ public record XdsSettings(
         rateLimitFailOpen,
         processorTimeoutMillis,
         path,
-        serviceTls);
+        serviceTls,
+        listenerTls);
   }
 
   /** Returns these settings with mutual TLS (or plaintext, null) towards Tollgate's services. */
@@ -119,6 +127,23 @@ public record XdsSettings(
         rateLimitFailOpen,
         processorTimeoutMillis,
         caBundlePath,
+        tls,
+        listenerTls);
+  }
+
+  /** Returns these settings with a TLS (or plaintext) public listener. */
+  public XdsSettings withListenerTls(boolean tls) {
+    return new XdsSettings(
+        listenerAddress,
+        listenerPort,
+        processorHost,
+        processorPort,
+        rateLimitHost,
+        rateLimitPort,
+        rateLimitFailOpen,
+        processorTimeoutMillis,
+        caBundlePath,
+        serviceTls,
         tls);
   }
 }

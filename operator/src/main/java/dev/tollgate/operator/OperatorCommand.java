@@ -119,6 +119,14 @@ public final class OperatorCommand implements Callable<Integer> {
   String envoySdsDir;
 
   @Option(
+      names = "--listener-tls-secret",
+      description =
+          "Kubernetes TLS Secret (NAMESPACE/NAME, tls.crt and tls.key) of the gateway listener:"
+              + " it then serves HTTPS only, the certificate sent to Envoy over SDS and swapped"
+              + " when the Secret changes. Without it the listener is plaintext.")
+  String listenerTlsSecret;
+
+  @Option(
       names = "--probe-port",
       defaultValue = "8080",
       description = "Port of /healthz, /readyz and /metrics; -1 for none.")
@@ -214,7 +222,11 @@ public final class OperatorCommand implements Callable<Integer> {
             rateLimitFailOpen,
             local.processorTimeoutMillis(),
             caBundle,
-            serviceTls());
+            serviceTls(),
+            listenerTlsSecret != null);
+    if (listenerTlsSecret != null && !listenerTlsSecret.matches("[a-z0-9.-]+/[a-z0-9.-]+")) {
+      throw new IllegalArgumentException("--listener-tls-secret must be NAMESPACE/NAME");
+    }
     Set<String> watched = new TreeSet<>();
     namespaces.stream().map(String::strip).filter(s -> !s.isEmpty()).forEach(watched::add);
     return OperatorSettings.builder()
@@ -223,6 +235,7 @@ public final class OperatorCommand implements Callable<Integer> {
         .providerPolicy(providerPolicy.policy(List.of(), spec.commandLine()))
         .ads(adsAddress, adsPort)
         .adsTls(tlsDir)
+        .listenerTlsSecret(listenerTlsSecret)
         .nodeGroup(nodeGroup)
         .xds(xds)
         .probes("0.0.0.0", probePort)

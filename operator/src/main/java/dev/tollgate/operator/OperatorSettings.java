@@ -21,6 +21,8 @@ import java.util.TreeSet;
  * @param adsPort port of the ADS server; 0 picks a free one
  * @param adsTls the ADS server's certificate, key and client CA ({@code tls.crt}, {@code tls.key},
  *     {@code ca.crt}), re-read when they change; null serves plaintext
+ * @param listenerTlsSecret the Kubernetes TLS Secret ({@code namespace/name}) whose certificate the
+ *     public listener serves over SDS, or null for a plaintext listener
  * @param nodeGroup the Envoy node group ({@code node.cluster}) the configuration is published to
  * @param xds where Envoy listens and finds the processor and rate-limit services
  * @param probeHost address of the probe and metrics server
@@ -51,6 +53,7 @@ public record OperatorSettings(
     String adsHost,
     int adsPort,
     java.nio.file.Path adsTls,
+    String listenerTlsSecret,
     String nodeGroup,
     XdsSettings xds,
     String probeHost,
@@ -91,6 +94,7 @@ public record OperatorSettings(
     private String adsHost = "0.0.0.0";
     private int adsPort = 18000;
     private java.nio.file.Path adsTls;
+    private String listenerTlsSecret;
     private String nodeGroup = AdsServer.DEFAULT_GROUP;
     private XdsSettings xds = XdsSettings.local();
     private String probeHost = "0.0.0.0";
@@ -143,6 +147,12 @@ public record OperatorSettings(
     /** Sets the directory of the ADS server's TLS files, or null for plaintext. */
     public Builder adsTls(java.nio.file.Path directory) {
       adsTls = directory;
+      return this;
+    }
+
+    /** Sets the listener's TLS Secret ({@code namespace/name}), or null for plaintext. */
+    public Builder listenerTlsSecret(String value) {
+      listenerTlsSecret = value;
       return this;
     }
 
@@ -251,6 +261,7 @@ public record OperatorSettings(
           adsHost,
           adsPort,
           adsTls,
+          listenerTlsSecret,
           nodeGroup,
           xds,
           probeHost,

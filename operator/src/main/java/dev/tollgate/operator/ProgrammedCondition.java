@@ -1,6 +1,7 @@
 package dev.tollgate.operator;
 
 import dev.tollgate.model.Condition;
+import dev.tollgate.xds.AdsServer;
 import dev.tollgate.xds.NodeStatusTracker.NodeStatus;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -138,7 +139,8 @@ final class ProgrammedCondition {
     }
     long oldest = Long.MAX_VALUE;
     for (String version : node.ackedVersions().values()) {
-      oldest = Math.min(oldest, sequenceByVersion.getOrDefault(version, -1L));
+      oldest =
+          Math.min(oldest, sequenceByVersion.getOrDefault(AdsServer.modelVersion(version), -1L));
     }
     return oldest;
   }

@@ -53,6 +53,7 @@ public final class TollgateOperator implements AutoCloseable {
   private final JvmGcMetrics gcMetrics;
   private final ServerTls adsTls;
   private final AdsServer ads;
+  private final ListenerTlsSecret listenerTls;
   private final ResourceCaches caches;
   private final KubernetesSource source;
   private final GatewayState state;
@@ -92,6 +93,10 @@ public final class TollgateOperator implements AutoCloseable {
             settings.adsPort(),
             clock,
             adsTls == null ? InsecureServerCredentials.create() : adsTls.credentials());
+    this.listenerTls =
+        settings.listenerTlsSecret() == null
+            ? null
+            : ListenerTlsSecret.watch(client, settings.listenerTlsSecret(), ads);
     EventRecorder events = new EventRecorder(client, clock, identity, leader::get);
     this.caches = new ResourceCaches();
     this.source =
@@ -296,6 +301,9 @@ public final class TollgateOperator implements AutoCloseable {
     }
     state.close();
     source.close();
+    if (listenerTls != null) {
+      listenerTls.close();
+    }
     ads.close();
     if (adsTls != null) {
       adsTls.close();

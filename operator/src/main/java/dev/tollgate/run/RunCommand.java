@@ -89,6 +89,18 @@ public final class RunCommand implements Callable<Integer> {
   int port;
 
   @Option(
+      names = "--listener-tls-cert",
+      description =
+          "PEM certificate chain of the gateway listener: it then serves HTTPS only (HTTP/2 or"
+              + " HTTP/1.1 by ALPN, TLS 1.2+). Re-read when it changes. Needs --listener-tls-key.")
+  Path listenerTlsCert;
+
+  @Option(
+      names = "--listener-tls-key",
+      description = "PEM private key of --listener-tls-cert; re-read when it changes.")
+  Path listenerTlsKey;
+
+  @Option(
       names = "--processor-port",
       defaultValue = "10001",
       description = "Port of the processor (ext_proc). Default: ${DEFAULT-VALUE}.")
@@ -203,6 +215,10 @@ public final class RunCommand implements Callable<Integer> {
           .println("not a folder: " + folder + " (pass a folder of manifests with -f)");
       return 2;
     }
+    if ((listenerTlsCert == null) != (listenerTlsKey == null)) {
+      spec.commandLine().getErr().println("--listener-tls-cert and --listener-tls-key go together");
+      return 2;
+    }
     var policy = providerPolicy.policy(DEFAULT_PROVIDER_ENDPOINTS, spec.commandLine());
     Deque<AutoCloseable> started = new ArrayDeque<>();
     CountDownLatch stopped = new CountDownLatch(1);
@@ -224,6 +240,9 @@ public final class RunCommand implements Callable<Integer> {
       started.push(tls);
       AdsServer ads = AdsServer.start("127.0.0.1", adsPort, clock, tls.serverCredentials());
       started.push(ads);
+      if (listenerTlsCert != null) {
+        started.push(ListenerCertificateFiles.start(listenerTlsCert, listenerTlsKey, ads));
+      }
       XdsSettings settings =
           XdsSettings.local()
               .withListener(listenAddress, port)
@@ -233,7 +252,8 @@ public final class RunCommand implements Callable<Integer> {
                   host(externalRateLimit, "127.0.0.1"),
                   port(externalRateLimit, rateLimitPort))
               .withRateLimitFailOpen(failOpen)
-              .withServiceTls(tls.envoy());
+              .withServiceTls(tls.envoy())
+              .withListenerTls(listenerTlsCert != null);
       // Polling spaces changes out already, so the publisher builds at once.
       ModelPublisher pipeline =
           new ModelPublisher(
@@ -381,7 +401,10 @@ public final class RunCommand implements Callable<Integer> {
 
   private void printWhatToTry() {
     String base =
-        "http://" + ("0.0.0.0".equals(listenAddress) ? "localhost" : listenAddress) + ":" + port;
+        (listenerTlsCert == null ? "http://" : "https://")
+            + ("0.0.0.0".equals(listenAddress) ? "localhost" : listenAddress)
+            + ":"
+            + port;
     var out = spec.commandLine().getOut();
     out.printf(
         """
