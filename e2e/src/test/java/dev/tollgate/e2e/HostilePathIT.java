@@ -100,6 +100,59 @@ class HostilePathIT {
     }
   }
 
+  /**
+   * A large body to a path no route serves is refused from its headers: the 404 arrives while the
+   * client is still sending, so the processor never buffered nor tokenized the body.
+   */
+  @Test
+  void aLargeBodyToAnUnservedPathIsRefusedBeforeItIsSent() throws Exception {
+    String attack = "attack-" + ATTACK.incrementAndGet();
+    int declared = 1_000_000;
+    String head =
+        "POST /v1/files HTTP/1.1\r\nhost: tollgate\r\nauthorization: Bearer "
+            + KEY
+            + "\r\ncontent-type: application/json\r\ncontent-length: "
+            + declared
+            + "\r\nx-attack: "
+            + attack
+            + "\r\n\r\n";
+    try (Socket socket = new Socket("127.0.0.1", port())) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+      out.write(
+          ("{\"purpose\":\"fine-tune\",\"x\":\"" + "a".repeat(16 * 1024))
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      Response response;
+      try {
+        // The rest of the declared body is never sent: only an answer from the headers comes.
+        response = parse(socket.getInputStream());
+      } catch (SocketTimeoutException e) {
+        response = null;
+      }
+      assertThat(response).as("an answer before the body was complete").isNotNull();
+      assertThat(response.status()).as(response.body()).isEqualTo(404);
+      assertThat(response.header("content-type")).containsExactly("application/json");
+      assertThat(JSON.readTree(response.body()).path("error").path("code").asText())
+          .isEqualTo("unknown_url");
+    }
+    assertThat(provider.lastHeaders().get("x-attack")).isNotEqualTo(attack);
+  }
+
+  @Test
+  void aBodyWithoutAModelToAnUnservedCallGets404Or405NotTheProcessors400() throws Exception {
+    Response unknown = send("POST", "/v1/files", Map.of(), "{\"purpose\":\"batch\"}");
+    assertThat(unknown.status()).as(unknown.body()).isEqualTo(404);
+    Response wrongMethod = send("PUT", "/v1/chat/completions", Map.of(), "{}");
+    assertThat(wrongMethod.status()).as(wrongMethod.body()).isEqualTo(405);
+    assertThat(wrongMethod.header("allow")).containsExactly("POST");
+    Response models = send("GET", "/v1/models", Map.of(), "");
+    assertThat(models.status()).as(models.body()).isEqualTo(200);
+    assertThat(JSON.readTree(models.body()).path("data").findValuesAsText("id"))
+        .contains("fake-chat", "fake-azure");
+  }
+
   @Test
   void aDoubleSlashOrDotSegmentPathReachesTheProviderNormalized() throws Exception {
     for (String path :
