@@ -247,23 +247,43 @@ class HostilePathIT {
 
   @Test
   void oversizedRequestHeadersAreRefused() throws Exception {
+    assertRefusedWith431(Map.of("x-padding", "a".repeat(40 * 1024)));
+  }
+
+  @Test
+  void tooManyRequestHeadersAreRefused() throws Exception {
+    Map<String, String> many = new LinkedHashMap<>();
+    for (int i = 0; i < 120; i++) {
+      many.put("x-h-" + i, "v");
+    }
+    assertRefusedWith431(many);
+  }
+
+  /**
+   * Envoy's codec refuses the headers with 431, mapped to OpenAI's shape. The answer may never
+   * reach the client: on a codec error Envoy runs the local reply through the ext_proc filter,
+   * which waits for the processor while the connection closes (envoyproxy/envoy#29440), so an empty
+   * answer or a reset is accepted; an answer that does come must be the JSON error.
+   */
+  private static void assertRefusedWith431(Map<String, String> extra) throws Exception {
     String attack = "attack-" + ATTACK.incrementAndGet();
+    Map<String, String> headers = new LinkedHashMap<>(extra);
+    headers.put("x-attack", attack);
     Response response;
     try {
-      response =
-          send(
-              "POST",
-              "/v1/chat/completions",
-              Map.of("x-attack", attack, "x-padding", "a".repeat(40 * 1024)),
-              chat("fake-chat"));
+      response = send("POST", "/v1/chat/completions", headers, chat("fake-chat"));
     } catch (java.net.SocketException e) {
-      // Envoy answers 431 and closes while the rest of the headers is unread: the kernel may
-      // reset the connection before the client reads the answer.
       response = null;
     }
     assertThat(provider.lastHeaders().get("x-attack")).isNotEqualTo(attack);
     if (response != null) {
       assertThat(response.status()).isEqualTo(431);
+      assertThat(response.header("content-type")).containsExactly("application/json");
+      JsonNode error = JSON.readTree(response.body()).path("error");
+      assertThat(error.path("code").asText())
+          .as(response.body())
+          .isEqualTo("request_headers_too_large");
+      assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
     }
   }
 
@@ -300,9 +320,13 @@ class HostilePathIT {
     head.append("\r\n");
     try (Socket socket = new Socket("127.0.0.1", port())) {
       socket.setSoTimeout(30_000);
+      // One write, so that a refusal of the headers does not find more bytes arriving after it
+      // and reset the connection before the client reads the answer.
+      ByteArrayOutputStream request = new ByteArrayOutputStream();
+      request.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+      request.write(payload);
       OutputStream out = socket.getOutputStream();
-      out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-      out.write(payload);
+      out.write(request.toByteArray());
       out.flush();
       return parse(socket.getInputStream());
     }
