@@ -100,6 +100,59 @@ class HostilePathIT {
     }
   }
 
+  /**
+   * A large body to a path no route serves is refused from its headers: the 404 arrives while the
+   * client is still sending, so the processor never buffered nor tokenized the body.
+   */
+  @Test
+  void aLargeBodyToAnUnservedPathIsRefusedBeforeItIsSent() throws Exception {
+    String attack = "attack-" + ATTACK.incrementAndGet();
+    int declared = 1_000_000;
+    String head =
+        "POST /v1/files HTTP/1.1\r\nhost: tollgate\r\nauthorization: Bearer "
+            + KEY
+            + "\r\ncontent-type: application/json\r\ncontent-length: "
+            + declared
+            + "\r\nx-attack: "
+            + attack
+            + "\r\n\r\n";
+    try (Socket socket = new Socket("127.0.0.1", port())) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+      out.write(
+          ("{\"purpose\":\"fine-tune\",\"x\":\"" + "a".repeat(16 * 1024))
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      Response response;
+      try {
+        // The rest of the declared body is never sent: only an answer from the headers comes.
+        response = parse(socket.getInputStream());
+      } catch (SocketTimeoutException e) {
+        response = null;
+      }
+      assertThat(response).as("an answer before the body was complete").isNotNull();
+      assertThat(response.status()).as(response.body()).isEqualTo(404);
+      assertThat(response.header("content-type")).containsExactly("application/json");
+      assertThat(JSON.readTree(response.body()).path("error").path("code").asText())
+          .isEqualTo("unknown_url");
+    }
+    assertThat(provider.lastHeaders().get("x-attack")).isNotEqualTo(attack);
+  }
+
+  @Test
+  void aBodyWithoutAModelToAnUnservedCallGets404Or405NotTheProcessors400() throws Exception {
+    Response unknown = send("POST", "/v1/files", Map.of(), "{\"purpose\":\"batch\"}");
+    assertThat(unknown.status()).as(unknown.body()).isEqualTo(404);
+    Response wrongMethod = send("PUT", "/v1/chat/completions", Map.of(), "{}");
+    assertThat(wrongMethod.status()).as(wrongMethod.body()).isEqualTo(405);
+    assertThat(wrongMethod.header("allow")).containsExactly("POST");
+    Response models = send("GET", "/v1/models", Map.of(), "");
+    assertThat(models.status()).as(models.body()).isEqualTo(200);
+    assertThat(JSON.readTree(models.body()).path("data").findValuesAsText("id"))
+        .contains("fake-chat", "fake-azure");
+  }
+
   @Test
   void aDoubleSlashOrDotSegmentPathReachesTheProviderNormalized() throws Exception {
     for (String path :
@@ -194,23 +247,43 @@ class HostilePathIT {
 
   @Test
   void oversizedRequestHeadersAreRefused() throws Exception {
+    assertRefusedWith431(Map.of("x-padding", "a".repeat(40 * 1024)));
+  }
+
+  @Test
+  void tooManyRequestHeadersAreRefused() throws Exception {
+    Map<String, String> many = new LinkedHashMap<>();
+    for (int i = 0; i < 120; i++) {
+      many.put("x-h-" + i, "v");
+    }
+    assertRefusedWith431(many);
+  }
+
+  /**
+   * Envoy's codec refuses the headers with 431, mapped to OpenAI's shape. The answer may never
+   * reach the client: on a codec error Envoy runs the local reply through the ext_proc filter,
+   * which waits for the processor while the connection closes (envoyproxy/envoy#29440), so an empty
+   * answer or a reset is accepted; an answer that does come must be the JSON error.
+   */
+  private static void assertRefusedWith431(Map<String, String> extra) throws Exception {
     String attack = "attack-" + ATTACK.incrementAndGet();
+    Map<String, String> headers = new LinkedHashMap<>(extra);
+    headers.put("x-attack", attack);
     Response response;
     try {
-      response =
-          send(
-              "POST",
-              "/v1/chat/completions",
-              Map.of("x-attack", attack, "x-padding", "a".repeat(40 * 1024)),
-              chat("fake-chat"));
+      response = send("POST", "/v1/chat/completions", headers, chat("fake-chat"));
     } catch (java.net.SocketException e) {
-      // Envoy answers 431 and closes while the rest of the headers is unread: the kernel may
-      // reset the connection before the client reads the answer.
       response = null;
     }
     assertThat(provider.lastHeaders().get("x-attack")).isNotEqualTo(attack);
     if (response != null) {
       assertThat(response.status()).isEqualTo(431);
+      assertThat(response.header("content-type")).containsExactly("application/json");
+      JsonNode error = JSON.readTree(response.body()).path("error");
+      assertThat(error.path("code").asText())
+          .as(response.body())
+          .isEqualTo("request_headers_too_large");
+      assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
     }
   }
 
@@ -247,9 +320,13 @@ class HostilePathIT {
     head.append("\r\n");
     try (Socket socket = new Socket("127.0.0.1", port())) {
       socket.setSoTimeout(30_000);
+      // One write, so that a refusal of the headers does not find more bytes arriving after it
+      // and reset the connection before the client reads the answer.
+      ByteArrayOutputStream request = new ByteArrayOutputStream();
+      request.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+      request.write(payload);
       OutputStream out = socket.getOutputStream();
-      out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-      out.write(payload);
+      out.write(request.toByteArray());
       out.flush();
       return parse(socket.getInputStream());
     }

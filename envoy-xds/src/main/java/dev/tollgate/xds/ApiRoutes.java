@@ -91,7 +91,7 @@ final class ApiRoutes {
                 "tollgate/no-body/" + answered.method() + answered.path(),
                 pathMatch(answered).addHeaders(method(answered.method())),
                 400,
-                answered.method() + " " + answered.path() + " takes no request body.",
+                answered.noBodyMessage(),
                 "unexpected_body",
                 null));
       }
@@ -99,13 +99,13 @@ final class ApiRoutes {
     Map<String, Endpoint> paths = new LinkedHashMap<>();
     MeteredApis.ALL.forEach(e -> paths.putIfAbsent(e.path() + (e.prefix() ? "*" : ""), e));
     for (Endpoint path : paths.values()) {
-      String allow = String.join(", ", MeteredApis.methodsOf(path.path()));
+      String allow = MeteredApis.allowOf(path.path());
       routes.add(
           refusal(
               "tollgate/method-not-allowed" + path.path(),
               pathMatch(path),
               405,
-              "This path accepts only " + allow + ".",
+              MeteredApis.methodNotAllowedMessage(allow),
               "method_not_allowed",
               allow));
     }
@@ -114,7 +114,7 @@ final class ApiRoutes {
             "tollgate/unknown-path",
             RouteMatch.newBuilder().setPrefix("/"),
             404,
-            "Tollgate does not serve this path. It serves " + MeteredApis.SUMMARY + ".",
+            MeteredApis.UNKNOWN_PATH_MESSAGE,
             "unknown_url",
             null));
     return routes;

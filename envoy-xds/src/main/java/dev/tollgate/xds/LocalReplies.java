@@ -61,6 +61,15 @@ final class LocalReplies {
                     "budget_service_unavailable")))
         .addMappers(
             byFlags(
+                // Envoy's overload manager refusing new requests (stop_accepting_requests).
+                List.of("OM"),
+                503,
+                errorJson(
+                    "The gateway is overloaded and did not process the request. Retry shortly.",
+                    "server_error",
+                    "gateway_overloaded")))
+        .addMappers(
+            byFlags(
                 List.of("UT"),
                 504,
                 errorJson(
@@ -101,6 +110,17 @@ final class LocalReplies {
                     "The request body is larger than the gateway accepts.",
                     "invalid_request_error",
                     "request_too_large")))
+        .addMappers(
+            // Only Envoy's codec answers 431 (too large or too many request headers); the
+            // processor never does, so the status alone tells it apart.
+            byStatus(
+                431,
+                431,
+                errorJson(
+                    "The request headers are larger or more numerous than the gateway accepts;"
+                        + " send fewer or shorter headers.",
+                    "invalid_request_error",
+                    "request_headers_too_large")))
         .addMappers(
             byStatus(
                 500,

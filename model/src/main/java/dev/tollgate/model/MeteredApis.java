@@ -43,6 +43,11 @@ public final class MeteredApis {
     public boolean matchesPath(String requestPath) {
       return prefix ? requestPath.startsWith(path) : requestPath.equals(path);
     }
+
+    /** The message of the 400 to a call of a gateway-answered endpoint that sends a body. */
+    public String noBodyMessage() {
+      return method + " " + path + " takes no request body.";
+    }
   }
 
   /** Every call Tollgate serves, provider calls first, in a fixed order. */
@@ -64,7 +69,21 @@ public final class MeteredApis {
           ", ",
           ALL.stream().map(e -> e.method() + " " + e.path() + (e.prefix() ? "{id}" : "")).toList());
 
+  /** The message of the 404 to a path Tollgate serves no call on. */
+  public static final String UNKNOWN_PATH_MESSAGE =
+      "Tollgate does not serve this path. It serves " + SUMMARY + ".";
+
   private MeteredApis() {}
+
+  /** The message of the 405 to a served path called with another method. */
+  public static String methodNotAllowedMessage(String allow) {
+    return "This path accepts only " + allow + ".";
+  }
+
+  /** The {@code Allow} header of a path: its methods, sorted and comma-separated. */
+  public static String allowOf(String path) {
+    return String.join(", ", methodsOf(path));
+  }
 
   /** The endpoint of a request, if Tollgate serves it. */
   public static Optional<Endpoint> of(String method, String path) {

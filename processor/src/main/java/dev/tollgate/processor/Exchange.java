@@ -146,6 +146,11 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
     start = processor.clock().instant();
     policy = processor.policy();
     head = RequestHead.of(headers);
+    Rejection unserved = UnservedCalls.refusal(head);
+    if (unserved != null) {
+      // Envoy's routes would refuse it too, but only after the body: answer before it is sent.
+      throw new Rejection.Exception(unserved);
+    }
     if (policy == null) {
       throw new Rejection.Exception(
           Rejection.of(
@@ -262,14 +267,19 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
     error = r.code();
     send(
         ExtProcMessages.immediate(
-            r.status(), head.requestId(), r.status() == 401, r.body(), "tollgate_" + r.code()));
+            r.status(),
+            head.requestId(),
+            r.status() == 401,
+            r.allow(),
+            r.body(),
+            "tollgate_" + r.code()));
     processor.recorder().rejected(r.code(), caller);
     finish(false);
   }
 
   private void answer(int code, byte[] body) {
     status = code;
-    send(ExtProcMessages.immediate(code, head.requestId(), false, body, "tollgate_local"));
+    send(ExtProcMessages.immediate(code, head.requestId(), false, null, body, "tollgate_local"));
     finish(false);
   }
 

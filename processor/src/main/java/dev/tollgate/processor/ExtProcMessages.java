@@ -51,9 +51,14 @@ final class ExtProcMessages {
     return wrap(fields);
   }
 
-  /** An answer Envoy sends to the client instead of forwarding the request, as JSON. */
+  /**
+   * An answer Envoy sends to the client instead of forwarding the request, as JSON.
+   *
+   * @param challenge whether to ask for a bearer token ({@code www-authenticate})
+   * @param allow the {@code allow} header of a 405, or null
+   */
   static ProcessingResponse immediate(
-      int status, String requestId, boolean challenge, byte[] body, String details) {
+      int status, String requestId, boolean challenge, String allow, byte[] body, String details) {
     HeaderMutation.Builder headers =
         HeaderMutation.newBuilder().addSetHeaders(set("content-type", "application/json"));
     if (requestId != null) {
@@ -61,6 +66,9 @@ final class ExtProcMessages {
     }
     if (challenge) {
       headers.addSetHeaders(set("www-authenticate", "Bearer realm=\"tollgate\""));
+    }
+    if (allow != null) {
+      headers.addSetHeaders(set("allow", allow));
     }
     return ProcessingResponse.newBuilder()
         .setImmediateResponse(

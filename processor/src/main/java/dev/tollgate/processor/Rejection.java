@@ -9,11 +9,21 @@ package dev.tollgate.processor;
  * @param code OpenAI's error code, also the {@code error} field of the access log
  * @param message what the caller reads: what went wrong and how to fix it
  * @param param the request parameter at fault, or null
+ * @param allow the {@code Allow} header of a 405, or null
  */
-record Rejection(int status, String type, String code, String message, String param) {
+record Rejection(int status, String type, String code, String message, String param, String allow) {
+
+  Rejection(int status, String type, String code, String message, String param) {
+    this(status, type, code, message, param, null);
+  }
 
   static Rejection of(int status, String code, String message) {
     return new Rejection(status, OpenAiErrors.typeForStatus(status), code, message, null);
+  }
+
+  /** This rejection with an {@code Allow} header. */
+  Rejection withAllow(String methods) {
+    return new Rejection(status, type, code, message, param, methods);
   }
 
   /** The body of the answer. */

@@ -281,6 +281,85 @@ class ProcessorExchangeTest {
     assertThat(r.getImmediateResponse().getBody().toStringUtf8()).contains("missing_api_key");
   }
 
+  /**
+   * A call no route serves is answered at the request headers with the routes' own refusal, so that
+   * its body is never buffered nor tokenized; a body without a model gets 404 or 405, not the
+   * processor's 400.
+   */
+  @Test
+  void aCallTheRoutesDoNotServeIsRefusedAtTheHeadersWithoutItsBody() throws Exception {
+    record Case(String method, String path, boolean body, int status, String code, String allow) {}
+    for (Case c :
+        List.of(
+            new Case("POST", "/v1/files", true, 404, "unknown_url", null),
+            new Case("POST", "/v1/fine_tuning/jobs", true, 404, "unknown_url", null),
+            new Case("DELETE", "/v1/files/file-1", false, 404, "unknown_url", null),
+            new Case("GET", "/v1/chat/completions", false, 405, "method_not_allowed", "POST"),
+            new Case("PUT", "/v1/embeddings", true, 405, "method_not_allowed", "POST"),
+            new Case("POST", "/v1/models", true, 405, "method_not_allowed", "GET"),
+            new Case("DELETE", "/v1/models/fast", false, 405, "method_not_allowed", "GET"),
+            new Case("GET", "/v1/models", true, 400, "unexpected_body", null))) {
+      for (String[] credential :
+          List.of(new String[] {"x-api-key", TestModels.ALICE_KEY}, new String[] {"x-a", "b"})) {
+        ProcessingResponse r =
+            client
+                .open()
+                .requestHeaders(
+                    !c.body(),
+                    ":method",
+                    c.method(),
+                    ":path",
+                    c.path() + "?q=1",
+                    "x-request-id",
+                    "req-unserved",
+                    "content-type",
+                    "application/json",
+                    credential[0],
+                    credential[1]);
+        ImmediateResponse immediate = r.getImmediateResponse();
+        assertThat(immediate.getStatus().getCodeValue()).as(c.toString()).isEqualTo(c.status());
+        JsonNode error = JSON.readTree(immediate.getBody().toStringUtf8()).path("error");
+        assertThat(error.path("code").asText()).as(c.toString()).isEqualTo(c.code());
+        assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(error.path("message").asText()).isNotBlank();
+        Map<String, String> headers = setHeaders(immediate);
+        assertThat(headers)
+            .containsEntry("content-type", "application/json")
+            .containsEntry("x-request-id", "req-unserved");
+        if (c.allow() == null) {
+          assertThat(headers).doesNotContainKey("allow");
+        } else {
+          assertThat(headers).containsEntry("allow", c.allow());
+        }
+      }
+    }
+    assertThat(
+            registry
+                .find(ProcessorMetrics.REJECTIONS)
+                .tag("error.type", "unknown_url")
+                .counter()
+                .count())
+        .isEqualTo(6);
+  }
+
+  @Test
+  void theModelListIsStillServedAtTheHeaders() throws Exception {
+    ProcessingResponse r =
+        client
+            .open()
+            .requestHeaders(
+                true,
+                ":method",
+                "GET",
+                ":path",
+                "/v1/models/fast",
+                "x-api-key",
+                TestModels.ALICE_KEY);
+    assertThat(r.getImmediateResponse().getStatus().getCodeValue()).isEqualTo(200);
+    assertThat(JSON.readTree(r.getImmediateResponse().getBody().toStringUtf8()).path("id").asText())
+        .isEqualTo("fast");
+  }
+
   @Test
   void unknownModelGets404ListingOnlyTheModelsOfTheCallersNamespace() throws Exception {
     ExtProcClient.Stream s = client.open();

@@ -197,7 +197,7 @@ public final class MemoryBudgetStore implements BudgetStore {
       }
       boolean held = drop(requestId);
       if (!held && !countWithoutReservation) {
-        remember(requestId, now);
+        // A request refused at reserve: no marker, so that refused requests leave no state.
         return new CommitResult(CommitResult.Status.NOTHING_COUNTED, List.of(), List.of());
       }
       ensureRoom(charges, now, false);

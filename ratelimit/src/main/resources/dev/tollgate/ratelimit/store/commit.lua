@@ -50,8 +50,9 @@ if ARGV[5] == 'release' then
   end
   return {0}
 end
+-- Nothing held and nothing to count (a request refused at reserve): no marker either, so that
+-- refused requests leave no state behind.
 if not live and ARGV[6] ~= '1' then
-  redis.call('SET', KEYS[2], ARGV[7], 'PX', ARGV[8])
   return {3}
 end
 

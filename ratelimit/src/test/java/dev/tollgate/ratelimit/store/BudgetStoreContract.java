@@ -68,6 +68,22 @@ public abstract class BudgetStoreContract {
   }
 
   @Test
+  void theCommitOfARequestRefusedAtReserveLeavesNoMarker() {
+    assertThat(reserve("r1", enforced("tokens", 150, 100)).status())
+        .isEqualTo(ReserveResult.Status.REJECTED);
+    assertThat(commit("r1", false, enforced("tokens", 0, 100)).status())
+        .isEqualTo(CommitResult.Status.NOTHING_COUNTED);
+    assertThat(commit("r1", false, enforced("tokens", 0, 100)).status())
+        .isEqualTo(CommitResult.Status.NOTHING_COUNTED);
+    // No marker: the id is checked against the budget again rather than taken as settled.
+    assertThat(reserve("r1", enforced("tokens", 150, 100)).status())
+        .isEqualTo(ReserveResult.Status.REJECTED);
+    assertThat(reserve("r1", enforced("tokens", 50, 100)).status())
+        .isEqualTo(ReserveResult.Status.RESERVED);
+    assertThat(usage()).containsExactly(new BucketReading("tokens", 0, 50, HOUR_END));
+  }
+
+  @Test
   void warnBucketsNeverRejectButReportEachCrossingOncePerWindow() {
     ReserveResult first = reserve("r1", warn("soft", 85, 100));
     assertThat(first.status()).isEqualTo(ReserveResult.Status.RESERVED);
