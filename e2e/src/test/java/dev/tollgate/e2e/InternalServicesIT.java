@@ -3,6 +3,7 @@ package dev.tollgate.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tollgate.testkit.RecordingObserver;
 import io.envoyproxy.envoy.config.core.v3.HeaderMap;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.Node;
@@ -26,10 +27,9 @@ import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
@@ -135,25 +135,25 @@ class InternalServicesIT {
   }
 
   private static Object secrets(ManagedChannel channel) {
-    BlockingQueue<Object> answers = new LinkedBlockingQueue<>();
+    RecordingObserver<DiscoveryResponse> answers = new RecordingObserver<>();
     StreamObserver<DiscoveryRequest> requests =
         AggregatedDiscoveryServiceGrpc.newStub(channel)
             .withDeadlineAfter(10, TimeUnit.SECONDS)
-            .streamAggregatedResources(collect(answers, DiscoveryResponse.class));
+            .streamAggregatedResources(answers);
     requests.onNext(
         DiscoveryRequest.newBuilder()
             .setNode(Node.newBuilder().setId("attacker").setCluster("tollgate"))
             .setTypeUrl(SECRETS)
             .build());
-    return first(answers);
+    return answers.next(Duration.ofSeconds(15));
   }
 
   private static Object processHeaders(ManagedChannel channel) {
-    BlockingQueue<Object> answers = new LinkedBlockingQueue<>();
+    RecordingObserver<ProcessingResponse> answers = new RecordingObserver<>();
     StreamObserver<ProcessingRequest> requests =
         ExternalProcessorGrpc.newStub(channel)
             .withDeadlineAfter(10, TimeUnit.SECONDS)
-            .process(collect(answers, ProcessingResponse.class));
+            .process(answers);
     requests.onNext(
         ProcessingRequest.newBuilder()
             .setRequestHeaders(
@@ -163,36 +163,7 @@ class InternalServicesIT {
                             .addHeaders(
                                 HeaderValue.newBuilder().setKey(":path").setValue("/v1/models"))))
             .build());
-    return first(answers);
-  }
-
-  private static <T> StreamObserver<T> collect(BlockingQueue<Object> answers, Class<T> type) {
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(T value) {
-        answers.add(value);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        answers.add(t);
-      }
-
-      @Override
-      public void onCompleted() {
-        answers.add(new IllegalStateException("stream ended without an answer"));
-      }
-    };
-  }
-
-  private static Object first(BlockingQueue<Object> answers) {
-    try {
-      Object first = answers.poll(15, TimeUnit.SECONDS);
-      return first == null ? new AssertionError("no answer within 15 s") : first;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return answers.next(Duration.ofSeconds(15));
   }
 
   private static Object withChannel(

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.model.GatewayModelBuilder;
 import dev.tollgate.model.source.ManifestReader;
+import dev.tollgate.testkit.RecordingObserver;
 import dev.tollgate.testkit.RepoRoot;
 import dev.tollgate.xds.AdsServer;
 import dev.tollgate.xds.XdsSettings;
@@ -23,8 +24,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -181,34 +180,17 @@ class ServerTlsTest {
     ManagedChannel channel =
         Grpc.newChannelBuilderForAddress("127.0.0.1", ads.port(), credentials).build();
     try {
-      BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+      RecordingObserver<DiscoveryResponse> events = new RecordingObserver<>();
       StreamObserver<DiscoveryRequest> requests =
           AggregatedDiscoveryServiceGrpc.newStub(channel)
               .withDeadlineAfter(10, TimeUnit.SECONDS)
-              .streamAggregatedResources(
-                  new StreamObserver<>() {
-                    @Override
-                    public void onNext(DiscoveryResponse response) {
-                      events.add(response);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                      events.add(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                      events.add(new IllegalStateException("stream ended"));
-                    }
-                  });
+              .streamAggregatedResources(events);
       requests.onNext(
           DiscoveryRequest.newBuilder()
               .setNode(Node.newBuilder().setId("probe").setCluster(AdsServer.DEFAULT_GROUP))
               .setTypeUrl(CLUSTERS)
               .build());
-      Object first = events.poll(15, TimeUnit.SECONDS);
-      return first == null ? new AssertionError("no answer") : first;
+      return events.next(Duration.ofSeconds(15));
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }

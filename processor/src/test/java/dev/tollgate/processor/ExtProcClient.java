@@ -1,6 +1,7 @@
 package dev.tollgate.processor;
 
 import com.google.protobuf.ByteString;
+import dev.tollgate.testkit.RecordingObserver;
 import io.envoyproxy.envoy.config.core.v3.HeaderMap;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
@@ -14,9 +15,7 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 /**
  * Plays Envoy's part of the ext_proc protocol against an in-process server: one message at a time,
@@ -45,28 +44,11 @@ final class ExtProcClient implements AutoCloseable {
 
   /** One ext_proc stream. */
   static final class Stream {
-    private final BlockingQueue<Object> answers = new LinkedBlockingQueue<>();
+    private final RecordingObserver<ProcessingResponse> answers = new RecordingObserver<>();
     private final StreamObserver<ProcessingRequest> requests;
 
     Stream(ExternalProcessorGrpc.ExternalProcessorStub stub) {
-      requests =
-          stub.process(
-              new StreamObserver<>() {
-                @Override
-                public void onNext(ProcessingResponse value) {
-                  answers.add(value);
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                  answers.add(t);
-                }
-
-                @Override
-                public void onCompleted() {
-                  answers.add("completed");
-                }
-              });
+      requests = stub.process(answers);
     }
 
     ProcessingResponse requestHeaders(boolean endOfStream, String... keyValues) throws Exception {
@@ -108,8 +90,8 @@ final class ExtProcClient implements AutoCloseable {
     /** Ends the stream as Envoy does after the last answer. */
     void complete() throws Exception {
       requests.onCompleted();
-      Object last = answers.poll(10, TimeUnit.SECONDS);
-      if (!"completed".equals(last)) {
+      Object last = answers.next(Duration.ofSeconds(10));
+      if (last != RecordingObserver.COMPLETED) {
         throw new AssertionError("expected the stream to complete, got " + last);
       }
     }
@@ -121,7 +103,7 @@ final class ExtProcClient implements AutoCloseable {
 
     private ProcessingResponse send(ProcessingRequest request) throws Exception {
       requests.onNext(request);
-      Object answer = answers.poll(10, TimeUnit.SECONDS);
+      Object answer = answers.next(Duration.ofSeconds(10));
       if (answer instanceof ProcessingResponse r) {
         return r;
       }
