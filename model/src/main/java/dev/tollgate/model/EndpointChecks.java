@@ -9,33 +9,6 @@ import java.util.regex.Pattern;
 
 /** Decides whether a provider may be honoured under a {@link ProviderPolicy}. */
 final class EndpointChecks {
-  /** Ranges that are not the public internet (RFC 6890 and friends). */
-  private static final List<EndpointRule> NOT_PUBLIC =
-      List.of(
-              "0.0.0.0/8",
-              "10.0.0.0/8",
-              "100.64.0.0/10",
-              "127.0.0.0/8",
-              "169.254.0.0/16",
-              "172.16.0.0/12",
-              "192.0.0.0/24",
-              "192.0.2.0/24",
-              "192.168.0.0/16",
-              "198.18.0.0/15",
-              "198.51.100.0/24",
-              "203.0.113.0/24",
-              "224.0.0.0/3",
-              "::/127",
-              "64:ff9b::/96",
-              "100::/64",
-              "2001:db8::/32",
-              "fc00::/7",
-              "fe80::/10",
-              "ff00::/8")
-          .stream()
-          .map(EndpointRule::parse)
-          .toList();
-
   private static final List<String> INTERNAL_SUFFIXES =
       List.of(".local", ".internal", ".svc", ".localdomain", ".localhost", ".arpa");
 
@@ -112,12 +85,7 @@ final class EndpointChecks {
       if (a.isLinkLocalAddress()) {
         return "a link-local address";
       }
-      for (EndpointRule range : NOT_PUBLIC) {
-        if (range.matches(host, address, -1)) {
-          return "a private or reserved address";
-        }
-      }
-      return null;
+      return PublicAddresses.isPublic(a) ? null : "a private or reserved address";
     }
     if (host.equals("localhost") || host.endsWith(".localhost")) {
       return "a loopback name";

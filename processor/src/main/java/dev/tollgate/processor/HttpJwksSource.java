@@ -1,5 +1,6 @@
 package dev.tollgate.processor;
 
+import dev.tollgate.model.PublicAddresses;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
