@@ -1,6 +1,6 @@
 """Drives Tollgate with the official OpenAI Python client, as a user's application would.
 
-Usage: openai_client_check.py basic|rate-limited
+Usage: openai_client_check.py basic|rate-limited|refused
 Environment: TOLLGATE_BASE_URL (e.g. http://127.0.0.1:10000/v1), TOLLGATE_KEY.
 Prints PASSED and exits 0 when every check holds; raises otherwise.
 """
@@ -60,6 +60,43 @@ elif scenario == "rate-limited":
         retry_after = error.response.headers.get("retry-after")
         assert retry_after, dict(error.response.headers)
         print("rate limited: 429, retry-after", retry_after, error.message)
+elif scenario == "refused":
+    # What the gateway refuses reaches the application as the client's own typed errors.
+    try:
+        client.files.list()
+        raise AssertionError("an unmetered API was served with the provider's key")
+    except openai.NotFoundError as error:
+        assert error.code == "unknown_url", error.body
+        print("files API:", error.status_code, error.code)
+
+    try:
+        client.chat.completions.list()
+        raise AssertionError("stored completions were listed with the provider's key")
+    except openai.APIStatusError as error:
+        assert error.status_code == 405, error
+        assert "POST" in error.response.headers.get("allow", ""), dict(error.response.headers)
+        print("stored completions:", error.status_code, error.code)
+
+    try:
+        client.chat.completions.create(
+            model="fast", n=1000, messages=[{"role": "user", "content": "Hello"}]
+        )
+        raise AssertionError("n=1000 was accepted")
+    except openai.BadRequestError as error:
+        assert error.param == "n", error.body
+        print("n=1000:", error.status_code, error.code, error.param)
+
+    try:
+        client.chat.completions.create(
+            model="fast",
+            max_tokens=10,
+            max_completion_tokens=50000,
+            messages=[{"role": "user", "content": "Hello"}],
+        )
+        raise AssertionError("contradictory output caps were accepted")
+    except openai.BadRequestError as error:
+        assert error.param in ("max_tokens", "max_completion_tokens"), error.body
+        print("contradictory caps:", error.status_code, error.code, error.param)
 else:
     raise SystemExit("unknown scenario " + scenario)
 

@@ -218,4 +218,9 @@ class RoutingIT {
   void theOfficialOpenAiClientCallsAndStreams() throws Exception {
     OpenAiClient.run(gateway, KEY, "basic").assertPassed();
   }
+
+  @Test
+  void theOfficialOpenAiClientRaisesItsTypedErrorsForWhatTheGatewayRefuses() throws Exception {
+    OpenAiClient.run(gateway, KEY, "refused").assertPassed();
+  }
 }
