@@ -30,8 +30,10 @@ import io.envoyproxy.envoy.extensions.clusters.aggregate.v3.ClusterConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -84,12 +86,13 @@ final class ClusterTranslator {
             .toList();
     List<Backend> fallbacks =
         rule.backends().stream().filter(b -> b.priority() != firstPriority).toList();
+    Set<String> perAttempt = modelPerAttemptClusters(model);
     for (Backend backend : rule.backends()) {
       Provider provider =
           model.provider(backend.providerNamespace(), backend.providerName()).orElseThrow();
       clusters.computeIfAbsent(
           XdsNames.providerCluster(backend),
-          name -> providerCluster(name, provider, backend.model()));
+          name -> providerCluster(name, provider, backend.model(), perAttempt.contains(name)));
     }
     List<String> targets = new ArrayList<>();
     for (Backend primary : primaries) {
@@ -107,7 +110,7 @@ final class ClusterTranslator {
           chain.add(fallback);
         }
       }
-      clusters.put(name, aggregateCluster(name, chain, model));
+      clusters.put(name, aggregateCluster(name, chain, model, rule.upstreamModelPerAttempt()));
       targets.add(name);
     }
     return new RuleTargets(targets, primaries, !fallbacks.isEmpty());
@@ -152,7 +155,24 @@ final class ClusterTranslator {
                       .build()))
           .build();
 
-  private Cluster providerCluster(String name, Provider provider, String model) {
+  /**
+   * The provider clusters some rule of which sends different upstream models: they carry the
+   * upstream model filter; clusters only ever used with one model per rule stay free of it.
+   */
+  private static Set<String> modelPerAttemptClusters(GatewayModel model) {
+    Set<String> names = new HashSet<>();
+    for (Route route : model.routes()) {
+      for (Rule rule : route.rules()) {
+        if (rule.upstreamModelPerAttempt()) {
+          rule.backends().forEach(b -> names.add(XdsNames.providerCluster(b)));
+        }
+      }
+    }
+    return names;
+  }
+
+  private Cluster providerCluster(
+      String name, Provider provider, String model, boolean modelPerAttempt) {
     var upstream = provider.upstream();
     boolean ip = XdsProtos.isIpAddress(upstream.host());
     UpstreamPath path = UpstreamPath.of(provider, model);
@@ -210,6 +230,9 @@ final class ClusterTranslator {
     if (!path.isIdentity()) {
       filters.add(UpstreamFilters.pathFilter());
     }
+    if (modelPerAttempt) {
+      filters.add(UpstreamFilters.modelFilter());
+    }
     if (provider.credential() != null) {
       filters.add(
           UpstreamFilters.credentialInjectorFilter(
@@ -235,7 +258,8 @@ final class ClusterTranslator {
    * filters, not the members', so this chain reads everything that differs per member (path,
    * upstream model, which credential) from the chosen endpoint's metadata.
    */
-  private static Cluster aggregateCluster(String name, List<Backend> members, GatewayModel model) {
+  private static Cluster aggregateCluster(
+      String name, List<Backend> members, GatewayModel model, boolean modelPerAttempt) {
     List<HeaderMutation> mutations = new ArrayList<>(UpstreamFilters.REMOVED_BEFORE_THE_PROVIDER);
     mutations.add(set(Wire.UPSTREAM_MODEL_HEADER, endpointMetadata(META_UPSTREAM_MODEL)));
     mutations.add(set(Wire.PATH_PREFIX_HEADER, endpointMetadata(META_PATH_PREFIX)));
@@ -257,6 +281,9 @@ final class ClusterTranslator {
       filters.add(UpstreamFilters.credentialByEndpoint(credentialHeaders, Wire.CREDENTIAL_HEADER));
     }
     filters.add(UpstreamFilters.pathFilter());
+    if (modelPerAttempt) {
+      filters.add(UpstreamFilters.modelFilter());
+    }
     return Cluster.newBuilder()
         .setName(name)
         .setAltStatName(XdsNames.statName(name))

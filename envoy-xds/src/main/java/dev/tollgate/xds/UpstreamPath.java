@@ -89,7 +89,8 @@ record UpstreamPath(String prefix, String strip, String query) {
     return out.toString();
   }
 
-  private static String load(String name) {
+  /** Reads a resource of this package as UTF-8. */
+  static String load(String name) {
     try (InputStream in = UpstreamPath.class.getResourceAsStream(name)) {
       if (in == null) {
         throw new IllegalStateException("missing resource " + name);

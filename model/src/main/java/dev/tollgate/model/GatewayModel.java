@@ -188,7 +188,15 @@ public record GatewayModel(
    * @param timeoutMillis whole-request timeout
    */
   public record Rule(
-      int index, List<String> models, List<Backend> backends, Retry retry, long timeoutMillis) {}
+      int index, List<String> models, List<Backend> backends, Retry retry, long timeoutMillis) {
+    /**
+     * Whether the backends name more than one upstream model, so that the body's {@code model} is
+     * chosen per attempt (by the upstream model filter) rather than once by the processor.
+     */
+    public boolean upstreamModelPerAttempt() {
+      return backends.stream().map(Backend::model).distinct().count() > 1;
+    }
+  }
 
   /**
    * A backend of a rule.
