@@ -40,6 +40,7 @@ class AttemptIT {
   static ExpectingProvider openaiDown;
   static ExpectingProvider vllm;
   static ExpectingProvider azure;
+  static ExpectingProvider gemini;
   static TollgateRun gateway;
 
   @BeforeAll
@@ -80,6 +81,15 @@ class AttemptIT {
             "azure-e2e-0004",
             "gpt-4o-mini",
             false);
+    gemini =
+        new ExpectingProvider(
+            "gemini",
+            Dialect.OPENAI,
+            "/v1beta/openai/chat/completions",
+            "x-goog-api-key",
+            "gemini-e2e-0005",
+            "gemini-2.0-flash",
+            false);
     gateway =
         TollgateRun.start(
             "attempt",
@@ -88,7 +98,8 @@ class AttemptIT {
                 "OPENAI_URL", openai.url(),
                 "OPENAI_DOWN_URL", openaiDown.url(),
                 "VLLM_URL", vllm.url(),
-                "AZURE_URL", azure.url()));
+                "AZURE_URL", azure.url(),
+                "GEMINI_URL", gemini.url()));
   }
 
   @AfterAll
@@ -96,7 +107,7 @@ class AttemptIT {
     if (gateway != null) {
       gateway.close();
     }
-    for (ExpectingProvider p : new ExpectingProvider[] {openai, openaiDown, vllm, azure}) {
+    for (ExpectingProvider p : new ExpectingProvider[] {openai, openaiDown, vllm, azure, gemini}) {
       if (p != null) {
         p.close();
       }
@@ -169,6 +180,27 @@ class AttemptIT {
     assertThat(azure.received()).isNotEmpty();
     assertEveryRequestWasItsOwn(openaiDown);
     assertEveryRequestWasItsOwn(azure);
+  }
+
+  /**
+   * An OpenAI-compatible API at another path with its key in its own header (Gemini's), directly
+   * and as a fallback across models: a client's value in that header never reaches it.
+   */
+  @Test
+  void geminiGetsItsOwnPathKeyHeaderAndModelDirectlyAndAsAFallback() throws Exception {
+    Map<String, String> clientsOwn = Map.of("x-goog-api-key", "client-supplied-gemini-key");
+    for (String requested : List.of("gemini-2.0-flash", "smart-flash")) {
+      HttpResponse<String> response =
+          gateway.post("/v1/chat/completions", KEY, chat(requested), clientsOwn);
+      assertThat(response.statusCode()).as("%s: %s", requested, response.body()).isEqualTo(200);
+      assertThat(JSON.readTree(response.body()).path("model").asText())
+          .isEqualTo("gemini-2.0-flash");
+    }
+    assertThat(gemini.received()).hasSizeGreaterThanOrEqualTo(2);
+    assertEveryRequestWasItsOwn(gemini);
+    assertEveryRequestWasItsOwn(openaiDown);
+    assertThat(gemini.received())
+        .allSatisfy(r -> assertThat(r.headers()).doesNotContainKey("authorization"));
   }
 
   /**

@@ -32,7 +32,9 @@ import io.envoyproxy.envoy.extensions.network.dns_resolver.cares.v3.CaresDnsReso
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -219,6 +221,7 @@ final class ClusterTranslator {
           UpstreamTls.transportSocket(upstream.host(), ip, settings.caBundlePath()));
     }
     List<HeaderMutation> mutations = new ArrayList<>(UpstreamFilters.REMOVED_BEFORE_THE_PROVIDER);
+    namedKeyHeaderRemoval(provider).ifPresent(mutations::add);
     mutations.add(set(Wire.UPSTREAM_MODEL_HEADER, literal(model)));
     if (!path.isIdentity()) {
       mutations.add(set(Wire.PATH_PREFIX_HEADER, literal(path.prefix())));
@@ -241,6 +244,18 @@ final class ClusterTranslator {
     cluster.putTypedExtensionProtocolOptions(
         XdsProtos.HTTP_PROTOCOL_OPTIONS, Any.pack(UpstreamFilters.upstreamProtocol(filters)));
     return cluster.build();
+  }
+
+  /**
+   * The removal of the header an OpenAICompatible provider names for its key: a client's value in
+   * it must not reach the provider, whether or not a platform key replaces it.
+   */
+  private static Optional<HeaderMutation> namedKeyHeaderRemoval(Provider provider) {
+    String header = ProviderCredentials.header(provider).toLowerCase(Locale.ROOT);
+    if (Wire.CLIENT_CREDENTIAL_HEADERS.contains(header)) {
+      return Optional.empty();
+    }
+    return Optional.of(HeaderMutation.newBuilder().setRemove(header).build());
   }
 
   private static CircuitBreakers breakers(int maxConcurrentRequests) {
@@ -270,6 +285,7 @@ final class ClusterTranslator {
     for (Backend member : members) {
       Provider provider =
           model.provider(member.providerNamespace(), member.providerName()).orElseThrow();
+      namedKeyHeaderRemoval(provider).filter(h -> !mutations.contains(h)).ifPresent(mutations::add);
       if (provider.credential() != null) {
         credentialHeaders.put(
             ProviderCredentials.sdsSecretName(provider), ProviderCredentials.header(provider));
