@@ -156,6 +156,40 @@ class AttemptIT {
     assertThat(azure.received()).as("no attempt failed over to Azure").isEmpty();
   }
 
+  /**
+   * A streamed split: the processor adds {@code stream_options} to the body before the span it
+   * marks, and each provider still gets its own model; the client gets the provider's chunks.
+   */
+  @Test
+  void aStreamedSplitSendsEachBackendItsOwnModel() throws Exception {
+    int openaiBefore = openai.received().size();
+    int vllmBefore = vllm.received().size();
+    String streamed =
+        chat("fast").replace("\"max_tokens\":16", "\"max_tokens\":16,\"stream\":true");
+    for (int i = 0;
+        i < 40
+            && (openai.received().size() == openaiBefore || vllm.received().size() == vllmBefore);
+        i++) {
+      HttpResponse<String> response = gateway.post("/v1/chat/completions", KEY, streamed, Map.of());
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      assertThat(response.body())
+          .contains("\"finish_reason\":\"stop\"")
+          .endsWith("data: [DONE]\n\n");
+    }
+    for (ExpectingProvider provider : List.of(openai, vllm)) {
+      int before = provider == openai ? openaiBefore : vllmBefore;
+      List<Received> streams = provider.received().subList(before, provider.received().size());
+      assertThat(streams).as("40 streamed requests reached %s", provider.name()).isNotEmpty();
+      assertThat(streams)
+          .allSatisfy(
+              r ->
+                  assertThat(r.json().path("stream_options").path("include_usage").asBoolean())
+                      .isTrue());
+    }
+    assertEveryRequestWasItsOwn(openai);
+    assertEveryRequestWasItsOwn(vllm);
+  }
+
   /** gpt-4o at OpenAI answers 503; the fallback to llama at vLLM carries llama's name. */
   @Test
   void aFallbackAcrossModelsSendsTheFallbackItsOwnModel() throws Exception {

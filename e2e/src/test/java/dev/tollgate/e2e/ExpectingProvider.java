@@ -19,7 +19,8 @@ import java.util.concurrent.Executors;
  * A provider stand-in that knows what it accepts: one path, one key in one header, one model. What
  * differs is refused the way the provider refuses it (wrong path 404, wrong key 401, unknown model
  * 404, each in the provider's error body), and every request is recorded, so a test proves what the
- * provider received. Answers a chat completion with usage, or 503 to everything while {@code down}.
+ * provider received. Answers a chat completion with usage (JSON, or OpenAI's chunks when the
+ * request streams), or 503 to everything while {@code down}.
  *
  * <p>It stands in until the strict emulators of issue 14 (module {@code emulator}) serve the e2e
  * tests; it only checks what a request's attempt decides (path, key, model, body length).
@@ -153,11 +154,49 @@ final class ExpectingProvider implements AutoCloseable {
                 + "\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":7,\"total_tokens\":18}}";
       }
       received.add(new Received(method, target, headers, body, status));
+      if (status == 200 && streams(body)) {
+        stream(exchange, body);
+        return;
+      }
       byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().add("content-type", "application/json");
       exchange.sendResponseHeaders(status, bytes.length);
       exchange.getResponseBody().write(bytes);
     }
+  }
+
+  private static boolean streams(byte[] body) {
+    try {
+      return JSON.readTree(body).path("stream").asBoolean(false);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** OpenAI's chunks: a role and content delta, the finish, the usage chunk if asked, [DONE]. */
+  private void stream(HttpExchange exchange, byte[] body) throws IOException {
+    boolean usage = JSON.readTree(body).path("stream_options").path("include_usage").asBoolean();
+    String head =
+        "{\"id\":\"chatcmpl-"
+            + name
+            + "\",\"object\":\"chat.completion.chunk\",\"created\":1733097600,\"model\":\""
+            + model
+            + "\",\"system_fingerprint\":null,\"choices\":";
+    StringBuilder events = new StringBuilder();
+    events.append("data: ").append(head).append("[{\"index\":0,\"delta\":{\"role\":");
+    events.append("\"assistant\",\"content\":\"Hello from ").append(name);
+    events.append("\",\"refusal\":null},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
+    events.append("data: ").append(head);
+    events.append("[{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}]}\n\n");
+    if (usage) {
+      events.append("data: ").append(head).append("[],\"usage\":{\"prompt_tokens\":11,");
+      events.append("\"completion_tokens\":7,\"total_tokens\":18}}\n\n");
+    }
+    events.append("data: [DONE]\n\n");
+    byte[] bytes = events.toString().getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().add("content-type", "text/event-stream; charset=utf-8");
+    exchange.sendResponseHeaders(200, 0);
+    exchange.getResponseBody().write(bytes);
   }
 
   private static String modelOf(byte[] body) {
