@@ -30,8 +30,12 @@ import io.envoyproxy.envoy.extensions.clusters.aggregate.v3.ClusterConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -84,12 +88,13 @@ final class ClusterTranslator {
             .toList();
     List<Backend> fallbacks =
         rule.backends().stream().filter(b -> b.priority() != firstPriority).toList();
+    Set<String> perAttempt = modelPerAttemptClusters(model);
     for (Backend backend : rule.backends()) {
       Provider provider =
           model.provider(backend.providerNamespace(), backend.providerName()).orElseThrow();
       clusters.computeIfAbsent(
           XdsNames.providerCluster(backend),
-          name -> providerCluster(name, provider, backend.model()));
+          name -> providerCluster(name, provider, backend.model(), perAttempt.contains(name)));
     }
     List<String> targets = new ArrayList<>();
     for (Backend primary : primaries) {
@@ -107,7 +112,7 @@ final class ClusterTranslator {
           chain.add(fallback);
         }
       }
-      clusters.put(name, aggregateCluster(name, chain, model));
+      clusters.put(name, aggregateCluster(name, chain, model, rule.upstreamModelPerAttempt()));
       targets.add(name);
     }
     return new RuleTargets(targets, primaries, !fallbacks.isEmpty());
@@ -152,7 +157,24 @@ final class ClusterTranslator {
                       .build()))
           .build();
 
-  private Cluster providerCluster(String name, Provider provider, String model) {
+  /**
+   * The provider clusters some rule of which sends different upstream models: they carry the
+   * upstream model filter; clusters only ever used with one model per rule stay free of it.
+   */
+  private static Set<String> modelPerAttemptClusters(GatewayModel model) {
+    Set<String> names = new HashSet<>();
+    for (Route route : model.routes()) {
+      for (Rule rule : route.rules()) {
+        if (rule.upstreamModelPerAttempt()) {
+          rule.backends().forEach(b -> names.add(XdsNames.providerCluster(b)));
+        }
+      }
+    }
+    return names;
+  }
+
+  private Cluster providerCluster(
+      String name, Provider provider, String model, boolean modelPerAttempt) {
     var upstream = provider.upstream();
     boolean ip = XdsProtos.isIpAddress(upstream.host());
     UpstreamPath path = UpstreamPath.of(provider, model);
@@ -199,6 +221,7 @@ final class ClusterTranslator {
           UpstreamTls.transportSocket(upstream.host(), ip, settings.caBundlePath()));
     }
     List<HeaderMutation> mutations = new ArrayList<>(UpstreamFilters.REMOVED_BEFORE_THE_PROVIDER);
+    namedKeyHeaderRemoval(provider).ifPresent(mutations::add);
     mutations.add(set(Wire.UPSTREAM_MODEL_HEADER, literal(model)));
     if (!path.isIdentity()) {
       mutations.add(set(Wire.PATH_PREFIX_HEADER, literal(path.prefix())));
@@ -210,6 +233,9 @@ final class ClusterTranslator {
     if (!path.isIdentity()) {
       filters.add(UpstreamFilters.pathFilter());
     }
+    if (modelPerAttempt) {
+      filters.add(UpstreamFilters.modelFilter());
+    }
     if (provider.credential() != null) {
       filters.add(
           UpstreamFilters.credentialInjectorFilter(
@@ -218,6 +244,18 @@ final class ClusterTranslator {
     cluster.putTypedExtensionProtocolOptions(
         XdsProtos.HTTP_PROTOCOL_OPTIONS, Any.pack(UpstreamFilters.upstreamProtocol(filters)));
     return cluster.build();
+  }
+
+  /**
+   * The removal of the header an OpenAICompatible provider names for its key: a client's value in
+   * it must not reach the provider, whether or not a platform key replaces it.
+   */
+  private static Optional<HeaderMutation> namedKeyHeaderRemoval(Provider provider) {
+    String header = ProviderCredentials.header(provider).toLowerCase(Locale.ROOT);
+    if (Wire.CLIENT_CREDENTIAL_HEADERS.contains(header)) {
+      return Optional.empty();
+    }
+    return Optional.of(HeaderMutation.newBuilder().setRemove(header).build());
   }
 
   private static CircuitBreakers breakers(int maxConcurrentRequests) {
@@ -235,7 +273,8 @@ final class ClusterTranslator {
    * filters, not the members', so this chain reads everything that differs per member (path,
    * upstream model, which credential) from the chosen endpoint's metadata.
    */
-  private static Cluster aggregateCluster(String name, List<Backend> members, GatewayModel model) {
+  private static Cluster aggregateCluster(
+      String name, List<Backend> members, GatewayModel model, boolean modelPerAttempt) {
     List<HeaderMutation> mutations = new ArrayList<>(UpstreamFilters.REMOVED_BEFORE_THE_PROVIDER);
     mutations.add(set(Wire.UPSTREAM_MODEL_HEADER, endpointMetadata(META_UPSTREAM_MODEL)));
     mutations.add(set(Wire.PATH_PREFIX_HEADER, endpointMetadata(META_PATH_PREFIX)));
@@ -246,6 +285,7 @@ final class ClusterTranslator {
     for (Backend member : members) {
       Provider provider =
           model.provider(member.providerNamespace(), member.providerName()).orElseThrow();
+      namedKeyHeaderRemoval(provider).filter(h -> !mutations.contains(h)).ifPresent(mutations::add);
       if (provider.credential() != null) {
         credentialHeaders.put(
             ProviderCredentials.sdsSecretName(provider), ProviderCredentials.header(provider));
@@ -257,6 +297,9 @@ final class ClusterTranslator {
       filters.add(UpstreamFilters.credentialByEndpoint(credentialHeaders, Wire.CREDENTIAL_HEADER));
     }
     filters.add(UpstreamFilters.pathFilter());
+    if (modelPerAttempt) {
+      filters.add(UpstreamFilters.modelFilter());
+    }
     return Cluster.newBuilder()
         .setName(name)
         .setAltStatName(XdsNames.statName(name))

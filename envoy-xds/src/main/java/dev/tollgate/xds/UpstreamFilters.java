@@ -80,6 +80,29 @@ final class UpstreamFilters {
         Lua.newBuilder().setDefaultSourceCode(XdsProtos.inline(UpstreamPath.LUA)).build());
   }
 
+  /** The Lua template of the upstream model filter, with placeholders. */
+  static final String MODEL_LUA_TEMPLATE = UpstreamPath.load("upstream-model.lua");
+
+  /** Where the model filter's {@code ${NAME}} placeholders come from: {@link Wire}'s headers. */
+  static final Map<String, String> MODEL_LUA_NAMES =
+      Map.of(
+          "MODEL_SPAN_HEADER", Wire.MODEL_SPAN_HEADER,
+          "UPSTREAM_MODEL_HEADER", Wire.UPSTREAM_MODEL_HEADER);
+
+  /**
+   * The Lua filter that writes the attempt's upstream model (the {@code x-tollgate-upstream-model}
+   * header the header mutation set) over the body's top-level model, at the span the processor
+   * marked; requests without the mark pass untouched, their body never buffered by it.
+   */
+  static HttpFilter modelFilter() {
+    return httpFilter(
+        "tollgate.upstream_model",
+        Lua.newBuilder()
+            .setDefaultSourceCode(
+                XdsProtos.inline(UpstreamPath.substitute(MODEL_LUA_TEMPLATE, MODEL_LUA_NAMES)))
+            .build());
+  }
+
   /** Injects the value of one SDS secret as one request header. */
   static HttpFilter credentialInjectorFilter(String secret, String header) {
     return httpFilter(CREDENTIAL_INJECTOR, credentialInjector(secret, header));

@@ -56,6 +56,11 @@ record UpstreamPath(String prefix, String strip, String query) {
           "/v1",
           "api-version=" + provider.azureApiVersion());
     }
+    String apiPath = provider.upstream().apiPath();
+    if (apiPath != null) {
+      // Client paths are MeteredApis' /v1/...: the provider's API path takes /v1's place.
+      return new UpstreamPath(base + apiPath, "/v1", NOTHING);
+    }
     return new UpstreamPath(base.isEmpty() ? NOTHING : base, NOTHING, NOTHING);
   }
 
@@ -89,7 +94,8 @@ record UpstreamPath(String prefix, String strip, String query) {
     return out.toString();
   }
 
-  private static String load(String name) {
+  /** Reads a resource of this package as UTF-8. */
+  static String load(String name) {
     try (InputStream in = UpstreamPath.class.getResourceAsStream(name)) {
       if (in == null) {
         throw new IllegalStateException("missing resource " + name);

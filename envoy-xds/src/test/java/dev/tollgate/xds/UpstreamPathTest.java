@@ -71,6 +71,32 @@ class UpstreamPathTest {
   }
 
   @Test
+  void theModelLuaReadsOnlyHeadersTheProcessorAndTheClusterSetAndClientsCannot()
+      throws IOException {
+    String template = UpstreamFilters.MODEL_LUA_TEMPLATE;
+    assertThat(template.substring(template.indexOf("function")))
+        .doesNotContain("\"" + Wire.HEADER_PREFIX);
+    String lua = UpstreamPath.substitute(template, UpstreamFilters.MODEL_LUA_NAMES);
+    Set<String> read = new TreeSet<>();
+    Matcher m = LUA_HEADER.matcher(lua);
+    while (m.find()) {
+      read.add(m.group(1));
+    }
+    assertThat(read).containsExactlyInAnyOrder(Wire.MODEL_SPAN_HEADER, Wire.UPSTREAM_MODEL_HEADER);
+    assertThat(Wire.IDENTITY_HEADERS).containsAll(read);
+    // Every cluster with the model filter sets the upstream model header before it.
+    XdsResources xds = translate("route-weighted-split");
+    long withFilter = 0;
+    for (Cluster cluster : xds.clusters()) {
+      if (filterNames(cluster).contains("tollgate.upstream_model")) {
+        withFilter++;
+        assertThat(headersSet(cluster)).contains(Wire.UPSTREAM_MODEL_HEADER);
+      }
+    }
+    assertThat(withFilter).isPositive();
+  }
+
+  @Test
   void substitutionRefusesUnknownAndUnusedPlaceholders() {
     assertThat(UpstreamPath.substitute("a ${X} b ${X}", Map.of("X", "1"))).isEqualTo("a 1 b 1");
     assertThatThrownBy(() -> UpstreamPath.substitute("${Y}", Map.of("X", "1")))
@@ -86,6 +112,20 @@ class UpstreamPathTest {
       names.add(m.group(1));
     }
     return names;
+  }
+
+  private static java.util.List<String> filterNames(Cluster cluster) {
+    try {
+      return cluster
+          .getTypedExtensionProtocolOptionsOrThrow(XdsProtos.HTTP_PROTOCOL_OPTIONS)
+          .unpack(HttpProtocolOptions.class)
+          .getHttpFiltersList()
+          .stream()
+          .map(HttpFilter::getName)
+          .toList();
+    } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+      return java.util.List.of();
+    }
   }
 
   private static Set<String> headersSet(Cluster cluster) {

@@ -101,19 +101,28 @@ public record GatewayModel(
    * @param port TCP port
    * @param tls whether to connect with TLS
    * @param basePath path prefix of every request, empty or starting with a slash
+   * @param apiPath the path after {@code basePath} that replaces the client's {@code /v1} (an
+   *     OpenAICompatible provider's {@code openAICompatible.apiPath}), or null for {@code /v1}
    */
-  public record Upstream(String host, int port, boolean tls, String basePath) {}
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Upstream(String host, int port, boolean tls, String basePath, String apiPath) {}
 
   /**
    * Where a provider's key comes from. How it reaches the provider (which header, in which form) is
-   * the data plane's choice, made from the provider's type; the key itself is in {@link
-   * GatewayModel#credentialValue}.
+   * the data plane's choice, made from the provider's type unless an OpenAICompatible provider
+   * names them; the key itself is in {@link GatewayModel#credentialValue}.
    *
    * @param secretName the Secret in the provider's namespace that holds the key
    * @param secretKey the key of the Secret's data that holds it
    * @param valueSha256 SHA-256 of the key, so that a rotated key changes the version
+   * @param header the header the spec names for the key ({@code openAICompatible.keyHeader}), or
+   *     null for the type's
+   * @param scheme the word before the key the spec names ({@code openAICompatible.keyScheme}, empty
+   *     for the bare key), or null for the default
    */
-  public record Credential(String secretName, String secretKey, String valueSha256) {}
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Credential(
+      String secretName, String secretKey, String valueSha256, String header, String scheme) {}
 
   /**
    * A model offered by a provider.
@@ -188,7 +197,15 @@ public record GatewayModel(
    * @param timeoutMillis whole-request timeout
    */
   public record Rule(
-      int index, List<String> models, List<Backend> backends, Retry retry, long timeoutMillis) {}
+      int index, List<String> models, List<Backend> backends, Retry retry, long timeoutMillis) {
+    /**
+     * Whether the backends name more than one upstream model, so that the body's {@code model} is
+     * chosen per attempt (by the upstream model filter) rather than once by the processor.
+     */
+    public boolean upstreamModelPerAttempt() {
+      return backends.stream().map(Backend::model).distinct().count() > 1;
+    }
+  }
 
   /**
    * A backend of a rule.

@@ -3,6 +3,7 @@ package dev.tollgate.model;
 import dev.tollgate.api.v1alpha1.AllowedNamespaces;
 import dev.tollgate.api.v1alpha1.Api;
 import dev.tollgate.api.v1alpha1.ModelProviderSpec;
+import dev.tollgate.api.v1alpha1.OpenAICompatibleSettings;
 import dev.tollgate.api.v1alpha1.ProviderType;
 import java.net.URI;
 import java.util.HashSet;
@@ -27,6 +28,7 @@ final class ProviderChecks {
     checks.required("spec.type", spec.type);
     endpoint(spec, checks);
     azure(spec, checks);
+    openAICompatible(spec, checks);
     credentials(spec, checks);
     models(spec, checks);
     governance(spec, checks);
@@ -76,6 +78,54 @@ final class ProviderChecks {
         }
       }
     }
+  }
+
+  private static final Pattern API_PATH = Pattern.compile(OpenAICompatibleSettings.API_PATH);
+  private static final Pattern KEY_HEADER = Pattern.compile(OpenAICompatibleSettings.KEY_HEADER);
+  private static final Pattern KEY_SCHEME = Pattern.compile(OpenAICompatibleSettings.KEY_SCHEME);
+  private static final Set<String> RESERVED_HEADERS =
+      Set.of(
+          "host",
+          "content-length",
+          "content-type",
+          "transfer-encoding",
+          "connection",
+          "te",
+          "upgrade",
+          "keep-alive");
+
+  private static void openAICompatible(ModelProviderSpec spec, SpecChecks checks) {
+    var settings = spec.openAICompatible;
+    if (settings == null) {
+      return;
+    }
+    if (spec.type != null && spec.type != ProviderType.OpenAICompatible) {
+      checks.invalid(
+          "spec.openAICompatible", "is only allowed when type is OpenAICompatible: remove it");
+    }
+    checks.matches(
+        "spec.openAICompatible.apiPath",
+        settings.apiPath,
+        API_PATH,
+        "a path such as /v1beta/openai, without a trailing slash");
+    checks.matches(
+        "spec.openAICompatible.keyHeader",
+        settings.keyHeader,
+        KEY_HEADER,
+        "a lower-case header name such as x-goog-api-key");
+    if (settings.keyHeader != null
+        && (RESERVED_HEADERS.contains(settings.keyHeader)
+            || settings.keyHeader.startsWith("x-tollgate-")
+            || settings.keyHeader.startsWith("x-envoy-"))) {
+      checks.invalid(
+          "spec.openAICompatible.keyHeader",
+          "keyHeader must not be a hop-by-hop, framing or gateway header");
+    }
+    checks.matches(
+        "spec.openAICompatible.keyScheme",
+        settings.keyScheme,
+        KEY_SCHEME,
+        "a word such as Bearer or Token, or an empty string for the bare key");
   }
 
   private static void azure(ModelProviderSpec spec, SpecChecks checks) {

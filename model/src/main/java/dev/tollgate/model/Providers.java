@@ -66,7 +66,14 @@ final class Providers {
         context.statuses.report(resource, List.of(), List.of(missing));
         return;
       }
-      credential = new Credential(spec.credentials.name, keyName, ModelHashing.sha256(value.get()));
+      var compatible = spec.openAICompatible;
+      credential =
+          new Credential(
+              spec.credentials.name,
+              keyName,
+              ModelHashing.sha256(value.get()),
+              compatible == null ? null : compatible.keyHeader,
+              compatible == null ? null : compatible.keyScheme);
       context.credentialValues.put(ref.namespacedName(), value.get());
     }
     context.acceptedProviders.put(ref.namespacedName(), toProvider(ref, spec, credential));
@@ -125,13 +132,18 @@ final class Providers {
       while (path.endsWith("/")) {
         path = path.substring(0, path.length() - 1);
       }
-      return new Upstream(uri.getHost(), port, tls, path);
+      return new Upstream(uri.getHost(), port, tls, path, apiPath(spec));
     }
     var service = spec.endpoint.service;
     return new Upstream(
         service.name + "." + ref.namespace() + ".svc.cluster.local",
         service.port,
         Defaults.tls(service),
-        "");
+        "",
+        apiPath(spec));
+  }
+
+  private static String apiPath(ModelProviderSpec spec) {
+    return spec.openAICompatible == null ? null : spec.openAICompatible.apiPath;
   }
 }

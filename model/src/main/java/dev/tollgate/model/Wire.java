@@ -29,6 +29,13 @@ public final class Wire {
   /** Header with the upstream model name, set per cluster on the way to the provider. */
   public static final String UPSTREAM_MODEL_HEADER = HEADER_PREFIX + "upstream-model";
 
+  /**
+   * Header with the byte span ({@code start,end}) of the body's top-level {@code model} string, set
+   * by the processor on requests whose rule's backends name different upstream models; the upstream
+   * model filter writes each attempt's upstream model there.
+   */
+  public static final String MODEL_SPAN_HEADER = HEADER_PREFIX + "model-span";
+
   /** Envoy's request id, the key of a reservation. */
   public static final String REQUEST_ID_HEADER = "x-request-id";
 
@@ -64,6 +71,7 @@ public final class Wire {
           CLIENT_HEADER,
           MODEL_HEADER,
           UPSTREAM_MODEL_HEADER,
+          MODEL_SPAN_HEADER,
           CLIENT_PATH_HEADER,
           PATH_PREFIX_HEADER,
           PATH_STRIP_HEADER,

@@ -55,4 +55,18 @@ final class BodyEdits {
     System.arraycopy(body, in, out, at, length - in);
     return out;
   }
+
+  /**
+   * Where the byte at {@code offset} lands once the edits are applied. The byte must not be one an
+   * edit replaces; an insertion at {@code offset} goes before it.
+   */
+  static int shifted(int offset, List<Edit> edits) {
+    int shift = 0;
+    for (Edit e : edits) {
+      if (e.end() <= offset) {
+        shift += e.replacement().length - (e.end() - e.start());
+      }
+    }
+    return offset + shift;
+  }
 }

@@ -55,10 +55,15 @@ record ModelRequest(
         target, routing.client(), body.stream(), estimate, reserve, cap.perChoice(), cap.edits());
   }
 
-  /** The prompt's input tokens: its text, the chat framing, names, images and token ids. */
+  /**
+   * The prompt's input tokens: its text (by the tokenizer of every upstream model the rule may send
+   * it to, the largest count), the chat framing, names, images and token ids.
+   */
   static long estimate(TokenEstimator estimator, Policy.Target target, RequestBody body) {
-    long text =
-        estimator.countExtrapolated(target.tokenizer().encoding(), body.text(), body.textChars());
+    long text = 0;
+    for (var encoding : target.estimateEncodings()) {
+      text = Math.max(text, estimator.countExtrapolated(encoding, body.text(), body.textChars()));
+    }
     long framing = body.messages() > 0 ? 3L * body.messages() + 3 : 0;
     return TokenMath.add(
         TokenMath.add(text, framing + body.names()),

@@ -1,5 +1,6 @@
 package dev.tollgate.processor;
 
+import com.knuddels.jtokkit.api.Encoding;
 import dev.tollgate.api.v1alpha1.ProviderType;
 import dev.tollgate.model.GatewayModel;
 import java.nio.ByteBuffer;
@@ -40,7 +41,12 @@ final class Policy {
    * @param requestedModel the model name the client asked for
    * @param upstreamModelRewrite the model name to write into the body, when every backend of the
    *     rule serves one upstream model different from the requested name; else null
+   * @param modelPerAttempt whether the rule's backends name different upstream models, so that
+   *     Envoy's upstream model filter writes each attempt's model at the span the processor marks
    * @param tokenizer the tokenizer of the first backend's upstream model
+   * @param estimateEncodings the distinct encodings of every backend's upstream model: the input
+   *     estimate is the largest count among them, since the reserve is made before Envoy picks the
+   *     attempt's backend
    * @param contextWindow the largest context window among the backends, or null when none is known
    * @param onlyProvider the provider when all backends share one, as namespace/name; else null
    * @param prices price per provider (namespace/name) of the model it serves for this rule
@@ -53,7 +59,9 @@ final class Policy {
       RouteView route,
       String requestedModel,
       String upstreamModelRewrite,
+      boolean modelPerAttempt,
       TokenEstimator.Tokenizer tokenizer,
+      List<Encoding> estimateEncodings,
       Long contextWindow,
       String onlyProvider,
       Map<String, GatewayModel.Price> prices,
@@ -157,13 +165,17 @@ final class Policy {
       }
     }
     String first = rule.backends().get(0).model();
-    tokenizerModels.add(first);
+    tokenizerModels.addAll(upstreamModels);
     String rewrite = upstreamModels.size() == 1 && !first.equals(requested) ? first : null;
+    List<Encoding> encodings =
+        upstreamModels.stream().map(m -> estimator.forModel(m).encoding()).distinct().toList();
     return new Target(
         view,
         requested,
         rewrite,
+        rule.upstreamModelPerAttempt(),
         estimator.forModel(first),
+        encodings,
         window,
         providerNames.size() == 1 ? providerNames.iterator().next() : null,
         Map.copyOf(prices),

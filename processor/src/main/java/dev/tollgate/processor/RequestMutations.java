@@ -75,6 +75,15 @@ final class RequestMutations {
             .addSetHeaders(set(Wire.NAMESPACE_HEADER, namespace))
             .addSetHeaders(set(Wire.CLIENT_HEADER, request.client()))
             .addSetHeaders(set(Wire.MODEL_HEADER, target.requestedModel()));
+    if (target.modelPerAttempt()) {
+      // The upstream model filter writes each attempt's model here (see upstream-model.lua).
+      headers.addSetHeaders(
+          set(
+              Wire.MODEL_SPAN_HEADER,
+              BodyEdits.shifted(parsed.modelStart(), edits)
+                  + ","
+                  + (BodyEdits.shifted(parsed.modelEnd() - 1, edits) + 1)));
+    }
     CommonResponse.Builder common = CommonResponse.newBuilder().setClearRouteCache(true);
     if (!edits.isEmpty()) {
       byte[] edited = BodyEdits.apply(bytes, bytes.length, edits);

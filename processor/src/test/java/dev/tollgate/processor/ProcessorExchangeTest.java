@@ -134,6 +134,8 @@ class ProcessorExchangeTest {
     assertThat(JSON.readTree(sent).path("messages").get(0).path("content").asText())
         .isEqualTo(prompt);
     assertThat(setHeaders(common)).containsEntry("content-length", Integer.toString(sent.length()));
+    // One upstream model, written here: no span for the upstream model filter.
+    assertThat(setHeaders(common)).doesNotContainKey(Wire.MODEL_SPAN_HEADER);
     long estimate = o200k(prompt + "\n") + 3 + 3;
     assertThat(metadata(body))
         .containsEntry(Wire.RESERVE_TOKENS, Long.toString(estimate + 100))
@@ -199,8 +201,14 @@ class ProcessorExchangeTest {
         JSON.readTree(
             body.getRequestBody().getResponse().getBodyMutation().getBody().toStringUtf8());
     assertThat(sent.path("stream_options").path("include_usage").asBoolean()).isTrue();
-    // "split" goes to two upstream models: the name stays as requested.
+    // "split" goes to two upstream models: the name stays as requested, and the span of its string
+    // in the edited body tells Envoy's upstream model filter where each attempt's model goes.
     assertThat(sent.path("model").asText()).isEqualTo("split");
+    String edited = body.getRequestBody().getResponse().getBodyMutation().getBody().toStringUtf8();
+    String[] span =
+        setHeaders(body.getRequestBody().getResponse()).get(Wire.MODEL_SPAN_HEADER).split(",");
+    assertThat(edited.substring(Integer.parseInt(span[0]), Integer.parseInt(span[1])))
+        .isEqualTo("\"split\"");
     // No max_tokens: the default cap, bounded by the largest context window of the backends.
     long estimate = o200k("hi\n") + 6;
     assertThat(metadata(body)).containsEntry(Wire.RESERVE_TOKENS, Long.toString(estimate + 4096));

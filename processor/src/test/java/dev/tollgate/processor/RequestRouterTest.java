@@ -48,7 +48,10 @@ class RequestRouterTest {
     RequestRouter.RoutingDecision decision = RequestRouter.route(POLICY, alice(), "split");
 
     assertThat(decision.target().upstreamModelRewrite()).isNull();
+    assertThat(decision.target().modelPerAttempt()).isTrue();
     assertThat(decision.target().onlyProvider()).isNull();
+    // gpt-4o-mini's o200k_base and llama's stand-in cl100k_base: the estimate takes the larger.
+    assertThat(decision.target().estimateEncodings()).hasSize(2);
   }
 
   @Test

@@ -20,6 +20,10 @@ import java.util.List;
     value = "self.type == 'AzureOpenAI' || self.models.all(m, !has(m.deployment))",
     message = "spec.models[].deployment is only used by AzureOpenAI providers",
     fieldPath = ".models")
+@ValidationRule(
+    value = "self.type == 'OpenAICompatible' || !has(self.openAICompatible)",
+    message = "spec.openAICompatible is only allowed when type is OpenAICompatible",
+    fieldPath = ".openAICompatible")
 public class ModelProviderSpec {
   @Required
   @JsonPropertyDescription(
@@ -35,9 +39,14 @@ public class ModelProviderSpec {
   public AzureSettings azure;
 
   @JsonPropertyDescription(
+      "Settings only OpenAICompatible uses: the API's path and the key's header and scheme.")
+  public OpenAICompatibleSettings openAICompatible;
+
+  @JsonPropertyDescription(
       "The Secret holding the provider's API key. Envoy receives it only through SDS and"
           + " injects it upstream in the header the provider type expects (Authorization: Bearer"
-          + " for OpenAI and OpenAICompatible, api-key for AzureOpenAI). Omit it for providers"
+          + " for OpenAI and OpenAICompatible unless openAICompatible names another, api-key for"
+          + " AzureOpenAI). Omit it for providers"
           + " that need no key.")
   public SecretKeyReference credentials;
 
