@@ -17,8 +17,9 @@ import java.util.function.Supplier;
 /**
  * Azure OpenAI ({@code https://<resource>.openai.azure.com}) as a strict stand-in: {@code
  * /openai/deployments/<deployment>/{chat/completions,completions,embeddings}} and {@code
- * /openai/responses} (deployment as the body's {@code model}), each with {@code ?api-version=}. It
- * refuses as Azure does, in this order: no {@code api-version} or an unknown path (404 "Resource
+ * /openai/responses} (deployment as the body's {@code model}; only from api-version
+ * 2025-03-01-preview, else 404 as for a path that version lacks), each with {@code ?api-version=}.
+ * It refuses as Azure does, in this order: no {@code api-version} or an unknown path (404 "Resource
  * not found"), an unknown {@code api-version} (400), a missing or wrong {@code api-key} header
  * (401; Azure takes no Bearer key here), a deployment it does not have (404 DeploymentNotFound),
  * then OpenAI's own body checks. The answer names the deployment's model, as Azure does, and the
@@ -38,6 +39,10 @@ public final class AzureOpenAiEmulator implements ProviderEmulator {
           "2025-01-01-preview",
           "2025-03-01-preview",
           "2025-04-01-preview");
+
+  /** The {@code api-version}s that have {@code /openai/responses}: from 2025-03-01-preview. */
+  public static final Set<String> RESPONSES_API_VERSIONS =
+      Set.of("2025-03-01-preview", "2025-04-01-preview");
 
   private static final String DEPLOYMENTS = "/openai/deployments/";
 
@@ -81,6 +86,11 @@ public final class AzureOpenAiEmulator implements ProviderEmulator {
     }
     if (!API_VERSIONS.contains(apiVersion.get())) {
       send(reply, AzureError.unsupportedApiVersion());
+      return;
+    }
+    if (route.get().endpoint() == Endpoint.RESPONSES
+        && !RESPONSES_API_VERSIONS.contains(apiVersion.get())) {
+      send(reply, AzureError.resourceNotFound());
       return;
     }
     if (!request.header("api-key").map(apiKey::equals).orElse(false)) {

@@ -170,6 +170,25 @@ class AzureOpenAiEmulatorTest {
   }
 
   @Test
+  void refusesTheResponsesApiBeforeItsFirstApiVersionAndUnderADeployment() throws Exception {
+    String body = "{\"model\":\"team-a\",\"input\":\"Hi\"}";
+    HttpResponse<String> old =
+        call(server, "POST", "/openai/responses?api-version=2024-10-21", body, "api-key", KEY);
+    assertThat(old.statusCode()).isEqualTo(404);
+    assertThat(old.body()).isEqualTo(AzureError.resourceNotFound().body());
+    HttpResponse<String> deployment =
+        call(
+            server,
+            "POST",
+            "/openai/deployments/team-a/responses?api-version=2025-03-01-preview",
+            body,
+            "api-key",
+            KEY);
+    assertThat(deployment.statusCode()).isEqualTo(404);
+    assertThat(deployment.body()).isEqualTo(AzureError.resourceNotFound().body());
+  }
+
+  @Test
   void failsADeploymentOfADemoFaultModelInAzuresShape() throws Exception {
     HttpResponse<String> response =
         call(
