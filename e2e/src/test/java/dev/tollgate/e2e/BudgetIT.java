@@ -24,8 +24,8 @@ class BudgetIT {
   static final String BOB = "tg-e2e-bob-key-00001";
   static final String CAROL = "tg-e2e-carol-key-0001";
   static final String DAVE = "tg-e2e-dave-key-00001";
-  static final Pattern COMPLETION_TOKENS = Pattern.compile("\"completion_tokens\":(\\d+)");
-  static final Pattern PROMPT_TOKENS = Pattern.compile("\"prompt_tokens\":(\\d+)");
+  static final Pattern COMPLETION_TOKENS = Pattern.compile("\"completion_tokens\":\\s*(\\d+)");
+  static final Pattern PROMPT_TOKENS = Pattern.compile("\"prompt_tokens\":\\s*(\\d+)");
 
   TollgateRun gateway;
 

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tollgate.testkit.FakeUpstream;
+import dev.tollgate.emulator.EmulatorServer;
+import dev.tollgate.emulator.openai.EmulatedModel;
+import dev.tollgate.emulator.openai.OpenAiEmulator;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,12 +24,23 @@ class HostileBodyIT {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String KEY = "tg-e2e-mallory-key-01";
   static final String MESSAGES = "\"messages\":[{\"role\":\"user\",\"content\":\"Write a lot\"}]";
-  static FakeUpstream provider;
+  static EmulatorServer provider;
   static TollgateRun gateway;
 
   @BeforeAll
   static void start() {
-    provider = FakeUpstream.chatCompletions();
+    provider =
+        EmulatorServer.start(
+            "127.0.0.1",
+            0,
+            List.of(
+                OpenAiEmulator.serving(
+                    List.of(
+                        EmulatedModel.named("fake-chat"),
+                        EmulatedModel.named("fake-small"),
+                        EmulatedModel.named("fake-openai")),
+                    "fake-upstream-secret-key")),
+            0);
     gateway =
         TollgateRun.start(
             "hostile-body",
@@ -51,6 +65,11 @@ class HostileBodyIT {
         KEY,
         "{\"model\":\"fake-chat\"," + fields + MESSAGES + "}",
         Map.of());
+  }
+
+  /** Returns the body of the last request the provider received. */
+  static JsonNode lastBody() throws Exception {
+    return JSON.readTree(provider.lastReceived().body());
   }
 
   static JsonNode refused(HttpResponse<String> response, int status, String param)
@@ -135,20 +154,20 @@ class HostileBodyIT {
   @Test
   void theReservedOutputCapIsWrittenIntoTheBodyTheProviderReceives() throws Exception {
     assertThat(chat("").statusCode()).isEqualTo(200);
-    assertThat(provider.lastBody().path("max_tokens").asLong()).isEqualTo(4096);
-    assertThat(provider.lastBody().has("max_completion_tokens")).isFalse();
+    assertThat(lastBody().path("max_tokens").asLong()).isEqualTo(4096);
+    assertThat(lastBody().has("max_completion_tokens")).isFalse();
 
     HttpResponse<String> openai =
         gateway.post(
             "/v1/chat/completions", KEY, "{\"model\":\"fake-openai\"," + MESSAGES + "}", Map.of());
     assertThat(openai.statusCode()).as(openai.body()).isEqualTo(200);
-    assertThat(provider.lastBody().path("max_completion_tokens").asLong()).isEqualTo(4096);
-    assertThat(provider.lastBody().has("max_tokens")).isFalse();
+    assertThat(lastBody().path("max_completion_tokens").asLong()).isEqualTo(4096);
+    assertThat(lastBody().has("max_tokens")).isFalse();
 
     assertThat(chat("\"max_tokens\":null,").statusCode()).isEqualTo(200);
-    assertThat(provider.lastBody().path("max_tokens").asLong()).isEqualTo(4096);
+    assertThat(lastBody().path("max_tokens").asLong()).isEqualTo(4096);
 
     assertThat(chat("\"max_tokens\":64,").statusCode()).isEqualTo(200);
-    assertThat(provider.lastBody().path("max_tokens").asLong()).isEqualTo(64);
+    assertThat(lastBody().path("max_tokens").asLong()).isEqualTo(64);
   }
 }

@@ -214,6 +214,26 @@ class RoutingIT {
     assertThat(response.path("data")).hasSize(2);
   }
 
+  /**
+   * The demo's Azure emulator answers only a deployment path with a known api-version and the
+   * provider's key in api-key, so a 200 naming the deployment's model proves all three.
+   */
+  @Test
+  void anAzureProviderGetsItsDeploymentPathApiVersionAndKey() throws Exception {
+    JsonNode answer = ok(gateway.post("/v1/chat/completions", KEY, chat("azure-chat"), Map.of()));
+    assertThat(answer.path("model").asText()).isEqualTo("gpt-4o");
+    assertThat(answer.path("prompt_filter_results").isArray()).isTrue();
+    HttpResponse<String> stream =
+        gateway.post(
+            "/v1/chat/completions",
+            KEY,
+            "{\"model\":\"azure-chat\",\"stream\":true,\"max_tokens\":3,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+            Map.of());
+    assertThat(stream.statusCode()).as(stream.body()).isEqualTo(200);
+    assertThat(stream.body()).contains("\"completion_tokens\":3").endsWith("data: [DONE]\n\n");
+  }
+
   @Test
   void theOfficialOpenAiClientCallsAndStreams() throws Exception {
     OpenAiClient.run(gateway, KEY, "basic").assertPassed();

@@ -1,6 +1,7 @@
 package dev.tollgate.run;
 
 import dev.tollgate.cli.ProviderPolicyOptions;
+import dev.tollgate.demo.DemoModels;
 import dev.tollgate.demo.DemoUpstream;
 import dev.tollgate.model.GatewayModelBuilder;
 import dev.tollgate.model.source.FolderWatcher;
@@ -115,7 +116,9 @@ public final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--demo-upstream-port",
       defaultValue = "10003",
-      description = "Port of the demo upstream; 0 disables it. Default: ${DEFAULT-VALUE}.")
+      description =
+          "Port of the demo upstream (strict OpenAI and Azure OpenAI emulators serving the models"
+              + " of the providers that point at it); 0 disables it. Default: ${DEFAULT-VALUE}.")
   int demoPort;
 
   @Option(
@@ -309,13 +312,11 @@ public final class RunCommand implements Callable<Integer> {
       pipeline.addListener(rateLimit::update);
 
       if (demoPort > 0) {
+        DemoModels demoModels = DemoModels.fromProvidersAt(demoPort);
+        pipeline.addListener(demoModels::update);
         started.push(
             DemoUpstream.start(
-                "127.0.0.1",
-                demoPort,
-                List.of("demo-chat", "demo-embed"),
-                demoKey,
-                demoLatencyMillis));
+                "127.0.0.1", demoPort, demoModels, demoKey, demoLatencyMillis, List.of()));
       }
       String bootstrap =
           EnvoyBootstrap.toJson(

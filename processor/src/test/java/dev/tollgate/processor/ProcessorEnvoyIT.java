@@ -5,9 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.emulator.EmulatorServer;
+import dev.tollgate.emulator.ReceivedRequest;
+import dev.tollgate.emulator.openai.EmulatedModel;
+import dev.tollgate.emulator.openai.OpenAiEmulator;
 import dev.tollgate.model.GatewayModel;
 import dev.tollgate.model.Wire;
-import dev.tollgate.testkit.FakeUpstream;
 import dev.tollgate.testkit.Ports;
 import dev.tollgate.xds.AdsServer;
 import dev.tollgate.xds.EnvoyBootstrap;
@@ -46,7 +49,7 @@ class ProcessorEnvoyIT {
   static final ObjectMapper JSON = new ObjectMapper();
   static final HttpClient HTTP = HttpClient.newHttpClient();
 
-  static FakeUpstream provider;
+  static EmulatorServer provider;
   static StandInRateLimitService rateLimits;
   static Server rateLimitServer;
   static ProcessorServer processorServer;
@@ -60,7 +63,15 @@ class ProcessorEnvoyIT {
     assertThat(EnvoyProcess.findBinary()).as(EnvoyProcess.INSTALL_HINT).isPresent();
     Files.createDirectories(WORK);
     Files.deleteIfExists(WORK.resolve("envoy.log"));
-    provider = FakeUpstream.chatCompletions();
+    provider =
+        EmulatorServer.start(
+            "127.0.0.1",
+            0,
+            List.of(
+                OpenAiEmulator.serving(
+                    List.of(EmulatedModel.named("gpt-4o-mini"), EmulatedModel.named("llama")),
+                    "sk-upstream-openai-secret")),
+            0);
     rateLimits = new StandInRateLimitService();
     rateLimitServer =
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
@@ -129,10 +140,11 @@ class ProcessorEnvoyIT {
             .headers()
             .firstValue("x-request-id")
             .orElseThrow();
-    assertThat(provider.lastBody().path("model").asText()).isEqualTo("gpt-4o-mini");
-    assertThat(provider.lastHeaders().get("authorization"))
-        .isEqualTo("Bearer sk-upstream-openai-secret");
-    assertThat(provider.lastHeaders().toString()).doesNotContain(TestModels.ALICE_KEY);
+    ReceivedRequest received = provider.lastReceived();
+    assertThat(received.path()).isEqualTo("/v1/chat/completions");
+    assertThat(JSON.readTree(received.body()).path("model").asText()).isEqualTo("gpt-4o-mini");
+    assertThat(received.header("authorization")).contains("Bearer sk-upstream-openai-secret");
+    assertThat(received.headers().toString()).doesNotContain(TestModels.ALICE_KEY);
 
     JsonNode line = logLine(requestId);
     long reserve = line.path("reserve_tokens").asLong();
@@ -144,8 +156,8 @@ class ProcessorEnvoyIT {
         .containsEntry(Wire.MODEL_KEY, "fast")
         .containsEntry(Wire.NAMESPACE_KEY, "team-a");
     assertThat(descriptor(requestId, Wire.COMMIT).entries())
-        .containsEntry(Wire.INPUT_TOKENS_KEY, "11")
-        .containsEntry(Wire.OUTPUT_TOKENS_KEY, "7")
+        .containsEntry(Wire.INPUT_TOKENS_KEY, "7")
+        .containsEntry(Wire.OUTPUT_TOKENS_KEY, "21")
         .containsEntry(Wire.PROVIDER_KEY, "team-a/openai");
   }
 
@@ -158,14 +170,18 @@ class ProcessorEnvoyIT {
     assertThat(response.headers().firstValue("content-type"))
         .hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
     assertThat(response.body())
-        .contains("\"usage\":{\"prompt_tokens\":11")
+        .contains("\"usage\":{\"prompt_tokens\":7")
         .endsWith("data: [DONE]\n\n");
-    assertThat(provider.lastBody().path("stream_options").path("include_usage").asBoolean())
+    assertThat(
+            JSON.readTree(provider.lastReceived().body())
+                .path("stream_options")
+                .path("include_usage")
+                .asBoolean())
         .isTrue();
     String requestId = response.headers().firstValue("x-request-id").orElseThrow();
     assertThat(descriptor(requestId, Wire.COMMIT).entries())
-        .containsEntry(Wire.INPUT_TOKENS_KEY, "11")
-        .containsEntry(Wire.OUTPUT_TOKENS_KEY, "7");
+        .containsEntry(Wire.INPUT_TOKENS_KEY, "7")
+        .containsEntry(Wire.OUTPUT_TOKENS_KEY, "21");
     assertThat(logLine(requestId).path("stream").asBoolean()).isTrue();
   }
 
