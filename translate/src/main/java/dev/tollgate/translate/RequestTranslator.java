@@ -9,6 +9,9 @@ public interface RequestTranslator {
   /** OpenAI Chat Completions clients to Anthropic Messages backends. */
   RequestTranslator OPENAI_CHAT_TO_ANTHROPIC = OpenAiChatToAnthropic::translate;
 
+  /** Anthropic Messages clients to OpenAI Chat Completions backends (OpenAI-shaped providers). */
+  RequestTranslator ANTHROPIC_TO_OPENAI_CHAT = AnthropicToOpenAiChat::translate;
+
   /**
    * Translates a client request body for the backend.
    *

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.TestFactory;
  * golden/<pair>/request/<case>.in.json} gives {@code <case>.out.json} (the backend's body, or the
  * refusal), {@code response/<case>.in.json} (a status and a backend body) gives the client's
  * status, body and usage, and {@code stream/<case>.in.sse} gives {@code <case>.out.sse} and {@code
- * <case>.usage.json}; each stream is also fed split at every byte and in random pieces, and must
- * give the same bytes. A response or stream case may have {@code <case>.request.json}, the client
+ * <case>.usage.json}; each stream is also fed in many splits (see {@link #splits}) and must give
+ * the same bytes. A response or stream case may have {@code <case>.request.json}, the client
  * request it answers. Run with {@code -Dtollgate.update=true} to rewrite outputs and delete
  * orphans.
  */
@@ -40,10 +40,14 @@ class TranslationGoldenTest {
 
   /** The pairs and the options every case of a pair is translated with. */
   static final Map<String, RequestTranslator> PAIRS =
-      Map.of("openai-chat-to-anthropic", RequestTranslator.OPENAI_CHAT_TO_ANTHROPIC);
+      Map.of(
+          "openai-chat-to-anthropic", RequestTranslator.OPENAI_CHAT_TO_ANTHROPIC,
+          "anthropic-to-openai-chat", RequestTranslator.ANTHROPIC_TO_OPENAI_CHAT);
 
   static final Map<String, String> UPSTREAM_MODELS =
-      Map.of("openai-chat-to-anthropic", "claude-sonnet-4-5");
+      Map.of(
+          "openai-chat-to-anthropic", "claude-sonnet-4-5",
+          "anthropic-to-openai-chat", "gpt-4o-mini");
 
   private static final ObjectMapper PRETTY =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -176,11 +180,16 @@ class TranslationGoldenTest {
     return pretty(out);
   }
 
-  /** Two pieces at every split point, one byte at a time, and seeded random pieces. */
+  /**
+   * One byte per chunk (a split at every byte at once), two pieces around every line end (where CR
+   * and LF, or an event and the next, part) and at a stride, and seeded random pieces.
+   */
   private static List<List<byte[]>> splits(byte[] bytes) {
     List<List<byte[]>> all = new ArrayList<>();
     for (int at = 0; at <= bytes.length; at++) {
-      all.add(List.of(slice(bytes, 0, at), slice(bytes, at, bytes.length)));
+      if (at % 13 == 0 || nearLineEnd(bytes, at)) {
+        all.add(List.of(slice(bytes, 0, at), slice(bytes, at, bytes.length)));
+      }
     }
     List<byte[]> single = new ArrayList<>();
     for (int i = 0; i < bytes.length; i++) {
@@ -203,6 +212,15 @@ class TranslationGoldenTest {
     return all;
   }
 
+  private static boolean nearLineEnd(byte[] bytes, int at) {
+    for (int i = Math.max(0, at - 2); i < Math.min(bytes.length, at + 2); i++) {
+      if (bytes[i] == '\n' || bytes[i] == '\r') {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static byte[] slice(byte[] bytes, int from, int to) {
     byte[] out = new byte[to - from];
     System.arraycopy(bytes, from, out, 0, out.length);
@@ -221,7 +239,15 @@ class TranslationGoldenTest {
   }
 
   private static String defaultRequest(String pair, boolean stream) {
-    return "{\"model\":\"claude\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]"
+    String messages = "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]";
+    if (pair.startsWith("anthropic-")) {
+      return "{\"model\":\"fast\",\"max_tokens\":100,"
+          + messages
+          + (stream ? ",\"stream\":true" : "")
+          + "}";
+    }
+    return "{\"model\":\"claude\","
+        + messages
         + (stream ? ",\"stream\":true,\"stream_options\":{\"include_usage\":true}" : "")
         + "}";
   }
