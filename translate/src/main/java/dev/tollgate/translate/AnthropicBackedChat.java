@@ -9,35 +9,15 @@ import java.util.Optional;
  * A Chat Completions request sent to an Anthropic backend, and the way back: Anthropic's message as
  * a {@code chat.completion}, its errors in OpenAI's shape, its event stream as chunks.
  */
-final class AnthropicBackedChat implements Translation {
+final class AnthropicBackedChat extends TranslatedRequest {
   static final String MESSAGES_PATH = "/v1/messages";
 
-  private final byte[] body;
-  private final boolean streaming;
   private final boolean includeUsage;
-  private final RequestOptions options;
 
   AnthropicBackedChat(
       byte[] body, boolean streaming, boolean includeUsage, RequestOptions options) {
-    this.body = body;
-    this.streaming = streaming;
+    super(body, MESSAGES_PATH, streaming, options);
     this.includeUsage = includeUsage;
-    this.options = options;
-  }
-
-  @Override
-  public byte[] body() {
-    return body.clone();
-  }
-
-  @Override
-  public String upstreamPath() {
-    return MESSAGES_PATH;
-  }
-
-  @Override
-  public boolean streaming() {
-    return streaming;
   }
 
   @Override
@@ -133,14 +113,7 @@ final class AnthropicBackedChat implements Translation {
           text.append(block.path("text").asText());
           hasText = true;
         }
-        case "tool_use" -> {
-          ObjectNode call = calls.addObject();
-          call.put("id", block.path("id").asText());
-          call.put("type", "function");
-          ObjectNode function = call.putObject("function");
-          function.put("name", block.path("name").asText());
-          function.put("arguments", Json.text(block.path("input")));
-        }
+        case "tool_use" -> calls.add(OpenAiMessages.toolCall(block));
         default -> {
           // Thinking and server-tool blocks only come when asked for; a translated request never
           // asks for them, so there is nothing an OpenAI client could be owed here.

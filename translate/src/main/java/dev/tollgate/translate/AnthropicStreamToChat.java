@@ -3,7 +3,6 @@ package dev.tollgate.translate;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -19,10 +18,7 @@ import java.time.Clock;
  * an oversized event or a stream that ends before {@code message_stop} give an OpenAI error chunk
  * and no {@code [DONE]}, so the client sees the answer is incomplete.
  */
-final class AnthropicStreamToChat implements StreamTranslator, SseParser.Listener {
-  /** The largest event held; Anthropic's deltas are a few hundred bytes. */
-  static final int MAX_EVENT_BYTES = 1 << 20;
-
+final class AnthropicStreamToChat extends SseTranslator {
   private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
@@ -31,8 +27,6 @@ final class AnthropicStreamToChat implements StreamTranslator, SseParser.Listene
 
   private final boolean includeUsage;
   private final Clock clock;
-  private final SseParser parser = new SseParser(MAX_EVENT_BYTES, this);
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream(512);
 
   private String id = "";
   private String model = "";
@@ -45,29 +39,11 @@ final class AnthropicStreamToChat implements StreamTranslator, SseParser.Listene
   private long output;
   private long cacheRead;
   private long cacheCreation;
-  private boolean complete;
-  private boolean failed;
-  private boolean ending;
+  private String errorCode;
 
   AnthropicStreamToChat(boolean includeUsage, Clock clock) {
     this.includeUsage = includeUsage;
     this.clock = clock;
-  }
-
-  @Override
-  public byte[] next(byte[] chunk, int offset, int length, boolean endOfStream) {
-    out.reset();
-    if (!complete && !failed) {
-      parser.feed(chunk, offset, length);
-      if (endOfStream) {
-        ending = true;
-        parser.finish();
-      }
-    }
-    if (endOfStream && !complete && !failed) {
-      fail("server_error", ENDED_EARLY);
-    }
-    return out.toByteArray();
   }
 
   @Override
@@ -76,21 +52,14 @@ final class AnthropicStreamToChat implements StreamTranslator, SseParser.Listene
   }
 
   @Override
-  public boolean complete() {
-    return complete;
-  }
-
-  @Override
   public void onEvent(String type, byte[] data, int length) {
-    if (complete || failed) {
+    if (!open()) {
       return;
     }
     ObjectNode event = Json.readObject(data, 0, length);
     if (event == null) {
       // At the end, an unreadable last event is one cut off mid-way.
-      fail(
-          "server_error",
-          ending ? ENDED_EARLY : "The Anthropic stream sent an event that is not JSON.");
+      fail(ending() ? ENDED_EARLY : "The Anthropic stream sent an event that is not JSON.");
       return;
     }
     String kind = event.path("type").asText(type == null ? "" : type);
@@ -103,27 +72,12 @@ final class AnthropicStreamToChat implements StreamTranslator, SseParser.Listene
       case "message_stop" -> stop();
       case "error" -> {
         JsonNode error = event.path("error");
-        String errorType = error.path("type").asText(null);
-        failed = true;
-        out.writeBytes(DATA);
-        out.writeBytes(
-            ErrorShapes.openAi(
-                error.path("message").asText("The Anthropic stream reported an error."),
-                ErrorShapes.openAiTypeOfAnthropic(errorType, 500),
-                null,
-                errorType));
-        out.writeBytes(END);
+        errorCode = error.path("type").asText(null);
+        fail(error.path("message").asText("The Anthropic stream reported an error."));
       }
       default -> {
         // ping, and event types added later: the protocol says to ignore what one does not know.
       }
-    }
-  }
-
-  @Override
-  public void onOversizedEvent() {
-    if (!complete && !failed) {
-      fail("server_error", "The Anthropic stream sent an event larger than Tollgate translates.");
     }
   }
 
@@ -227,7 +181,7 @@ final class AnthropicStreamToChat implements StreamTranslator, SseParser.Listene
 
   private void stop() {
     if (!started) {
-      fail("server_error", "The Anthropic stream ended a message it never started.");
+      fail("The Anthropic stream ended a message it never started.");
       return;
     }
     String finish = AnthropicBackedChat.finishReason(stopReason == null ? "end_turn" : stopReason);
@@ -244,13 +198,21 @@ final class AnthropicStreamToChat implements StreamTranslator, SseParser.Listene
           });
     }
     out.writeBytes(DONE);
-    complete = true;
+    completed();
   }
 
-  private void fail(String type, String message) {
-    failed = true;
+  @Override
+  void endedWithoutTerminalEvent() {
+    fail(ENDED_EARLY);
+  }
+
+  /** An OpenAI error chunk; a backend's error event keeps its type as {@code code}. */
+  @Override
+  void writeError(String message) {
     out.writeBytes(DATA);
-    out.writeBytes(ErrorShapes.openAi(message, type, null, null));
+    out.writeBytes(
+        ErrorShapes.openAi(
+            message, ErrorShapes.openAiTypeOfAnthropic(errorCode, 500), null, errorCode));
     out.writeBytes(END);
   }
 

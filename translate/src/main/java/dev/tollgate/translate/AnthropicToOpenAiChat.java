@@ -3,7 +3,6 @@ package dev.tollgate.translate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.util.Iterator;
 import java.util.Set;
 
@@ -38,13 +37,9 @@ final class AnthropicToOpenAiChat {
   private AnthropicToOpenAiChat() {}
 
   static Translation translate(byte[] body, RequestOptions options) throws UntranslatableRequest {
-    ObjectNode request = parse(body);
-    for (Iterator<String> names = request.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      if (!KNOWN.contains(name)) {
-        throw refuse(name, "OpenAI's Chat Completions API has no equivalent of `" + name + "`");
-      }
-    }
+    ObjectNode request = RequestChecks.object(body, AnthropicToOpenAiChat::refuse);
+    RequestChecks.onlyKnown(
+        request, KNOWN, "OpenAI's Chat Completions API", AnthropicToOpenAiChat::refuse);
     JsonNode thinking = request.get("thinking");
     if (thinking != null && !"disabled".equals(thinking.path("type").asText())) {
       throw refuse("thinking", "extended thinking cannot be translated for an OpenAI model");
@@ -63,8 +58,8 @@ final class AnthropicToOpenAiChat {
       throw refuse("max_tokens", "`max_tokens` must be a positive integer");
     }
     out.put("max_completion_tokens", maxTokens == null ? options.maxTokens() : maxTokens.asLong());
-    copyNumber(request, "temperature", out);
-    copyNumber(request, "top_p", out);
+    RequestChecks.number(request, "temperature", 1, out, AnthropicToOpenAiChat::refuse);
+    RequestChecks.number(request, "top_p", 1, out, AnthropicToOpenAiChat::refuse);
     stop(request.get("stop_sequences"), out);
     boolean streaming = request.path("stream").asBoolean(false);
     if (streaming) {
@@ -83,23 +78,6 @@ final class AnthropicToOpenAiChat {
       }
     }
     return new OpenAiBackedMessages(Json.bytes(out), streaming, options);
-  }
-
-  private static ObjectNode parse(byte[] body) throws UntranslatableRequest {
-    try {
-      JsonNode node = Json.STRICT.readTree(body);
-      if (node instanceof ObjectNode object) {
-        return object;
-      }
-    } catch (IOException | RuntimeException e) {
-      String reason =
-          String.valueOf(e.getMessage()).startsWith("Duplicate field")
-              ? "the request body repeats a field; the gateway and the backend could read"
-                  + " different values"
-              : "the request body is not valid JSON";
-      throw refuse(null, reason);
-    }
-    throw refuse(null, "the request body must be a JSON object");
   }
 
   private static void system(JsonNode system, ArrayNode messages) throws UntranslatableRequest {
@@ -122,18 +100,6 @@ final class AnthropicToOpenAiChat {
       }
       parts.addObject().put("type", "text").put("text", block.path("text").asText());
     }
-  }
-
-  private static void copyNumber(ObjectNode request, String field, ObjectNode out)
-      throws UntranslatableRequest {
-    JsonNode value = request.get(field);
-    if (value == null || value.isNull()) {
-      return;
-    }
-    if (!value.isNumber()) {
-      throw refuse(field, "`" + field + "` must be a number");
-    }
-    out.set(field, value);
   }
 
   private static void stop(JsonNode stop, ObjectNode out) throws UntranslatableRequest {

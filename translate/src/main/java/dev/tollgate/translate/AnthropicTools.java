@@ -3,7 +3,6 @@ package dev.tollgate.translate;
 import static dev.tollgate.translate.OpenAiChatToAnthropic.refuse;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -13,16 +12,7 @@ final class AnthropicTools {
   private AnthropicTools() {}
 
   static void translate(ObjectNode request, ObjectNode out) throws UntranslatableRequest {
-    JsonNode tools = request.get("tools");
-    if (tools != null && !tools.isNull()) {
-      if (!tools.isArray()) {
-        throw refuse("tools", "`tools` must be an array");
-      }
-      ArrayNode translated = out.putArray("tools");
-      for (int i = 0; i < tools.size(); i++) {
-        translated.add(tool(tools.get(i), "tools[" + i + "]"));
-      }
-    }
+    RequestChecks.array(request, "tools", out, AnthropicTools::tool, OpenAiChatToAnthropic::refuse);
     JsonNode parallel = request.get("parallel_tool_calls");
     boolean disableParallel = parallel != null && parallel.isBoolean() && !parallel.asBoolean();
     JsonNode choice = request.get("tool_choice");
@@ -40,7 +30,7 @@ final class AnthropicTools {
     }
   }
 
-  private static ObjectNode tool(JsonNode tool, String at) throws UntranslatableRequest {
+  private static JsonNode tool(JsonNode tool, String at) throws UntranslatableRequest {
     if (!"function".equals(tool.path("type").asText())) {
       throw refuse(at + ".type", "only tools of type `function` can be translated");
     }

@@ -10,32 +10,11 @@ import java.util.Optional;
  * A Messages request sent to an OpenAI-shaped backend, and the way back: a {@code chat.completion}
  * as Anthropic's {@code message}, OpenAI errors in Anthropic's shape, chunks as named events.
  */
-final class OpenAiBackedMessages implements Translation {
+final class OpenAiBackedMessages extends TranslatedRequest {
   static final String CHAT_PATH = "/v1/chat/completions";
 
-  private final byte[] body;
-  private final boolean streaming;
-  private final RequestOptions options;
-
   OpenAiBackedMessages(byte[] body, boolean streaming, RequestOptions options) {
-    this.body = body;
-    this.streaming = streaming;
-    this.options = options;
-  }
-
-  @Override
-  public byte[] body() {
-    return body.clone();
-  }
-
-  @Override
-  public String upstreamPath() {
-    return CHAT_PATH;
-  }
-
-  @Override
-  public boolean streaming() {
-    return streaming;
+    super(body, CHAT_PATH, streaming, options);
   }
 
   @Override

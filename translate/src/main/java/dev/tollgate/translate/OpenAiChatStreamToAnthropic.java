@@ -2,7 +2,6 @@ package dev.tollgate.translate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -15,7 +14,7 @@ import java.util.Arrays;
  * message_stop}. An error chunk, an oversized event, a tool call resumed after a later one began,
  * or a stream ending before both {@code [DONE]} and a finish reason give an {@code error} event.
  */
-final class OpenAiChatStreamToAnthropic implements StreamTranslator, SseParser.Listener {
+final class OpenAiChatStreamToAnthropic extends SseTranslator {
   private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
   private static final String ENDED_EARLY = "The model's stream ended before it was complete.";
 
@@ -26,8 +25,6 @@ final class OpenAiChatStreamToAnthropic implements StreamTranslator, SseParser.L
   }
 
   private final String fallbackModel;
-  private final SseParser parser = new SseParser(AnthropicStreamToChat.MAX_EVENT_BYTES, this);
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream(512);
 
   private boolean started;
   private Block block = Block.NONE;
@@ -36,32 +33,19 @@ final class OpenAiChatStreamToAnthropic implements StreamTranslator, SseParser.L
   private String finishReason;
   private boolean refused;
   private TokenUsage usage = TokenUsage.NONE;
-  private boolean complete;
-  private boolean failed;
-  private boolean ending;
+  private String errorType = "api_error";
 
   OpenAiChatStreamToAnthropic(String fallbackModel) {
     this.fallbackModel = fallbackModel;
   }
 
   @Override
-  public byte[] next(byte[] chunk, int offset, int length, boolean endOfStream) {
-    out.reset();
-    if (!complete && !failed) {
-      parser.feed(chunk, offset, length);
-      if (endOfStream) {
-        ending = true;
-        parser.finish();
-      }
+  void endedWithoutTerminalEvent() {
+    if (finishReason != null) {
+      finish();
+    } else {
+      fail(ENDED_EARLY);
     }
-    if (endOfStream && !complete && !failed) {
-      if (finishReason != null) {
-        finish();
-      } else {
-        fail("api_error", ENDED_EARLY);
-      }
-    }
-    return out.toByteArray();
   }
 
   @Override
@@ -70,13 +54,8 @@ final class OpenAiChatStreamToAnthropic implements StreamTranslator, SseParser.L
   }
 
   @Override
-  public boolean complete() {
-    return complete;
-  }
-
-  @Override
   public void onEvent(String type, byte[] data, int length) {
-    if (complete || failed) {
+    if (!open()) {
       return;
     }
     if (length == DONE.length && Arrays.equals(data, 0, length, DONE, 0, length)) {
@@ -85,17 +64,16 @@ final class OpenAiChatStreamToAnthropic implements StreamTranslator, SseParser.L
     }
     ObjectNode chunk = Json.readObject(data, 0, length);
     if (chunk == null) {
-      fail("api_error", ending ? ENDED_EARLY : "The model's stream sent a chunk that is not JSON.");
+      fail(ending() ? ENDED_EARLY : "The model's stream sent a chunk that is not JSON.");
       return;
     }
     JsonNode error = chunk.get("error");
     if (error != null && !error.isNull()) {
-      fail(
-          "rate_limit_exceeded".equals(error.path("code").asText())
-                  || "rate_limit_exceeded".equals(error.path("type").asText())
-              ? "rate_limit_error"
-              : "api_error",
-          error.path("message").asText("The model's stream reported an error."));
+      if ("rate_limit_exceeded".equals(error.path("code").asText())
+          || "rate_limit_exceeded".equals(error.path("type").asText())) {
+        errorType = "rate_limit_error";
+      }
+      fail(error.path("message").asText("The model's stream reported an error."));
       return;
     }
     start(chunk);
@@ -105,11 +83,11 @@ final class OpenAiChatStreamToAnthropic implements StreamTranslator, SseParser.L
     }
     for (JsonNode choice : chunk.path("choices")) {
       if (choice.path("index").asInt(0) != 0) {
-        fail("api_error", "The model's stream sent more than one choice.");
+        fail("The model's stream sent more than one choice.");
         return;
       }
       delta(choice.path("delta"));
-      if (failed) {
+      if (!open()) {
         return;
       }
       String reason = choice.path("finish_reason").asText(null);
@@ -117,13 +95,6 @@ final class OpenAiChatStreamToAnthropic implements StreamTranslator, SseParser.L
         finishReason = reason;
         closeBlock();
       }
-    }
-  }
-
-  @Override
-  public void onOversizedEvent() {
-    if (!complete && !failed) {
-      fail("api_error", "The model's stream sent a chunk larger than Tollgate translates.");
     }
   }
 
@@ -168,7 +139,7 @@ final class OpenAiChatStreamToAnthropic implements StreamTranslator, SseParser.L
       int index = call.path("index").asInt(0);
       if (block != Block.TOOL || index != toolIndex) {
         if (index <= toolIndex) {
-          fail("api_error", "The model's stream resumed a tool call after a later one began.");
+          fail("The model's stream resumed a tool call after a later one began.");
           return;
         }
         closeBlock();
@@ -227,13 +198,13 @@ final class OpenAiChatStreamToAnthropic implements StreamTranslator, SseParser.L
     event.set("usage", OpenAiBackedMessages.anthropicUsage(usage));
     emit("message_delta", event);
     emit("message_stop", Json.object().put("type", "message_stop"));
-    complete = true;
+    completed();
   }
 
-  private void fail(String type, String message) {
-    failed = true;
+  @Override
+  void writeError(String message) {
     ObjectNode event = Json.object().put("type", "error");
-    event.putObject("error").put("type", type).put("message", message);
+    event.putObject("error").put("type", errorType).put("message", message);
     emit("error", event);
   }
 }

@@ -3,7 +3,6 @@ package dev.tollgate.translate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
@@ -44,13 +43,9 @@ final class OpenAiChatToAnthropic {
   private OpenAiChatToAnthropic() {}
 
   static Translation translate(byte[] body, RequestOptions options) throws UntranslatableRequest {
-    ObjectNode request = parse(body);
-    for (Iterator<String> names = request.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      if (!KNOWN.contains(name)) {
-        throw refuse(name, "Anthropic's Messages API has no equivalent of `" + name + "`");
-      }
-    }
+    ObjectNode request = RequestChecks.object(body, OpenAiChatToAnthropic::refuse);
+    RequestChecks.onlyKnown(
+        request, KNOWN, "Anthropic's Messages API", OpenAiChatToAnthropic::refuse);
     refuseUnlessDefault(request);
     ObjectNode out = Json.object();
     out.put("model", options.upstreamModel());
@@ -62,8 +57,8 @@ final class OpenAiChatToAnthropic {
     }
     out.set("messages", messages);
     stopSequences(request, out);
-    number(request, "temperature", 0, 1, out);
-    number(request, "top_p", 0, 1, out);
+    RequestChecks.number(request, "temperature", 1, out, OpenAiChatToAnthropic::refuse);
+    RequestChecks.number(request, "top_p", 1, out, OpenAiChatToAnthropic::refuse);
     boolean streaming = bool(request, "stream");
     boolean includeUsage = false;
     if (streaming) {
@@ -82,23 +77,6 @@ final class OpenAiChatToAnthropic {
       out.putObject("metadata").put("user_id", user.asText());
     }
     return new AnthropicBackedChat(Json.bytes(out), streaming, includeUsage, options);
-  }
-
-  private static ObjectNode parse(byte[] body) throws UntranslatableRequest {
-    try {
-      JsonNode node = Json.STRICT.readTree(body);
-      if (node instanceof ObjectNode object) {
-        return object;
-      }
-    } catch (IOException | RuntimeException e) {
-      String reason =
-          String.valueOf(e.getMessage()).startsWith("Duplicate field")
-              ? "the request body repeats a field; the gateway and the backend could read"
-                  + " different values"
-              : "the request body is not valid JSON";
-      throw refuse(null, reason);
-    }
-    throw refuse(null, "the request body must be a JSON object");
   }
 
   /** Fields that are fine at their default and have no Anthropic meaning otherwise. */

@@ -81,16 +81,10 @@ final class OpenAiMessages {
           text.append(text(block, blockAt));
         }
         case "tool_use" -> {
-          ObjectNode call = calls.addObject();
-          call.put("id", block.path("id").asText());
-          call.put("type", "function");
-          ObjectNode function = call.putObject("function");
-          function.put("name", block.path("name").asText());
-          JsonNode input = block.path("input");
-          if (!input.isObject()) {
+          if (!block.path("input").isObject()) {
             throw refuse(blockAt + ".input", "tool input must be a JSON object");
           }
-          function.put("arguments", Json.text(input));
+          calls.add(toolCall(block));
         }
         case "thinking", "redacted_thinking" -> {
           // An earlier turn's reasoning: Anthropic leaves it out of the model's context too.
@@ -108,6 +102,17 @@ final class OpenAiMessages {
       message.set("tool_calls", calls);
     }
     out.add(message);
+  }
+
+  /** A {@code tool_use} block as an OpenAI tool call ({@code input} as {@code arguments} text). */
+  static ObjectNode toolCall(JsonNode toolUse) {
+    ObjectNode call = Json.object();
+    call.put("id", toolUse.path("id").asText());
+    call.put("type", "function");
+    ObjectNode function = call.putObject("function");
+    function.put("name", toolUse.path("name").asText());
+    function.put("arguments", Json.text(toolUse.path("input")));
+    return call;
   }
 
   private static ObjectNode toolMessage(JsonNode block, String at) throws UntranslatableRequest {

@@ -3,7 +3,6 @@ package dev.tollgate.translate;
 import static dev.tollgate.translate.AnthropicToOpenAiChat.refuse;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** Anthropic {@code tools} and {@code tool_choice} in OpenAI's form. */
@@ -11,16 +10,7 @@ final class OpenAiTools {
   private OpenAiTools() {}
 
   static void translate(ObjectNode request, ObjectNode out) throws UntranslatableRequest {
-    JsonNode tools = request.get("tools");
-    if (tools != null && !tools.isNull()) {
-      if (!tools.isArray()) {
-        throw refuse("tools", "`tools` must be an array");
-      }
-      ArrayNode translated = out.putArray("tools");
-      for (int i = 0; i < tools.size(); i++) {
-        translated.add(tool(tools.get(i), "tools[" + i + "]"));
-      }
-    }
+    RequestChecks.array(request, "tools", out, OpenAiTools::tool, AnthropicToOpenAiChat::refuse);
     JsonNode choice = request.get("tool_choice");
     if (choice == null || choice.isNull()) {
       return;
@@ -41,7 +31,7 @@ final class OpenAiTools {
     }
   }
 
-  private static ObjectNode tool(JsonNode tool, String at) throws UntranslatableRequest {
+  private static JsonNode tool(JsonNode tool, String at) throws UntranslatableRequest {
     String type = tool.path("type").asText("custom");
     if (!"custom".equals(type)) {
       throw refuse(at + ".type", "Anthropic's server tool `" + type + "` does not exist at OpenAI");
