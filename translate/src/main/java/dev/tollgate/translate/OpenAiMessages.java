@@ -25,6 +25,12 @@ final class OpenAiMessages {
         default -> throw refuse(at + ".role", "role `" + role + "` is not an Anthropic role");
       }
     }
+    if ("assistant".equals(messages.get(messages.size() - 1).path("role").asText())) {
+      throw refuse(
+          "messages",
+          "the last message is the assistant's, which Anthropic continues (prefill); an OpenAI"
+              + " model would answer it with a new message instead");
+    }
   }
 
   /** Tool results become {@code tool} messages; the rest one user message after them. */
