@@ -128,7 +128,7 @@ final class OpenAiMessages {
     ObjectNode message =
         Json.object().put("role", "tool").put("tool_call_id", block.path("tool_use_id").asText());
     JsonNode content = block.get("content");
-    if (content == null || content.isNull()) {
+    if (content == null || content.isNull() || (content.isArray() && content.isEmpty())) {
       message.put("content", "");
     } else if (content.isTextual()) {
       message.put("content", content.asText());
