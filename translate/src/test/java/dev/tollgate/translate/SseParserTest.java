@@ -1,4 +1,4 @@
-package dev.tollgate.processor;
+package dev.tollgate.translate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -82,6 +82,30 @@ class SseParserTest {
             + "\n\ndata: after\n\n";
     assertThat(parse(1024, big.getBytes(StandardCharsets.UTF_8)))
         .containsExactly("null|small", "null|after");
+  }
+
+  @Test
+  void tellsTheListenerOfEachDroppedEventInItsPlace() {
+    List<String> seen = new ArrayList<>();
+    SseParser parser =
+        new SseParser(
+            16,
+            new SseParser.Listener() {
+              @Override
+              public void onEvent(String type, byte[] data, int length) {
+                seen.add(new String(data, 0, length, StandardCharsets.UTF_8));
+              }
+
+              @Override
+              public void onOversizedEvent() {
+                seen.add("<dropped>");
+              }
+            });
+    byte[] bytes =
+        ("data: a\n\ndata: " + "x".repeat(40) + "\n\ndata: b\n\n").getBytes(StandardCharsets.UTF_8);
+    parser.feed(bytes, 0, bytes.length);
+    parser.finish();
+    assertThat(seen).containsExactly("a", "<dropped>", "b");
   }
 
   @Test
