@@ -8,10 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tollgate.model.Wire;
 import dev.tollgate.testkit.FakeUpstream;
-import dev.tollgate.testkit.MutableClock;
 import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -94,15 +92,7 @@ class ResponsesApiTest {
   @BeforeEach
   void start() throws Exception {
     log = new CopyOnWriteArrayList<>();
-    Processor processor =
-        new Processor(
-            ProcessorConfig.defaults(),
-            new MutableClock(ProcessorExchangeTest.T0),
-            new SimpleMeterRegistry(),
-            new GeneratedInputTest.NoKeys(),
-            new AccessLog(log::add));
-    processor.update(TestModels.build(MODEL));
-    client = new ExtProcClient(processor);
+    client = TestModels.client(TestModels.build(MODEL), log);
   }
 
   @AfterEach
