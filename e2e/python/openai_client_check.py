@@ -1,6 +1,6 @@
 """Drives Tollgate with the official OpenAI Python client, as a user's application would.
 
-Usage: openai_client_check.py basic|rate-limited|refused|responses
+Usage: openai_client_check.py basic|rate-limited|refused|responses|responses-rate-limited
 Environment: TOLLGATE_BASE_URL (e.g. http://127.0.0.1:10000/v1), TOLLGATE_KEY.
 Prints PASSED and exits 0 when every check holds; raises otherwise.
 """
@@ -154,6 +154,19 @@ elif scenario == "responses":
         11,
     ), usage
     print("responses.stream:", "".join(deltas), usage.total_tokens, "tokens")
+elif scenario == "responses-rate-limited":
+    # 1,000 tokens an hour: the first response (36 + 87 tokens committed) fits, then a request
+    # reserving 900 output tokens does not, whether it streams or not.
+    first = client.responses.create(model="codex", input="Hi", max_output_tokens=16)
+    assert first.usage.total_tokens == 123, first.usage
+    for stream in (False, True):
+        try:
+            client.responses.create(model="codex", input="Hi", max_output_tokens=900, stream=stream)
+            raise AssertionError("a response over the budget was served")
+        except openai.RateLimitError as error:
+            assert error.status_code == 429, error
+            assert error.response.headers.get("retry-after"), dict(error.response.headers)
+            print("over budget, stream" if stream else "over budget:", error.status_code, error.code)
 else:
     raise SystemExit("unknown scenario " + scenario)
 

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 class ResponsesIT {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String KEY = "tg-e2e-alice-key-0001";
+  static final String TIGHT_BUDGET_KEY = "tg-e2e-bob-key-00001";
   static FakeUpstream openai;
   static TollgateRun gateway;
 
@@ -85,7 +86,12 @@ class ResponsesIT {
         .isEqualByComparingTo(new BigDecimal("0.000138"));
   }
 
-  /** The access-log lines of the Responses calls the provider answered, in order. */
+  @Test
+  void aResponseOverTheBudgetGetsTheClientsRateLimitErrorStreamingOrNot() throws Exception {
+    OpenAiClient.run(gateway, TIGHT_BUDGET_KEY, "responses-rate-limited").assertPassed();
+  }
+
+  /** The access-log lines of alice's Responses calls the provider answered, in order. */
   private static List<JsonNode> servedResponses() {
     List<JsonNode> lines = new ArrayList<>();
     for (String line : gateway.logLines()) {
@@ -94,6 +100,7 @@ class ResponsesIT {
         try {
           JsonNode entry = JSON.readTree(line.substring(json));
           if (entry.path("path").asText().equals("/v1/responses")
+              && entry.path("client").asText().equals("alice")
               && entry.path("status").asInt() == 200) {
             lines.add(entry);
           }
