@@ -1,6 +1,6 @@
 """Drives Tollgate with the official OpenAI Python client, as a user's application would.
 
-Usage: openai_client_check.py basic|rate-limited|refused
+Usage: openai_client_check.py basic|rate-limited|refused|responses|responses-rate-limited
 Environment: TOLLGATE_BASE_URL (e.g. http://127.0.0.1:10000/v1), TOLLGATE_KEY.
 Prints PASSED and exits 0 when every check holds; raises otherwise.
 """
@@ -97,6 +97,76 @@ elif scenario == "refused":
     except openai.BadRequestError as error:
         assert error.param in ("max_tokens", "max_completion_tokens"), error.body
         print("contradictory caps:", error.status_code, error.code, error.param)
+elif scenario == "responses":
+    # The Responses API as Codex and the SDK's users call it. The stand-in answers OpenAI's bytes:
+    # 36 input / 87 output tokens as JSON, 37 input (16 cached) / 11 output tokens streamed.
+    response = client.responses.create(
+        model="codex", instructions="Be brief.", input="Tell me a three sentence bedtime story."
+    )
+    assert response.output_text.startswith("In a peaceful grove"), response
+    assert (response.usage.input_tokens, response.usage.output_tokens) == (36, 87), response.usage
+    print("responses.create:", response.model, response.usage.total_tokens, "tokens")
+
+    try:
+        client.responses.create(model="codex", input="x", extra_body={"max_tokens": 5})
+        raise AssertionError("max_tokens was accepted on the Responses API")
+    except openai.BadRequestError as error:
+        assert (error.code, error.param) == ("unsupported_parameter", "max_tokens"), error.body
+        print("max_tokens:", error.status_code, error.code)
+
+    try:
+        client.responses.create(model="codex", input="x", previous_response_id="resp_123")
+        raise AssertionError("previous_response_id was forwarded")
+    except openai.BadRequestError as error:
+        assert error.param == "previous_response_id", error.body
+        print("previous_response_id:", error.status_code, error.code)
+
+    try:
+        client.responses.create(model="eu", input="x")
+        raise AssertionError("a model with an Azure backend was sent the Responses API")
+    except openai.BadRequestError as error:
+        assert error.code == "unsupported_api" and "Azure OpenAI" in error.message, error.body
+        print("azure backend:", error.status_code, error.code)
+
+    try:
+        client.responses.create(model="no-such-model", input="x")
+        raise AssertionError("unknown model accepted")
+    except openai.NotFoundError as error:
+        assert error.code == "model_not_found", error.body
+        print("unknown model:", error.status_code, error.code)
+
+    assert "codex" in [m.id for m in client.models.list()]
+
+    # Last, so that the stand-in's last request is this stream's.
+    deltas = []
+    with client.responses.stream(
+        model="codex", instructions="Be brief.", input=[{"role": "user", "content": "Hi"}]
+    ) as stream:
+        for event in stream:
+            if event.type == "response.output_text.delta":
+                deltas.append(event.delta)
+        final = stream.get_final_response()
+    assert "".join(deltas) == final.output_text == "Hi! How can I help you today?", deltas
+    usage = final.usage
+    assert (usage.input_tokens, usage.input_tokens_details.cached_tokens, usage.output_tokens) == (
+        37,
+        16,
+        11,
+    ), usage
+    print("responses.stream:", "".join(deltas), usage.total_tokens, "tokens")
+elif scenario == "responses-rate-limited":
+    # 1,000 tokens an hour: the first response (36 + 87 tokens committed) fits, then a request
+    # reserving 900 output tokens does not, whether it streams or not.
+    first = client.responses.create(model="codex", input="Hi", max_output_tokens=16)
+    assert first.usage.total_tokens == 123, first.usage
+    for stream in (False, True):
+        try:
+            client.responses.create(model="codex", input="Hi", max_output_tokens=900, stream=stream)
+            raise AssertionError("a response over the budget was served")
+        except openai.RateLimitError as error:
+            assert error.status_code == 429, error
+            assert error.response.headers.get("retry-after"), dict(error.response.headers)
+            print("over budget, stream" if stream else "over budget:", error.status_code, error.code)
 else:
     raise SystemExit("unknown scenario " + scenario)
 

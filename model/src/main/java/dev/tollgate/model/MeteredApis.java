@@ -56,6 +56,8 @@ public final class MeteredApis {
           new Endpoint("POST", "/v1/chat/completions", false, ServedBy.PROVIDER, "chat"),
           new Endpoint("POST", "/v1/completions", false, ServedBy.PROVIDER, "text_completion"),
           new Endpoint("POST", "/v1/embeddings", false, ServedBy.PROVIDER, "embeddings"),
+          // OpenAI's Responses API; OpenTelemetry names its operation chat as well.
+          new Endpoint("POST", "/v1/responses", false, ServedBy.PROVIDER, "chat"),
           new Endpoint("GET", "/v1/models", false, ServedBy.GATEWAY, null),
           new Endpoint("GET", "/v1/models/", true, ServedBy.GATEWAY, null));
 

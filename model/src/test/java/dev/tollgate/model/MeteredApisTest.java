@@ -22,7 +22,8 @@ class MeteredApisTest {
   void providerCallsAreExactlyThePostsThatRunAModel() {
     assertThat(MeteredApis.PROVIDER_CALLS)
         .extracting(MeteredApis.Endpoint::path)
-        .containsExactly("/v1/chat/completions", "/v1/completions", "/v1/embeddings");
+        .containsExactly(
+            "/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/responses");
     assertThat(MeteredApis.PROVIDER_CALLS).allMatch(e -> e.method().equals("POST"));
     assertThat(MeteredApis.PROVIDER_CALLS).allMatch(e -> e.operation() != null);
   }

@@ -223,7 +223,7 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
     }
     byte[] bytes = reader.whole(partialBody, body.getBody());
     partialBody = null;
-    RequestBody parsed = reader.parse(bytes);
+    RequestBody parsed = reader.parse(bytes, head.path());
     RequestRouter.RoutingDecision routing = RequestRouter.route(policy, caller, parsed.model());
     ProcessorConfig config = processor.config();
     request =

@@ -32,8 +32,8 @@ record ModelRequest(
    * @param path the request path without its query, which decides the output-cap field
    * @param defaultOutputTokens the output cap of a request that sets none
    * @param maxTokensPerRequest the largest reservation the rate-limit service accepts
-   * @throws Rejection.Exception when the output cap is invalid, or the reservation is larger than
-   *     the rate-limit service accepts
+   * @throws Rejection.Exception when a backend of the target does not serve the path's API, the
+   *     output cap is invalid, or the reservation is larger than the rate-limit service accepts
    */
   static ModelRequest of(
       RequestRouter.RoutingDecision routing,
@@ -44,6 +44,7 @@ record ModelRequest(
       long maxTokensPerRequest)
       throws Rejection.Exception {
     Policy.Target target = routing.target();
+    BodyRules.forPath(path).checkTarget(target);
     long estimate = estimate(estimator, target, body);
     OutputCap.Decision cap = OutputCap.of(path, body, target, estimate, defaultOutputTokens);
     long reserve = reserve(estimate, cap.perChoice(), body.choices());

@@ -60,11 +60,18 @@ final class RequestBodyParser {
           "file_data",
           "format",
           "media_type",
-          "signature");
+          "signature",
+          // Responses API items: call ids, statuses, opaque reasoning, image and file links.
+          "call_id",
+          "status",
+          "encrypted_content",
+          "image_url",
+          "file_url");
 
   private static final Set<String> IMAGE_TYPES = Set.of("image", "image_url", "input_image");
 
   private final int exactChars;
+  private final BodyRules rules;
   private byte[] body;
   private int length;
   private final StringBuilder text = new StringBuilder();
@@ -75,7 +82,13 @@ final class RequestBodyParser {
   private long tokenIds;
 
   RequestBodyParser(int exactChars) {
+    this(exactChars, BodyRules.DEFAULT);
+  }
+
+  /** A parser that applies the rules of one client API (see {@link BodyRules#forPath}). */
+  RequestBodyParser(int exactChars, BodyRules rules) {
     this.exactChars = exactChars;
+    this.rules = rules;
   }
 
   /**
@@ -121,6 +134,7 @@ final class RequestBodyParser {
       String name = p.currentName();
       JsonToken value = p.nextToken();
       int start = offset(p);
+      rules.checkField(p, name, value);
       switch (name) {
         case "model" -> {
           if (value != JsonToken.VALUE_STRING) {
@@ -139,10 +153,21 @@ final class RequestBodyParser {
         case "n", "best_of" -> choices = Math.max(choices, choices(p, name, value));
         case "stream_options" -> {
           sawStreamOptions = true;
-          streamOptions(p, value, start, usageEdits);
+          if (rules.asksStreamUsage()) {
+            streamOptions(p, value, start, usageEdits);
+          } else {
+            p.skipChildren();
+          }
         }
         case "messages" -> messages(p, value);
-        case "system", "prompt", "input", "instructions" -> collect(p, value, name, false);
+        case "input" -> {
+          if (rules.inputIsItems()) {
+            messages(p, value);
+          } else {
+            collect(p, value, name, false);
+          }
+        }
+        case "system", "prompt", "instructions" -> collect(p, value, name, false);
         case "tools", "functions" -> collect(p, value, name, true);
         default -> p.skipChildren();
       }
@@ -150,7 +175,7 @@ final class RequestBodyParser {
     if (p.nextToken() != null) {
       throw new InvalidBodyException("The request body must be exactly one JSON object.", null);
     }
-    if (!sawStreamOptions && anyField) {
+    if (!sawStreamOptions && anyField && rules.asksStreamUsage()) {
       usageEdits.add(
           BodyEdits.Edit.of(
               rootStart + 1, rootStart + 1, "\"stream_options\":{\"include_usage\":true},"));

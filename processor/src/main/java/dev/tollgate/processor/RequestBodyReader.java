@@ -73,11 +73,16 @@ final class RequestBodyReader {
     return sofar.concat(last).toByteArray();
   }
 
-  /** Parses a whole body; throws the 400 when it is no JSON object or names no model. */
-  RequestBody parse(byte[] bytes) throws Rejection.Exception {
+  /**
+   * Parses a whole body by the rules of its path's API; throws the 400 when it is no JSON object,
+   * names no model or has a field the API refuses.
+   */
+  RequestBody parse(byte[] bytes, String path) throws Rejection.Exception {
     RequestBody parsed;
     try {
-      parsed = new RequestBodyParser(exactTokenizeChars).parse(bytes, bytes.length);
+      parsed =
+          new RequestBodyParser(exactTokenizeChars, BodyRules.forPath(path))
+              .parse(bytes, bytes.length);
     } catch (RequestBodyParser.InvalidBodyException e) {
       throw new Rejection.Exception(
           new Rejection(400, "invalid_request_error", e.code(), e.getMessage(), e.param()));

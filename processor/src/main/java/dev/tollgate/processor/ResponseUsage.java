@@ -121,7 +121,9 @@ final class ResponseUsage implements SseParser.Listener {
         }
         case "choices", "delta" -> text(p, value, name);
         case "type" -> {
-          if (value == JsonToken.VALUE_STRING && p.getText().equals("error")) {
+          // The Responses API ends a stream that failed with response.failed, not an error event.
+          if (value == JsonToken.VALUE_STRING
+              && (p.getText().equals("error") || p.getText().equals("response.failed"))) {
             sawError = true;
           }
         }

@@ -7,9 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tollgate.model.Wire;
-import dev.tollgate.testkit.MutableClock;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -32,15 +30,7 @@ class AbortedResponseTest {
   @BeforeEach
   void start() throws Exception {
     log = new CopyOnWriteArrayList<>();
-    Processor processor =
-        new Processor(
-            ProcessorConfig.defaults(),
-            new MutableClock(ProcessorExchangeTest.T0),
-            new SimpleMeterRegistry(),
-            new GeneratedInputTest.NoKeys(),
-            new AccessLog(log::add));
-    processor.update(TestModels.standard());
-    client = new ExtProcClient(processor);
+    client = TestModels.client(TestModels.standard(), log);
   }
 
   @AfterEach

@@ -126,6 +126,30 @@ class ResponseUsageTest {
   }
 
   @Test
+  void readsTheResponsesApiStreamsUsageFromResponseCompletedWhereverTheStreamIsSplit() {
+    String stream = dev.tollgate.testkit.FakeUpstream.responsesAnswer("stream.sse");
+    String json = dev.tollgate.testkit.FakeUpstream.responsesAnswer("response.json");
+    for (int i = 0; i <= stream.length(); i += 7) {
+      ResponseUsage u = sse(stream, i);
+      assertThat(u.reported().input()).as("split at %d", i).isEqualTo(37);
+      assertThat(u.reported().cached()).isEqualTo(16);
+      assertThat(u.reported().output()).isEqualTo(11);
+      assertThat(u.responseModel()).isEqualTo("gpt-4.1-2025-04-14");
+      // Only the deltas are generated text: the done events and the echoed response repeat it.
+      assertThat(u.countedOutput())
+          .isEqualTo(
+              ESTIMATOR.count(
+                  ESTIMATOR.forModel("gpt-4o").encoding(), "Hi! How can I help you today?"));
+      assertThat(u.sawError()).isFalse();
+    }
+    for (int i = 0; i <= json.length(); i += 7) {
+      ResponseUsage u = json(json, i);
+      assertThat(u.reported().input()).as("split at %d", i).isEqualTo(36);
+      assertThat(u.reported().output()).isEqualTo(87);
+    }
+  }
+
+  @Test
   void keepsWhatWasReadFromTruncatedOrInvalidJsonAndCountsTheText() {
     ResponseUsage u =
         json(

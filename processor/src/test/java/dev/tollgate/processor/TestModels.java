@@ -113,6 +113,23 @@ final class TestModels {
         .formatted(ALICE_KEY, BOB_KEY, upstreamPort, upstreamPort, upstreamPort, issuer, jwksUri);
   }
 
+  /**
+   * An ext_proc client of a processor with default settings, no JWT keys and a manual clock at
+   * {@link ProcessorExchangeTest#T0}, serving a model; access-log lines go to {@code accessLog}.
+   */
+  static ExtProcClient client(GatewayModel model, java.util.List<String> accessLog)
+      throws Exception {
+    Processor processor =
+        new Processor(
+            ProcessorConfig.defaults(),
+            new dev.tollgate.testkit.MutableClock(ProcessorExchangeTest.T0),
+            new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+            new GeneratedInputTest.NoKeys(),
+            new AccessLog(accessLog::add));
+    processor.update(model);
+    return new ExtProcClient(processor);
+  }
+
   /** The shared model with no real upstream. */
   static GatewayModel standard() {
     return build(yaml(9, "https://issuer.example", "https://issuer.example/jwks"));

@@ -17,8 +17,9 @@ import java.util.concurrent.Executors;
 
 /**
  * A local HTTP server standing in for a model provider, which remembers the last request it
- * received and answers in one of two ways, chosen when it starts: {@link #echo} (what reached which
- * upstream) or {@link #chatCompletions} (what the gateway does with a provider's answer).
+ * received and answers in one of the ways chosen when it starts: {@link #echo} (what reached which
+ * upstream), {@link #chatCompletions} or {@link #responses} (what the gateway does with a
+ * provider's answer).
  *
  * <p>It checks nothing it receives; a strict stand-in that is told what to expect is another thing.
  * Thread-safe.
@@ -38,6 +39,7 @@ public final class FakeUpstream implements AutoCloseable {
   private volatile JsonNode lastBody;
   private volatile Map<String, String> lastHeaders = Map.of();
   private volatile String lastMethod;
+  private volatile String lastPath;
   private volatile Map<String, String> responseHeaders = Map.of();
 
   private FakeUpstream(Answer answer) {
@@ -58,6 +60,7 @@ public final class FakeUpstream implements AutoCloseable {
             lastHeaders = headers;
             lastBody = body;
             lastMethod = exchange.getRequestMethod();
+            lastPath = exchange.getRequestURI().toString();
             responseHeaders.forEach(exchange.getResponseHeaders()::add);
             answer.write(exchange, body, headers, failing ? 503 : 200);
           } finally {
@@ -106,6 +109,29 @@ public final class FakeUpstream implements AutoCloseable {
         });
   }
 
+  /**
+   * Starts an OpenAI Responses API provider answering OpenAI's bytes (resources {@code
+   * dev/tollgate/testkit/responses}): a response object reporting 36 input and 87 output tokens,
+   * or, when the request streams, the event stream from {@code response.created} to {@code
+   * response.completed} reporting 37 input (16 cached) and 11 output tokens. The model in the
+   * answers is {@code gpt-4.1-2025-04-14}, whatever was asked.
+   */
+  public static FakeUpstream responses() {
+    byte[] json = resource("responses/response.json");
+    byte[] events = resource("responses/stream.sse");
+    return new FakeUpstream(
+        (exchange, body, headers, status) -> {
+          boolean stream = body.path("stream").asBoolean();
+          exchange
+              .getResponseHeaders()
+              .add(
+                  "content-type", stream ? "text/event-stream; charset=utf-8" : "application/json");
+          byte[] answer = stream ? events : json;
+          exchange.sendResponseHeaders(status, answer.length);
+          exchange.getResponseBody().write(answer);
+        });
+  }
+
   /** Returns the port on 127.0.0.1. */
   public int port() {
     return server.getAddress().getPort();
@@ -126,6 +152,11 @@ public final class FakeUpstream implements AutoCloseable {
     return lastMethod;
   }
 
+  /** Returns the path and query of the last request, or null. */
+  public String lastPath() {
+    return lastPath;
+  }
+
   /** Returns the JSON body of the last request (an empty object if it was not JSON), or null. */
   public JsonNode lastBody() {
     return lastBody;
@@ -140,6 +171,22 @@ public final class FakeUpstream implements AutoCloseable {
   public void close() {
     server.stop(0);
     executor.shutdownNow();
+  }
+
+  private static byte[] resource(String name) {
+    try (var in = FakeUpstream.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + name);
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The bytes of one of the answers in {@code dev/tollgate/testkit/responses}. */
+  public static String responsesAnswer(String name) {
+    return new String(resource("responses/" + name), StandardCharsets.UTF_8);
   }
 
   private static JsonNode parse(byte[] in) {

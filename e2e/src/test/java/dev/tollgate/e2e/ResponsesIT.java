@@ -1,0 +1,114 @@
+package dev.tollgate.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.model.Wire;
+import dev.tollgate.testkit.FakeUpstream;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code POST /v1/responses} through {@code tollgate run} and a real Envoy, driven by the official
+ * {@code openai} client's {@code responses.create} and {@code responses.stream}: the provider gets
+ * its own model name, path and key, and the gateway accounts what the provider reported.
+ */
+class ResponsesIT {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String KEY = "tg-e2e-alice-key-0001";
+  static final String TIGHT_BUDGET_KEY = "tg-e2e-bob-key-00001";
+  static FakeUpstream openai;
+  static TollgateRun gateway;
+
+  @BeforeAll
+  static void start() {
+    openai = FakeUpstream.responses();
+    gateway =
+        TollgateRun.start(
+            "responses",
+            Path.of("target/e2e/responses").toAbsolutePath(),
+            Map.of("RESPONSES_URL", "http://127.0.0.1:" + openai.port()));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (gateway != null) {
+      gateway.close();
+    }
+    if (openai != null) {
+      openai.close();
+    }
+  }
+
+  @Test
+  void theOfficialClientCreatesAndStreamsResponsesAndTheirUsageIsAccounted() throws Exception {
+    OpenAiClient.run(gateway, KEY, "responses").assertPassed();
+
+    // The stream was the client's last call: what the provider received for it.
+    assertThat(openai.lastMethod()).isEqualTo("POST");
+    assertThat(openai.lastPath()).isEqualTo("/v1/responses");
+    assertThat(openai.lastHeaders())
+        .containsEntry("authorization", "Bearer sk-e2e-responses-upstream")
+        .doesNotContainKeys(
+            "x-api-key", Wire.NAMESPACE_HEADER, Wire.CLIENT_HEADER, Wire.MODEL_HEADER);
+    JsonNode sent = openai.lastBody();
+    assertThat(sent.path("model").asText()).isEqualTo("gpt-4.1");
+    assertThat(sent.path("stream").asBoolean()).isTrue();
+    assertThat(sent.path("max_output_tokens").asLong()).isEqualTo(4096);
+    assertThat(sent.has("stream_options")).isFalse();
+
+    List<JsonNode> served =
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(ResponsesIT::servedResponses, lines -> lines.size() >= 2);
+    JsonNode created = served.get(0);
+    assertThat(created.path("stream").asBoolean()).isFalse();
+    assertThat(created.path("input_tokens").asLong()).isEqualTo(36);
+    assertThat(created.path("output_tokens").asLong()).isEqualTo(87);
+    assertThat(created.path("usage_source").asText()).isEqualTo("reported");
+    JsonNode streamed = served.get(served.size() - 1);
+    assertThat(streamed.path("stream").asBoolean()).isTrue();
+    assertThat(streamed.path("input_tokens").asLong()).isEqualTo(37);
+    assertThat(streamed.path("cached_input_tokens").asLong()).isEqualTo(16);
+    assertThat(streamed.path("output_tokens").asLong()).isEqualTo(11);
+    assertThat(streamed.path("response_model").asText()).isEqualTo("gpt-4.1-2025-04-14");
+    // (37 − 16) × 2 + 16 × 0.5 + 11 × 8 USD per million tokens.
+    assertThat(new BigDecimal(streamed.path("cost").asText()))
+        .isEqualByComparingTo(new BigDecimal("0.000138"));
+  }
+
+  @Test
+  void aResponseOverTheBudgetGetsTheClientsRateLimitErrorStreamingOrNot() throws Exception {
+    OpenAiClient.run(gateway, TIGHT_BUDGET_KEY, "responses-rate-limited").assertPassed();
+  }
+
+  /** The access-log lines of alice's Responses calls the provider answered, in order. */
+  private static List<JsonNode> servedResponses() {
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : gateway.logLines()) {
+      int json = line.indexOf("{\"time\"");
+      if (line.contains("tollgate.access") && json >= 0) {
+        try {
+          JsonNode entry = JSON.readTree(line.substring(json));
+          if (entry.path("path").asText().equals("/v1/responses")
+              && entry.path("client").asText().equals("alice")
+              && entry.path("status").asInt() == 200) {
+            lines.add(entry);
+          }
+        } catch (Exception e) {
+          // A line still being written; the next poll reads it whole.
+        }
+      }
+    }
+    return lines;
+  }
+}
