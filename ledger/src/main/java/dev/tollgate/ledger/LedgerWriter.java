@@ -173,6 +173,9 @@ public final class LedgerWriter implements LedgerSink, AutoCloseable {
   private void failed(LedgerUnavailableException e) {
     retryAtNanos = System.nanoTime() + settings.retryInterval().toNanos();
     Throwable cause = e.getCause() == null ? e : e.getCause();
+    if (cause instanceof java.sql.BatchUpdateException batch && batch.getNextException() != null) {
+      cause = batch.getNextException(); // the reason, not the statement with its values
+    }
     LOG.warn(
         "{}; spooling to {} until it answers: {}",
         e.getMessage(),
