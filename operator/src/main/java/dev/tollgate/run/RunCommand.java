@@ -2,6 +2,8 @@ package dev.tollgate.run;
 
 import dev.tollgate.cli.ProviderPolicyOptions;
 import dev.tollgate.demo.DemoUpstream;
+import dev.tollgate.ledger.LedgerDatabase;
+import dev.tollgate.ledger.LedgerWriter;
 import dev.tollgate.model.GatewayModelBuilder;
 import dev.tollgate.model.source.FolderWatcher;
 import dev.tollgate.model.source.ModelPublisher;
@@ -19,6 +21,8 @@ import dev.tollgate.ratelimit.store.RedisBudgetStore;
 import dev.tollgate.ratelimit.store.RedisStoreSettings;
 import dev.tollgate.roles.TokenLimitOptions;
 import dev.tollgate.serving.HealthServer;
+import dev.tollgate.usage.LedgerOptions;
+import dev.tollgate.usage.UsageReportEndpoint;
 import dev.tollgate.xds.AdsServer;
 import dev.tollgate.xds.EnvoyBootstrap;
 import dev.tollgate.xds.EnvoyProcess;
@@ -68,6 +72,8 @@ public final class RunCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Mixin ProviderPolicyOptions providerPolicy = new ProviderPolicyOptions();
+
+  @Mixin LedgerOptions ledgerOptions = new LedgerOptions();
 
   @Option(
       names = {"-f", "--folder"},
@@ -299,6 +305,13 @@ public final class RunCommand implements Callable<Integer> {
               JwksFetchPolicy.defaults().withLocalAllowed(jwksAllowHttp, jwksAllowPrivateAddresses),
               clock,
               registry);
+      LedgerDatabase ledgerDatabase = ledgerOptions.database(true);
+      LedgerWriter ledger = ledgerOptions.start(ledgerDatabase);
+      if (ledger != null) {
+        // Pushed before the processor's server, so closed after it: no record is left behind.
+        started.push(ledger);
+        processor.recordTo(ledger);
+      }
       if (externalProcessor == null) {
         started.push(
             ProcessorServer.start("127.0.0.1", processorPort, processor, tls.serverCredentials()));
@@ -342,7 +355,11 @@ public final class RunCommand implements Callable<Integer> {
                           .status(ENVOY_NODE)
                           .ackedEverything(pipeline.current().version()),
               java.util.Map.of(
-                  "/usage", query -> UsageJson.render(pipeline.current(), rateLimit, query))));
+                  "/usage", query -> UsageJson.render(pipeline.current(), rateLimit, query)),
+              ledger == null
+                  ? java.util.Map.of()
+                  : java.util.Map.of(
+                      UsageReportEndpoint.PATH, new UsageReportEndpoint(ledgerDatabase))));
       waitForEnvoy(envoy);
       printWhatToTry();
     } catch (RuntimeException e) {
