@@ -72,7 +72,11 @@ public final class ProcessorCommand implements Callable<Integer> {
               Clock.systemUTC(),
               role.registry());
       role.publisher().addListener(processor::update);
-      dev.tollgate.ledger.LedgerWriter ledger = ledgerOptions.start(ledgerOptions.database(false));
+      dev.tollgate.ledger.LedgerWriter ledger =
+          ledgerOptions.start(
+              ledgerOptions.database(
+                  false,
+                  java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "tollgate-ledger")));
       if (ledger != null) {
         processor.recordTo(role.add(ledger));
       }

@@ -305,7 +305,7 @@ public final class RunCommand implements Callable<Integer> {
               JwksFetchPolicy.defaults().withLocalAllowed(jwksAllowHttp, jwksAllowPrivateAddresses),
               clock,
               registry);
-      LedgerDatabase ledgerDatabase = ledgerOptions.database(true);
+      LedgerDatabase ledgerDatabase = ledgerOptions.database(true, workDir.resolve("ledger"));
       LedgerWriter ledger = ledgerOptions.start(ledgerDatabase);
       if (ledger != null) {
         // Pushed before the processor's server, so closed after it: no record is left behind.

@@ -44,10 +44,11 @@ public final class LedgerOptions {
 
   @Option(
       names = "--ledger-dir",
-      defaultValue = ".tollgate/ledger",
       description =
           "Folder of the embedded ledger (ledger.mv.db) and of the spool that holds records while"
-              + " the database is away. Default: ${DEFAULT-VALUE}.")
+              + " the database is away. Default: ledger/ in tollgate run's --work-dir; the"
+              + " processor role's tollgate-ledger/ in the temporary folder (mount a volume there"
+              + " to keep the spool across restarts).")
   Path folder;
 
   @Option(
@@ -67,7 +68,10 @@ public final class LedgerOptions {
    * The database to use: {@code --ledger-database}, else the embedded file when {@code
    * embeddedByDefault}, else null (no ledger).
    */
-  public LedgerDatabase database(boolean embeddedByDefault) {
+  public LedgerDatabase database(boolean embeddedByDefault, Path defaultFolder) {
+    if (folder == null) {
+      folder = defaultFolder;
+    }
     if (off) {
       return null;
     }
