@@ -297,7 +297,10 @@ public final class JdbcLedgerStore implements LedgerStore {
       if (!migrated) {
         Flyway.configure()
             .dataSource(database.url(), database.user(), database.password())
-            .locations("classpath:db/ledger/" + (database.postgres() ? "postgresql" : "h2"))
+            .locations("classpath:db/ledger")
+            .placeholders(
+                java.util.Map.of(
+                    "partitionBy", database.postgres() ? "PARTITION BY RANGE (ended_at)" : ""))
             .table("ledger_schema_history")
             .load()
             .migrate();

@@ -108,7 +108,7 @@ public final class PostgresServer implements AutoCloseable {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("postgres did not get ready on port " + port);
       }
-      sleep(50);
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
     }
   }
 
@@ -120,9 +120,7 @@ public final class PostgresServer implements AutoCloseable {
     if (process == null) {
       return;
     }
-    List<ProcessHandle> all = new ArrayList<>();
-    process.toHandle().descendants().forEach(all::add);
-    all.add(process.toHandle());
+    List<ProcessHandle> all = processTree();
     all.forEach(ProcessHandle::destroyForcibly);
     for (ProcessHandle p : all) {
       p.onExit().orTimeout(20, TimeUnit.SECONDS).exceptionally(e -> null).join();
@@ -135,12 +133,9 @@ public final class PostgresServer implements AutoCloseable {
     if (process == null) {
       return;
     }
-    List<ProcessHandle> all = new ArrayList<>();
-    process.toHandle().descendants().forEach(all::add);
     // The postmaster (the child of runuser, or the process itself) takes SIGTERM and ends its
     // backends; runuser follows it.
-    all.add(process.toHandle());
-    all.forEach(ProcessHandle::destroy);
+    processTree().forEach(ProcessHandle::destroy);
     try {
       if (!process.waitFor(30, TimeUnit.SECONDS)) {
         kill();
@@ -159,6 +154,13 @@ public final class PostgresServer implements AutoCloseable {
     } catch (IOException ignored) {
       // A temporary folder; the system cleans it up in time.
     }
+  }
+
+  private List<ProcessHandle> processTree() {
+    List<ProcessHandle> all = new ArrayList<>();
+    process.toHandle().descendants().forEach(all::add);
+    all.add(process.toHandle());
+    return all;
   }
 
   private boolean ready() {
@@ -229,15 +231,6 @@ public final class PostgresServer implements AutoCloseable {
           "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb); install it with"
               + " scripts/install-postgres.sh",
           e);
-    }
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
   }
 }

@@ -1,7 +1,8 @@
--- One row per finished request (no prompt or completion text), partitioned by month on the time
--- the request ended. JdbcLedgerStore creates each month's partition before its first write and
--- drops partitions older than the retention setting. The primary key makes writes idempotent: a
--- record replayed from the spool is skipped.
+-- One row per finished request (no prompt or completion text). In PostgreSQL the table is
+-- partitioned by month on the time the request ended; JdbcLedgerStore creates each
+-- month's partition before its first write and drops partitions older than the retention setting.
+-- The embedded H2 file has no partitions (the placeholder is empty; retention deletes rows). The
+-- primary key makes writes idempotent: a record replayed from the spool is skipped.
 CREATE TABLE ledger_record (
   ended_at             TIMESTAMP WITH TIME ZONE NOT NULL,
   request_id           VARCHAR NOT NULL,
@@ -25,6 +26,6 @@ CREATE TABLE ledger_record (
   attempts             INTEGER,
   error                VARCHAR,
   PRIMARY KEY (request_id, ended_at)
-) PARTITION BY RANGE (ended_at);
+) ${partitionBy};
 
 CREATE INDEX ledger_record_namespace_time ON ledger_record (namespace, ended_at);
