@@ -134,7 +134,7 @@ public final class UsageCommand implements Callable<Integer> {
               + server
               + " (is tollgate run up? --server names"
               + " another): "
-              + e.getMessage());
+              + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
       return 1;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
