@@ -147,6 +147,7 @@ public final class JdbcLedgerStore implements LedgerStore {
    *
    * @param now the current instant; its month and the {@code retentionMonths} before it are kept
    */
+  @Override
   public void applyRetention(Instant now) {
     if (database.retentionMonths() == 0) {
       return;

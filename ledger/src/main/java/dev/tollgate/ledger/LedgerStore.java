@@ -12,6 +12,14 @@ public interface LedgerStore extends AutoCloseable {
    */
   void write(List<LedgerRecord> batch);
 
+  /**
+   * Drops what is older than the store's retention; a store without one keeps everything.
+   *
+   * @param now the current instant; its month and the months the retention keeps stay
+   * @throws LedgerUnavailableException when the database cannot be reached
+   */
+  default void applyRetention(java.time.Instant now) {}
+
   /** Sums the records of a period by the query's dimensions. */
   UsageReport report(UsageQuery query);
 

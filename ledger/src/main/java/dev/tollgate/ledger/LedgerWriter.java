@@ -1,7 +1,9 @@
 package dev.tollgate.ledger;
 
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -44,6 +46,8 @@ public final class LedgerWriter implements LedgerSink, AutoCloseable {
   private volatile long spoolBytes;
   private volatile boolean running = true;
   private long retryAtNanos;
+  private final Clock clock;
+  private Instant retentionDue = Instant.MIN;
 
   /**
    * Opens the spool (replaying what an earlier run left, once the store answers) and starts the
@@ -54,7 +58,13 @@ public final class LedgerWriter implements LedgerSink, AutoCloseable {
    * @throws IllegalStateException when another process holds the spool folder
    */
   public LedgerWriter(LedgerStore store, LedgerSettings settings) throws IOException {
+    this(store, settings, Clock.systemUTC());
+  }
+
+  /** The same, with the clock that decides when retention runs (hourly, and after a start). */
+  public LedgerWriter(LedgerStore store, LedgerSettings settings, Clock clock) throws IOException {
     this.store = store;
+    this.clock = clock;
     this.settings = settings;
     this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
     this.spool =
@@ -123,6 +133,7 @@ public final class LedgerWriter implements LedgerSink, AutoCloseable {
         if (!spool.isEmpty() && storeMayAnswer()) {
           replay();
         }
+        applyRetentionWhenDue();
         if (!batch.isEmpty()) {
           if (spool.isEmpty() && storeMayAnswer()) {
             writeOrSpool(batch);
@@ -155,6 +166,19 @@ public final class LedgerWriter implements LedgerSink, AutoCloseable {
         }
       }
       LOG.info("the ledger spool is replayed");
+    } catch (LedgerUnavailableException e) {
+      failed(e);
+    }
+  }
+
+  private void applyRetentionWhenDue() {
+    Instant now = clock.instant();
+    if (now.isBefore(retentionDue) || !storeMayAnswer()) {
+      return;
+    }
+    retentionDue = now.plus(Duration.ofHours(1));
+    try {
+      store.applyRetention(now);
     } catch (LedgerUnavailableException e) {
       failed(e);
     }

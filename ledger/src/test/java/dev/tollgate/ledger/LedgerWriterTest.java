@@ -99,6 +99,26 @@ class LedgerWriterTest {
   }
 
   @Test
+  void theWriterAppliesTheStoresRetentionAfterAStart() throws Exception {
+    java.util.concurrent.atomic.AtomicReference<Instant> appliedAt =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    SwitchedStore store =
+        new SwitchedStore() {
+          @Override
+          public void applyRetention(Instant now) {
+            appliedAt.set(now);
+          }
+        };
+    java.time.Clock clock = java.time.Clock.fixed(T, java.time.ZoneOffset.UTC);
+    try (LedgerWriter writer = new LedgerWriter(store, settings(), clock)) {
+      await("retention applied")
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> appliedAt.get() != null);
+    }
+    assertThat(appliedAt.get()).isEqualTo(T);
+  }
+
+  @Test
   void closeWritesWhatIsStillQueued() throws Exception {
     SwitchedStore store = new SwitchedStore();
     LedgerWriter writer = new LedgerWriter(store, settings());
