@@ -435,9 +435,15 @@ public final class RunCommand implements Callable<Integer> {
           curl -sN %1$s/v1/chat/completions -H 'Authorization: Bearer tg-quickstart-alice-0001' \\
             -H 'Content-Type: application/json' -d '{"model":"demo-chat","stream":true,"messages":[{"role":"user","content":"Hello"}]}'
           curl -s %1$s/v1/models -H 'Authorization: Bearer tg-quickstart-alice-0001'
+        Then what it cost, from the usage ledger:
+          bin/tollgate usage --server http://127.0.0.1:%3$d --period %5$s --by namespace,client,model
 
         """,
-        base, envoyAdminPort, metricsPort, folder.toAbsolutePath());
+        base,
+        envoyAdminPort,
+        metricsPort,
+        folder.toAbsolutePath(),
+        java.time.YearMonth.now(java.time.ZoneOffset.UTC));
     out.flush();
   }
 
