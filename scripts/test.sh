@@ -7,6 +7,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 scripts/install-envoy.sh
 scripts/install-redis.sh
+# PostgreSQL for the ledger's tests (Debian package; each test starts its own server).
+scripts/install-postgres.sh
 scripts/install-e2e-python.sh >/dev/null
 # kube-apiserver, etcd and kubectl for the operator's integration tests: built from the Go module
 # proxy on the first run (about 6 minutes on 2 cores), then cached.

@@ -35,6 +35,8 @@ public final class ProcessorCommand implements Callable<Integer> {
 
   @Mixin TokenLimitOptions tokenLimit = new TokenLimitOptions();
 
+  @Mixin dev.tollgate.usage.LedgerOptions ledgerOptions = new dev.tollgate.usage.LedgerOptions();
+
   @Option(
       names = "--port",
       defaultValue = "10001",
@@ -70,6 +72,14 @@ public final class ProcessorCommand implements Callable<Integer> {
               Clock.systemUTC(),
               role.registry());
       role.publisher().addListener(processor::update);
+      dev.tollgate.ledger.LedgerWriter ledger =
+          ledgerOptions.start(
+              ledgerOptions.database(
+                  false,
+                  java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "tollgate-ledger")));
+      if (ledger != null) {
+        processor.recordTo(role.add(ledger));
+      }
       ProcessorServer server =
           role.add(
               ProcessorServer.start(

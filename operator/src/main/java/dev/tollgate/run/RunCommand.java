@@ -3,6 +3,8 @@ package dev.tollgate.run;
 import dev.tollgate.cli.ProviderPolicyOptions;
 import dev.tollgate.demo.DemoModels;
 import dev.tollgate.demo.DemoUpstream;
+import dev.tollgate.ledger.LedgerDatabase;
+import dev.tollgate.ledger.LedgerWriter;
 import dev.tollgate.model.GatewayModelBuilder;
 import dev.tollgate.model.source.FolderWatcher;
 import dev.tollgate.model.source.ModelPublisher;
@@ -20,6 +22,8 @@ import dev.tollgate.ratelimit.store.RedisBudgetStore;
 import dev.tollgate.ratelimit.store.RedisStoreSettings;
 import dev.tollgate.roles.TokenLimitOptions;
 import dev.tollgate.serving.HealthServer;
+import dev.tollgate.usage.LedgerOptions;
+import dev.tollgate.usage.UsageReportEndpoint;
 import dev.tollgate.xds.AdsServer;
 import dev.tollgate.xds.EnvoyBootstrap;
 import dev.tollgate.xds.EnvoyProcess;
@@ -69,6 +73,8 @@ public final class RunCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Mixin ProviderPolicyOptions providerPolicy = new ProviderPolicyOptions();
+
+  @Mixin LedgerOptions ledgerOptions = new LedgerOptions();
 
   @Option(
       names = {"-f", "--folder"},
@@ -302,6 +308,13 @@ public final class RunCommand implements Callable<Integer> {
               JwksFetchPolicy.defaults().withLocalAllowed(jwksAllowHttp, jwksAllowPrivateAddresses),
               clock,
               registry);
+      LedgerDatabase ledgerDatabase = ledgerOptions.database(true, workDir.resolve("ledger"));
+      LedgerWriter ledger = ledgerOptions.start(ledgerDatabase);
+      if (ledger != null) {
+        // Pushed before the processor's server, so closed after it: no record is left behind.
+        started.push(ledger);
+        processor.recordTo(ledger);
+      }
       if (externalProcessor == null) {
         started.push(
             ProcessorServer.start("127.0.0.1", processorPort, processor, tls.serverCredentials()));
@@ -343,7 +356,11 @@ public final class RunCommand implements Callable<Integer> {
                           .status(ENVOY_NODE)
                           .ackedEverything(pipeline.current().version()),
               java.util.Map.of(
-                  "/usage", query -> UsageJson.render(pipeline.current(), rateLimit, query))));
+                  "/usage", query -> UsageJson.render(pipeline.current(), rateLimit, query)),
+              ledger == null
+                  ? java.util.Map.of()
+                  : java.util.Map.of(
+                      UsageReportEndpoint.PATH, new UsageReportEndpoint(ledgerDatabase))));
       waitForEnvoy(envoy);
       printWhatToTry();
     } catch (RuntimeException e) {
@@ -419,9 +436,15 @@ public final class RunCommand implements Callable<Integer> {
           curl -sN %1$s/v1/chat/completions -H 'Authorization: Bearer tg-quickstart-alice-0001' \\
             -H 'Content-Type: application/json' -d '{"model":"demo-chat","stream":true,"messages":[{"role":"user","content":"Hello"}]}'
           curl -s %1$s/v1/models -H 'Authorization: Bearer tg-quickstart-alice-0001'
+        Then what it cost, from the usage ledger:
+          bin/tollgate usage --server http://127.0.0.1:%3$d --period %5$s --by namespace,client,model
 
         """,
-        base, envoyAdminPort, metricsPort, folder.toAbsolutePath());
+        base,
+        envoyAdminPort,
+        metricsPort,
+        folder.toAbsolutePath(),
+        java.time.YearMonth.now(java.time.ZoneOffset.UTC));
     out.flush();
   }
 

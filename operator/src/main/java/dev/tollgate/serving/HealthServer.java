@@ -37,7 +37,20 @@ public final class HealthServer implements AutoCloseable {
       BooleanSupplier live,
       BooleanSupplier ready,
       Map<String, Function<String, String>> json) {
+    return start(host, port, registry, live, ready, json, Map.of());
+  }
+
+  /** Starts the server with {@code json} endpoints and {@code others} that set their own status. */
+  public static HealthServer start(
+      String host,
+      int port,
+      PrometheusMeterRegistry registry,
+      BooleanSupplier live,
+      BooleanSupplier ready,
+      Map<String, Function<String, String>> json,
+      Map<String, Endpoint> others) {
     Map<String, Endpoint> endpoints = new TreeMap<>(jsonEndpoints(json));
+    endpoints.putAll(others);
     endpoints.put("/healthz", query -> probe(live));
     endpoints.put("/readyz", query -> probe(ready));
     endpoints.put(

@@ -1,5 +1,6 @@
 package dev.tollgate.processor;
 
+import dev.tollgate.ledger.LedgerSink;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -7,8 +8,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Records what each request amounted to: its metrics (for model requests and rejections) and its
- * access-log line. Thread-safe.
+ * Records what each request amounted to: its metrics (for model requests and rejections), its
+ * access-log line and its ledger record (handed over without waiting). Thread-safe.
  */
 final class OutcomeRecorder {
   private static final Logger LOG = LoggerFactory.getLogger(OutcomeRecorder.class);
@@ -17,11 +18,17 @@ final class OutcomeRecorder {
   private final Clock clock;
   private final ProcessorMetrics metrics;
   private final AccessLog accessLog;
+  private volatile LedgerSink ledger = LedgerSink.NONE;
 
   OutcomeRecorder(Clock clock, ProcessorMetrics metrics, AccessLog accessLog) {
     this.clock = clock;
     this.metrics = metrics;
     this.accessLog = accessLog;
+  }
+
+  /** Sends each finished request's record to {@code sink} from now on. */
+  void ledger(LedgerSink sink) {
+    this.ledger = sink;
   }
 
   /** Counts a request the processor answered itself with an error. */
@@ -97,6 +104,7 @@ final class OutcomeRecorder {
         metrics.record(outcome);
       }
       accessLog.write(outcome, end);
+      ledger.offer(LedgerRecords.of(outcome, end, response != null && response.budgetRefused()));
     } catch (RuntimeException e) {
       LOG.warn("could not record request {}", head.requestId(), e);
     }

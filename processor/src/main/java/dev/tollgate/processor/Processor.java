@@ -1,5 +1,6 @@
 package dev.tollgate.processor;
 
+import dev.tollgate.ledger.LedgerSink;
 import dev.tollgate.model.GatewayModel;
 import dev.tollgate.translate.SseParser;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
@@ -195,6 +196,14 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
 
   ResponseStream.Settings responseSettings() {
     return responseSettings;
+  }
+
+  /**
+   * Sends one ledger record per finished request to {@code ledger} from now on; {@link
+   * LedgerSink#offer} must not block (a {@code LedgerWriter} does not).
+   */
+  public void recordTo(LedgerSink ledger) {
+    recorder.ledger(ledger);
   }
 
   OutcomeRecorder recorder() {

@@ -55,6 +55,7 @@ final class ResponseStream {
   private SseParser sse;
   private ErrorBody errorBody;
   private String provider;
+  private boolean budgetRefused;
   private Instant firstToken;
   private boolean eventStream;
   private boolean ended;
@@ -83,6 +84,8 @@ final class ResponseStream {
         case ":status" -> status = (int) ExtProcMessages.parseLength(value(h));
         case "content-type" -> contentType = value(h);
         case "content-encoding" -> encoding = value(h);
+        // Set by Envoy's rate-limit filter on its own 429, never by a provider's.
+        case "x-envoy-ratelimited" -> budgetRefused = true;
         case Wire.PROVIDER_HEADER -> {
           hasProviderHeader = true;
           String named = value(h);
@@ -224,6 +227,11 @@ final class ResponseStream {
   /** Whether the response's last message has been seen. */
   boolean ended() {
     return ended;
+  }
+
+  /** Whether the answer is the rate-limit filter's refusal, not a provider's. */
+  boolean budgetRefused() {
+    return budgetRefused && status == 429;
   }
 
   /** The provider that served, or null when unknown. */

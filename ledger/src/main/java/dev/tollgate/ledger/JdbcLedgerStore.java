@@ -1,0 +1,342 @@
+package dev.tollgate.ledger;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import org.flywaydb.core.Flyway;
+
+/**
+ * The ledger in PostgreSQL (monthly partitions, created as needed, old ones dropped) or in the
+ * embedded H2 file. The schema is migrated with Flyway on the first successful connection. A failed
+ * write drops the connection, and the next call reconnects. Not thread-safe.
+ */
+public final class JdbcLedgerStore implements LedgerStore {
+  private static final String COLUMNS =
+      "ended_at, request_id, namespace, route, rule, client, requested_model, upstream_model,"
+          + " provider, api, status, input_tokens, cached_input_tokens, output_tokens, cost,"
+          + " currency, budget, latency_ms, ttft_ms, attempts, error";
+  private static final String INSERT =
+      "INSERT INTO ledger_record ("
+          + COLUMNS
+          + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+          + " ON CONFLICT DO NOTHING";
+
+  private final LedgerDatabase database;
+  private final Set<YearMonth> partitions = new HashSet<>();
+  private boolean migrated;
+  private Connection connection;
+
+  private JdbcLedgerStore(LedgerDatabase database) {
+    this.database = database;
+  }
+
+  /** A store that connects (and migrates) on its first use. */
+  public static JdbcLedgerStore lazy(LedgerDatabase database) {
+    return new JdbcLedgerStore(database);
+  }
+
+  /**
+   * Connects and migrates now.
+   *
+   * @throws LedgerUnavailableException when the database cannot be reached or migrated
+   */
+  public static JdbcLedgerStore open(LedgerDatabase database) {
+    JdbcLedgerStore store = new JdbcLedgerStore(database);
+    store.connection();
+    return store;
+  }
+
+  @Override
+  public void write(List<LedgerRecord> batch) {
+    if (batch.isEmpty()) {
+      return;
+    }
+    try {
+      Connection c = connection();
+      if (database.postgres()) {
+        ensurePartitions(c, batch);
+      }
+      try (PreparedStatement insert = c.prepareStatement(INSERT)) {
+        for (LedgerRecord r : batch) {
+          bind(insert, r);
+          insert.addBatch();
+        }
+        insert.executeBatch();
+        c.commit();
+      }
+    } catch (SQLException | RuntimeException e) {
+      disconnect();
+      throw e instanceof LedgerUnavailableException u
+          ? u
+          : new LedgerUnavailableException("could not write " + batch.size() + " records", e);
+    }
+  }
+
+  @Override
+  public UsageReport report(UsageQuery query) {
+    List<String> columns = new ArrayList<>();
+    query.by().forEach(d -> columns.add(d.column()));
+    String keys = columns.isEmpty() ? "" : String.join(", ", columns) + ", ";
+    List<String> order = new ArrayList<>();
+    columns.forEach(c -> order.add(c + " NULLS FIRST"));
+    order.add("currency NULLS FIRST");
+    String sql =
+        "SELECT "
+            + keys
+            + "currency, COUNT(*), SUM(CASE WHEN status >= 400 OR error IS NOT NULL THEN 1 ELSE 0"
+            + " END), SUM(input_tokens), SUM(cached_input_tokens), SUM(output_tokens),"
+            + " COALESCE(SUM(cost), 0) FROM ledger_record WHERE ended_at >= ? AND ended_at < ?"
+            + (query.namespace() == null ? "" : " AND namespace = ?")
+            + " GROUP BY "
+            + keys
+            + "currency ORDER BY "
+            + String.join(", ", order);
+    try {
+      Connection c = connection();
+      try (PreparedStatement select = c.prepareStatement(sql)) {
+        select.setObject(1, utc(query.from()));
+        select.setObject(2, utc(query.to()));
+        if (query.namespace() != null) {
+          select.setString(3, query.namespace());
+        }
+        List<UsageReport.Row> rows = new ArrayList<>();
+        try (ResultSet rs = select.executeQuery()) {
+          int n = columns.size();
+          while (rs.next()) {
+            List<String> values = new ArrayList<>(n);
+            for (int i = 1; i <= n; i++) {
+              values.add(rs.getString(i));
+            }
+            rows.add(
+                new UsageReport.Row(
+                    values,
+                    rs.getString(n + 1),
+                    rs.getLong(n + 2),
+                    rs.getLong(n + 3),
+                    rs.getLong(n + 4),
+                    rs.getLong(n + 5),
+                    rs.getLong(n + 6),
+                    rs.getBigDecimal(n + 7).stripTrailingZeros()));
+          }
+        }
+        c.commit();
+        return new UsageReport(query, rows);
+      }
+    } catch (SQLException e) {
+      disconnect();
+      throw new LedgerUnavailableException("could not read the ledger", e);
+    }
+  }
+
+  /**
+   * Drops what is older than the retention: whole monthly partitions in PostgreSQL, rows in H2.
+   *
+   * @param now the current instant; its month and the {@code retentionMonths} before it are kept
+   */
+  @Override
+  public void applyRetention(Instant now) {
+    if (database.retentionMonths() == 0) {
+      return;
+    }
+    YearMonth oldestKept =
+        YearMonth.from(now.atOffset(ZoneOffset.UTC)).minusMonths(database.retentionMonths());
+    try {
+      Connection c = connection();
+      if (database.postgres()) {
+        for (YearMonth month : partitionMonths(c)) {
+          if (month.isBefore(oldestKept)) {
+            try (Statement s = c.createStatement()) {
+              s.execute("DROP TABLE IF EXISTS " + partitionName(month));
+            }
+            partitions.remove(month);
+          }
+        }
+      } else {
+        try (PreparedStatement delete =
+            c.prepareStatement("DELETE FROM ledger_record WHERE ended_at < ?")) {
+          delete.setObject(1, utc(oldestKept.atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC)));
+          delete.executeUpdate();
+        }
+      }
+      c.commit();
+    } catch (SQLException e) {
+      disconnect();
+      throw new LedgerUnavailableException("could not apply the ledger's retention", e);
+    }
+  }
+
+  /** The months that have a partition, oldest first (PostgreSQL only). */
+  Set<YearMonth> partitionMonths(Connection c) throws SQLException {
+    Set<YearMonth> months = new TreeSet<>();
+    try (Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT child.relname FROM pg_inherits JOIN pg_class parent ON parent.oid ="
+                    + " pg_inherits.inhparent JOIN pg_class child ON child.oid ="
+                    + " pg_inherits.inhrelid WHERE parent.relname = 'ledger_record'")) {
+      while (rs.next()) {
+        String name = rs.getString(1);
+        if (name.matches("ledger_record_y\\d{4}m\\d{2}")) {
+          months.add(
+              YearMonth.of(
+                  Integer.parseInt(name.substring(15, 19)),
+                  Integer.parseInt(name.substring(20, 22))));
+        }
+      }
+    }
+    return months;
+  }
+
+  /** The months that have a partition, oldest first (PostgreSQL only); for tests and tools. */
+  public Set<YearMonth> partitionMonths() {
+    try {
+      Set<YearMonth> months = partitionMonths(connection());
+      connection.commit();
+      return months;
+    } catch (SQLException e) {
+      disconnect();
+      throw new LedgerUnavailableException("could not list the ledger's partitions", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    disconnect();
+  }
+
+  private void ensurePartitions(Connection c, List<LedgerRecord> batch) throws SQLException {
+    for (LedgerRecord r : batch) {
+      YearMonth month = YearMonth.from(r.time().atOffset(ZoneOffset.UTC));
+      if (partitions.add(month)) {
+        try (Statement s = c.createStatement()) {
+          s.execute(
+              "CREATE TABLE IF NOT EXISTS "
+                  + partitionName(month)
+                  + " PARTITION OF ledger_record FOR VALUES FROM ('"
+                  + month.atDay(1)
+                  + " 00:00:00+00') TO ('"
+                  + month.plusMonths(1).atDay(1)
+                  + " 00:00:00+00')");
+          c.commit();
+        } catch (SQLException e) {
+          partitions.remove(month);
+          c.rollback();
+          // Another writer may have created it between our check and our statement.
+          if (!partitionMonths(c).contains(month)) {
+            throw e;
+          }
+          partitions.add(month);
+        }
+      }
+    }
+  }
+
+  private static String partitionName(YearMonth month) {
+    return String.format("ledger_record_y%04dm%02d", month.getYear(), month.getMonthValue());
+  }
+
+  private static void bind(PreparedStatement s, LedgerRecord r) throws SQLException {
+    s.setObject(1, utc(r.time()));
+    s.setString(2, r.requestId());
+    s.setString(3, r.namespace());
+    s.setString(4, r.route());
+    setInteger(s, 5, r.rule());
+    s.setString(6, r.client());
+    s.setString(7, r.requestedModel());
+    s.setString(8, r.upstreamModel());
+    s.setString(9, r.provider());
+    s.setString(10, r.api());
+    s.setInt(11, r.status());
+    s.setLong(12, r.inputTokens());
+    s.setLong(13, r.cachedInputTokens());
+    s.setLong(14, r.outputTokens());
+    s.setBigDecimal(15, r.cost());
+    s.setString(16, r.currency());
+    s.setString(17, r.budget().name().toLowerCase(java.util.Locale.ROOT));
+    s.setDouble(18, r.latencyMillis());
+    if (r.timeToFirstTokenMillis() == null) {
+      s.setNull(19, Types.DOUBLE);
+    } else {
+      s.setDouble(19, r.timeToFirstTokenMillis());
+    }
+    setInteger(s, 20, r.attempts());
+    s.setString(21, r.error());
+  }
+
+  private static void setInteger(PreparedStatement s, int index, Integer value)
+      throws SQLException {
+    if (value == null) {
+      s.setNull(index, Types.INTEGER);
+    } else {
+      s.setInt(index, value);
+    }
+  }
+
+  private static OffsetDateTime utc(Instant instant) {
+    return instant.atOffset(ZoneOffset.UTC);
+  }
+
+  private Connection connection() {
+    if (connection != null) {
+      return connection;
+    }
+    try {
+      if (!migrated) {
+        Flyway.configure()
+            .dataSource(database.url(), database.user(), database.password())
+            .locations("classpath:db/ledger")
+            .placeholders(
+                java.util.Map.of(
+                    "partitionBy", database.postgres() ? "PARTITION BY RANGE (ended_at)" : ""))
+            .table("ledger_schema_history")
+            .load()
+            .migrate();
+        migrated = true;
+      }
+      Properties props = new Properties();
+      if (database.user() != null) {
+        props.setProperty("user", database.user());
+      }
+      if (database.password() != null) {
+        props.setProperty("password", database.password());
+      }
+      if (database.postgres()) {
+        // A database that stops answering must not hold the writer: the batch goes to the spool.
+        props.setProperty("connectTimeout", "5");
+        props.setProperty("socketTimeout", "30");
+        props.setProperty("reWriteBatchedInserts", "true");
+      }
+      Connection c = DriverManager.getConnection(database.url(), props);
+      c.setAutoCommit(false);
+      connection = c;
+      return c;
+    } catch (SQLException | RuntimeException e) {
+      throw new LedgerUnavailableException("could not connect to the ledger " + database, e);
+    }
+  }
+
+  private void disconnect() {
+    if (connection != null) {
+      try {
+        connection.close();
+      } catch (SQLException ignored) {
+        // The connection is already gone; a new one is made on the next call.
+      }
+      connection = null;
+    }
+  }
+}

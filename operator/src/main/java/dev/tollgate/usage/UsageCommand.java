@@ -1,0 +1,148 @@
+package dev.tollgate.usage;
+
+import dev.tollgate.ledger.JdbcLedgerStore;
+import dev.tollgate.ledger.LedgerDatabase;
+import dev.tollgate.ledger.LedgerUnavailableException;
+import dev.tollgate.ledger.UsageQuery;
+import dev.tollgate.ledger.UsageReportFormat;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tollgate usage --period 2026-11 --by namespace,client,model --output table}: spend from
+ * the usage ledger, per team and client with totals, for chargeback. It asks a running gateway's
+ * {@code /usage/report} (the default: {@code tollgate run} on this machine), or reads a PostgreSQL
+ * ledger directly with {@code --ledger-database}.
+ */
+@Command(
+    name = "usage",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Report spend from the usage ledger: requests, errors, tokens and cost per period,",
+      "summed by namespace, client, model, upstream-model, provider, route, api, status or budget."
+    })
+public final class UsageCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--period",
+      required = true,
+      description = "A month (2026-11) or a day (2026-11-05), in UTC.")
+  String period;
+
+  @Option(
+      names = "--by",
+      defaultValue = "namespace",
+      description = "Comma-separated dimensions of a row. Default: ${DEFAULT-VALUE}.")
+  String by;
+
+  @Option(names = "--namespace", description = "Only this namespace's records.")
+  String namespace;
+
+  @Option(
+      names = "--output",
+      defaultValue = "table",
+      description = "table, csv or json. Default: ${DEFAULT-VALUE}.")
+  String output;
+
+  @Option(
+      names = "--server",
+      defaultValue = "http://127.0.0.1:9090",
+      description =
+          "A gateway serving /usage/report: tollgate run's --metrics-port, or the operator's."
+              + " Default: ${DEFAULT-VALUE}.")
+  URI server;
+
+  @Option(
+      names = "--ledger-database",
+      description = "Read this PostgreSQL ledger (JDBC URL) directly instead of asking --server.")
+  String database;
+
+  @Option(names = "--ledger-user", description = "User of --ledger-database.")
+  String user;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    UsageReportFormat format;
+    UsageQuery query;
+    try {
+      format = UsageReportFormat.of(output);
+      query = UsageQuery.parse(period, by, namespace);
+    } catch (IllegalArgumentException e) {
+      err.println("tollgate usage: " + e.getMessage());
+      return 2;
+    }
+    if (database != null) {
+      try (JdbcLedgerStore store =
+          JdbcLedgerStore.open(
+              new LedgerDatabase(database, user, System.getenv(LedgerOptions.PASSWORD_ENV), 0))) {
+        out.print(format.render(store.report(query)));
+        out.flush();
+        return 0;
+      } catch (LedgerUnavailableException | IllegalArgumentException e) {
+        err.println("tollgate usage: " + e.getMessage());
+        return 1;
+      }
+    }
+    return ask(format, out, err);
+  }
+
+  private int ask(UsageReportFormat format, PrintWriter out, PrintWriter err) {
+    StringBuilder q = new StringBuilder("period=").append(encode(period));
+    q.append("&by=").append(encode(by)).append("&output=").append(format.name().toLowerCase());
+    if (namespace != null) {
+      q.append("&namespace=").append(encode(namespace));
+    }
+    URI uri = server.resolve(UsageReportEndpoint.PATH + "?" + q);
+    try {
+      HttpResponse<String> response =
+          HttpClient.newBuilder()
+              .connectTimeout(Duration.ofSeconds(5))
+              .build()
+              .send(
+                  HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET().build(),
+                  HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      if (response.statusCode() != 200) {
+        err.println(
+            "tollgate usage: "
+                + server
+                + " answered "
+                + response.statusCode()
+                + ": "
+                + response.body());
+        return 1;
+      }
+      out.print(response.body());
+      out.flush();
+      return 0;
+    } catch (IOException e) {
+      err.println(
+          "tollgate usage: cannot reach "
+              + server
+              + " (is tollgate run up? --server names"
+              + " another): "
+              + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+      return 1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 1;
+    }
+  }
+
+  private static String encode(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,109 @@
+package dev.tollgate.processor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tollgate.ledger.LedgerRecord;
+import dev.tollgate.testkit.MutableClock;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class LedgerHandOffTest {
+  private static final Instant T0 = Instant.parse("2026-11-05T10:00:00Z");
+
+  private MutableClock clock;
+  private final List<LedgerRecord> ledger = new CopyOnWriteArrayList<>();
+  private ExtProcClient client;
+
+  @BeforeEach
+  void start() throws Exception {
+    clock = new MutableClock(T0);
+    Processor processor =
+        new Processor(ProcessorConfig.defaults(), clock, new SimpleMeterRegistry(), line -> {});
+    processor.update(TestModels.standard());
+    processor.recordTo(ledger::add);
+    client = new ExtProcClient(processor);
+  }
+
+  @AfterEach
+  void stop() {
+    client.close();
+  }
+
+  @Test
+  void aServedCallBecomesOneRecordWithItsUsageCostAndTimings() throws Exception {
+    String prompt = "Hello there, how are you today?";
+    ExtProcClient.Stream s = client.open();
+    s.requestHeaders(
+        false, ProcessorExchangeTest.post("authorization", "Bearer " + TestModels.ALICE_KEY));
+    s.requestBody(
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}],\"model\":\"fast\"}");
+    s.responseHeaders(false, ":status", "200", "content-type", "application/json");
+    clock.advance(Duration.ofMillis(250));
+    s.responseBody(
+        "{\"id\":\"c1\",\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{\"message\":"
+            + "{\"content\":\"Fine.\"}}],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":5,"
+            + "\"prompt_tokens_details\":{\"cached_tokens\":2}}}",
+        true);
+    s.complete();
+
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !ledger.isEmpty());
+    LedgerRecord r = ledger.get(0);
+    assertThat(r.requestId()).isEqualTo("req-1");
+    assertThat(r.time()).isEqualTo(T0.plusMillis(250));
+    assertThat(r.namespace()).isEqualTo("team-a");
+    assertThat(r.client()).isEqualTo("alice");
+    assertThat(r.route()).isNotNull();
+    assertThat(r.requestedModel()).isEqualTo("fast");
+    assertThat(r.upstreamModel()).isEqualTo("gpt-4o-mini-2024-07-18");
+    assertThat(r.provider()).isEqualTo("team-a/openai");
+    assertThat(r.api()).isEqualTo("chat");
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.inputTokens()).isEqualTo(12);
+    assertThat(r.cachedInputTokens()).isEqualTo(2);
+    assertThat(r.outputTokens()).isEqualTo(5);
+    assertThat(r.cost()).isEqualByComparingTo("0.00000465");
+    assertThat(r.currency()).isEqualTo("USD");
+    assertThat(r.budget()).isEqualTo(LedgerRecord.Budget.COMMITTED);
+    assertThat(r.latencyMillis()).isEqualTo(250.0);
+    assertThat(r.error()).isNull();
+    assertThat(r.toString()).doesNotContain(prompt).doesNotContain(TestModels.ALICE_KEY);
+  }
+
+  @Test
+  void aRefusedCallIsRecordedToo() throws Exception {
+    client
+        .open()
+        .requestHeaders(
+            false, ProcessorExchangeTest.post("authorization", "Bearer tg-not-a-key-at-all-000"));
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !ledger.isEmpty());
+    LedgerRecord r = ledger.get(0);
+    assertThat(r.status()).isEqualTo(401);
+    assertThat(r.error()).isEqualTo("invalid_api_key");
+    assertThat(r.namespace()).isNull();
+    assertThat(r.budget()).isEqualTo(LedgerRecord.Budget.NONE);
+    assertThat(r.inputTokens()).isZero();
+    assertThat(r.toString()).doesNotContain("tg-not-a-key");
+  }
+
+  @Test
+  void theRateLimitFiltersOwn429IsMarkedRefused() throws Exception {
+    ExtProcClient.Stream s = client.open();
+    s.requestHeaders(
+        false, ProcessorExchangeTest.post("authorization", "Bearer " + TestModels.ALICE_KEY));
+    s.requestBody("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"model\":\"fast\"}");
+    // The rate-limit filter's local reply carries Envoy's header; a provider's 429 does not.
+    s.responseHeaders(false, ":status", "429", "x-envoy-ratelimited", "true");
+    s.responseBody("", true);
+    s.complete();
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !ledger.isEmpty());
+    LedgerRecord r = ledger.get(0);
+    assertThat(r.status()).isEqualTo(429);
+    assertThat(r.budget()).isEqualTo(LedgerRecord.Budget.REFUSED);
+  }
+}
