@@ -29,6 +29,11 @@ final class QuotaChecks {
           SpecChecks.DNS_SUBDOMAIN,
           "an AIRoute name");
     }
+    if (spec.namespaceSelector != null && spec.routes != null && !spec.routes.isEmpty()) {
+      checks.invalid(
+          "spec.routes",
+          "is not allowed with spec.namespaceSelector: a platform quota covers whole namespaces");
+    }
     checks.size("spec.limits", spec.limits, 1, 16);
     Set<String> names = new HashSet<>();
     for (int i = 0; spec.limits != null && i < spec.limits.size(); i++) {

@@ -21,10 +21,19 @@ final class StatusReports {
 
   /** Records the conditions of a resource from its invalid fields and unresolved references. */
   void report(HasMetadata resource, List<Problem> invalid, List<Problem> refs) {
+    report(resource, invalid, refs, !blocksAcceptance(resource, refs));
+  }
+
+  /**
+   * Records the conditions of a resource; {@code servedDespiteRefs} says whether unresolved
+   * references leave it in service (a route that lost some backends but kept others).
+   */
+  void report(
+      HasMetadata resource, List<Problem> invalid, List<Problem> refs, boolean servedDespiteRefs) {
     ResourceRef ref = BuildContext.ref(resource);
     Long generation = resource.getMetadata().getGeneration();
     List<Condition> conditions = new ArrayList<>();
-    if (invalid.isEmpty() && (refs.isEmpty() || !blocksAcceptance(resource, refs))) {
+    if (invalid.isEmpty() && (refs.isEmpty() || servedDespiteRefs)) {
       conditions.add(
           Condition.isTrue(Condition.ACCEPTED, Reasons.ACCEPTED, acceptedMessage(resource)));
     } else if (!invalid.isEmpty()) {

@@ -44,6 +44,7 @@ public record Budget(
   /** Returns the bucket a request counts in at {@code now}. */
   public BucketKey bucket(RequestIdentity request, Instant now) {
     return new BucketKey(
+        request.namespace(),
         namespace,
         quota,
         limit.name(),

@@ -112,7 +112,9 @@ class PolicyGoldenTest {
     root.put("version", policy.version());
     root.set("sampleRequest", sample());
     ArrayNode namespaces = root.putArray("namespaces");
-    for (String namespace : policy.namespaces()) {
+    TreeSet<String> quotaNamespaces = new TreeSet<>();
+    model.quotas().forEach(q -> quotaNamespaces.add(q.namespace()));
+    for (String namespace : quotaNamespaces) {
       ObjectNode ns = namespaces.addObject().put("namespace", namespace);
       ArrayNode quotas = ns.putArray("quotas");
       for (Quota quota : model.quotas()) {
