@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
       dev.tollgate.run.RunCommand.class,
       dev.tollgate.operator.OperatorCommand.class,
       dev.tollgate.roles.ProcessorCommand.class,
-      dev.tollgate.roles.RateLimitCommand.class
+      dev.tollgate.roles.RateLimitCommand.class,
+      dev.tollgate.keys.KeysCommand.class
     })
 public final class TollgateCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
