@@ -318,6 +318,7 @@ public record GatewayModel(
    * @param currency currency of a Cost budget, else null
    * @param window the window
    * @param per bucket dimensions, sorted
+   * @param clients named clients' own amounts, sorted by client; empty when none
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Limit(
@@ -326,5 +327,14 @@ public record GatewayModel(
       BigDecimal amount,
       String currency,
       Window window,
-      List<BucketDimension> per) {}
+      List<BucketDimension> per,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<ClientAmount> clients) {}
+
+  /**
+   * A named client's own amount of a limit.
+   *
+   * @param client the client id
+   * @param amount its budget per window
+   */
+  public record ClientAmount(String client, BigDecimal amount) {}
 }

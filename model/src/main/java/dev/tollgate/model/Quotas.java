@@ -7,6 +7,7 @@ import dev.tollgate.api.v1alpha1.QuotaLimit;
 import dev.tollgate.api.v1alpha1.TokenQuota;
 import dev.tollgate.api.v1alpha1.TokenQuotaSpec;
 import dev.tollgate.model.GatewayModel.Backend;
+import dev.tollgate.model.GatewayModel.ClientAmount;
 import dev.tollgate.model.GatewayModel.Limit;
 import dev.tollgate.model.GatewayModel.OfferedModel;
 import dev.tollgate.model.GatewayModel.Price;
@@ -85,7 +86,13 @@ final class Quotas {
                         l.currency,
                         l.window,
                         new TreeSet<>(l.per == null ? List.<BucketDimension>of() : l.per)
-                            .stream().toList()))
+                            .stream().toList(),
+                        l.clients == null
+                            ? List.of()
+                            : l.clients.stream()
+                                .map(c -> new ClientAmount(c.client, new BigDecimal(c.amount)))
+                                .sorted(Comparator.comparing(ClientAmount::client))
+                                .toList()))
             .toList();
     Quota quota =
         new Quota(

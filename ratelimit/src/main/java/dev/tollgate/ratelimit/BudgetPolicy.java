@@ -75,6 +75,10 @@ public final class BudgetPolicy {
       List<Budget> budgets = new ArrayList<>();
       for (Limit limit : quota.limits()) {
         long units = Units.ofAmount(limit.type(), limit.amount());
+        Map<String, Long> clientUnits = new TreeMap<>();
+        limit
+            .clients()
+            .forEach(c -> clientUnits.put(c.client(), Units.ofAmount(limit.type(), c.amount())));
         budgets.add(
             new Budget(
                 quota.namespace(),
@@ -84,7 +88,8 @@ public final class BudgetPolicy {
                 zone,
                 limit,
                 units,
-                Units.percentOf(units, quota.warnAtPercent())));
+                Units.percentOf(units, quota.warnAtPercent()),
+                Map.copyOf(clientUnits)));
       }
       if (!budgets.isEmpty()) {
         QuotaBudgets entry = new QuotaBudgets(quota, List.copyOf(budgets));
@@ -304,7 +309,8 @@ public final class BudgetPolicy {
 
   private static PlannedCharge charge(
       Budget budget, RequestIdentity request, Instant now, long amount) {
-    return new PlannedCharge(budget, budget.bucket(request, now), budget.span(now), amount);
+    Budget own = budget.forClient(request.client());
+    return new PlannedCharge(own, own.bucket(request, now), own.span(now), amount);
   }
 
   private static String key(String namespace, String name) {

@@ -233,7 +233,8 @@ public final class RateLimitMetrics {
       Optional<Budget> next =
           policy.budgetsOfQuota(key.namespace(), key.quota()).stream()
               .filter(b -> b.limit().name().equals(key.limit()))
-              .findFirst();
+              .findFirst()
+              .map(b -> b.forClient(key.client()));
       if (next.isPresent() && level.sameCounter(next.get())) {
         level.amend(next.get());
       } else {

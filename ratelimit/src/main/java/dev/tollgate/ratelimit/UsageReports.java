@@ -47,7 +47,8 @@ final class UsageReports {
       BucketReading reading,
       BucketKey k,
       Instant now) {
-    for (Budget budget : budgets) {
+    for (Budget quotaBudget : budgets) {
+      Budget budget = quotaBudget.forClient(k.client());
       WindowSpan span = budget.span(now);
       if (budget.limit().name().equals(k.limit())
           && budget.limit().type() == k.type()

@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
@@ -200,6 +201,10 @@ class PolicyGoldenTest {
     node.put("amount", budget.limit().amount().toPlainString());
     node.put("limitUnits", budget.limitUnits());
     node.put("warnAtUnits", budget.warnAtUnits());
+    if (!budget.clientUnits().isEmpty()) {
+      ObjectNode clients = node.putObject("clientUnits");
+      new TreeMap<>(budget.clientUnits()).forEach(clients::put);
+    }
     return node;
   }
 
