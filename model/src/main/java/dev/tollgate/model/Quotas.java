@@ -113,6 +113,9 @@ final class Quotas {
         refProblems.addAll(unpriced(quota, i, limit, unpriced));
       }
     }
+    if (namespaces != null) {
+      context.statuses.acceptedDetail(ref, coverage(namespaces));
+    }
     context.statuses.report(resource, List.of(), StatusReports.dedupe(refProblems));
     return Optional.of(
         new Quota(
@@ -143,6 +146,16 @@ final class Quotas {
     return problem == null
         ? List.of()
         : List.of(new Problem("spec.namespaceSelector", Reasons.INVALID, problem));
+  }
+
+  /** How many namespaces a platform quota covers, and the first of them. */
+  private static String coverage(List<String> namespaces) {
+    int shown = Math.min(namespaces.size(), 10);
+    return "covers "
+        + namespaces.size()
+        + (namespaces.size() == 1 ? " namespace" : " namespaces")
+        + (namespaces.isEmpty() ? "" : ": " + String.join(", ", namespaces.subList(0, shown)))
+        + (namespaces.size() > shown ? ", ..." : "");
   }
 
   /** The namespaces a platform quota covers: every known one whose labels match, sorted. */

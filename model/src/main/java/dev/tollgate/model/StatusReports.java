@@ -18,6 +18,12 @@ final class StatusReports {
   private static final int MAX_MESSAGE_LENGTH = 2000;
 
   private final Map<ResourceRef, ResourceStatusReport> reports = new TreeMap<>();
+  private final Map<ResourceRef, String> acceptedDetails = new TreeMap<>();
+
+  /** Adds a detail to the Accepted=True message of a resource reported after this call. */
+  void acceptedDetail(ResourceRef ref, String detail) {
+    acceptedDetails.put(ref, detail);
+  }
 
   /** Records the conditions of a resource from its invalid fields and unresolved references. */
   void report(HasMetadata resource, List<Problem> invalid, List<Problem> refs) {
@@ -35,7 +41,12 @@ final class StatusReports {
     List<Condition> conditions = new ArrayList<>();
     if (invalid.isEmpty() && (refs.isEmpty() || servedDespiteRefs)) {
       conditions.add(
-          Condition.isTrue(Condition.ACCEPTED, Reasons.ACCEPTED, acceptedMessage(resource)));
+          Condition.isTrue(
+              Condition.ACCEPTED,
+              Reasons.ACCEPTED,
+              acceptedDetails.containsKey(ref)
+                  ? acceptedMessage(resource) + "; " + acceptedDetails.get(ref)
+                  : acceptedMessage(resource)));
     } else if (!invalid.isEmpty()) {
       conditions.add(Condition.isFalse(Condition.ACCEPTED, invalid.get(0).reason(), join(invalid)));
     } else {
