@@ -90,6 +90,7 @@ capabilities:
 {{- if $pp.onlyListed }}
 - --only-listed-provider-endpoints
 {{- end }}
+- --platform-namespaces={{ prepend .Values.platformNamespaces .Release.Namespace | uniq | join "," }}
 {{- end -}}
 
 {{/* Environment of every JVM role: Pod identity (for Events) and JVM options. */}}

@@ -86,10 +86,22 @@ final class ClientIndex {
                       + ", which is older and keeps it: give this client a new key"));
           continue;
         }
+        Optional<KeyRestrictions> restrictions = KeyRestrictions.of(secret, problems);
+        if (restrictions.isEmpty()) {
+          continue;
+        }
         String clientId = clientId(secret);
         String clientKey = ref.namespace() + "\0" + clientId + "\0" + secretName;
         clients.putIfAbsent(
-            clientKey, new Client(ref.namespace(), clientId, hash, secretName, List.of()));
+            clientKey,
+            new Client(
+                ref.namespace(),
+                clientId,
+                hash,
+                secretName,
+                List.of(),
+                restrictions.get().models(),
+                restrictions.get().expiresAt()));
         routesByClient.computeIfAbsent(clientKey, k -> new TreeSet<>()).add(ref.name());
       }
       if (selected == 0) {
@@ -112,7 +124,9 @@ final class ClientIndex {
                     c.clientId(),
                     c.keySha256(),
                     c.secretName(),
-                    List.copyOf(routesByClient.get(clientKey)))));
+                    List.copyOf(routesByClient.get(clientKey)),
+                    c.models(),
+                    c.expiresAt())));
     return List.copyOf(withRoutes);
   }
 

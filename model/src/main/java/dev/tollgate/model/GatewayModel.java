@@ -247,13 +247,19 @@ public record GatewayModel(
    * @param secretName the Secret it came from
    * @param routes names of the routes whose {@code clients.apiKeys} select its Secret, sorted: the
    *     only routes it may call
+   * @param models the requested model names the key may call, sorted; empty for every model of its
+   *     routes
+   * @param expiresAt when the key stops working (an ISO-8601 instant), or null when it does not
    */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Client(
       String namespace,
       String clientId,
       String keySha256,
       String secretName,
-      List<String> routes) {}
+      List<String> routes,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> models,
+      String expiresAt) {}
 
   /**
    * An accepted TokenQuota.
@@ -261,29 +267,64 @@ public record GatewayModel(
    * @param namespace namespace of the quota
    * @param name name of the quota
    * @param routes names of the routes it applies to, sorted; empty for all in the namespace
+   * @param namespaces for a platform quota (one with {@code spec.namespaceSelector}), the
+   *     namespaces it covers, sorted; null for a team quota, which covers its own namespace
    * @param mode Enforce or Warn
    * @param warnAtPercent soft threshold
    * @param timeZone IANA zone of day and month windows
    * @param limits the budgets
+   * @param unpriced the (route, model) pairs its Cost limits cannot price, sorted: requests for
+   *     them are refused instead of going unmetered
    */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Quota(
       String namespace,
       String name,
       List<String> routes,
+      List<String> namespaces,
       QuotaMode mode,
       int warnAtPercent,
       String timeZone,
-      List<Limit> limits) {
+      List<Limit> limits,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Unpriced> unpriced) {
 
     /**
-     * Returns whether this quota applies to a route: one of its namespace, named in its routes or
-     * any when it names none. The xDS translation (which routes send budget descriptors) and the
-     * rate-limit service (which budgets a descriptor charges) both ask this.
+     * Returns whether this quota applies to a route: for a platform quota, one in a covered
+     * namespace; for a team quota, one of its namespace, named in its routes or any when it names
+     * none. The xDS translation (which routes send budget descriptors) and the rate-limit service
+     * (which budgets a descriptor charges) both ask this.
      */
     public boolean appliesTo(String routeNamespace, String routeName) {
+      if (namespaces != null) {
+        return namespaces.contains(routeNamespace);
+      }
       return namespace.equals(routeNamespace) && (routes.isEmpty() || routes.contains(routeName));
     }
+
+    /** Returns whether this quota is a platform quota, bucketed per covered namespace. */
+    @JsonIgnore
+    public boolean platform() {
+      return namespaces != null;
+    }
   }
+
+  /**
+   * A requested model of a route that a quota's Cost limit cannot price.
+   *
+   * @param routeNamespace namespace of the route
+   * @param route name of the route
+   * @param model the requested model name
+   * @param limit the Cost limit that cannot price it
+   * @param provider the unpriced backend's provider, {@code namespace/name}
+   * @param upstreamModel the backend's model at that provider
+   */
+  public record Unpriced(
+      String routeNamespace,
+      String route,
+      String model,
+      String limit,
+      String provider,
+      String upstreamModel) {}
 
   /**
    * One budget.
@@ -294,6 +335,7 @@ public record GatewayModel(
    * @param currency currency of a Cost budget, else null
    * @param window the window
    * @param per bucket dimensions, sorted
+   * @param clients named clients' own amounts, sorted by client; empty when none
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Limit(
@@ -302,5 +344,14 @@ public record GatewayModel(
       BigDecimal amount,
       String currency,
       Window window,
-      List<BucketDimension> per) {}
+      List<BucketDimension> per,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<ClientAmount> clients) {}
+
+  /**
+   * A named client's own amount of a limit.
+   *
+   * @param client the client id
+   * @param amount its budget per window
+   */
+  public record ClientAmount(String client, BigDecimal amount) {}
 }

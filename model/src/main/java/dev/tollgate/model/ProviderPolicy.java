@@ -20,13 +20,22 @@ import java.util.TreeSet;
  * @param namespaces the namespaces whose ModelProviders are honoured; empty for every namespace
  * @param endpoints the endpoints allowed besides public ones, sorted by their text
  * @param onlyListed whether an endpoint must match an entry even when it is public
+ * @param platformNamespaces the platform's namespaces, whose TokenQuotas may select other
+ *     namespaces with {@code spec.namespaceSelector}; empty for none
  */
 public record ProviderPolicy(
-    Set<String> namespaces, List<EndpointRule> endpoints, boolean onlyListed) {
+    Set<String> namespaces,
+    List<EndpointRule> endpoints,
+    boolean onlyListed,
+    Set<String> platformNamespaces) {
 
   /** Honours every namespace and every endpoint: for tests and offline translation only. */
   public static final ProviderPolicy UNRESTRICTED =
-      new ProviderPolicy(Set.of(), List.of(EndpointRule.parse("*")), false);
+      new ProviderPolicy(Set.of(), List.of(EndpointRule.parse("*")), false, Set.of());
+
+  /** The flag that names the platform namespaces, as status messages cite it. */
+  public static final String PLATFORM_NAMESPACES_SETTING =
+      "--platform-namespaces (chart: platformNamespaces)";
 
   /** The flag that names the honoured namespaces, as status messages cite it. */
   public static final String NAMESPACES_SETTING =
@@ -39,6 +48,7 @@ public record ProviderPolicy(
   /** Copies and sorts the values. */
   public ProviderPolicy {
     namespaces = Collections.unmodifiableSortedSet(new TreeSet<>(namespaces));
+    platformNamespaces = Collections.unmodifiableSortedSet(new TreeSet<>(platformNamespaces));
     endpoints =
         endpoints.stream().sorted(Comparator.comparing(EndpointRule::text)).distinct().toList();
   }
@@ -59,13 +69,28 @@ public record ProviderPolicy(
             .filter(s -> !s.isEmpty())
             .map(EndpointRule::parse)
             .toList(),
-        onlyListed);
+        onlyListed,
+        Set.of());
+  }
+
+  /** Returns this policy with the given platform namespaces, blank entries ignored. */
+  public ProviderPolicy withPlatformNamespaces(List<String> names) {
+    return new ProviderPolicy(
+        namespaces,
+        endpoints,
+        onlyListed,
+        new TreeSet<>(names.stream().map(String::strip).filter(s -> !s.isEmpty()).toList()));
+  }
+
+  /** Returns whether a namespace is one of the platform's. */
+  public boolean isPlatform(String namespace) {
+    return platformNamespaces.contains(namespace);
   }
 
   /**
    * Returns the policy that a golden case's first line asks for, {@code # provider-policy:
-   * namespaces=a,b endpoints=x,y only-listed} (each part optional), or {@link #UNRESTRICTED} when
-   * the first line is not one.
+   * namespaces=a,b endpoints=x,y only-listed platform=p,q} (each part optional), or {@link
+   * #UNRESTRICTED} when the first line is not one.
    *
    * @throws IllegalArgumentException on a part it does not know
    */
@@ -78,18 +103,21 @@ public record ProviderPolicy(
     List<String> namespaces = List.of();
     List<String> endpoints = List.of();
     boolean onlyListed = false;
+    List<String> platform = List.of();
     for (String part : first.substring(prefix.length()).trim().split("\\s+")) {
       if (part.startsWith("namespaces=")) {
         namespaces = List.of(part.substring("namespaces=".length()).split(","));
       } else if (part.startsWith("endpoints=")) {
         endpoints = List.of(part.substring("endpoints=".length()).split(","));
+      } else if (part.startsWith("platform=")) {
+        platform = List.of(part.substring("platform=".length()).split(","));
       } else if (part.equals("only-listed")) {
         onlyListed = true;
       } else if (!part.isEmpty()) {
         throw new IllegalArgumentException("unknown provider-policy part: " + part);
       }
     }
-    return of(namespaces, endpoints, onlyListed);
+    return of(namespaces, endpoints, onlyListed).withPlatformNamespaces(platform);
   }
 
   /** Returns whether ModelProviders in a namespace are honoured. */

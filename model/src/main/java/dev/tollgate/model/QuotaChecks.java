@@ -2,6 +2,7 @@ package dev.tollgate.model;
 
 import dev.tollgate.api.v1alpha1.Api;
 import dev.tollgate.api.v1alpha1.BucketDimension;
+import dev.tollgate.api.v1alpha1.ClientAmount;
 import dev.tollgate.api.v1alpha1.LimitType;
 import dev.tollgate.api.v1alpha1.QuotaLimit;
 import dev.tollgate.api.v1alpha1.TokenQuotaSpec;
@@ -28,6 +29,11 @@ final class QuotaChecks {
           spec.routes.get(i),
           SpecChecks.DNS_SUBDOMAIN,
           "an AIRoute name");
+    }
+    if (spec.namespaceSelector != null && spec.routes != null && !spec.routes.isEmpty()) {
+      checks.invalid(
+          "spec.routes",
+          "is not allowed with spec.namespaceSelector: a platform quota covers whole namespaces");
     }
     checks.size("spec.limits", spec.limits, 1, 16);
     Set<String> names = new HashSet<>();
@@ -86,6 +92,31 @@ final class QuotaChecks {
     checks.matches(
         field + ".currency", l.currency, SpecChecks.CURRENCY, "an ISO 4217 code such as USD");
     checks.size(field + ".per", l.per, 0, BucketDimension.values().length);
+    checks.size(field + ".clients", l.clients, 0, 64);
+    if (l.clients != null && !l.clients.isEmpty()) {
+      if (l.per == null || !l.per.contains(BucketDimension.Client)) {
+        checks.invalid(field + ".clients", "needs per to include Client");
+      }
+      Set<String> seen = new HashSet<>();
+      for (int c = 0; c < l.clients.size(); c++) {
+        ClientAmount amount = l.clients.get(c);
+        String at = field + ".clients[" + c + "]";
+        if (amount == null) {
+          checks.invalid(at, "must not be empty");
+          continue;
+        }
+        if (checks.required(at + ".client", amount.client) && !seen.add(amount.client)) {
+          checks.invalid(at + ".client", "'" + amount.client + "' is listed twice");
+        }
+        if (checks.required(at + ".amount", amount.amount)) {
+          checks.matches(
+              at + ".amount", amount.amount, SpecChecks.DECIMAL, "an amount as a string");
+          if (l.type != LimitType.Cost && !amount.amount.matches("^[0-9]+$")) {
+            checks.invalid(at + ".amount", "must be a whole number unless type is Cost");
+          }
+        }
+      }
+    }
     if (l.per != null && new HashSet<>(l.per).size() != l.per.size()) {
       checks.invalid(field + ".per", "lists a dimension twice");
     }

@@ -41,6 +41,12 @@ public final class Reasons {
   /** A ModelProvider's endpoint is not allowed by the provider endpoint allow-list. */
   public static final String ENDPOINT_NOT_ALLOWED = "EndpointNotAllowed";
 
+  /** A quota's Cost limit cannot price a model its routes reach; requests for it are refused. */
+  public static final String MODEL_NOT_PRICED = "ModelNotPriced";
+
+  /** A quota selects namespaces but is not in a platform namespace. */
+  public static final String NOT_PLATFORM_NAMESPACE = "NotPlatformNamespace";
+
   /** Accepted=False because references do not resolve. */
   public static final String UNRESOLVED_REFS = "UnresolvedRefs";
 

@@ -23,6 +23,11 @@ import java.util.Map;
  * The route step: checks each AIRoute, resolves its backends against the accepted providers,
  * applies governance (allowed namespaces, data classification) and settles model-name conflicts.
  *
+ * <p>A backend whose provider is missing, not accepted, not permitted or does not offer its model
+ * is left out, with ResolvedRefs=False naming it; the route serves through its other backends (the
+ * weights of a split are shared among the backends that remain). A rule left with no backend is
+ * left out; a route left with no rule is not accepted.
+ *
  * <p>A route's status is written only after the client step, which may add problems of its own.
  */
 final class Routes {
@@ -37,7 +42,8 @@ final class Routes {
   private final Map<String, String> modelOwners = new HashMap<>();
   private final Map<ResourceRef, PendingReport> pendingReports = new HashMap<>();
 
-  private record PendingReport(HasMetadata resource, List<Problem> invalid, List<Problem> refs) {}
+  private record PendingReport(
+      HasMetadata resource, List<Problem> invalid, List<Problem> refs, boolean accepted) {}
 
   Routes(BuildContext context) {
     this.context = context;
@@ -55,7 +61,11 @@ final class Routes {
       PendingReport pending = pendingReports.get(ref);
       List<Problem> refs = new ArrayList<>(pending.refs());
       refs.addAll(context.clientProblemsOf(ref));
-      context.statuses.report(resource, pending.invalid(), refs);
+      if (pending.accepted()) {
+        context.statuses.report(resource, pending.invalid(), refs, true);
+      } else {
+        context.statuses.report(resource, pending.invalid(), refs);
+      }
     }
   }
 
@@ -64,7 +74,7 @@ final class Routes {
     AIRouteSpec spec = resource.getSpec();
     List<Problem> specProblems = SpecChecks.check(spec, RouteChecks::check);
     if (!specProblems.isEmpty()) {
-      pendingReports.put(ref, new PendingReport(resource, specProblems, List.of()));
+      pendingReports.put(ref, new PendingReport(resource, specProblems, List.of(), false));
       return;
     }
     DataClassification classification = Defaults.classification(spec);
@@ -81,6 +91,9 @@ final class Routes {
           backends.add(backend);
         }
       }
+      if (backends.isEmpty()) {
+        continue;
+      }
       backends.sort(BACKEND_ORDER);
       rules.add(
           new Rule(
@@ -93,11 +106,11 @@ final class Routes {
                   Defaults.perTryTimeoutMillis(rule.retry)),
               Defaults.timeoutMillis(rule)));
     }
-    if (invalid.isEmpty() && refProblems.isEmpty()) {
+    if (invalid.isEmpty() && !rules.isEmpty()) {
       invalid.addAll(conflicts(ref, rules));
     }
-    if (!invalid.isEmpty() || !refProblems.isEmpty()) {
-      pendingReports.put(ref, new PendingReport(resource, invalid, refProblems));
+    if (!invalid.isEmpty() || rules.isEmpty()) {
+      pendingReports.put(ref, new PendingReport(resource, invalid, refProblems, false));
       return;
     }
     for (Rule rule : rules) {
@@ -119,7 +132,7 @@ final class Routes {
     context.acceptedRoutes.put(
         ref.namespacedName(),
         new Route(ref.namespace(), ref.name(), classification, List.copyOf(rules), jwt));
-    pendingReports.put(ref, new PendingReport(resource, List.of(), List.of()));
+    pendingReports.put(ref, new PendingReport(resource, List.of(), refProblems, true));
   }
 
   /**

@@ -18,15 +18,35 @@ final class StatusReports {
   private static final int MAX_MESSAGE_LENGTH = 2000;
 
   private final Map<ResourceRef, ResourceStatusReport> reports = new TreeMap<>();
+  private final Map<ResourceRef, String> acceptedDetails = new TreeMap<>();
+
+  /** Adds a detail to the Accepted=True message of a resource reported after this call. */
+  void acceptedDetail(ResourceRef ref, String detail) {
+    acceptedDetails.put(ref, detail);
+  }
 
   /** Records the conditions of a resource from its invalid fields and unresolved references. */
   void report(HasMetadata resource, List<Problem> invalid, List<Problem> refs) {
+    report(resource, invalid, refs, !blocksAcceptance(resource, refs));
+  }
+
+  /**
+   * Records the conditions of a resource; {@code servedDespiteRefs} says whether unresolved
+   * references leave it in service (a route that lost some backends but kept others).
+   */
+  void report(
+      HasMetadata resource, List<Problem> invalid, List<Problem> refs, boolean servedDespiteRefs) {
     ResourceRef ref = BuildContext.ref(resource);
     Long generation = resource.getMetadata().getGeneration();
     List<Condition> conditions = new ArrayList<>();
-    if (invalid.isEmpty() && (refs.isEmpty() || !blocksAcceptance(resource, refs))) {
+    if (invalid.isEmpty() && (refs.isEmpty() || servedDespiteRefs)) {
       conditions.add(
-          Condition.isTrue(Condition.ACCEPTED, Reasons.ACCEPTED, acceptedMessage(resource)));
+          Condition.isTrue(
+              Condition.ACCEPTED,
+              Reasons.ACCEPTED,
+              acceptedDetails.containsKey(ref)
+                  ? acceptedMessage(resource) + "; " + acceptedDetails.get(ref)
+                  : acceptedMessage(resource)));
     } else if (!invalid.isEmpty()) {
       conditions.add(Condition.isFalse(Condition.ACCEPTED, invalid.get(0).reason(), join(invalid)));
     } else {

@@ -6,8 +6,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
 /**
- * The flags that say where ModelProviders may point, shared by the operator, the data-plane roles
- * (which must be given the operator's values) and {@code tollgate run}.
+ * The flags that say where ModelProviders may point and which namespaces are the platform's, shared
+ * by the operator, the data-plane roles (which must be given the operator's values) and {@code
+ * tollgate run}.
  */
 public final class ProviderPolicyOptions {
   @Option(
@@ -35,6 +36,17 @@ public final class ProviderPolicyOptions {
               + " too (the only guard against public names that resolve to private addresses).")
   boolean onlyListed;
 
+  @Option(
+      names = "--platform-namespaces",
+      split = ",",
+      description =
+          "The platform's namespaces (comma-separated): a TokenQuota there may carry"
+              + " spec.namespaceSelector and then applies to the AIRoutes of every matching"
+              + " namespace, on top of the teams' own quotas. Elsewhere such a quota gets"
+              + " Accepted=False, NotPlatformNamespace. Default: none (the chart passes its"
+              + " release namespace).")
+  List<String> platformNamespaces = List.of();
+
   /**
    * Returns the policy the flags describe.
    *
@@ -43,7 +55,8 @@ public final class ProviderPolicyOptions {
    */
   public ProviderPolicy policy(List<String> defaultEndpoints) {
     return ProviderPolicy.of(
-        namespaces, endpoints == null ? defaultEndpoints : endpoints, onlyListed);
+            namespaces, endpoints == null ? defaultEndpoints : endpoints, onlyListed)
+        .withPlatformNamespaces(platformNamespaces);
   }
 
   /** Returns the policy, or a usage error for the command line that names the bad entry. */

@@ -242,7 +242,7 @@ class OperatorStatusIT {
 
   @Test
   @Order(5)
-  void aMissingProviderKeyTakesTheProviderAndItsRoutesOutUntilItIsBack() {
+  void aMissingProviderKeyTakesOutTheProviderAndTheRoutesWithNoOtherBackendUntilItIsBack() {
     Secret key = admin.secrets().inNamespace("platform").withName("openai-key").get();
     String claimsResolvedSince =
         condition(route("team-b", "claims"), "ResolvedRefs").getLastTransitionTime();
@@ -253,7 +253,12 @@ class OperatorStatusIT {
     awaitCondition(AIRoute.class, "team-c", "search", "ResolvedRefs", "False", "ProviderNotFound");
     assertThat(condition(route("team-c", "search"), "ResolvedRefs").getMessage())
         .contains("ModelProvider platform/openai is not accepted");
-    awaitCondition(AIRoute.class, "team-a", "assistants", "Accepted", "False", "UnresolvedRefs");
+    // assistants has backends on other providers: it serves through them, naming the bad one.
+    awaitCondition(
+        AIRoute.class, "team-a", "assistants", "ResolvedRefs", "False", "ProviderNotFound");
+    assertThat(condition(route("team-a", "assistants"), "Accepted").getStatus()).isEqualTo("True");
+    assertThat(condition(route("team-a", "assistants"), "ResolvedRefs").getMessage())
+        .contains("ModelProvider platform/openai is not accepted");
     assertThat(condition(route("team-b", "claims"), "Accepted").getStatus()).isEqualTo("True");
 
     key.getMetadata().setResourceVersion(null);
@@ -263,7 +268,7 @@ class OperatorStatusIT {
     awaitCondition(
         ModelProvider.class, "platform", "openai", "ResolvedRefs", "True", "ResolvedRefs");
     awaitCondition(AIRoute.class, "team-c", "search", "Accepted", "True", "Accepted");
-    awaitCondition(AIRoute.class, "team-a", "assistants", "Accepted", "True", "Accepted");
+    awaitCondition(AIRoute.class, "team-a", "assistants", "ResolvedRefs", "True", "ResolvedRefs");
     assertThat(condition(route("team-b", "claims"), "ResolvedRefs").getLastTransitionTime())
         .as("a condition whose status did not change keeps its lastTransitionTime")
         .isEqualTo(claimsResolvedSince);

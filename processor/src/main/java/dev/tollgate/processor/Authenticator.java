@@ -1,6 +1,8 @@
 package dev.tollgate.processor;
 
 import dev.tollgate.model.GatewayModel;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Collections;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -21,9 +23,11 @@ final class Authenticator {
   record CallerResolution(Caller caller, CompletionStage<Caller> pending) {}
 
   private final JwtAuthenticator jwt;
+  private final Clock clock;
 
-  Authenticator(JwtAuthenticator jwt) {
+  Authenticator(JwtAuthenticator jwt, Clock clock) {
     this.jwt = jwt;
+    this.clock = clock;
   }
 
   /** Resolves the caller of a request; throws the answer when the credential is refused. */
@@ -60,13 +64,24 @@ final class Authenticator {
     }
     GatewayModel.Client key = policy.clientByKeyHash(Policy.sha256(credential));
     if (key != null) {
+      Instant expiry = policy.expiryOf(key);
+      if (expiry != null && !clock.instant().isBefore(expiry)) {
+        throw new Rejection.Exception(
+            Rejection.of(
+                401,
+                "key_expired",
+                "This API key expired at "
+                    + key.expiresAt()
+                    + ". Ask your platform team for a new key."));
+      }
       return new CallerResolution(
           new Caller(
               Caller.API_KEY,
               key.namespace(),
               key.clientId(),
               policy.routesOf(key),
-              Collections.emptyMap()),
+              Collections.emptyMap(),
+              key.models()),
           null);
     }
     if (policy.acceptsJwt() && JwtAuthenticator.looksLikeJwt(credential)) {

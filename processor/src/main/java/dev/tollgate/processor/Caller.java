@@ -1,5 +1,6 @@
 package dev.tollgate.processor;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -13,13 +14,31 @@ import java.util.Map;
  *     route names
  * @param routes the routes this identity may call, sorted by namespace and name
  * @param claims the token's string claims by name; empty for API keys
+ * @param models the requested model names an API key is restricted to, sorted; empty for every
+ *     model of its routes
  */
 record Caller(
     String method,
     String namespace,
     String clientId,
     List<Policy.RouteView> routes,
-    Map<String, String> claims) {
+    Map<String, String> claims,
+    List<String> models) {
+
+  /** A caller without a model restriction. */
+  Caller(
+      String method,
+      String namespace,
+      String clientId,
+      List<Policy.RouteView> routes,
+      Map<String, String> claims) {
+    this(method, namespace, clientId, routes, claims, List.of());
+  }
+
+  /** Whether this caller may request a model (its routes decide the rest). */
+  boolean mayRequest(String model) {
+    return models.isEmpty() || Collections.binarySearch(models, model) >= 0;
+  }
 
   static final String API_KEY = "api_key";
   static final String JWT = "jwt";

@@ -6,6 +6,7 @@ import dev.tollgate.model.GatewayModel;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -54,6 +55,8 @@ final class Policy {
    * @param readsMaxCompletionTokens whether every provider of the rule reads Chat Completions'
    *     {@code max_completion_tokens} (OpenAI, Azure OpenAI from api-version 2024-09-01); else the
    *     output cap is written as {@code max_tokens}, which every OpenAI-style server reads
+   * @param unpriced why a quota's Cost limit refuses this model because it cannot price it, or null
+   *     when it is priced or no Cost limit applies
    */
   record Target(
       RouteView route,
@@ -66,7 +69,8 @@ final class Policy {
       String onlyProvider,
       Map<String, GatewayModel.Price> prices,
       Map<String, String> systems,
-      boolean readsMaxCompletionTokens) {}
+      boolean readsMaxCompletionTokens,
+      String unpriced) {}
 
   private record ApiKey(byte[] sha256, GatewayModel.Client client) {}
 
@@ -78,6 +82,7 @@ final class Policy {
   private final Map<String, Target> targets = new HashMap<>();
   private final Map<String, List<RouteView>> jwtRoutesByIssuer = new HashMap<>();
   private final Map<GatewayModel.Client, List<RouteView>> routesByClient = new IdentityHashMap<>();
+  private final Map<GatewayModel.Client, Instant> expiryByClient = new IdentityHashMap<>();
   private final Set<String> providers = new TreeSet<>();
   private final Set<String> tokenizerModels = new TreeSet<>();
 
@@ -93,6 +98,7 @@ final class Policy {
       providersByName.put(p.namespace() + "/" + p.name(), p);
       policy.providers.add(p.namespace() + "/" + p.name());
     }
+    Map<String, String> unpriced = UnpricedModels.refusals(model);
     for (GatewayModel.Route route : model.routes()) {
       Set<String> served = new TreeSet<>();
       route.rules().forEach(r -> served.addAll(r.models()));
@@ -109,7 +115,14 @@ final class Policy {
         for (String requested : rule.models()) {
           policy.targets.put(
               key(route.namespace(), requested),
-              target(view, rule, requested, providersByName, estimator, policy.tokenizerModels));
+              target(
+                  view,
+                  rule,
+                  requested,
+                  providersByName,
+                  estimator,
+                  policy.tokenizerModels,
+                  unpriced.get(UnpricedModels.key(route.namespace(), route.name(), requested))));
         }
       }
     }
@@ -125,6 +138,9 @@ final class Policy {
           .computeIfAbsent(prefix(sha), k -> new ArrayList<>(1))
           .add(new ApiKey(sha, client));
       policy.routesByClient.put(client, allowed);
+      if (client.expiresAt() != null) {
+        policy.expiryByClient.put(client, Instant.parse(client.expiresAt()));
+      }
     }
     return policy;
   }
@@ -135,7 +151,8 @@ final class Policy {
       String requested,
       Map<String, GatewayModel.Provider> providers,
       TokenEstimator estimator,
-      Set<String> tokenizerModels) {
+      Set<String> tokenizerModels,
+      String unpriced) {
     Set<String> upstreamModels = new LinkedHashSet<>();
     Set<String> providerNames = new TreeSet<>();
     Map<String, GatewayModel.Price> prices = new TreeMap<>();
@@ -180,7 +197,8 @@ final class Policy {
         providerNames.size() == 1 ? providerNames.iterator().next() : null,
         Map.copyOf(prices),
         Map.copyOf(systems),
-        readsMaxCompletionTokens);
+        readsMaxCompletionTokens,
+        unpriced);
   }
 
   /** Azure OpenAI added {@code max_completion_tokens} in api-version 2024-09-01-preview. */
@@ -238,6 +256,11 @@ final class Policy {
     return routesByClient.getOrDefault(client, List.of());
   }
 
+  /** When an API key stops working, or null when it does not expire. */
+  Instant expiryOf(GatewayModel.Client client) {
+    return expiryByClient.get(client);
+  }
+
   /** The routes of a namespace, sorted by name; empty when it has none. */
   List<RouteView> routes(String namespace) {
     return routesByNamespace.getOrDefault(namespace, List.of());
@@ -268,7 +291,9 @@ final class Policy {
   /** The model names a caller may request, sorted. */
   List<String> models(Caller caller) {
     Set<String> names = new TreeSet<>();
-    caller.routes().forEach(r -> names.addAll(r.models()));
+    caller
+        .routes()
+        .forEach(r -> r.models().stream().filter(caller::mayRequest).forEach(names::add));
     return List.copyOf(names);
   }
 

@@ -87,7 +87,8 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
     this.estimator = new TokenEstimator(config.exactTokenizeChars());
     this.jwks = jwks;
     this.authenticator =
-        new Authenticator(new JwtAuthenticator(jwks, clock, config.jwtClockSkew(), jwks.maxWait()));
+        new Authenticator(
+            new JwtAuthenticator(jwks, clock, config.jwtClockSkew(), jwks.maxWait()), clock);
     this.bodyReader =
         new RequestBodyReader(config.maxRequestBodyBytes(), config.exactTokenizeChars());
     this.responseSettings =

@@ -38,9 +38,10 @@ final class RequestRouter {
     Policy.Target found = null;
     if (caller.method().equals(Caller.API_KEY)) {
       found = policy.target(caller.namespace(), model);
-      if (found != null && !mayCall(caller, found.route())) {
+      if (found != null && (!mayCall(caller, found.route()) || !caller.mayRequest(model))) {
         // Another route of the namespace serves this model, one whose clients do not include this
-        // key: answered like a model that does not exist, as OpenAI does.
+        // key, or the key is restricted to other models: answered like a model that does not
+        // exist, as OpenAI does.
         found = null;
       }
     } else {
@@ -60,6 +61,9 @@ final class RequestRouter {
     }
     if (found == null) {
       throw new Rejection.Exception(ModelsEndpoint.modelNotFound(model, policy.models(caller)));
+    }
+    if (found.unpriced() != null) {
+      throw new Rejection.Exception(Rejection.of(403, "model_not_priced", found.unpriced()));
     }
     String id = caller.clientOn(found.route());
     if (id == null || !SAFE_CLIENT_ID.matcher(id).matches()) {

@@ -17,7 +17,9 @@ import java.util.Optional;
  * keeps the usage already counted. The type and the window are, because a count of tokens must not
  * become a count of requests, nor a minute's count a month's.
  *
- * @param namespace namespace of the quota (and of the request)
+ * @param namespace namespace of the request, where the counter lives (for a team quota, the quota's
+ *     namespace too)
+ * @param quotaNamespace namespace of the TokenQuota: a platform namespace for a platform quota
  * @param quota name of the TokenQuota
  * @param limit name of the limit within the quota
  * @param type what is counted
@@ -28,6 +30,7 @@ import java.util.Optional;
  */
 public record BucketKey(
     String namespace,
+    String quotaNamespace,
     String quota,
     String limit,
     LimitType type,
@@ -40,10 +43,12 @@ public record BucketKey(
 
   /**
    * Returns the key within its namespace, e.g. {@code team-a-budgets/tokens/Tokens/1m/1764500000/
-   * client=alice}; values are URL-encoded so the separators cannot occur inside them.
+   * client=alice}; values are URL-encoded so the separators cannot occur inside them. A platform
+   * quota's buckets start with its namespace and a colon, which no Kubernetes name contains: {@code
+   * tollgate-system:default/tokens/...}.
    */
   public String id() {
-    return quota
+    return quotaId()
         + "/"
         + limit
         + "/"
@@ -56,9 +61,24 @@ public record BucketKey(
         + dimensions(true);
   }
 
-  /** Returns the bucket as a person reads it, e.g. {@code client=alice,model=fast}. */
+  /**
+   * Returns the bucket as a person reads it, e.g. {@code client=alice,model=fast}; a platform
+   * quota's buckets name their namespace first, e.g. {@code namespace=team-a,client=alice}.
+   */
   public String label() {
-    return client == null && model == null ? "namespace=" + namespace : dimensions(false);
+    if (client == null && model == null) {
+      return "namespace=" + namespace;
+    }
+    return platform() ? "namespace=" + namespace + "," + dimensions(false) : dimensions(false);
+  }
+
+  /** Returns whether the bucket belongs to a quota of another namespace (a platform quota). */
+  public boolean platform() {
+    return !quotaNamespace.equals(namespace);
+  }
+
+  private String quotaId() {
+    return platform() ? quotaNamespace + ":" + quota : quota;
   }
 
   /** Parses an {@link #id()} back; empty when the text is not one. */
@@ -89,8 +109,12 @@ public record BucketKey(
           }
         }
       }
+      int colon = parts[0].indexOf(':');
+      String quotaNamespace = colon < 0 ? namespace : parts[0].substring(0, colon);
+      String quota = parts[0].substring(colon + 1);
       return Optional.of(
-          new BucketKey(namespace, parts[0], parts[1], type, window, start, client, model));
+          new BucketKey(
+              namespace, quotaNamespace, quota, parts[1], type, window, start, client, model));
     } catch (IllegalArgumentException e) {
       return Optional.empty();
     }

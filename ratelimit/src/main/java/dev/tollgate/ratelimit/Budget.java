@@ -7,6 +7,7 @@ import dev.tollgate.model.GatewayModel.Limit;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.Map;
 
 /**
  * One limit of one TokenQuota, with the quota's settings it needs to be enforced. Which routes it
@@ -20,6 +21,8 @@ import java.time.ZoneId;
  * @param limit the limit as the model states it
  * @param limitUnits the limit as a counter value (see {@link Units})
  * @param warnAtUnits the soft threshold as a counter value
+ * @param clientUnits named clients' own limits as counter values; empty when none (or when this is
+ *     already one client's budget, see {@link #forClient})
  */
 public record Budget(
     String namespace,
@@ -29,7 +32,29 @@ public record Budget(
     ZoneId zone,
     Limit limit,
     long limitUnits,
-    long warnAtUnits) {
+    long warnAtUnits,
+    Map<String, Long> clientUnits) {
+
+  /**
+   * Returns this budget as it applies to a client: with the client's own amount when the limit
+   * names one, else this budget.
+   */
+  public Budget forClient(String client) {
+    Long units = client == null || clientUnits.isEmpty() ? null : clientUnits.get(client);
+    if (units == null) {
+      return this;
+    }
+    return new Budget(
+        namespace,
+        quota,
+        mode,
+        warnAtPercent,
+        zone,
+        limit,
+        units,
+        Units.percentOf(units, warnAtPercent),
+        Map.of());
+  }
 
   /** Returns whether a request over this budget is rejected. */
   public boolean enforced() {
@@ -44,6 +69,7 @@ public record Budget(
   /** Returns the bucket a request counts in at {@code now}. */
   public BucketKey bucket(RequestIdentity request, Instant now) {
     return new BucketKey(
+        request.namespace(),
         namespace,
         quota,
         limit.name(),

@@ -49,16 +49,19 @@ public final class BudgetPolicy {
 
   private final String version;
   private final Map<String, List<QuotaBudgets>> quotasByNamespace;
+  private final Map<String, List<QuotaBudgets>> applyingByNamespace;
   private final Map<String, RoutePrices> routes;
   private final Map<String, List<BackendPrice>> pricesByNamespace;
 
   private BudgetPolicy(
       String version,
       Map<String, List<QuotaBudgets>> quotasByNamespace,
+      Map<String, List<QuotaBudgets>> applyingByNamespace,
       Map<String, RoutePrices> routes,
       Map<String, List<BackendPrice>> pricesByNamespace) {
     this.version = version;
     this.quotasByNamespace = quotasByNamespace;
+    this.applyingByNamespace = applyingByNamespace;
     this.routes = routes;
     this.pricesByNamespace = pricesByNamespace;
   }
@@ -66,11 +69,16 @@ public final class BudgetPolicy {
   /** Returns the policy of a model. */
   public static BudgetPolicy of(GatewayModel model) {
     Map<String, List<QuotaBudgets>> quotas = new TreeMap<>();
+    Map<String, List<QuotaBudgets>> applying = new TreeMap<>();
     for (Quota quota : model.quotas()) {
       ZoneId zone = ZoneId.of(quota.timeZone());
       List<Budget> budgets = new ArrayList<>();
       for (Limit limit : quota.limits()) {
         long units = Units.ofAmount(limit.type(), limit.amount());
+        Map<String, Long> clientUnits = new TreeMap<>();
+        limit
+            .clients()
+            .forEach(c -> clientUnits.put(c.client(), Units.ofAmount(limit.type(), c.amount())));
         budgets.add(
             new Budget(
                 quota.namespace(),
@@ -80,15 +88,19 @@ public final class BudgetPolicy {
                 zone,
                 limit,
                 units,
-                Units.percentOf(units, quota.warnAtPercent())));
+                Units.percentOf(units, quota.warnAtPercent()),
+                Map.copyOf(clientUnits)));
       }
       if (!budgets.isEmpty()) {
-        quotas
-            .computeIfAbsent(quota.namespace(), ns -> new ArrayList<>())
-            .add(new QuotaBudgets(quota, List.copyOf(budgets)));
+        QuotaBudgets entry = new QuotaBudgets(quota, List.copyOf(budgets));
+        quotas.computeIfAbsent(quota.namespace(), ns -> new ArrayList<>()).add(entry);
+        for (String covered : quota.platform() ? quota.namespaces() : List.of(quota.namespace())) {
+          applying.computeIfAbsent(covered, ns -> new ArrayList<>()).add(entry);
+        }
       }
     }
     quotas.replaceAll((ns, list) -> List.copyOf(list));
+    applying.replaceAll((ns, list) -> List.copyOf(list));
     Map<String, RoutePrices> routes = new TreeMap<>();
     Map<String, List<BackendPrice>> byNamespace = new TreeMap<>();
     for (Route route : model.routes()) {
@@ -120,7 +132,11 @@ public final class BudgetPolicy {
     }
     byNamespace.replaceAll((ns, list) -> List.copyOf(list));
     return new BudgetPolicy(
-        model.version(), Map.copyOf(quotas), Map.copyOf(routes), Map.copyOf(byNamespace));
+        model.version(),
+        Map.copyOf(quotas),
+        Map.copyOf(applying),
+        Map.copyOf(routes),
+        Map.copyOf(byNamespace));
   }
 
   /** Returns the content hash of the model this policy was built from. */
@@ -128,15 +144,30 @@ public final class BudgetPolicy {
     return version;
   }
 
-  /** Returns the namespaces that have budgets, sorted. */
+  /** Returns the namespaces whose routes have budgets (where buckets live), sorted. */
   public Set<String> namespaces() {
-    return new TreeSet<>(quotasByNamespace.keySet());
+    return new TreeSet<>(applyingByNamespace.keySet());
   }
 
-  /** Returns the budgets that apply to a route, in quota and limit order. */
+  /**
+   * Returns the namespaces whose buckets hold a quota's usage: those a platform quota covers, or a
+   * team quota's own; empty when the quota has no budgets.
+   */
+  public List<String> bucketNamespaces(String namespace, String quota) {
+    return quotasByNamespace.getOrDefault(namespace, List.of()).stream()
+        .filter(q -> q.quota().name().equals(quota))
+        .findFirst()
+        .map(q -> q.quota().platform() ? q.quota().namespaces() : List.of(namespace))
+        .orElse(List.of());
+  }
+
+  /**
+   * Returns the budgets that apply to a route, in quota and limit order: its namespace's own quotas
+   * and every platform quota covering the namespace, so that a request must fit all.
+   */
   public List<Budget> budgets(String namespace, String route) {
     List<Budget> matching = new ArrayList<>();
-    for (QuotaBudgets quota : quotasByNamespace.getOrDefault(namespace, List.of())) {
+    for (QuotaBudgets quota : applyingByNamespace.getOrDefault(namespace, List.of())) {
       if (quota.quota().appliesTo(namespace, route)) {
         matching.addAll(quota.budgets());
       }
@@ -278,7 +309,8 @@ public final class BudgetPolicy {
 
   private static PlannedCharge charge(
       Budget budget, RequestIdentity request, Instant now, long amount) {
-    return new PlannedCharge(budget, budget.bucket(request, now), budget.span(now), amount);
+    Budget own = budget.forClient(request.client());
+    return new PlannedCharge(own, own.bucket(request, now), own.span(now), amount);
   }
 
   private static String key(String namespace, String name) {

@@ -193,7 +193,12 @@ public final class RateLimitMetrics {
       BucketKey bucket = charge.bucket();
       LevelKey key =
           new LevelKey(
-              bucket.namespace(), bucket.quota(), bucket.limit(), bucket.client(), bucket.model());
+              bucket.quotaNamespace(),
+              bucket.quota(),
+              bucket.limit(),
+              bucket.namespace(),
+              bucket.client(),
+              bucket.model());
       BudgetLevel level = levels.get(key);
       if (level == null) {
         if (!admit(key)) {
@@ -228,7 +233,8 @@ public final class RateLimitMetrics {
       Optional<Budget> next =
           policy.budgetsOfQuota(key.namespace(), key.quota()).stream()
               .filter(b -> b.limit().name().equals(key.limit()))
-              .findFirst();
+              .findFirst()
+              .map(b -> b.forClient(key.client()));
       if (next.isPresent() && level.sameCounter(next.get())) {
         level.amend(next.get());
       } else {
@@ -248,7 +254,8 @@ public final class RateLimitMetrics {
     if (key.client() == null) {
       return true;
     }
-    AtomicInteger count = clientLevels.computeIfAbsent(key.namespace(), k -> new AtomicInteger());
+    AtomicInteger count =
+        clientLevels.computeIfAbsent(key.bucketNamespace(), k -> new AtomicInteger());
     if (count.incrementAndGet() <= MAX_CLIENT_BUCKETS_PER_NAMESPACE) {
       return true;
     }
@@ -257,7 +264,7 @@ public final class RateLimitMetrics {
     for (Map.Entry<LevelKey, BudgetLevel> e : levels.entrySet()) {
       LevelKey other = e.getKey();
       if (other.client() != null
-          && other.namespace().equals(key.namespace())
+          && other.bucketNamespace().equals(key.bucketNamespace())
           && e.getValue().endedBefore(now)
           && levels.remove(other, e.getValue())) {
         unregister(other, e.getValue());
@@ -276,7 +283,9 @@ public final class RateLimitMetrics {
 
   private void release(LevelKey key) {
     if (key.client() != null) {
-      clientLevels.computeIfAbsent(key.namespace(), k -> new AtomicInteger()).decrementAndGet();
+      clientLevels
+          .computeIfAbsent(key.bucketNamespace(), k -> new AtomicInteger())
+          .decrementAndGet();
     }
   }
 
@@ -320,7 +329,12 @@ public final class RateLimitMetrics {
 
   /** A bucket regardless of its window: one pair of gauges. */
   private record LevelKey(
-      String namespace, String quota, String limit, String client, String model) {}
+      String namespace,
+      String quota,
+      String limit,
+      String bucketNamespace,
+      String client,
+      String model) {}
 
   /** The last counters seen of one bucket. */
   private final class BudgetLevel {

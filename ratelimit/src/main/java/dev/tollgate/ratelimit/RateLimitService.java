@@ -3,6 +3,7 @@ package dev.tollgate.ratelimit;
 import dev.tollgate.model.GatewayModel;
 import dev.tollgate.ratelimit.BudgetDescriptor.Commit;
 import dev.tollgate.ratelimit.BudgetDescriptor.Reserve;
+import dev.tollgate.ratelimit.store.BucketReading;
 import dev.tollgate.ratelimit.store.BudgetStore;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
@@ -15,6 +16,8 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -149,17 +152,28 @@ public final class RateLimitService extends RateLimitServiceGrpc.RateLimitServic
       return CompletableFuture.completedFuture(List.of());
     }
     Instant now = clock.instant();
-    Timer.Sample sample = Timer.start(metrics.registry());
-    return store
-        .usage(namespace, now)
-        .whenComplete(
-            (r, e) -> {
-              sample.stop(metrics.storeLatency("usage"));
-              if (e != null) {
-                metrics.storeError("usage");
-              }
-            })
-        .thenApply(readings -> UsageReports.of(budgets, readings, namespace, quota, now));
+    Map<String, CompletableFuture<List<BucketReading>>> reads = new TreeMap<>();
+    for (String bucketNamespace : policy.bucketNamespaces(namespace, quota)) {
+      Timer.Sample sample = Timer.start(metrics.registry());
+      reads.put(
+          bucketNamespace,
+          store
+              .usage(bucketNamespace, now)
+              .whenComplete(
+                  (r, e) -> {
+                    sample.stop(metrics.storeLatency("usage"));
+                    if (e != null) {
+                      metrics.storeError("usage");
+                    }
+                  }));
+    }
+    return CompletableFuture.allOf(reads.values().toArray(CompletableFuture[]::new))
+        .thenApply(
+            v -> {
+              Map<String, List<BucketReading>> readings = new TreeMap<>();
+              reads.forEach((ns, read) -> readings.put(ns, read.join()));
+              return UsageReports.of(budgets, readings, namespace, quota, now);
+            });
   }
 
   /**

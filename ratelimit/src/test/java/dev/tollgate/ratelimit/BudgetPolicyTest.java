@@ -79,6 +79,7 @@ class BudgetPolicyTest {
     BucketKey key =
         new BucketKey(
             "team-a",
+            "team-a",
             "q",
             "l",
             LimitType.Tokens,

@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
@@ -112,7 +113,9 @@ class PolicyGoldenTest {
     root.put("version", policy.version());
     root.set("sampleRequest", sample());
     ArrayNode namespaces = root.putArray("namespaces");
-    for (String namespace : policy.namespaces()) {
+    TreeSet<String> quotaNamespaces = new TreeSet<>();
+    model.quotas().forEach(q -> quotaNamespaces.add(q.namespace()));
+    for (String namespace : quotaNamespaces) {
       ObjectNode ns = namespaces.addObject().put("namespace", namespace);
       ArrayNode quotas = ns.putArray("quotas");
       for (Quota quota : model.quotas()) {
@@ -198,6 +201,10 @@ class PolicyGoldenTest {
     node.put("amount", budget.limit().amount().toPlainString());
     node.put("limitUnits", budget.limitUnits());
     node.put("warnAtUnits", budget.warnAtUnits());
+    if (!budget.clientUnits().isEmpty()) {
+      ObjectNode clients = node.putObject("clientUnits");
+      new TreeMap<>(budget.clientUnits()).forEach(clients::put);
+    }
     return node;
   }
 

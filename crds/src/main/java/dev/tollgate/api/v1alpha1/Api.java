@@ -14,6 +14,18 @@ public final class Api {
   /** Label on a Secret naming the client id its API key belongs to (default: the Secret name). */
   public static final String CLIENT_LABEL = "tollgate.dev/client";
 
+  /**
+   * Annotation on a client key Secret listing the requested model names (comma-separated) the key
+   * may call; absent: every model of the routes it may call.
+   */
+  public static final String KEY_MODELS_ANNOTATION = "tollgate.dev/models";
+
+  /**
+   * Annotation on a client key Secret with the instant the key stops working (RFC 3339, e.g.
+   * 2026-12-31T00:00:00Z); absent: it does not expire.
+   */
+  public static final String KEY_EXPIRES_ANNOTATION = "tollgate.dev/expires-at";
+
   /** A DNS-1123 subdomain, the form of most Kubernetes object names. */
   public static final String DNS_SUBDOMAIN =
       "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";

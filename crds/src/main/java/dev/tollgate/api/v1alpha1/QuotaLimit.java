@@ -21,6 +21,11 @@ import java.util.List;
     value = "!has(self.per) || self.per.all(d, self.per.exists_one(e, e == d))",
     message = "per lists a dimension twice",
     fieldPath = ".per")
+@ValidationRule(
+    value =
+        "!has(self.clients) || size(self.clients) == 0 || (has(self.per) && 'Client' in self.per)",
+    message = "clients needs per to include Client",
+    fieldPath = ".clients")
 public class QuotaLimit {
   @Required
   @Size(max = 63)
@@ -58,4 +63,10 @@ public class QuotaLimit {
       "Count separately per Client, per Model (the requested name), or per both. Empty: one"
           + " bucket for the whole namespace.")
   public List<BucketDimension> per = new ArrayList<>();
+
+  @Size(max = 64)
+  @JsonPropertyDescription(
+      "Named clients' own amounts (e.g. ci-bot more, interns less) instead of amount; needs per"
+          + " to include Client. Every other client gets amount.")
+  public List<ClientAmount> clients = new ArrayList<>();
 }

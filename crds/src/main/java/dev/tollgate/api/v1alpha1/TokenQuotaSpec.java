@@ -7,6 +7,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,7 +16,18 @@ import java.util.List;
     value = "self.limits.all(l, self.limits.exists_one(o, o.name == l.name))",
     message = "spec.limits[].name must be unique",
     fieldPath = ".limits")
+@ValidationRule(
+    value = "!has(self.namespaceSelector) || !has(self.routes) || size(self.routes) == 0",
+    message = "spec.routes is not allowed with spec.namespaceSelector",
+    fieldPath = ".routes")
 public class TokenQuotaSpec {
+  @JsonPropertyDescription(
+      "Platform quotas only: the namespaces whose AIRoutes the budgets apply to ({} for every"
+          + " namespace), counted per namespace. Honoured only in a platform namespace (operator"
+          + " setting --platform-namespaces; chart: platformNamespaces, default the release"
+          + " namespace). Without it the quota applies in its own namespace.")
+  public LabelSelector namespaceSelector;
+
   @Size(max = 32)
   @JsonPropertyDescription(
       "Names of the AIRoutes in this namespace the budgets apply to. Empty: all of them.")
