@@ -1,6 +1,5 @@
 package dev.tollgate.xds;
 
-import dev.tollgate.api.v1alpha1.ProviderType;
 import dev.tollgate.model.GatewayModel;
 import dev.tollgate.model.GatewayModel.Provider;
 
@@ -19,12 +18,19 @@ final class ProviderCredentials {
 
   /** Returns the request header the provider reads its key from. */
   static String header(Provider provider) {
-    return provider.type() == ProviderType.AzureOpenAI ? "api-key" : "Authorization";
+    return switch (provider.type()) {
+      case AzureOpenAI -> "api-key";
+      case Anthropic -> "x-api-key";
+      default -> "Authorization";
+    };
   }
 
   /** Returns the value of {@link #header}: the key, with the scheme the provider expects. */
   static String headerValue(GatewayModel model, Provider provider) {
     String key = model.credentialValue(provider);
-    return provider.type() == ProviderType.AzureOpenAI ? key : "Bearer " + key;
+    return switch (provider.type()) {
+      case AzureOpenAI, Anthropic -> key;
+      default -> "Bearer " + key;
+    };
   }
 }

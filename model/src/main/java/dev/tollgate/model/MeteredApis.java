@@ -56,6 +56,8 @@ public final class MeteredApis {
           new Endpoint("POST", "/v1/chat/completions", false, ServedBy.PROVIDER, "chat"),
           new Endpoint("POST", "/v1/completions", false, ServedBy.PROVIDER, "text_completion"),
           new Endpoint("POST", "/v1/embeddings", false, ServedBy.PROVIDER, "embeddings"),
+          new Endpoint("POST", "/v1/messages", false, ServedBy.PROVIDER, "chat"),
+          new Endpoint("POST", "/v1/messages/count_tokens", false, ServedBy.PROVIDER, "other"),
           new Endpoint("GET", "/v1/models", false, ServedBy.GATEWAY, null),
           new Endpoint("GET", "/v1/models/", true, ServedBy.GATEWAY, null));
 

@@ -27,6 +27,7 @@ final class ProviderChecks {
     checks.required("spec.type", spec.type);
     endpoint(spec, checks);
     azure(spec, checks);
+    anthropic(spec, checks);
     credentials(spec, checks);
     models(spec, checks);
     governance(spec, checks);
@@ -34,6 +35,9 @@ final class ProviderChecks {
   }
 
   private static void endpoint(ModelProviderSpec spec, SpecChecks checks) {
+    if (spec.type == ProviderType.Anthropic && spec.endpoint == null) {
+      return;
+    }
     if (checks.required("spec.endpoint", spec.endpoint)) {
       var endpoint = spec.endpoint;
       if ((endpoint.url == null) == (endpoint.service == null)) {
@@ -75,6 +79,22 @@ final class ProviderChecks {
           checks.range("spec.endpoint.service.port", endpoint.service.port, 1, 65535);
         }
       }
+    }
+  }
+
+  private static void anthropic(ModelProviderSpec spec, SpecChecks checks) {
+    if (spec.anthropic == null) {
+      return;
+    }
+    if (spec.type != null && spec.type != ProviderType.Anthropic) {
+      checks.invalid("spec.anthropic", "is only allowed when type is Anthropic: remove it");
+    }
+    if (spec.anthropic.version != null
+        && !spec.anthropic.version.matches("[0-9]{4}-[0-9]{2}-[0-9]{2}")) {
+      checks.invalid("spec.anthropic.version", "must be a date such as 2023-06-01");
+    }
+    if (spec.anthropic.betas != null && spec.anthropic.betas.size() > 64) {
+      checks.invalid("spec.anthropic.betas", "may name at most 64 betas");
     }
   }
 

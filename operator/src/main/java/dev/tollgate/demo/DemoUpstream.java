@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.tollgate.emulator.anthropic.AnthropicEmulator;
 import dev.tollgate.model.Wire;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * words long (the sentence repeated, at most {@value #MAX_WORDS}, still capped by the request's
  * {@code max_tokens}). The model answered is the {@code x-tollgate-upstream-model} header Tollgate
  * sets per attempt, else the body's {@code model}. When a key is required, any other Authorization
- * answers 401. Thread-safe.
+ * answers 401. Under {@code /v1/messages} it serves {@link AnthropicEmulator} (model {@code
+ * demo-claude}, the same key as {@code x-api-key}). Thread-safe.
  */
 public final class DemoUpstream implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DemoUpstream.class);
@@ -39,6 +41,9 @@ public final class DemoUpstream implements AutoCloseable {
       "Tollgate forwarded this request to the demo upstream which answers every prompt with the same calm sentence about budgets and tokens"
           .split(" ");
   private static final int MAX_WORDS = 100_000;
+
+  /** The models the Anthropic emulator under {@code /v1/messages} offers. */
+  public static final List<String> ANTHROPIC_MODELS = List.of("demo-claude");
 
   private final HttpServer server;
   private final ExecutorService executor;
@@ -83,6 +88,9 @@ public final class DemoUpstream implements AutoCloseable {
               });
       DemoUpstream demo = new DemoUpstream(server, executor, models, requiredKey, latencyMillis);
       server.createContext("/", demo::handle);
+      // Anthropic's Messages API, strict, for the quickstart's Anthropic provider (same key).
+      server.createContext(
+          AnthropicEmulator.CONTEXT, new AnthropicEmulator(ANTHROPIC_MODELS, requiredKey));
       server.setExecutor(executor);
       server.start();
       LOG.info("demo upstream listening on {}:{}", host, server.getAddress().getPort());

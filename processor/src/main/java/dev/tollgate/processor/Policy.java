@@ -48,6 +48,9 @@ final class Policy {
    * @param readsMaxCompletionTokens whether every provider of the rule reads Chat Completions'
    *     {@code max_completion_tokens} (OpenAI, Azure OpenAI from api-version 2024-09-01); else the
    *     output cap is written as {@code max_tokens}, which every OpenAI-style server reads
+   * @param api the API the rule's backends speak
+   * @param anthropicBetas the {@code anthropic-beta} values every Anthropic provider of the rule
+   *     allows, sorted; empty when none or when the rule has no Anthropic provider
    */
   record Target(
       RouteView route,
@@ -58,7 +61,19 @@ final class Policy {
       String onlyProvider,
       Map<String, GatewayModel.Price> prices,
       Map<String, String> systems,
-      boolean readsMaxCompletionTokens) {}
+      boolean readsMaxCompletionTokens,
+      BackendApi api,
+      Set<String> anthropicBetas) {}
+
+  /** The API the backends of a rule speak. */
+  enum BackendApi {
+    /** OpenAI's (OpenAI, Azure OpenAI, OpenAI-compatible providers). */
+    OPENAI,
+    /** Anthropic's Messages API. */
+    ANTHROPIC,
+    /** Some of each: a request in either API would need translation for some attempts. */
+    MIXED
+  }
 
   private record ApiKey(byte[] sha256, GatewayModel.Client client) {}
 
@@ -134,6 +149,8 @@ final class Policy {
     Map<String, String> systems = new TreeMap<>();
     Long window = null;
     boolean readsMaxCompletionTokens = true;
+    Set<ProviderType> types = new TreeSet<>();
+    Set<String> betas = null;
     for (GatewayModel.Backend backend : rule.backends()) {
       String providerName = backend.providerNamespace() + "/" + backend.providerName();
       upstreamModels.add(backend.model());
@@ -144,6 +161,14 @@ final class Policy {
         continue;
       }
       readsMaxCompletionTokens &= readsMaxCompletionTokens(provider);
+      types.add(provider.type());
+      if (provider.anthropic() != null) {
+        if (betas == null) {
+          betas = new TreeSet<>(provider.anthropic().betas());
+        } else {
+          betas.retainAll(provider.anthropic().betas());
+        }
+      }
       systems.putIfAbsent(providerName, system(provider.type()));
       var offered = provider.model(backend.model());
       if (offered.isPresent()) {
@@ -168,7 +193,11 @@ final class Policy {
         providerNames.size() == 1 ? providerNames.iterator().next() : null,
         Map.copyOf(prices),
         Map.copyOf(systems),
-        readsMaxCompletionTokens);
+        readsMaxCompletionTokens,
+        !types.contains(ProviderType.Anthropic)
+            ? BackendApi.OPENAI
+            : types.size() == 1 ? BackendApi.ANTHROPIC : BackendApi.MIXED,
+        betas == null ? Set.of() : java.util.Collections.unmodifiableSet(betas));
   }
 
   /** Azure OpenAI added {@code max_completion_tokens} in api-version 2024-09-01-preview. */
@@ -182,7 +211,7 @@ final class Policy {
         // Versions are dates (YYYY-MM-DD, optionally -preview), so they compare as strings.
         yield version != null && version.compareTo(AZURE_MAX_COMPLETION_TOKENS_SINCE) >= 0;
       }
-      case OpenAICompatible -> false;
+      case OpenAICompatible, Anthropic -> false;
     };
   }
 
@@ -192,6 +221,7 @@ final class Policy {
       case OpenAI -> "openai";
       case AzureOpenAI -> "azure.ai.openai";
       case OpenAICompatible -> "openai_compatible";
+      case Anthropic -> "anthropic";
     };
   }
 

@@ -53,6 +53,7 @@ final class ResponseStream {
   private ResponseUsage usage;
   private SseParser sse;
   private ErrorBody errorBody;
+  private final boolean anthropicErrors;
   private String provider;
   private Instant firstToken;
   private boolean eventStream;
@@ -64,10 +65,12 @@ final class ResponseStream {
    * Starts the response of a request.
    *
    * @param request the model request, or null when the request was none (Envoy routed it)
+   * @param anthropicErrors whether error bodies take Anthropic's shape (a Messages API call)
    */
-  ResponseStream(Settings settings, ModelRequest request) {
+  ResponseStream(Settings settings, ModelRequest request, boolean anthropicErrors) {
     this.settings = settings;
     this.request = request;
+    this.anthropicErrors = anthropicErrors;
     this.reservedOutput = request == null ? 0 : Math.max(0, request.reserve() - request.estimate());
   }
 
@@ -110,7 +113,7 @@ final class ResponseStream {
       mode = Mode.ERROR;
       // Replaces the request's default (the whole reservation): an error generated nothing.
       response.setDynamicMetadata(account());
-      errorBody = new ErrorBody(status, settings.maxErrorBodyBytes());
+      errorBody = new ErrorBody(status, settings.maxErrorBodyBytes(), anthropicErrors);
       mutation.addRemoveHeaders("content-length");
       mutation.addSetHeaders(set("content-type", "application/json"));
     } else if (target != null
