@@ -1,6 +1,7 @@
 package dev.tollgate.processor;
 
 import dev.tollgate.model.GatewayModel;
+import dev.tollgate.translate.SseParser;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;

@@ -6,6 +6,7 @@ import static dev.tollgate.processor.ExtProcMessages.value;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Struct;
 import dev.tollgate.model.Wire;
+import dev.tollgate.translate.SseParser;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.envoyproxy.envoy.service.ext_proc.v3.BodyResponse;

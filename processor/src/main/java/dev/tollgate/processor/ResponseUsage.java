@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.async.ByteArrayFeeder;
 import com.knuddels.jtokkit.api.Encoding;
+import dev.tollgate.translate.SseParser;
 import java.io.IOException;
 import java.util.Set;
 

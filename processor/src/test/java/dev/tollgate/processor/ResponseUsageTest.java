@@ -2,6 +2,7 @@ package dev.tollgate.processor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.translate.SseParser;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;

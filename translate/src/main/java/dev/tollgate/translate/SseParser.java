@@ -1,4 +1,4 @@
-package dev.tollgate.processor;
+package dev.tollgate.translate;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -12,9 +12,9 @@ import java.util.Arrays;
  *
  * <p>Not thread-safe: one instance per response.
  */
-final class SseParser {
+public final class SseParser {
   /** Receives complete events. */
-  interface Listener {
+  public interface Listener {
     /**
      * One event.
      *
@@ -23,6 +23,12 @@ final class SseParser {
      * @param length bytes of data
      */
     void onEvent(String type, byte[] data, int length);
+
+    /**
+     * An event longer than the limit was dropped whole. A reader that only meters may ignore it; a
+     * translator must not, because the output would silently miss part of the answer.
+     */
+    default void onOversizedEvent() {}
   }
 
   private static final int MAX_EVENT_TYPE_BYTES = 128;
@@ -39,13 +45,19 @@ final class SseParser {
   private boolean eventTooLong;
   private String eventType;
 
-  SseParser(int maxEventBytes, Listener listener) {
+  /**
+   * Creates a parser.
+   *
+   * @param maxEventBytes the longest line and the longest event data held
+   * @param listener receives the events, on the caller's thread
+   */
+  public SseParser(int maxEventBytes, Listener listener) {
     this.maxEventBytes = maxEventBytes;
     this.listener = listener;
   }
 
   /** Feeds the next bytes of the stream. */
-  void feed(byte[] bytes, int offset, int length) {
+  public void feed(byte[] bytes, int offset, int length) {
     int end = offset + length;
     int i = offset;
     while (i < end) {
@@ -75,7 +87,7 @@ final class SseParser {
    * Ends the stream. A last event without its closing blank line is still delivered: a server that
    * ends a stream early should not hide the usage it did send.
    */
-  void finish() {
+  public void finish() {
     if (lineLength > 0 || lineTooLong) {
       endLine();
     }
@@ -164,7 +176,9 @@ final class SseParser {
   }
 
   private void dispatch() {
-    if (hasData && !eventTooLong) {
+    if (eventTooLong) {
+      listener.onOversizedEvent();
+    } else if (hasData) {
       listener.onEvent(eventType, data, dataLength);
     }
     hasData = false;

@@ -1,4 +1,4 @@
-package dev.tollgate.processor;
+package dev.tollgate.translate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
