@@ -1,9 +1,12 @@
 """Drives Tollgate's Messages API with the official Anthropic Python client, as Claude Code would.
 
-Usage: anthropic_client_check.py basic|rate-limited
+Usage: anthropic_client_check.py basic|rate-limited|chat|messages-to-openai
+(chat: the official openai client's chat completions to the Anthropic-backed model, translated;
+messages-to-openai: the anthropic client's messages to an OpenAI-compatible model, translated)
 Environment: TOLLGATE_BASE_URL (the gateway, without /v1), TOLLGATE_KEY.
 Prints PASSED and exits 0 when every check holds; raises otherwise.
 """
+import json
 import os
 import sys
 
@@ -122,6 +125,103 @@ elif scenario == "rate-limited":
             assert error.body["error"]["type"] == "rate_limit_error", error.body
             print("budget refused after", served, "requests:", error.body["error"]["message"][:60])
             break
+
+elif scenario == "chat":
+    import openai
+
+    gpt = openai.OpenAI(base_url=base_url + "/v1", api_key=key, max_retries=0, timeout=30)
+    reply = gpt.chat.completions.create(
+        model="demo-claude",
+        max_tokens=6,
+        messages=[{"role": "system", "content": "Be brief"}, {"role": "user", "content": "Hello"}],
+    )
+    assert reply.object == "chat.completion", reply
+    assert reply.choices[0].message.content, reply
+    assert reply.choices[0].finish_reason == "length", reply
+    assert reply.usage.completion_tokens == 6 and reply.usage.prompt_tokens > 0, reply.usage
+    print("chat to claude:", reply.choices[0].message.content, reply.usage)
+
+    pieces, usage, finish = [], None, None
+    for chunk in gpt.chat.completions.create(
+        model="demo-claude", max_tokens=4, stream=True, messages=[{"role": "user", "content": "Hello"}]
+    ):
+        for choice in chunk.choices:
+            if choice.delta.content:
+                pieces.append(choice.delta.content)
+            finish = choice.finish_reason or finish
+        if chunk.usage:
+            usage = chunk.usage
+    assert "".join(pieces) == "Tollgate forwarded this request", pieces
+    assert finish == "length" and usage is not None and usage.completion_tokens == 4, (finish, usage)
+    print("chat stream to claude:", "".join(pieces), usage)
+
+    tools = [{
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+        },
+    }]
+    ask = [{"role": "user", "content": "Weather in Paris?"}]
+    call = gpt.chat.completions.create(model="demo-claude", max_tokens=64, tools=tools, messages=ask)
+    assert call.choices[0].finish_reason == "tool_calls", call
+    tool_call = call.choices[0].message.tool_calls[0]
+    assert tool_call.function.name == "get_weather", tool_call
+    assert json.loads(tool_call.function.arguments) == {"city": "demo"}, tool_call
+    answer = gpt.chat.completions.create(
+        model="demo-claude",
+        max_tokens=64,
+        tools=tools,
+        messages=ask + [
+            call.choices[0].message.model_dump(exclude_none=True),
+            {"role": "tool", "tool_call_id": tool_call.id, "content": "Sunny"},
+        ],
+    )
+    assert answer.choices[0].finish_reason == "stop" and answer.choices[0].message.content, answer
+    print("chat tool round trip:", tool_call.id)
+
+    streamed_args, streamed_finish = "", None
+    for chunk in gpt.chat.completions.create(
+        model="demo-claude", max_tokens=64, tools=tools, messages=ask, stream=True
+    ):
+        for choice in chunk.choices:
+            for delta in choice.delta.tool_calls or []:
+                streamed_args += delta.function.arguments or ""
+            streamed_finish = choice.finish_reason or streamed_finish
+    assert streamed_finish == "tool_calls" and json.loads(streamed_args) == {"city": "demo"}, streamed_args
+
+    try:
+        gpt.chat.completions.create(
+            model="demo-claude", seed=1, messages=[{"role": "user", "content": "Hello"}]
+        )
+        raise AssertionError("untranslatable request accepted")
+    except openai.BadRequestError as error:
+        assert error.body["param"] == "seed", error.body
+        print("untranslatable:", error.status_code, error.body["message"][:60])
+
+elif scenario == "messages-to-openai":
+    reply = client.messages.create(model="demo-chat", max_tokens=5, system="Be brief", messages=hello)
+    assert reply.type == "message" and reply.content[0].type == "text", reply
+    assert reply.stop_reason == "max_tokens" and reply.usage.output_tokens == 5, reply
+    print("messages to openai:", reply.content[0].text, reply.usage)
+
+    with client.messages.stream(model="demo-chat", max_tokens=3, messages=hello) as stream:
+        text = "".join(stream.text_stream)
+        final = stream.get_final_message()
+    assert text and final.usage.output_tokens == 3, (text, final.usage)
+    print("stream to openai:", repr(text), final.usage)
+
+    count = client.messages.count_tokens(model="demo-chat", messages=hello)
+    assert count.input_tokens > 0, count
+    print("count_tokens answered by the gateway:", count.input_tokens)
+
+    try:
+        client.messages.create(model="demo-chat", max_tokens=5, top_k=3, messages=hello)
+        raise AssertionError("untranslatable request accepted")
+    except anthropic.BadRequestError as error:
+        assert error.body["error"]["type"] == "invalid_request_error", error.body
+        assert "top_k" in error.body["error"]["message"], error.body
+        print("untranslatable:", error.status_code, error.body["error"]["message"][:60])
 
 else:
     raise SystemExit("unknown scenario " + scenario)

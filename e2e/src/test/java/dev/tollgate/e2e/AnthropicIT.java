@@ -55,15 +55,12 @@ class AnthropicIT {
                 "anthropic-beta", "prompt-caching-2024-07-31,unmetered-feature-2099-01-01"));
     assertThat(beta.statusCode()).as(beta.body()).isEqualTo(200);
 
-    // An OpenAI call to an Anthropic-only model is refused in OpenAI's shape, naming the way.
-    HttpResponse<String> chat =
+    // Legacy completions to an Anthropic-only model are refused in OpenAI's shape, naming the way.
+    HttpResponse<String> completion =
         gateway.post(
-            "/v1/chat/completions",
-            ANN,
-            "{\"model\":\"demo-claude\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
-            Map.of());
-    assertThat(chat.statusCode()).isEqualTo(400);
-    assertThat(JSON.readTree(chat.body()).path("error").path("message").asText())
+            "/v1/completions", ANN, "{\"model\":\"demo-claude\",\"prompt\":\"Hi\"}", Map.of());
+    assertThat(completion.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(completion.body()).path("error").path("message").asText())
         .contains("POST /v1/messages");
 
     // The gateway's own refusals on the Messages API take Anthropic's shape.
@@ -73,6 +70,13 @@ class AnthropicIT {
         .isEqualTo("authentication_error");
 
     OpenAiClient.runScript(gateway, "anthropic_client_check.py", gateway.url(), ANN, "basic")
+        .assertPassed();
+    // The openai client's chat completions to the same model, translated to Messages and back.
+    OpenAiClient.runScript(gateway, "anthropic_client_check.py", gateway.url(), ANN, "chat")
+        .assertPassed();
+    // The anthropic client's messages to an OpenAI-compatible model, translated the other way.
+    OpenAiClient.runScript(
+            gateway, "anthropic_client_check.py", gateway.url(), ANN, "messages-to-openai")
         .assertPassed();
   }
 

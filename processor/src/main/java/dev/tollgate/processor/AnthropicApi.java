@@ -64,35 +64,57 @@ final class AnthropicApi {
   }
 
   /**
-   * Refuses a call the rule's backends cannot serve as it is: an Anthropic call to a rule that is
-   * not all Anthropic, an OpenAI-style call to a rule with an Anthropic backend (Tollgate does not
-   * translate between the two APIs yet), or a Messages call without {@code max_tokens}.
+   * Refuses a call the rule's backends cannot serve: an Anthropic call to a rule that is not all
+   * Anthropic, an OpenAI-style call to a rule with an Anthropic backend other than chat completions
+   * to an all-Anthropic rule (which {@link TranslatedCall} translates), or a Messages call without
+   * {@code max_tokens}.
    */
   static void check(String path, RequestBody body, Policy.Target target)
       throws Rejection.Exception {
     boolean anthropicCall = serves(path);
-    if (anthropicCall && target.api() != Policy.BackendApi.ANTHROPIC) {
+    if (anthropicCall
+        && target.api() != Policy.BackendApi.ANTHROPIC
+        && !TranslatedCall.needed(path, target)
+        && !answersCountTokens(path, target)) {
       throw refusal(
           "unsupported_api",
           "The model '"
               + target.requestedModel()
-              + "' is served by providers that do not speak Anthropic's Messages API; call it"
+              + "' is served by providers of more than one API; Tollgate translates Anthropic's"
+              + " Messages API only for models whose every backend speaks OpenAI's. Call it"
               + " with POST /v1/chat/completions.");
     }
-    if (!anthropicCall && target.api() != Policy.BackendApi.OPENAI) {
+    if (!anthropicCall
+        && target.api() != Policy.BackendApi.OPENAI
+        && !TranslatedCall.needed(path, target)) {
       throw refusal(
           "unsupported_api",
           "The model '"
               + target.requestedModel()
-              + "' is served by Anthropic providers; call it with POST /v1/messages. Tollgate"
-              + " does not translate "
-              + path
-              + " to Anthropic's Messages API.");
+              + "' is served by Anthropic providers"
+              + (target.api() == Policy.BackendApi.MIXED ? " and others" : "")
+              + "; call it with POST /v1/messages. Tollgate translates only POST"
+              + " /v1/chat/completions to Anthropic's Messages API, and only for models whose"
+              + " every backend is an Anthropic provider.");
     }
     if (path.equals(MESSAGES) && body.maxOutputTokens() < 0) {
       // Anthropic's own answer to a body without it.
       throw refusal("missing_max_tokens", "max_tokens: Field required");
     }
+  }
+
+  /**
+   * Whether the gateway answers a count_tokens call itself, from its own estimate: OpenAI-style
+   * providers have no such call.
+   */
+  static boolean answersCountTokens(String path, Policy.Target target) {
+    return path.equals(COUNT_TOKENS) && target.api() == Policy.BackendApi.OPENAI;
+  }
+
+  /** The answer to a count_tokens call the gateway answers itself. */
+  static byte[] countTokensAnswer(long estimate) {
+    return ("{\"input_tokens\":" + estimate + "}")
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   /**

@@ -39,6 +39,7 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
   private RequestHead head = RequestHead.NONE;
   private String anthropicBetas;
   private boolean anthropicBetaQuery;
+  private TranslatedCall translated;
   private Caller caller;
   private ByteString partialBody;
   private ModelRequest request;
@@ -235,6 +236,13 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
     RequestBody parsed = reader.parse(bytes);
     RequestRouter.RoutingDecision routing = RequestRouter.route(policy, caller, parsed.model());
     AnthropicApi.check(head.path(), parsed, routing.target());
+    if (AnthropicApi.answersCountTokens(head.path(), routing.target())) {
+      answer(
+          200,
+          AnthropicApi.countTokensAnswer(
+              ModelRequest.estimate(processor.estimator(), routing.target(), parsed)));
+      return;
+    }
     ProcessorConfig config = processor.config();
     if (head.path().equals(AnthropicApi.COUNT_TOKENS)) {
       request = AnthropicApi.countTokens(routing);
@@ -247,6 +255,15 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
               processor.estimator(),
               config.defaultOutputTokens(),
               config.maxTokensPerRequest());
+    }
+    if (TranslatedCall.needed(head.path(), request.target())) {
+      // Messages bodies get no stream_options: the translator asks for usage in its own way.
+      RequestBody edited = AnthropicApi.serves(head.path()) ? parsed.withoutUsageEdits() : parsed;
+      ProcessingResponse.Builder answer =
+          RequestMutations.body(bytes, edited, request, head.requestId()).toBuilder();
+      translated = TranslatedCall.translate(answer, bytes, request, processor.clock());
+      send(answer.build());
+      return;
     }
     if (!AnthropicApi.serves(head.path())) {
       send(RequestMutations.body(bytes, parsed, request, head.requestId()));
@@ -280,7 +297,7 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
     if (response == null) {
       response =
           new ResponseStream(
-              processor.responseSettings(), request, AnthropicApi.serves(head.path()));
+              processor.responseSettings(), request, AnthropicApi.serves(head.path()), translated);
     }
     return response;
   }

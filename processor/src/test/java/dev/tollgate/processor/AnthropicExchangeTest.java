@@ -11,9 +11,7 @@ import dev.tollgate.testkit.MutableClock;
 import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -69,24 +67,12 @@ class AnthropicExchangeTest {
   @BeforeEach
   void start() throws Exception {
     log = new CopyOnWriteArrayList<>();
-    JwksSource none =
-        new JwksSource() {
-          @Override
-          public CompletableFuture<Jwks> keys(String uri) {
-            return CompletableFuture.failedFuture(new IllegalStateException("no JWTs here"));
-          }
-
-          @Override
-          public CompletableFuture<Jwks> refresh(String uri) {
-            return keys(uri);
-          }
-        };
     Processor processor =
         new Processor(
             ProcessorConfig.defaults(),
-            new MutableClock(Instant.parse("2026-01-01T00:00:00Z")),
+            new MutableClock(ProcessorExchangeTest.T0),
             new SimpleMeterRegistry(),
-            none,
+            new GeneratedInputTest.NoKeys(),
             new AccessLog(log::add));
     processor.update(TestModels.build(YAML));
     client = new ExtProcClient(processor);
@@ -212,14 +198,6 @@ class AnthropicExchangeTest {
             "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
                 + "\"message\":\"max_tokens: Field required\"}}");
 
-    ProcessingResponse openAiModel =
-        refusal(
-            "/v1/messages",
-            "{\"model\":\"mini\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
-    assertThat(openAiModel.getImmediateResponse().getBody().toStringUtf8())
-        .startsWith("{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\"")
-        .contains("POST /v1/chat/completions");
-
     ProcessingResponse unknown =
         refusal(
             "/v1/messages",
@@ -228,15 +206,25 @@ class AnthropicExchangeTest {
     assertThat(unknown.getImmediateResponse().getBody().toStringUtf8())
         .startsWith("{\"type\":\"error\",\"error\":{\"type\":\"not_found_error\"");
 
-    // The OpenAI API to an Anthropic model: refused in OpenAI's shape, naming the right call.
-    ProcessingResponse chat =
-        refusal(
-            "/v1/chat/completions",
-            "{\"model\":\"sonnet\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
-    assertThat(chat.getImmediateResponse().getStatus().getCodeValue()).isEqualTo(400);
-    JsonNode error = JSON.readTree(chat.getImmediateResponse().getBody().toStringUtf8());
+    // Legacy completions to an Anthropic model: refused in OpenAI's shape, naming the right call.
+    ProcessingResponse completion =
+        refusal("/v1/completions", "{\"model\":\"sonnet\",\"prompt\":\"Hi\"}");
+    assertThat(completion.getImmediateResponse().getStatus().getCodeValue()).isEqualTo(400);
+    JsonNode error = JSON.readTree(completion.getImmediateResponse().getBody().toStringUtf8());
     assertThat(error.path("error").path("code").asText()).isEqualTo("unsupported_api");
     assertThat(error.path("error").path("message").asText()).contains("POST /v1/messages");
+
+    // What Anthropic cannot express faithfully is refused, naming the field.
+    ProcessingResponse seed =
+        refusal(
+            "/v1/chat/completions",
+            "{\"model\":\"sonnet\",\"seed\":7,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+    assertThat(seed.getImmediateResponse().getStatus().getCodeValue()).isEqualTo(400);
+    JsonNode untranslatable = JSON.readTree(seed.getImmediateResponse().getBody().toStringUtf8());
+    assertThat(untranslatable.path("error").path("code").asText())
+        .isEqualTo("untranslatable_request");
+    assertThat(untranslatable.path("error").path("param").asText()).isEqualTo("seed");
 
     ProcessingResponse noKey =
         client.open().requestHeaders(false, ":method", "POST", ":path", "/v1/messages");
@@ -274,6 +262,111 @@ class AnthropicExchangeTest {
     assertThat(passed.getResponseBody().getResponse().getBodyMutation().getBody().toStringUtf8())
         .isEqualTo(anthropic);
     t.complete();
+  }
+
+  @Test
+  void chatCompletionsToAnAnthropicRuleAreTranslatedBothWays() throws Exception {
+    ExtProcClient.Stream s = client.open();
+    s.requestHeaders(
+        false,
+        ":method",
+        "POST",
+        ":path",
+        "/v1/chat/completions",
+        "x-request-id",
+        "req-t",
+        "content-type",
+        "application/json",
+        "authorization",
+        "Bearer " + KEY);
+    ProcessingResponse body =
+        s.requestBody(
+            "{\"model\":\"sonnet\",\"max_tokens\":50,\"messages\":["
+                + "{\"role\":\"system\",\"content\":\"Be brief\"},"
+                + "{\"role\":\"user\",\"content\":\"Hello\"}]}");
+    CommonResponse common = body.getRequestBody().getResponse();
+    String sent = common.getBodyMutation().getBody().toStringUtf8();
+    JsonNode upstream = JSON.readTree(sent);
+    assertThat(upstream.path("model").asText()).isEqualTo("claude-sonnet-4-5");
+    assertThat(upstream.path("max_tokens").asInt()).isEqualTo(50);
+    assertThat(upstream.path("system").toString()).contains("Be brief");
+    assertThat(setHeaders(common))
+        .containsEntry(":path", "/v1/messages")
+        .containsEntry("content-length", Integer.toString(sent.length()));
+
+    s.responseHeaders(
+        false, ":status", "200", "content-type", "application/json", "content-length", "300");
+    s.responseBody("{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",", false);
+    ProcessingResponse last =
+        s.responseBody(
+            "\"model\":\"claude-sonnet-4-5\",\"content\":[{\"type\":\"text\",\"text\":\"Hi!\"}],"
+                + "\"stop_reason\":\"end_turn\",\"stop_sequence\":null,\"usage\":"
+                + "{\"input_tokens\":9,\"cache_creation_input_tokens\":0,"
+                + "\"cache_read_input_tokens\":0,\"output_tokens\":3}}",
+            true);
+    JsonNode completion =
+        JSON.readTree(
+            last.getResponseBody().getResponse().getBodyMutation().getBody().toStringUtf8());
+    assertThat(completion.path("object").asText()).isEqualTo("chat.completion");
+    assertThat(completion.path("choices").get(0).path("message").path("content").asText())
+        .isEqualTo("Hi!");
+    assertThat(completion.path("choices").get(0).path("finish_reason").asText()).isEqualTo("stop");
+    assertThat(completion.path("usage").path("prompt_tokens").asInt()).isEqualTo(9);
+    assertThat(metadata(last))
+        .containsEntry(Wire.INPUT_TOKENS, "9")
+        .containsEntry(Wire.OUTPUT_TOKENS, "3");
+    s.complete();
+  }
+
+  @Test
+  void messagesToAnOpenAiRuleAreTranslatedAndCountTokensIsAnsweredByTheGateway() throws Exception {
+    ExtProcClient.Stream s = client.open();
+    s.requestHeaders(false, headers("/v1/messages"));
+    CommonResponse common =
+        s.requestBody(
+                "{\"model\":\"mini\",\"max_tokens\":20,\"stream\":true,\"system\":\"Be brief\","
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+            .getRequestBody()
+            .getResponse();
+    JsonNode sent = JSON.readTree(common.getBodyMutation().getBody().toStringUtf8());
+    assertThat(sent.path("model").asText()).isEqualTo("gpt-4o-mini");
+    assertThat(sent.path("messages").get(0).path("role").asText()).isEqualTo("system");
+    assertThat(sent.path("max_completion_tokens").asInt()).isEqualTo(20);
+    assertThat(sent.path("stream_options").path("include_usage").asBoolean()).isTrue();
+    assertThat(setHeaders(common)).containsEntry(":path", "/v1/chat/completions");
+
+    s.responseHeaders(false, ":status", "200", "content-type", "text/event-stream");
+    ProcessingResponse last =
+        s.responseBody(
+            "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o-mini\","
+                + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hey\"},"
+                + "\"finish_reason\":null}]}\n\n"
+                + "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o-mini\","
+                + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+                + "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o-mini\","
+                + "\"choices\":[],\"usage\":{\"prompt_tokens\":8,\"completion_tokens\":2,"
+                + "\"total_tokens\":10}}\n\ndata: [DONE]\n\n",
+            true);
+    String events = last.getResponseBody().getResponse().getBodyMutation().getBody().toStringUtf8();
+    assertThat(events)
+        .startsWith("event: message_start\n")
+        .contains("\"text\":\"Hey\"")
+        .contains("event: message_stop\n");
+    assertThat(metadata(last))
+        .containsEntry(Wire.INPUT_TOKENS, "8")
+        .containsEntry(Wire.OUTPUT_TOKENS, "2");
+    s.complete();
+
+    ProcessingResponse count =
+        refusal(
+            "/v1/messages/count_tokens",
+            "{\"model\":\"mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello there\"}]}");
+    assertThat(count.getImmediateResponse().getStatus().getCodeValue()).isEqualTo(200);
+    assertThat(
+            JSON.readTree(count.getImmediateResponse().getBody().toStringUtf8())
+                .path("input_tokens")
+                .asInt())
+        .isPositive();
   }
 
   private ProcessingResponse refusal(String path, String body) throws Exception {
