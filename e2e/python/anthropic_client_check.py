@@ -216,7 +216,7 @@ elif scenario == "messages-to-openai":
     print("count_tokens answered by the gateway:", count.input_tokens)
 
     try:
-        client.messages.create(model="demo-chat", max_tokens=5, top_k=3, messages=hello)
+        client.messages.create(model="demo-chat", max_tokens=5, messages=hello, extra_body={"top_k": 3})
         raise AssertionError("untranslatable request accepted")
     except anthropic.BadRequestError as error:
         assert error.body["error"]["type"] == "invalid_request_error", error.body
