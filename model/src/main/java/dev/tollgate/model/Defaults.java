@@ -132,6 +132,11 @@ public final class Defaults {
     return p.cachedInputPerMillion == null ? p.inputPerMillion : p.cachedInputPerMillion;
   }
 
+  /** Returns the price of input tokens written to the cache: the input price unless set. */
+  public static String cacheWriteInputPerMillion(Pricing p) {
+    return p.cacheWriteInputPerMillion == null ? p.inputPerMillion : p.cacheWriteInputPerMillion;
+  }
+
   /** Returns the most sensitive data a provider is cleared for. */
   public static DataClassification clearance(Governance g) {
     return g == null || g.dataClassification == null

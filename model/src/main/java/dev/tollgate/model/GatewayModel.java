@@ -143,12 +143,14 @@ public record GatewayModel(
    * @param inputPerMillion price of a million input tokens
    * @param outputPerMillion price of a million output tokens
    * @param cachedInputPerMillion price of a million cached input tokens
+   * @param cacheWriteInputPerMillion price of a million input tokens written to the cache
    */
   public record Price(
       String currency,
       BigDecimal inputPerMillion,
       BigDecimal outputPerMillion,
-      BigDecimal cachedInputPerMillion) {}
+      BigDecimal cachedInputPerMillion,
+      BigDecimal cacheWriteInputPerMillion) {}
 
   /**
    * Connection settings of a provider.

@@ -167,7 +167,10 @@ final class ProviderChecks {
                 Map.entry("outputPerMillion", Objects.toString(m.pricing.outputPerMillion, "0")),
                 Map.entry(
                     "cachedInputPerMillion",
-                    Objects.toString(m.pricing.cachedInputPerMillion, "0")))) {
+                    Objects.toString(m.pricing.cachedInputPerMillion, "0")),
+                Map.entry(
+                    "cacheWriteInputPerMillion",
+                    Objects.toString(m.pricing.cacheWriteInputPerMillion, "0")))) {
           checks.matches(
               field + ".pricing." + price.getKey(),
               price.getValue(),

@@ -90,7 +90,8 @@ final class Providers {
                                 m.pricing.currency,
                                 new BigDecimal(m.pricing.inputPerMillion),
                                 new BigDecimal(m.pricing.outputPerMillion),
-                                new BigDecimal(Defaults.cachedInputPerMillion(m.pricing)))))
+                                new BigDecimal(Defaults.cachedInputPerMillion(m.pricing)),
+                                new BigDecimal(Defaults.cacheWriteInputPerMillion(m.pricing)))))
             .sorted(Comparator.comparing(OfferedModel::name))
             .toList();
     var c = spec.connection;

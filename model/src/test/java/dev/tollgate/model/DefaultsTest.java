@@ -57,6 +57,8 @@ class DefaultsTest {
     assertDescribed(ProviderModel.class, "deployment", "Default: the model name.");
     assertThat(Defaults.cachedInputPerMillion(pricing)).isEqualTo("2.50");
     assertDescribed(Pricing.class, "cachedInputPerMillion", "Default: the input price.");
+    assertThat(Defaults.cacheWriteInputPerMillion(pricing)).isEqualTo("2.50");
+    assertDescribed(Pricing.class, "cacheWriteInputPerMillion", "Default: the input price.");
     assertThat(Defaults.anthropic(null))
         .isEqualTo(new GatewayModel.Anthropic("2023-06-01", List.of()));
     assertDescribed(AnthropicSettings.class, "version", "Default: 2023-06-01.");

@@ -38,7 +38,7 @@ class AnthropicExchangeTest {
         models:
           - name: claude-sonnet-4-5
             contextWindow: 200000
-            pricing: {currency: USD, inputPerMillion: "3", outputPerMillion: "15", cachedInputPerMillion: "0.30"}
+            pricing: {currency: USD, inputPerMillion: "3", outputPerMillion: "15", cachedInputPerMillion: "0.30", cacheWriteInputPerMillion: "3.75"}
       ---
       apiVersion: tollgate.dev/v1alpha1
       kind: ModelProvider
@@ -131,7 +131,7 @@ class AnthropicExchangeTest {
     s.responseBody(
         "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\","
             + "\"model\":\"claude-sonnet-4-5\",\"usage\":{\"input_tokens\":10,"
-            + "\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":4,"
+            + "\"cache_creation_input_tokens\":2,\"cache_read_input_tokens\":4,"
             + "\"output_tokens\":1}}}\n\n",
         false);
     ProcessingResponse last =
@@ -140,11 +140,15 @@ class AnthropicExchangeTest {
                 + "{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":7}}\n\n"
                 + "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
             true);
+    // Cache reads and writes are priced at their own prices: (10 × 3 + 4 × 0.30 + 2 × 3.75 +
+    // 7 × 15) per million.
     assertThat(metadata(last))
-        .containsEntry(Wire.INPUT_TOKENS, "14")
+        .containsEntry(Wire.INPUT_TOKENS, "16")
         .containsEntry(Wire.CACHED_INPUT_TOKENS, "4")
+        .containsEntry(Wire.CACHE_WRITE_INPUT_TOKENS, "2")
         .containsEntry(Wire.OUTPUT_TOKENS, "7")
-        .containsEntry(Wire.PROVIDER, "team-c/anthropic");
+        .containsEntry(Wire.PROVIDER, "team-c/anthropic")
+        .containsEntry("cost", "0.0001437");
     s.complete();
   }
 
