@@ -1,8 +1,5 @@
 package dev.tollgate.processor;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -12,8 +9,6 @@ import java.nio.charset.StandardCharsets;
  * SDKs raise their typed errors with the gateway's message.
  */
 final class AnthropicErrors {
-  private static final int MAX_MESSAGE_CHARS = 2048;
-
   private AnthropicErrors() {}
 
   /** The body of an error. */
@@ -53,59 +48,7 @@ final class AnthropicErrors {
    *     rewritten body, keeping the message of an OpenAI-shaped or other JSON error
    */
   static byte[] normalize(int status, byte[] body, int length, boolean complete) {
-    Found found = complete ? scan(body, length) : new Found();
-    if (found.anthropicShape && found.errorObject) {
-      return null;
-    }
-    String message = found.message;
-    if (message == null || message.isBlank()) {
-      message = "The model provider answered HTTP " + status + " without an error message.";
-    }
-    if (message.length() > MAX_MESSAGE_CHARS) {
-      message = message.substring(0, MAX_MESSAGE_CHARS) + "...";
-    }
-    return body(typeForStatus(status), message);
-  }
-
-  private static final class Found {
-    boolean anthropicShape;
-    boolean errorObject;
-    String message;
-  }
-
-  private static Found scan(byte[] body, int length) {
-    Found found = new Found();
-    try (JsonParser p = Json.LENIENT.createParser(body, 0, length)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        return found;
-      }
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String name = p.currentName();
-        JsonToken value = p.nextToken();
-        if (name.equals("type") && value == JsonToken.VALUE_STRING) {
-          found.anthropicShape = "error".equals(p.getText());
-        } else if (name.equals("error") && value == JsonToken.START_OBJECT) {
-          while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String inner = p.currentName();
-            if (p.nextToken() == JsonToken.VALUE_STRING && inner.equals("message")) {
-              found.message = p.getText();
-              found.errorObject = true;
-            } else {
-              p.skipChildren();
-            }
-          }
-        } else if ((name.equals("message") || name.equals("detail") || name.equals("error"))
-            && value == JsonToken.VALUE_STRING
-            && found.message == null) {
-          found.message = p.getText();
-        } else {
-          p.skipChildren();
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // Whatever the body says is only a better message; an unreadable body gets the generic one.
-      return found;
-    }
-    return found;
+    OpenAiErrors.Said said = OpenAiErrors.said(status, body, length, complete);
+    return said.anthropicShape() ? null : body(typeForStatus(status), said.message());
   }
 }
