@@ -53,6 +53,14 @@ if scenario == "basic":
     assert count.input_tokens > 0, count
     print("count_tokens:", count.input_tokens)
 
+    # Prompt caching: written on the first call, read on the second, both reported as usage.
+    system = [{"type": "text", "text": "You answer in one short calm line", "cache_control": {"type": "ephemeral"}}]
+    first = client.messages.create(model="demo-claude", max_tokens=4, system=system, messages=hello)
+    second = client.messages.create(model="demo-claude", max_tokens=4, system=system, messages=hello)
+    assert first.usage.cache_creation_input_tokens > 0, first.usage
+    assert second.usage.cache_read_input_tokens == first.usage.cache_creation_input_tokens, second.usage
+    print("prompt cache:", first.usage.cache_creation_input_tokens, "written, then read")
+
     tools = [{
         "name": "get_weather",
         "description": "The weather in a city",

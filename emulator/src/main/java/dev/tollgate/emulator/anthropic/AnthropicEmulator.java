@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -28,7 +29,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Faults on demand, for fallback and budget tests: a model whose name ends in {@code
  * -ratelimited} answers 429 {@code rate_limit_error} with {@code retry-after}, one ending in {@code
  * -overloaded} answers 529 {@code overloaded_error}. Token counts are words of the text (a word is
- * a token), so tests can predict them. Thread-safe.
+ * a token), so tests can predict them. Prompt caching: a request whose system prompt has a block
+ * with {@code cache_control} reports the tools and system prompt as {@code
+ * cache_creation_input_tokens} the first time and as {@code cache_read_input_tokens} after.
+ * Thread-safe.
  */
 public final class AnthropicEmulator implements HttpHandler {
   /** The path prefix to mount the handler on. */
@@ -39,6 +43,9 @@ public final class AnthropicEmulator implements HttpHandler {
   private final Set<String> models;
   private final String apiKey;
   private final AtomicLong ids = new AtomicLong();
+  private final Set<String> cache = ConcurrentHashMap.newKeySet();
+
+  private static final int MAX_CACHED_PREFIXES = 1024;
 
   /**
    * Creates the handler.
@@ -116,7 +123,11 @@ public final class AnthropicEmulator implements HttpHandler {
         return;
       }
       Reply reply =
-          Reply.to(request, prompt, "msg_emu" + String.format("%017d", ids.incrementAndGet()));
+          Reply.to(
+              request,
+              prompt,
+              "msg_emu" + String.format("%017d", ids.incrementAndGet()),
+              prompt.cachePrefix() != null && cached(prompt.cachePrefix()));
       if (request.path("stream").asBoolean(false)) {
         exchange.getResponseHeaders().add("content-type", "text/event-stream; charset=utf-8");
         exchange.getResponseHeaders().add("cache-control", "no-cache");
@@ -129,6 +140,14 @@ public final class AnthropicEmulator implements HttpHandler {
       }
       send(exchange, 200, reply.message(model));
     }
+  }
+
+  /** Whether a prefix was cached before; caches it now. Bounded: forgets all past the limit. */
+  private boolean cached(String prefix) {
+    if (cache.size() >= MAX_CACHED_PREFIXES) {
+      cache.clear();
+    }
+    return !cache.add(prefix);
   }
 
   private static String missingField(JsonNode request, boolean countTokens) {

@@ -14,7 +14,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param toolName the tool called, or null
  * @param toolInput the tool call's input, or null
  * @param stopReason {@code end_turn}, {@code max_tokens} or {@code tool_use}
- * @param inputTokens the prompt's tokens
+ * @param inputTokens the prompt's tokens neither read from nor written to the cache
+ * @param cacheRead the prompt's tokens read from the cache
+ * @param cacheWrite the prompt's tokens written to the cache
  * @param outputTokens the tokens generated
  */
 record Reply(
@@ -25,13 +27,24 @@ record Reply(
     ObjectNode toolInput,
     String stopReason,
     int inputTokens,
+    int cacheRead,
+    int cacheWrite,
     int outputTokens) {
 
   static final String SENTENCE =
       "Tollgate forwarded this request to the Anthropic emulator which answers every prompt with"
           + " the same calm sentence about budgets and tokens";
 
-  static Reply to(JsonNode request, Prompt prompt, String id) {
+  /**
+   * The answer to a request.
+   *
+   * @param cacheHit whether the request's cache prefix was cached by an earlier request
+   */
+  static Reply to(JsonNode request, Prompt prompt, String id, boolean cacheHit) {
+    boolean caches = prompt.cachePrefix() != null;
+    int cacheRead = caches && cacheHit ? prompt.cachePrefixTokens() : 0;
+    int cacheWrite = caches && !cacheHit ? prompt.cachePrefixTokens() : 0;
+    int input = Math.max(0, prompt.inputTokens() - cacheRead - cacheWrite);
     JsonNode tools = request.path("tools");
     String choice = request.path("tool_choice").path("type").asText("auto");
     if (tools.isArray() && !tools.isEmpty() && !choice.equals("none") && !prompt.answersTool()) {
@@ -43,19 +56,21 @@ record Reply(
           }
         }
       }
-      ObjectNode input = AnthropicEmulator.JSON.createObjectNode();
+      ObjectNode toolInput = AnthropicEmulator.JSON.createObjectNode();
       for (JsonNode required : tool.path("input_schema").path("required")) {
-        input.put(required.asText(), "demo");
+        toolInput.put(required.asText(), "demo");
       }
       return new Reply(
           id,
           null,
           "toolu_" + id.substring(4),
           tool.path("name").asText(),
-          input,
+          toolInput,
           "tool_use",
-          prompt.inputTokens(),
-          1 + input.size());
+          input,
+          cacheRead,
+          cacheWrite,
+          1 + toolInput.size());
     }
     String[] words = SENTENCE.split(" ");
     int max = (int) Math.min(words.length, request.path("max_tokens").asLong(words.length));
@@ -67,7 +82,9 @@ record Reply(
         null,
         null,
         max < words.length ? "max_tokens" : "end_turn",
-        prompt.inputTokens(),
+        input,
+        cacheRead,
+        cacheWrite,
         Math.max(1, max));
   }
 
@@ -100,8 +117,8 @@ record Reply(
   void usage(ObjectNode usage, int output) {
     usage
         .put("input_tokens", inputTokens)
-        .put("cache_creation_input_tokens", 0)
-        .put("cache_read_input_tokens", 0)
+        .put("cache_creation_input_tokens", cacheWrite)
+        .put("cache_read_input_tokens", cacheRead)
         .put("output_tokens", output);
   }
 }

@@ -139,6 +139,22 @@ class AnthropicEmulatorTest {
   }
 
   @Test
+  void aCachedSystemPromptIsWrittenOnceAndReadAfter() throws Exception {
+    String body =
+        "{\"model\":\"claude-test\",\"max_tokens\":2,\"system\":[{\"type\":\"text\","
+            + "\"text\":\"You answer in one short line\",\"cache_control\":{\"type\":\"ephemeral\"}}],"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello there\"}]}";
+    assertThat(post("/v1/messages", body, good()).body())
+        .contains(
+            "\"usage\":{\"input_tokens\":2,\"cache_creation_input_tokens\":6,"
+                + "\"cache_read_input_tokens\":0,\"output_tokens\":2}");
+    assertThat(post("/v1/messages", body, good()).body())
+        .contains(
+            "\"usage\":{\"input_tokens\":2,\"cache_creation_input_tokens\":0,"
+                + "\"cache_read_input_tokens\":6,\"output_tokens\":2}");
+  }
+
+  @Test
   void countsTokens() throws Exception {
     var r =
         post(
