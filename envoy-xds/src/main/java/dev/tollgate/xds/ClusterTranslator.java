@@ -180,6 +180,17 @@ final class ClusterTranslator {
     UpstreamPath path = UpstreamPath.of(provider, model);
     String credential =
         provider.credential() == null ? NO_CREDENTIAL : ProviderCredentials.sdsSecretName(provider);
+    Struct.Builder metadata =
+        Struct.newBuilder()
+            .putFields(META_UPSTREAM_MODEL, text(model))
+            .putFields(META_PATH_PREFIX, text(path.prefix()))
+            .putFields(META_PATH_STRIP, text(path.strip()))
+            .putFields(META_PATH_QUERY, text(path.query()))
+            .putFields(META_CREDENTIAL, text(credential))
+            .putFields(META_PROVIDER, text(provider.namespace() + "/" + provider.name()));
+    if (provider.anthropic() != null) {
+      metadata.putFields(AnthropicHeaders.META_VERSION, text(provider.anthropic().version()));
+    }
     Cluster.Builder cluster =
         Cluster.newBuilder()
             .setName(name)
@@ -187,20 +198,7 @@ final class ClusterTranslator {
             .setType(ip ? Cluster.DiscoveryType.STATIC : Cluster.DiscoveryType.LOGICAL_DNS)
             .setDnsLookupFamily(Cluster.DnsLookupFamily.V4_PREFERRED)
             .setConnectTimeout(Durations.fromMillis(provider.connection().connectTimeoutMillis()))
-            .setLoadAssignment(
-                endpoint(
-                    name,
-                    upstream.host(),
-                    upstream.port(),
-                    Struct.newBuilder()
-                        .putFields(META_UPSTREAM_MODEL, text(model))
-                        .putFields(META_PATH_PREFIX, text(path.prefix()))
-                        .putFields(META_PATH_STRIP, text(path.strip()))
-                        .putFields(META_PATH_QUERY, text(path.query()))
-                        .putFields(META_CREDENTIAL, text(credential))
-                        .putFields(
-                            META_PROVIDER, text(provider.namespace() + "/" + provider.name()))
-                        .build()))
+            .setLoadAssignment(endpoint(name, upstream.host(), upstream.port(), metadata.build()))
             .setCircuitBreakers(breakers(provider.connection().maxConcurrentRequests()));
     if (!ip) {
       // The name is looked up as written: the Pod's search domains would turn a provider's
@@ -220,7 +218,7 @@ final class ClusterTranslator {
       cluster.setTransportSocket(
           UpstreamTls.transportSocket(upstream.host(), ip, settings.caBundlePath()));
     }
-    List<HeaderMutation> mutations = new ArrayList<>(UpstreamFilters.REMOVED_BEFORE_THE_PROVIDER);
+    List<HeaderMutation> mutations = new ArrayList<>(AnthropicHeaders.edits(List.of(provider)));
     namedKeyHeaderRemoval(provider).ifPresent(mutations::add);
     mutations.add(set(Wire.UPSTREAM_MODEL_HEADER, literal(model)));
     if (!path.isIdentity()) {
@@ -275,7 +273,12 @@ final class ClusterTranslator {
    */
   private static Cluster aggregateCluster(
       String name, List<Backend> members, GatewayModel model, boolean modelPerAttempt) {
-    List<HeaderMutation> mutations = new ArrayList<>(UpstreamFilters.REMOVED_BEFORE_THE_PROVIDER);
+    List<HeaderMutation> mutations =
+        new ArrayList<>(
+            AnthropicHeaders.edits(
+                members.stream()
+                    .map(m -> model.provider(m.providerNamespace(), m.providerName()).orElseThrow())
+                    .toList()));
     mutations.add(set(Wire.UPSTREAM_MODEL_HEADER, endpointMetadata(META_UPSTREAM_MODEL)));
     mutations.add(set(Wire.PATH_PREFIX_HEADER, endpointMetadata(META_PATH_PREFIX)));
     mutations.add(set(Wire.PATH_STRIP_HEADER, endpointMetadata(META_PATH_STRIP)));

@@ -1,6 +1,5 @@
 package dev.tollgate.xds;
 
-import dev.tollgate.api.v1alpha1.ProviderType;
 import dev.tollgate.model.GatewayModel;
 import dev.tollgate.model.GatewayModel.Provider;
 
@@ -23,7 +22,11 @@ final class ProviderCredentials {
     if (provider.credential() != null && provider.credential().header() != null) {
       return provider.credential().header();
     }
-    return provider.type() == ProviderType.AzureOpenAI ? "api-key" : "Authorization";
+    return switch (provider.type()) {
+      case AzureOpenAI -> "api-key";
+      case Anthropic -> "x-api-key";
+      default -> "Authorization";
+    };
   }
 
   /** Returns the value of {@link #header}: the key, with the scheme the provider expects. */

@@ -36,6 +36,8 @@ final class RateLimitActions {
             .addAllActions(identityActions(route, requested))
             .addActions(metadata(Wire.INPUT_TOKENS_KEY, Wire.INPUT_TOKENS, "0"))
             .addActions(metadata(Wire.CACHED_INPUT_TOKENS_KEY, Wire.CACHED_INPUT_TOKENS, "0"))
+            .addActions(
+                metadata(Wire.CACHE_WRITE_INPUT_TOKENS_KEY, Wire.CACHE_WRITE_INPUT_TOKENS, "0"))
             .addActions(metadata(Wire.OUTPUT_TOKENS_KEY, Wire.OUTPUT_TOKENS, "0"))
             .addActions(metadata(Wire.PROVIDER_KEY, Wire.PROVIDER, Wire.UNKNOWN_PROVIDER))
             .setApplyOnStreamDone(true)

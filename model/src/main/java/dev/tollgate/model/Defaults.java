@@ -2,6 +2,7 @@ package dev.tollgate.model;
 
 import dev.tollgate.api.v1alpha1.AIRouteSpec;
 import dev.tollgate.api.v1alpha1.AllowedNamespaces;
+import dev.tollgate.api.v1alpha1.AnthropicSettings;
 import dev.tollgate.api.v1alpha1.Api;
 import dev.tollgate.api.v1alpha1.Backend;
 import dev.tollgate.api.v1alpha1.ConnectionSettings;
@@ -112,9 +113,28 @@ public final class Defaults {
     return m.deployment == null ? m.name : m.deployment;
   }
 
+  /** The host of an Anthropic provider without an endpoint. */
+  public static final String ANTHROPIC_HOST = "api.anthropic.com";
+
+  /** The anthropic-version an Anthropic provider sends when the client sends none. */
+  public static final String ANTHROPIC_VERSION = "2023-06-01";
+
+  /** Returns an Anthropic provider's settings: version 2023-06-01 and no betas unless set. */
+  public static GatewayModel.Anthropic anthropic(AnthropicSettings a) {
+    String version = a == null || a.version == null ? ANTHROPIC_VERSION : a.version;
+    List<String> betas =
+        a == null || a.betas == null ? List.of() : List.copyOf(new TreeSet<>(a.betas));
+    return new GatewayModel.Anthropic(version, betas);
+  }
+
   /** Returns the price of cached input tokens: the input price unless set. */
   public static String cachedInputPerMillion(Pricing p) {
     return p.cachedInputPerMillion == null ? p.inputPerMillion : p.cachedInputPerMillion;
+  }
+
+  /** Returns the price of input tokens written to the cache: the input price unless set. */
+  public static String cacheWriteInputPerMillion(Pricing p) {
+    return p.cacheWriteInputPerMillion == null ? p.inputPerMillion : p.cacheWriteInputPerMillion;
   }
 
   /** Returns the most sensitive data a provider is cleared for. */

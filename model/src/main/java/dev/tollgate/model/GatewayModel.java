@@ -72,6 +72,7 @@ public record GatewayModel(
    * @param upstream where it is reached
    * @param credential how its key is injected, or null when it needs none
    * @param azureApiVersion the api-version of an AzureOpenAI provider, else null
+   * @param anthropic the settings of an Anthropic provider, else null
    * @param models offered models, sorted by name
    * @param connection connection settings with defaults applied
    * @param clearance the most sensitive classification it is cleared for
@@ -84,6 +85,7 @@ public record GatewayModel(
       Upstream upstream,
       Credential credential,
       String azureApiVersion,
+      Anthropic anthropic,
       List<OfferedModel> models,
       Connection connection,
       DataClassification clearance) {
@@ -93,6 +95,14 @@ public record GatewayModel(
       return models.stream().filter(m -> m.name().equals(modelName)).findFirst();
     }
   }
+
+  /**
+   * What an Anthropic provider sends upstream besides the key.
+   *
+   * @param version the {@code anthropic-version} sent when the client sends none
+   * @param betas the {@code anthropic-beta} values clients may send, sorted
+   */
+  public record Anthropic(String version, List<String> betas) {}
 
   /**
    * Where a provider is reached.
@@ -142,12 +152,14 @@ public record GatewayModel(
    * @param inputPerMillion price of a million input tokens
    * @param outputPerMillion price of a million output tokens
    * @param cachedInputPerMillion price of a million cached input tokens
+   * @param cacheWriteInputPerMillion price of a million input tokens written to the cache
    */
   public record Price(
       String currency,
       BigDecimal inputPerMillion,
       BigDecimal outputPerMillion,
-      BigDecimal cachedInputPerMillion) {}
+      BigDecimal cachedInputPerMillion,
+      BigDecimal cacheWriteInputPerMillion) {}
 
   /**
    * Connection settings of a provider.

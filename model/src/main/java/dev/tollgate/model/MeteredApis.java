@@ -58,6 +58,8 @@ public final class MeteredApis {
           new Endpoint("POST", "/v1/embeddings", false, ServedBy.PROVIDER, "embeddings"),
           // OpenAI's Responses API; OpenTelemetry names its operation chat as well.
           new Endpoint("POST", "/v1/responses", false, ServedBy.PROVIDER, "chat"),
+          new Endpoint("POST", "/v1/messages", false, ServedBy.PROVIDER, "chat"),
+          new Endpoint("POST", "/v1/messages/count_tokens", false, ServedBy.PROVIDER, "other"),
           new Endpoint("GET", "/v1/models", false, ServedBy.GATEWAY, null),
           new Endpoint("GET", "/v1/models/", true, ServedBy.GATEWAY, null));
 

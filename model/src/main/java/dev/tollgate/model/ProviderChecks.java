@@ -29,6 +29,7 @@ final class ProviderChecks {
     endpoint(spec, checks);
     azure(spec, checks);
     openAICompatible(spec, checks);
+    anthropic(spec, checks);
     credentials(spec, checks);
     models(spec, checks);
     governance(spec, checks);
@@ -36,6 +37,9 @@ final class ProviderChecks {
   }
 
   private static void endpoint(ModelProviderSpec spec, SpecChecks checks) {
+    if (spec.type == ProviderType.Anthropic && spec.endpoint == null) {
+      return;
+    }
     if (checks.required("spec.endpoint", spec.endpoint)) {
       var endpoint = spec.endpoint;
       if ((endpoint.url == null) == (endpoint.service == null)) {
@@ -128,6 +132,22 @@ final class ProviderChecks {
         "a word such as Bearer or Token, or an empty string for the bare key");
   }
 
+  private static void anthropic(ModelProviderSpec spec, SpecChecks checks) {
+    if (spec.anthropic == null) {
+      return;
+    }
+    if (spec.type != null && spec.type != ProviderType.Anthropic) {
+      checks.invalid("spec.anthropic", "is only allowed when type is Anthropic: remove it");
+    }
+    if (spec.anthropic.version != null
+        && !spec.anthropic.version.matches("[0-9]{4}-[0-9]{2}-[0-9]{2}")) {
+      checks.invalid("spec.anthropic.version", "must be a date such as 2023-06-01");
+    }
+    if (spec.anthropic.betas != null && spec.anthropic.betas.size() > 64) {
+      checks.invalid("spec.anthropic.betas", "may name at most 64 betas");
+    }
+  }
+
   private static void azure(ModelProviderSpec spec, SpecChecks checks) {
     if (spec.type == ProviderType.AzureOpenAI) {
       if (checks.required("spec.azure", spec.azure)) {
@@ -197,7 +217,10 @@ final class ProviderChecks {
                 Map.entry("outputPerMillion", Objects.toString(m.pricing.outputPerMillion, "0")),
                 Map.entry(
                     "cachedInputPerMillion",
-                    Objects.toString(m.pricing.cachedInputPerMillion, "0")))) {
+                    Objects.toString(m.pricing.cachedInputPerMillion, "0")),
+                Map.entry(
+                    "cacheWriteInputPerMillion",
+                    Objects.toString(m.pricing.cacheWriteInputPerMillion, "0")))) {
           checks.matches(
               field + ".pricing." + price.getKey(),
               price.getValue(),

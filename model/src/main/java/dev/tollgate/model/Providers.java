@@ -42,7 +42,7 @@ final class Providers {
             context.providerPolicy,
             ref.namespace(),
             upstream(ref, spec),
-            spec.endpoint.service != null);
+            spec.endpoint != null && spec.endpoint.service != null);
     if (refused.isPresent()) {
       context.statuses.report(resource, List.of(refused.get()), List.of());
       return;
@@ -97,7 +97,8 @@ final class Providers {
                                 m.pricing.currency,
                                 new BigDecimal(m.pricing.inputPerMillion),
                                 new BigDecimal(m.pricing.outputPerMillion),
-                                new BigDecimal(Defaults.cachedInputPerMillion(m.pricing)))))
+                                new BigDecimal(Defaults.cachedInputPerMillion(m.pricing)),
+                                new BigDecimal(Defaults.cacheWriteInputPerMillion(m.pricing)))))
             .sorted(Comparator.comparing(OfferedModel::name))
             .toList();
     var c = spec.connection;
@@ -117,6 +118,7 @@ final class Providers {
         upstream(ref, spec),
         credential,
         azure ? spec.azure.apiVersion : null,
+        spec.type == ProviderType.Anthropic ? Defaults.anthropic(spec.anthropic) : null,
         models,
         new Connection(
             Defaults.connectTimeoutMillis(c), Defaults.maxConcurrentRequests(c), outlier),
@@ -124,6 +126,10 @@ final class Providers {
   }
 
   private static Upstream upstream(ResourceRef ref, ModelProviderSpec spec) {
+    if (spec.endpoint == null) {
+      // Only Anthropic may omit it (ProviderChecks).
+      return new Upstream(Defaults.ANTHROPIC_HOST, 443, true, "", null);
+    }
     if (spec.endpoint.url != null) {
       URI uri = URI.create(spec.endpoint.url);
       boolean tls = uri.getScheme().equals("https");

@@ -124,6 +124,9 @@ public final class Wire {
   /** Metadata key: actual cached input tokens, from the response. */
   public static final String CACHED_INPUT_TOKENS = "cached_input_tokens";
 
+  /** Metadata key: input tokens written to the provider's prompt cache, from the response. */
+  public static final String CACHE_WRITE_INPUT_TOKENS = "cache_write_input_tokens";
+
   /** Metadata key: actual output tokens, from the response. */
   public static final String OUTPUT_TOKENS = "output_tokens";
 
@@ -159,6 +162,9 @@ public final class Wire {
 
   /** Descriptor key: actual cached input tokens (commit). */
   public static final String CACHED_INPUT_TOKENS_KEY = CACHED_INPUT_TOKENS;
+
+  /** Descriptor key: input tokens written to the cache (commit). */
+  public static final String CACHE_WRITE_INPUT_TOKENS_KEY = CACHE_WRITE_INPUT_TOKENS;
 
   /** Descriptor key: actual output tokens (commit). */
   public static final String OUTPUT_TOKENS_KEY = OUTPUT_TOKENS;

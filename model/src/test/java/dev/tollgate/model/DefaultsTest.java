@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.tollgate.api.v1alpha1.AIRouteSpec;
 import dev.tollgate.api.v1alpha1.AllowedNamespaces;
+import dev.tollgate.api.v1alpha1.AnthropicSettings;
 import dev.tollgate.api.v1alpha1.ApiKeyClients;
 import dev.tollgate.api.v1alpha1.Backend;
 import dev.tollgate.api.v1alpha1.ConnectionSettings;
 import dev.tollgate.api.v1alpha1.DataClassification;
 import dev.tollgate.api.v1alpha1.Governance;
 import dev.tollgate.api.v1alpha1.JwtClients;
+import dev.tollgate.api.v1alpha1.ModelProviderSpec;
 import dev.tollgate.api.v1alpha1.OutlierDetectionSettings;
 import dev.tollgate.api.v1alpha1.Pricing;
 import dev.tollgate.api.v1alpha1.ProviderModel;
@@ -55,6 +57,13 @@ class DefaultsTest {
     assertDescribed(ProviderModel.class, "deployment", "Default: the model name.");
     assertThat(Defaults.cachedInputPerMillion(pricing)).isEqualTo("2.50");
     assertDescribed(Pricing.class, "cachedInputPerMillion", "Default: the input price.");
+    assertThat(Defaults.cacheWriteInputPerMillion(pricing)).isEqualTo("2.50");
+    assertDescribed(Pricing.class, "cacheWriteInputPerMillion", "Default: the input price.");
+    assertThat(Defaults.anthropic(null))
+        .isEqualTo(new GatewayModel.Anthropic("2023-06-01", List.of()));
+    assertDescribed(AnthropicSettings.class, "version", "Default: 2023-06-01.");
+    assertDescribed(AnthropicSettings.class, "betas", "Default: none.");
+    assertDescribed(ModelProviderSpec.class, "endpoint", "https://api.anthropic.com");
     assertThat(Defaults.clearance(new Governance())).isEqualTo(DataClassification.Public);
     assertThat(Defaults.clearance(null)).isEqualTo(DataClassification.Public);
     assertDescribed(Governance.class, "dataClassification", "Default: Public.");

@@ -23,7 +23,12 @@ class MeteredApisTest {
     assertThat(MeteredApis.PROVIDER_CALLS)
         .extracting(MeteredApis.Endpoint::path)
         .containsExactly(
-            "/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/responses");
+            "/v1/chat/completions",
+            "/v1/completions",
+            "/v1/embeddings",
+            "/v1/responses",
+            "/v1/messages",
+            "/v1/messages/count_tokens");
     assertThat(MeteredApis.PROVIDER_CALLS).allMatch(e -> e.method().equals("POST"));
     assertThat(MeteredApis.PROVIDER_CALLS).allMatch(e -> e.operation() != null);
   }

@@ -3,6 +3,7 @@ package dev.tollgate.demo;
 import dev.tollgate.api.v1alpha1.ProviderType;
 import dev.tollgate.emulator.EmulatorServer;
 import dev.tollgate.emulator.ProviderEmulator;
+import dev.tollgate.emulator.anthropic.AnthropicEmulator;
 import dev.tollgate.emulator.openai.AzureOpenAiEmulator;
 import dev.tollgate.emulator.openai.EmulatedModel;
 import dev.tollgate.emulator.openai.OpenAiEmulator;
@@ -17,11 +18,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The local provider stand-in of {@code tollgate run}, the quickstart, end-to-end tests and
  * benchmarks: the strict emulators of the {@code emulator} module on one port. Azure OpenAI answers
- * under {@code /openai/}, OpenAI everything else (its refusals for unknown paths included); other
- * emulators (e.g. Anthropic's) are mounted before both. Each serves only the models {@link
- * DemoModels} lists, and every emulator takes the same key. The demo's knobs ({@code x-demo-*}
- * headers, {@code -unavailable} and {@code -ratelimited} models) are described in {@link
- * dev.tollgate.emulator.DemoControls}. Thread-safe.
+ * under {@code /openai/}, Anthropic under {@code /v1/messages}, OpenAI everything else (its
+ * refusals for unknown paths included); other emulators may be mounted before these. Each serves
+ * only the models {@link DemoModels} lists, and every emulator takes the same key. The demo's knobs
+ * ({@code x-demo-*} headers, {@code -unavailable} and {@code -ratelimited} models) are described in
+ * {@link dev.tollgate.emulator.DemoControls}. Thread-safe.
  */
 public final class DemoUpstream implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DemoUpstream.class);
@@ -61,7 +62,16 @@ public final class DemoUpstream implements AutoCloseable {
                     .toList(),
             key,
             clock));
-    EmulatorServer server = EmulatorServer.start(host, port, emulators, latencyMillis);
+    // Anthropic's Messages API, strict, for the providers of type Anthropic pointing here.
+    EmulatorServer server =
+        EmulatorServer.start(
+            host,
+            port,
+            emulators,
+            latencyMillis,
+            Map.of(
+                AnthropicEmulator.CONTEXT,
+                new AnthropicEmulator(() -> models.names(ProviderType.Anthropic), key)));
     LOG.info("demo upstream listening on {}:{}", host, server.port());
     return new DemoUpstream(server);
   }

@@ -17,6 +17,7 @@ import java.math.RoundingMode;
  *
  * @param inputTokens input tokens, cached ones included
  * @param cachedTokens cached input tokens
+ * @param cacheWriteTokens input tokens written to the provider's cache
  * @param outputTokens output tokens
  * @param source {@code reported}, {@code estimated}, {@code partial} (the response had not ended:
  *     what was seen so far), {@code reserved} (not ended, and the whole output reservation stood
@@ -27,6 +28,7 @@ import java.math.RoundingMode;
 record AccountedUsage(
     long inputTokens,
     long cachedTokens,
+    long cacheWriteTokens,
     long outputTokens,
     String source,
     BigDecimal cost,
@@ -42,7 +44,7 @@ record AccountedUsage(
   static final String CURRENCY = "currency";
 
   /** Nothing to commit: the request was answered before it reached a provider. */
-  static final AccountedUsage NONE = new AccountedUsage(0, 0, 0, "none", null, null);
+  static final AccountedUsage NONE = new AccountedUsage(0, 0, 0, 0, "none", null, null);
 
   /**
    * Accounts a response so far.
@@ -67,6 +69,7 @@ record AccountedUsage(
       String provider) {
     long input = 0;
     long cached = 0;
+    long written = 0;
     long output = 0;
     String source = "none";
     if (target != null && status >= 100 && status < 400) {
@@ -74,6 +77,7 @@ record AccountedUsage(
       boolean hasReport = reported != null && reported.present();
       input = hasReport && reported.input() >= 0 ? reported.input() : estimate;
       cached = hasReport ? reported.cached() : 0;
+      written = hasReport ? reported.cacheWrite() : 0;
       long counted = usage == null ? 0 : usage.countedOutput();
       long reportedOutput = hasReport ? reported.output() : -1;
       if (ended) {
@@ -89,21 +93,26 @@ record AccountedUsage(
     }
     GatewayModel.Price price = target == null ? null : price(target, provider);
     if (price == null) {
-      return new AccountedUsage(input, cached, output, source, null, null);
+      return new AccountedUsage(input, cached, written, output, source, null, null);
     }
     BigDecimal cachedPrice =
         price.cachedInputPerMillion() != null
             ? price.cachedInputPerMillion()
             : price.inputPerMillion();
+    BigDecimal writePrice =
+        price.cacheWriteInputPerMillion() != null
+            ? price.cacheWriteInputPerMillion()
+            : price.inputPerMillion();
     BigDecimal cost =
         price
             .inputPerMillion()
-            .multiply(BigDecimal.valueOf(input - cached))
+            .multiply(BigDecimal.valueOf(input - cached - written))
             .add(cachedPrice.multiply(BigDecimal.valueOf(cached)))
+            .add(writePrice.multiply(BigDecimal.valueOf(written)))
             .add(price.outputPerMillion().multiply(BigDecimal.valueOf(output)))
             .divide(BigDecimal.valueOf(1_000_000), 10, RoundingMode.HALF_UP)
             .stripTrailingZeros();
-    return new AccountedUsage(input, cached, output, source, cost, price.currency());
+    return new AccountedUsage(input, cached, written, output, source, cost, price.currency());
   }
 
   private static GatewayModel.Price price(Policy.Target target, String provider) {
@@ -118,6 +127,7 @@ record AccountedUsage(
     Struct.Builder meta = Struct.newBuilder();
     put(meta, Wire.INPUT_TOKENS, Long.toString(inputTokens));
     put(meta, Wire.CACHED_INPUT_TOKENS, Long.toString(cachedTokens));
+    put(meta, Wire.CACHE_WRITE_INPUT_TOKENS, Long.toString(cacheWriteTokens));
     put(meta, Wire.OUTPUT_TOKENS, Long.toString(outputTokens));
     put(meta, TOTAL_TOKENS, Long.toString(TokenMath.add(inputTokens, outputTokens)));
     if (provider != null) {

@@ -11,6 +11,7 @@ import java.util.Arrays;
 final class ErrorBody {
   private final int status;
   private final int limit;
+  private final boolean anthropic;
   private byte[] bytes;
   private int length;
   private boolean truncated;
@@ -20,10 +21,13 @@ final class ErrorBody {
    *
    * @param status the response status
    * @param limit the largest body read to rewrite; a longer one passes as it came, cut there
+   * @param anthropic whether the call is Anthropic's, whose errors take {@link AnthropicErrors}'
+   *     shape
    */
-  ErrorBody(int status, int limit) {
+  ErrorBody(int status, int limit, boolean anthropic) {
     this.status = status;
     this.limit = limit;
+    this.anthropic = anthropic;
     this.bytes = new byte[Math.min(4096, limit)];
   }
 
@@ -50,7 +54,10 @@ final class ErrorBody {
     if (!last) {
       return BodyMutation.newBuilder().setBody(ByteString.EMPTY).build();
     }
-    byte[] normalized = OpenAiErrors.normalize(status, bytes, length, !truncated);
+    byte[] normalized =
+        anthropic
+            ? AnthropicErrors.normalize(status, bytes, length, !truncated)
+            : OpenAiErrors.normalize(status, bytes, length, !truncated);
     return BodyMutation.newBuilder()
         .setBody(
             normalized == null

@@ -37,6 +37,9 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
   private Policy policy;
   private Instant start;
   private RequestHead head = RequestHead.NONE;
+  private String anthropicBetas;
+  private boolean anthropicBetaQuery;
+  private TranslatedCall translated;
   private Caller caller;
   private ByteString partialBody;
   private ModelRequest request;
@@ -146,6 +149,10 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
     start = processor.clock().instant();
     policy = processor.policy();
     head = RequestHead.of(headers);
+    if (AnthropicApi.serves(head.path())) {
+      anthropicBetas = AnthropicApi.betaHeader(headers);
+      anthropicBetaQuery = AnthropicApi.betaQuery(headers);
+    }
     Rejection unserved = UnservedCalls.refusal(head);
     if (unserved != null) {
       // Envoy's routes would refuse it too, but only after the body: answer before it is sent.
@@ -193,7 +200,10 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
   private void authenticated() throws Rejection.Exception {
     if (!head.headersOnly()) {
       processor.bodyReader().checkHeaders(head);
-      send(RequestMutations.headers(head));
+      send(
+          anthropicBetaQuery
+              ? AnthropicApi.withoutQuery(RequestMutations.headers(head), head.path())
+              : RequestMutations.headers(head));
       return;
     }
     if (ModelsEndpoint.serves(head.method(), head.path())) {
@@ -225,16 +235,46 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
     partialBody = null;
     RequestBody parsed = reader.parse(bytes, head.path());
     RequestRouter.RoutingDecision routing = RequestRouter.route(policy, caller, parsed.model());
+    AnthropicApi.check(head.path(), parsed, routing.target());
+    if (AnthropicApi.answersCountTokens(head.path(), routing.target())) {
+      answer(
+          200,
+          AnthropicApi.countTokensAnswer(
+              ModelRequest.estimate(processor.estimator(), routing.target(), parsed)));
+      return;
+    }
     ProcessorConfig config = processor.config();
-    request =
-        ModelRequest.of(
-            routing,
-            parsed,
-            head.path(),
-            processor.estimator(),
-            config.defaultOutputTokens(),
-            config.maxTokensPerRequest());
-    send(RequestMutations.body(bytes, parsed, request, head.requestId()));
+    if (head.path().equals(AnthropicApi.COUNT_TOKENS)) {
+      request = AnthropicApi.countTokens(routing);
+    } else {
+      request =
+          ModelRequest.of(
+              routing,
+              parsed,
+              head.path(),
+              processor.estimator(),
+              config.defaultOutputTokens(),
+              config.maxTokensPerRequest());
+    }
+    if (TranslatedCall.needed(head.path(), request.target())) {
+      // Messages bodies get no stream_options: the translator asks for usage in its own way.
+      RequestBody edited = AnthropicApi.serves(head.path()) ? parsed.withoutUsageEdits() : parsed;
+      ProcessingResponse.Builder answer =
+          RequestMutations.body(bytes, edited, request, head.requestId()).toBuilder();
+      translated = TranslatedCall.translate(answer, bytes, request, processor.clock());
+      send(answer.build());
+      return;
+    }
+    if (!AnthropicApi.serves(head.path())) {
+      send(RequestMutations.body(bytes, parsed, request, head.requestId()));
+      return;
+    }
+    // Anthropic streams report usage unasked: no stream_options, which Anthropic refuses.
+    send(
+        AnthropicApi.withBetas(
+            RequestMutations.body(bytes, parsed.withoutUsageEdits(), request, head.requestId()),
+            anthropicBetas,
+            request.target().anthropicBetas()));
   }
 
   // ------------------------------------------------------------------------------ response
@@ -255,7 +295,9 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
 
   private ResponseStream responseStream() {
     if (response == null) {
-      response = new ResponseStream(processor.responseSettings(), request);
+      response =
+          new ResponseStream(
+              processor.responseSettings(), request, AnthropicApi.serves(head.path()), translated);
     }
     return response;
   }
@@ -265,13 +307,17 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
   private void reject(Rejection r) {
     status = r.status();
     error = r.code();
+    byte[] body =
+        AnthropicApi.serves(head.path())
+            ? AnthropicErrors.body(AnthropicErrors.typeForStatus(r.status()), r.message())
+            : r.body();
     send(
         ExtProcMessages.immediate(
             r.status(),
             head.requestId(),
             r.status() == 401,
             r.allow(),
-            r.body(),
+            body,
             "tollgate_" + r.code()));
     processor.recorder().rejected(r.code(), caller);
     finish(false);

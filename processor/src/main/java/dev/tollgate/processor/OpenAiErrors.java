@@ -57,6 +57,29 @@ final class OpenAiErrors {
     if (found != null && found.openAiShape) {
       return null;
     }
+    String message = messageOf(status, found);
+    String type = found != null && found.type != null ? found.type : typeForStatus(status);
+    String code = found != null && found.code != null ? found.code : "upstream_error";
+    return body(message, type, code, found == null ? null : found.param);
+  }
+
+  /**
+   * What an error body says, for rewriting it into another API's shape.
+   *
+   * @param message its message (bounded), or a generic one naming the status
+   * @param anthropicShape whether it already has Anthropic's shape ({@code "type":"error"} beside
+   *     an {@code error} object with a string {@code message})
+   */
+  record Said(String message, boolean anthropicShape) {}
+
+  /** Reads an error body as {@link #normalize} does, for {@link AnthropicErrors}. */
+  static Said said(int status, byte[] body, int length, boolean complete) {
+    Found found = complete ? scan(body, length) : null;
+    return new Said(
+        messageOf(status, found), found != null && found.errorTypeRoot && found.openAiShape);
+  }
+
+  private static String messageOf(int status, Found found) {
     String message = found == null ? null : found.message;
     if (message == null || message.isBlank()) {
       message =
@@ -67,13 +90,12 @@ final class OpenAiErrors {
     if (message.length() > MAX_MESSAGE_CHARS) {
       message = message.substring(0, MAX_MESSAGE_CHARS) + "...";
     }
-    String type = found != null && found.type != null ? found.type : typeForStatus(status);
-    String code = found != null && found.code != null ? found.code : "upstream_error";
-    return body(message, type, code, found == null ? null : found.param);
+    return message;
   }
 
   /** What an upstream error body says, read with a streaming parser. */
   private static final class Found {
+    boolean errorTypeRoot;
     boolean openAiShape;
     String message;
     String type;
@@ -112,6 +134,7 @@ final class OpenAiErrors {
             if (type != null && !"error".equals(type)) {
               found.type = type;
             }
+            found.errorTypeRoot |= "error".equals(type);
           }
           case "code" -> found.code = scalar(p, value);
           default -> p.skipChildren();

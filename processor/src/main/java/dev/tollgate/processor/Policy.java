@@ -57,6 +57,9 @@ final class Policy {
    *     output cap is written as {@code max_tokens}, which every OpenAI-style server reads
    * @param unpriced why a quota's Cost limit refuses this model because it cannot price it, or null
    *     when it is priced or no Cost limit applies
+   * @param api the API the rule's backends speak
+   * @param anthropicBetas the {@code anthropic-beta} values every Anthropic provider of the rule
+   *     allows, sorted; empty when none or when the rule has no Anthropic provider
    */
   record Target(
       RouteView route,
@@ -70,7 +73,19 @@ final class Policy {
       Map<String, GatewayModel.Price> prices,
       Map<String, String> systems,
       boolean readsMaxCompletionTokens,
-      String unpriced) {}
+      String unpriced,
+      BackendApi api,
+      Set<String> anthropicBetas) {}
+
+  /** The API the backends of a rule speak. */
+  enum BackendApi {
+    /** OpenAI's (OpenAI, Azure OpenAI, OpenAI-compatible providers). */
+    OPENAI,
+    /** Anthropic's Messages API. */
+    ANTHROPIC,
+    /** Some of each: a request in either API would need translation for some attempts. */
+    MIXED
+  }
 
   private record ApiKey(byte[] sha256, GatewayModel.Client client) {}
 
@@ -159,6 +174,8 @@ final class Policy {
     Map<String, String> systems = new TreeMap<>();
     Long window = null;
     boolean readsMaxCompletionTokens = true;
+    Set<ProviderType> types = new TreeSet<>();
+    Set<String> betas = null;
     for (GatewayModel.Backend backend : rule.backends()) {
       String providerName = backend.providerNamespace() + "/" + backend.providerName();
       upstreamModels.add(backend.model());
@@ -169,6 +186,14 @@ final class Policy {
         continue;
       }
       readsMaxCompletionTokens &= readsMaxCompletionTokens(provider);
+      types.add(provider.type());
+      if (provider.anthropic() != null) {
+        if (betas == null) {
+          betas = new TreeSet<>(provider.anthropic().betas());
+        } else {
+          betas.retainAll(provider.anthropic().betas());
+        }
+      }
       systems.putIfAbsent(providerName, system(provider.type()));
       var offered = provider.model(backend.model());
       if (offered.isPresent()) {
@@ -198,7 +223,11 @@ final class Policy {
         Map.copyOf(prices),
         Map.copyOf(systems),
         readsMaxCompletionTokens,
-        unpriced);
+        unpriced,
+        !types.contains(ProviderType.Anthropic)
+            ? BackendApi.OPENAI
+            : types.size() == 1 ? BackendApi.ANTHROPIC : BackendApi.MIXED,
+        betas == null ? Set.of() : java.util.Collections.unmodifiableSet(betas));
   }
 
   /** Azure OpenAI added {@code max_completion_tokens} in api-version 2024-09-01-preview. */
@@ -212,7 +241,7 @@ final class Policy {
         // Versions are dates (YYYY-MM-DD, optionally -preview), so they compare as strings.
         yield version != null && version.compareTo(AZURE_MAX_COMPLETION_TOKENS_SINCE) >= 0;
       }
-      case OpenAICompatible -> false;
+      case OpenAICompatible, Anthropic -> false;
     };
   }
 
@@ -222,6 +251,7 @@ final class Policy {
       case OpenAI -> "openai";
       case AzureOpenAI -> "azure.ai.openai";
       case OpenAICompatible -> "openai_compatible";
+      case Anthropic -> "anthropic";
     };
   }
 

@@ -42,6 +42,13 @@ final class ReportedUsage {
     return Math.max(0, inputTokens) + Math.max(0, cacheRead) + Math.max(0, cacheCreation);
   }
 
+  /** Input tokens written to the cache (Anthropic's), 0 when not reported. */
+  long cacheWrite() {
+    long input = input();
+    long write = Math.max(0, cacheCreation);
+    return input >= 0 ? Math.min(write, Math.max(0, input - cached())) : write;
+  }
+
   /** Cached input tokens, 0 when not reported. */
   long cached() {
     long cached = cachedTokens >= 0 ? cachedTokens : Math.max(0, cacheRead);

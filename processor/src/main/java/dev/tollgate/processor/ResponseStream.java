@@ -54,6 +54,8 @@ final class ResponseStream {
   private ResponseUsage usage;
   private SseParser sse;
   private ErrorBody errorBody;
+  private final boolean anthropicErrors;
+  private final TranslatedCall translated;
   private String provider;
   private boolean budgetRefused;
   private Instant firstToken;
@@ -66,10 +68,15 @@ final class ResponseStream {
    * Starts the response of a request.
    *
    * @param request the model request, or null when the request was none (Envoy routed it)
+   * @param anthropicErrors whether error bodies take Anthropic's shape (a Messages API call)
+   * @param translated the translation of a call whose backend speaks another API, or null
    */
-  ResponseStream(Settings settings, ModelRequest request) {
+  ResponseStream(
+      Settings settings, ModelRequest request, boolean anthropicErrors, TranslatedCall translated) {
     this.settings = settings;
     this.request = request;
+    this.anthropicErrors = anthropicErrors;
+    this.translated = translated;
     this.reservedOutput = request == null ? 0 : Math.max(0, request.reserve() - request.estimate());
   }
 
@@ -114,7 +121,7 @@ final class ResponseStream {
       mode = Mode.ERROR;
       // Replaces the request's default (the whole reservation): an error generated nothing.
       response.setDynamicMetadata(account());
-      errorBody = new ErrorBody(status, settings.maxErrorBodyBytes());
+      errorBody = new ErrorBody(status, settings.maxErrorBodyBytes(), anthropicErrors);
       mutation.addRemoveHeaders("content-length");
       mutation.addSetHeaders(set("content-type", "application/json"));
     } else if (target != null
@@ -123,6 +130,9 @@ final class ResponseStream {
         && (ExtProcMessages.isEventStream(contentType) || ExtProcMessages.isJson(contentType))) {
       eventStream = ExtProcMessages.isEventStream(contentType);
       mode = eventStream ? Mode.SSE : Mode.JSON;
+      if (translated != null) {
+        mutation.addRemoveHeaders("content-length");
+      }
       usage = new ResponseUsage(settings.estimator(), target.tokenizer().encoding());
       if (eventStream) {
         sse = new SseParser(settings.maxSseEventBytes(), usage);
@@ -179,6 +189,11 @@ final class ResponseStream {
         }
       }
       case NONE -> {}
+    }
+    if (translated != null && (mode == Mode.SSE || mode == Mode.JSON)) {
+      answer.setResponse(
+          CommonResponse.newBuilder()
+              .setBodyMutation(translated.chunk(chunk, last, mode == Mode.SSE, status)));
     }
     ProcessingResponse.Builder response = ProcessingResponse.newBuilder().setResponseBody(answer);
     if (last) {

@@ -153,6 +153,7 @@ public sealed interface BudgetDescriptor {
               new Usage(
                   tokens(entries, Wire.INPUT_TOKENS_KEY, where, maxTokens),
                   tokens(entries, Wire.CACHED_INPUT_TOKENS_KEY, where, maxTokens),
+                  tokens(entries, Wire.CACHE_WRITE_INPUT_TOKENS_KEY, where, maxTokens),
                   tokens(entries, Wire.OUTPUT_TOKENS_KEY, where, maxTokens),
                   provider == null || provider.equals(Wire.UNKNOWN_PROVIDER) ? null : provider));
         }

@@ -247,10 +247,16 @@ public final class BudgetPolicy {
           price.cachedInputPerMillion() == null
               ? price.inputPerMillion()
               : price.cachedInputPerMillion();
+      BigDecimal writePrice =
+          price.cacheWriteInputPerMillion() == null
+              ? price.inputPerMillion()
+              : price.cacheWriteInputPerMillion();
       BigDecimal perMillion =
-          BigDecimal.valueOf(usage.inputTokens() - usage.cachedInputTokens())
+          BigDecimal.valueOf(
+                  usage.inputTokens() - usage.cachedInputTokens() - usage.cacheWriteInputTokens())
               .multiply(price.inputPerMillion())
               .add(BigDecimal.valueOf(usage.cachedInputTokens()).multiply(cachedPrice))
+              .add(BigDecimal.valueOf(usage.cacheWriteInputTokens()).multiply(writePrice))
               .add(BigDecimal.valueOf(usage.outputTokens()).multiply(price.outputPerMillion()));
       return Optional.of(new Money(price.currency(), perMillion.divide(MILLION, MATH)));
     }

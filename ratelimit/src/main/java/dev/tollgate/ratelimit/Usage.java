@@ -5,14 +5,30 @@ package dev.tollgate.ratelimit;
  *
  * @param inputTokens prompt tokens, cached ones included (OpenAI's {@code prompt_tokens})
  * @param cachedInputTokens the part of {@code inputTokens} served from the provider's cache
+ * @param cacheWriteInputTokens the part of {@code inputTokens} written to the provider's cache
+ *     (Anthropic's {@code cache_creation_input_tokens}), priced at its own price
  * @param outputTokens completion tokens
  * @param provider the provider that served, as namespace/name, or null when unknown
  */
-public record Usage(long inputTokens, long cachedInputTokens, long outputTokens, String provider) {
+public record Usage(
+    long inputTokens,
+    long cachedInputTokens,
+    long cacheWriteInputTokens,
+    long outputTokens,
+    String provider) {
 
-  /** Clamps the cached part to the input, so a provider that reports it separately over-counts. */
+  /**
+   * Clamps the cached and cache-written parts to the input, so a provider that reports them
+   * separately over-counts.
+   */
   public Usage {
     cachedInputTokens = Math.min(cachedInputTokens, inputTokens);
+    cacheWriteInputTokens = Math.min(cacheWriteInputTokens, inputTokens - cachedInputTokens);
+  }
+
+  /** Usage without cache writes (every provider but Anthropic). */
+  public Usage(long inputTokens, long cachedInputTokens, long outputTokens, String provider) {
+    this(inputTokens, cachedInputTokens, 0, outputTokens, provider);
   }
 
   /** Returns whether the request used nothing at all, as a request rejected before upstream. */

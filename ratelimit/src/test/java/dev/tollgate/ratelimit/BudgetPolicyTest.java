@@ -143,6 +143,21 @@ class BudgetPolicyTest {
   }
 
   @Test
+  void cacheWritesArePricedAtTheCacheWritePrice() {
+    // The quickstart's demo-claude: input 3, cache read 0.30, cache write 3.75, output 15.
+    BudgetPolicy policy =
+        BudgetPolicy.of(
+            Fixtures.quickstartWith(
+                Fixtures.quota(
+                    "q", "Enforce", "UTC", Fixtures.limit("c", "Cost", "100", "1d", ""))));
+    RequestIdentity claude = new RequestIdentity("default", "chat", "alice", "demo-claude");
+    Usage usage = new Usage(100_000, 20_000, 30_000, 10_000, "default/demo-anthropic");
+    // 50,000 × 3 + 20,000 × 0.30 + 30,000 × 3.75 + 10,000 × 15 per million.
+    assertThat(policy.cost(claude, usage))
+        .hasValueSatisfying(m -> assertThat(m.amount()).isEqualByComparingTo("0.4185"));
+  }
+
+  @Test
   void costsAreRoundedUpToTheNextBillionthSoABudgetIsNeverUndercharged() {
     assertThat(Units.costOf(1, new BigDecimal("0.075"))).isEqualTo(75);
     assertThat(Units.costOf(1, new BigDecimal("0.0001"))).isEqualTo(1);

@@ -24,16 +24,29 @@ import java.util.List;
     value = "self.type == 'OpenAICompatible' || !has(self.openAICompatible)",
     message = "spec.openAICompatible is only allowed when type is OpenAICompatible",
     fieldPath = ".openAICompatible")
+@ValidationRule(
+    value = "self.type == 'Anthropic' || has(self.endpoint)",
+    message = "spec.endpoint is required unless type is Anthropic",
+    fieldPath = ".endpoint")
+@ValidationRule(
+    value = "self.type == 'Anthropic' || !has(self.anthropic)",
+    message = "spec.anthropic is only allowed when type is Anthropic",
+    fieldPath = ".anthropic")
 public class ModelProviderSpec {
   @Required
   @JsonPropertyDescription(
-      "The API the provider speaks: OpenAI, AzureOpenAI, or OpenAICompatible (vLLM, Ollama,"
-          + " Groq, Mistral, Together, any server speaking the OpenAI API).")
+      "The API the provider speaks: OpenAI, AzureOpenAI, OpenAICompatible (vLLM, Ollama,"
+          + " Groq, Mistral, Together, any server speaking the OpenAI API), or Anthropic"
+          + " (the Messages API).")
   public ProviderType type;
 
-  @Required
-  @JsonPropertyDescription("Where the provider is reached: a URL or an in-cluster Service.")
+  @JsonPropertyDescription(
+      "Where the provider is reached: a URL or an in-cluster Service. Required, except for"
+          + " Anthropic, whose default is https://api.anthropic.com.")
   public Endpoint endpoint;
+
+  @JsonPropertyDescription("Settings only Anthropic uses.")
+  public AnthropicSettings anthropic;
 
   @JsonPropertyDescription("Settings only AzureOpenAI uses; required for that type.")
   public AzureSettings azure;
@@ -46,7 +59,7 @@ public class ModelProviderSpec {
       "The Secret holding the provider's API key. Envoy receives it only through SDS and"
           + " injects it upstream in the header the provider type expects (Authorization: Bearer"
           + " for OpenAI and OpenAICompatible unless openAICompatible names another, api-key for"
-          + " AzureOpenAI). Omit it for providers"
+          + " AzureOpenAI, x-api-key for Anthropic). Omit it for providers"
           + " that need no key.")
   public SecretKeyReference credentials;
 

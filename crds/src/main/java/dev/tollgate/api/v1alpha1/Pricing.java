@@ -24,4 +24,10 @@ public class Pricing {
   @Pattern(Api.DECIMAL)
   @JsonPropertyDescription("Price per million cached input tokens. Default: the input price.")
   public String cachedInputPerMillion;
+
+  @Pattern(Api.DECIMAL)
+  @JsonPropertyDescription(
+      "Price per million input tokens written to the provider's prompt cache (Anthropic's"
+          + " cache_creation_input_tokens). Default: the input price.")
+  public String cacheWriteInputPerMillion;
 }

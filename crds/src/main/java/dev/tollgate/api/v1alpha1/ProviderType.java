@@ -7,5 +7,10 @@ public enum ProviderType {
   /** Azure OpenAI: deployment paths, an api-version query parameter, the api-key header. */
   AzureOpenAI,
   /** Any server speaking the OpenAI API: vLLM, Ollama, Groq, Mistral, Together and others. */
-  OpenAICompatible
+  OpenAICompatible,
+  /**
+   * Anthropic's Messages API: {@code /v1/messages}, the key in {@code x-api-key}, an {@code
+   * anthropic-version} header; default endpoint https://api.anthropic.com.
+   */
+  Anthropic
 }

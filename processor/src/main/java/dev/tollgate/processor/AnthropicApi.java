@@ -1,0 +1,158 @@
+package dev.tollgate.processor;
+
+import static dev.tollgate.processor.ExtProcMessages.set;
+
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import java.util.List;
+import java.util.Set;
+import java.util.StringJoiner;
+
+/**
+ * The client side of Anthropic's Messages API ({@code POST /v1/messages} and {@code
+ * /v1/messages/count_tokens}): which backends may serve a call, the request rules Tollgate applies
+ * before the budget (Anthropic requires {@code max_tokens}; counting tokens reserves and charges
+ * nothing), and the {@code anthropic-beta} values that reach the provider. Pure functions.
+ */
+final class AnthropicApi {
+  static final String MESSAGES = "/v1/messages";
+  static final String COUNT_TOKENS = "/v1/messages/count_tokens";
+  static final String BETA_HEADER = "anthropic-beta";
+
+  private AnthropicApi() {}
+
+  /** Whether a path is one of the Messages API's calls, whose errors take Anthropic's shape. */
+  static boolean serves(String path) {
+    return path.equals(MESSAGES) || path.equals(COUNT_TOKENS);
+  }
+
+  /**
+   * Whether the request's path is a Messages call with the query {@code beta=true} and nothing
+   * else: what the Anthropic SDKs' beta client (and so Claude Code) sends. It only tells the SDK's
+   * own routing apart; the path is sent on without it.
+   */
+  static boolean betaQuery(HttpHeaders headers) {
+    for (HeaderValue h : headers.getHeaders().getHeadersList()) {
+      if (h.getKey().equals(":path")) {
+        String path = ExtProcMessages.value(h);
+        return path.equals(MESSAGES + "?beta=true") || path.equals(COUNT_TOKENS + "?beta=true");
+      }
+    }
+    return false;
+  }
+
+  /** The request headers answer with the path set to its part without the query. */
+  static ProcessingResponse withoutQuery(ProcessingResponse answer, String path) {
+    ProcessingResponse.Builder builder = answer.toBuilder();
+    builder
+        .getRequestHeadersBuilder()
+        .getResponseBuilder()
+        .getHeaderMutationBuilder()
+        .addSetHeaders(set(":path", path));
+    return builder.build();
+  }
+
+  /** The client's {@code anthropic-beta} header, or null. */
+  static String betaHeader(HttpHeaders headers) {
+    for (HeaderValue h : headers.getHeaders().getHeadersList()) {
+      if (h.getKey().equals(BETA_HEADER)) {
+        return ExtProcMessages.value(h);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Refuses a call the rule's backends cannot serve: an Anthropic call to a rule that is not all
+   * Anthropic, an OpenAI-style call to a rule with an Anthropic backend other than chat completions
+   * to an all-Anthropic rule (which {@link TranslatedCall} translates), or a Messages call without
+   * {@code max_tokens}.
+   */
+  static void check(String path, RequestBody body, Policy.Target target)
+      throws Rejection.Exception {
+    boolean anthropicCall = serves(path);
+    if (anthropicCall
+        && target.api() != Policy.BackendApi.ANTHROPIC
+        && !TranslatedCall.needed(path, target)
+        && !answersCountTokens(path, target)) {
+      throw refusal(
+          "unsupported_api",
+          "The model '"
+              + target.requestedModel()
+              + "' is served by providers of more than one API; Tollgate translates Anthropic's"
+              + " Messages API only for models whose every backend speaks OpenAI's. Call it"
+              + " with POST /v1/chat/completions.");
+    }
+    if (!anthropicCall
+        && target.api() != Policy.BackendApi.OPENAI
+        && !TranslatedCall.needed(path, target)) {
+      throw refusal(
+          "unsupported_api",
+          "The model '"
+              + target.requestedModel()
+              + "' is served by Anthropic providers"
+              + (target.api() == Policy.BackendApi.MIXED ? " and others" : "")
+              + "; call it with POST /v1/messages. Tollgate translates only POST"
+              + " /v1/chat/completions to Anthropic's Messages API, and only for models whose"
+              + " every backend is an Anthropic provider.");
+    }
+    if (path.equals(MESSAGES) && body.maxOutputTokens() < 0) {
+      // Anthropic's own answer to a body without it.
+      throw refusal("missing_max_tokens", "max_tokens: Field required");
+    }
+  }
+
+  /**
+   * Whether the gateway answers a count_tokens call itself, from its own estimate: OpenAI-style
+   * providers have no such call.
+   */
+  static boolean answersCountTokens(String path, Policy.Target target) {
+    return path.equals(COUNT_TOKENS) && target.api() == Policy.BackendApi.OPENAI;
+  }
+
+  /** The answer to a count_tokens call the gateway answers itself. */
+  static byte[] countTokensAnswer(long estimate) {
+    return ("{\"input_tokens\":" + estimate + "}")
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /**
+   * A count_tokens call: routed and authorised like a message, but it generates nothing and the
+   * provider does not charge for it, so nothing is reserved or committed.
+   */
+  static ModelRequest countTokens(RequestRouter.RoutingDecision routing) {
+    return new ModelRequest(routing.target(), routing.client(), false, 0, 0, 0, List.of());
+  }
+
+  /**
+   * The body answer with the client's {@code anthropic-beta} cut to the values the rule's providers
+   * allow, or the header removed when none is left.
+   */
+  static ProcessingResponse withBetas(
+      ProcessingResponse answer, String clientBetas, Set<String> allowed) {
+    if (clientBetas == null) {
+      return answer;
+    }
+    StringJoiner kept = new StringJoiner(",");
+    for (String beta : clientBetas.split(",")) {
+      String b = beta.trim();
+      if (!b.isEmpty() && allowed.contains(b)) {
+        kept.add(b);
+      }
+    }
+    ProcessingResponse.Builder builder = answer.toBuilder();
+    var mutation = builder.getRequestBodyBuilder().getResponseBuilder().getHeaderMutationBuilder();
+    if (kept.length() == 0) {
+      mutation.addRemoveHeaders(BETA_HEADER);
+    } else {
+      mutation.addSetHeaders(set(BETA_HEADER, kept.toString()));
+    }
+    return builder.build();
+  }
+
+  private static Rejection.Exception refusal(String code, String message) {
+    return new Rejection.Exception(
+        new Rejection(400, "invalid_request_error", code, message, null));
+  }
+}
