@@ -99,6 +99,14 @@ class CompatibleServerTest {
   }
 
   @Test
+  void anOpenModelNamedInstructIsAChatModelAsVllmServesIt() {
+    assertThat(ModelKind.guess("llama-3.1-8b-instruct")).isEqualTo(ModelKind.CHAT);
+    assertThat(ModelKind.guess("Mistral-7B-Instruct-v0.3")).isEqualTo(ModelKind.CHAT);
+    assertThat(ModelKind.guess("gpt-3.5-turbo-instruct")).isEqualTo(ModelKind.COMPLETION);
+    assertThat(ModelKind.guess("davinci-002")).isEqualTo(ModelKind.COMPLETION);
+  }
+
+  @Test
   void refusesAnApiPathThatIsNotOne() {
     assertThatThrownBy(() -> gemini().at("/v1/")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> gemini().at("v1")).isInstanceOf(IllegalArgumentException.class);
