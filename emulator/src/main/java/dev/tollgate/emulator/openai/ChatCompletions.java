@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.emulator.DemoText;
 import java.io.IOException;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * {@code POST /v1/chat/completions}: the body's checks, the JSON answer, and the event stream
@@ -53,28 +54,9 @@ final class ChatCompletions {
       stream(call, promptTokens, cached, outputTokens, finish);
       return;
     }
-    ObjectNode answer = head(call, "chat.completion");
-    if (call.azure()) {
-      promptFilterResults(answer);
-    }
-    ObjectNode choice = answer.putArray("choices").addObject();
-    if (call.azure()) {
-      choice.putObject("content_filter_results");
-    }
-    choice.put("index", 0);
-    choice
-        .putObject("message")
-        .put("role", "assistant")
-        .put("content", DemoText.text(outputTokens))
-        .putNull("refusal")
-        .putArray("annotations");
-    choice.putNull("logprobs").put("finish_reason", finish);
-    usage(answer.putObject("usage"), promptTokens, cached, outputTokens);
-    if (!call.azure()) {
-      answer.put("service_tier", "default");
-    }
-    answer.putNull("system_fingerprint");
-    call.sendJson(answer);
+    String text = DemoText.text(outputTokens);
+    sendAnswer(
+        call, message -> message.put("content", text), finish, promptTokens, cached, outputTokens);
   }
 
   /**
@@ -84,14 +66,7 @@ final class ChatCompletions {
   private static void toolCall(Call call, ToolCalls.ToolCall tool, int promptTokens, int cached)
       throws IOException {
     int needed = DemoText.tokens(tool.arguments());
-    int outputTokens = needed;
-    for (String field : new String[] {"max_completion_tokens", "max_tokens"}) {
-      JsonNode limit = call.body().get(field);
-      if (limit != null && limit.canConvertToInt()) {
-        outputTokens = Math.max(1, Math.min(needed, limit.asInt()));
-        break;
-      }
-    }
+    int outputTokens = call.capped(needed, "max_completion_tokens", "max_tokens");
     String finish = outputTokens < needed ? "length" : "tool_calls";
     String arguments =
         outputTokens < needed
@@ -102,6 +77,27 @@ final class ChatCompletions {
       streamToolCall(call, made, promptTokens, cached, outputTokens, finish);
       return;
     }
+    sendAnswer(
+        call,
+        message -> ToolCalls.write(message.putNull("content").putArray("tool_calls"), made),
+        finish,
+        promptTokens,
+        cached,
+        outputTokens);
+  }
+
+  /**
+   * Sends a JSON chat completion with one choice whose message {@code content} (and {@code
+   * tool_calls}) {@code fill} writes, between its {@code role} and its {@code refusal}.
+   */
+  private static void sendAnswer(
+      Call call,
+      Consumer<ObjectNode> fill,
+      String finish,
+      int promptTokens,
+      int cached,
+      int outputTokens)
+      throws IOException {
     ObjectNode answer = head(call, "chat.completion");
     if (call.azure()) {
       promptFilterResults(answer);
@@ -111,8 +107,8 @@ final class ChatCompletions {
       choice.putObject("content_filter_results");
     }
     choice.put("index", 0);
-    ObjectNode message = choice.putObject("message").put("role", "assistant").putNull("content");
-    ToolCalls.write(message.putArray("tool_calls"), made);
+    ObjectNode message = choice.putObject("message").put("role", "assistant");
+    fill.accept(message);
     message.putNull("refusal").putArray("annotations");
     choice.putNull("logprobs").put("finish_reason", finish);
     usage(answer.putObject("usage"), promptTokens, cached, outputTokens);
