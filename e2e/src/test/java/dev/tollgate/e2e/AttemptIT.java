@@ -258,6 +258,43 @@ class AttemptIT {
   }
 
   /**
+   * A tool call the provider answers (the emulator calls the tool when {@code tool_choice} requires
+   * it) reaches the client in OpenAI's shape, as JSON and streamed, through the gateway's
+   * per-attempt rewrite: the arguments carry the tool's {@code model} property untouched.
+   */
+  @Test
+  void aToolCallReachesTheClientAsTheProviderSentIt() throws Exception {
+    String required = chat("fast").replace("\"max_tokens\":16", "\"tool_choice\":\"required\"");
+    HttpResponse<String> json = gateway.post("/v1/chat/completions", KEY, required, Map.of());
+    assertThat(json.statusCode()).as(json.body()).isEqualTo(200);
+    JsonNode choice = JSON.readTree(json.body()).path("choices").get(0);
+    assertThat(choice.path("finish_reason").asText()).isEqualTo("tool_calls");
+    JsonNode call = choice.path("message").path("tool_calls").get(0);
+    assertThat(call.path("function").path("name").asText()).isEqualTo("pick");
+    assertThat(call.path("function").path("arguments").asText()).isEqualTo("{\"model\":\"fast\"}");
+
+    String streamed = required.replace("\"tool_choice\"", "\"stream\":true,\"tool_choice\"");
+    HttpResponse<String> stream = gateway.post("/v1/chat/completions", KEY, streamed, Map.of());
+    assertThat(stream.statusCode()).as(stream.body()).isEqualTo(200);
+    StringBuilder arguments = new StringBuilder();
+    for (String event : stream.body().split("\n\n")) {
+      if (event.startsWith("data: {")) {
+        JsonNode delta = JSON.readTree(event.substring(6)).at("/choices/0/delta/tool_calls/0");
+        arguments.append(delta.path("function").path("arguments").asText(""));
+      }
+    }
+    assertThat(stream.body())
+        .contains("\"finish_reason\":\"tool_calls\"")
+        .endsWith("data: [DONE]\n\n");
+    assertThat(arguments.toString()).isEqualTo("{\"model\":\"fast\"}");
+    for (Provider provider : List.of(openai, vllm)) {
+      if (!provider.received().isEmpty()) {
+        assertEveryRequestWasItsOwn(provider);
+      }
+    }
+  }
+
+  /**
    * Every request the provider received was accepted on path, key and model (the emulator answered
    * 200, or 503 in an outage, never a refusal); its body is exactly the client's apart from the
    * top-level model (and the output cap the gateway may write), and its content-length is the
