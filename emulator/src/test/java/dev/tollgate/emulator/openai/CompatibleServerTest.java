@@ -4,6 +4,7 @@ import static dev.tollgate.emulator.openai.EmulatorClient.CLOCK;
 import static dev.tollgate.emulator.openai.EmulatorClient.call;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.tollgate.emulator.AnsweredRequest;
 import dev.tollgate.emulator.EmulatorServer;
@@ -48,9 +49,9 @@ class CompatibleServerTest {
       assertThat(server.answered())
           .extracting(a -> a.request().path(), AnsweredRequest::status)
           .containsExactly(
-              org.assertj.core.groups.Tuple.tuple("/v1beta/openai/chat/completions", 200),
-              org.assertj.core.groups.Tuple.tuple("/v1/chat/completions", 404),
-              org.assertj.core.groups.Tuple.tuple("/v1beta/openai/models", 200));
+              tuple("/v1beta/openai/chat/completions", 200),
+              tuple("/v1/chat/completions", 404),
+              tuple("/v1beta/openai/models", 200));
     }
   }
 
