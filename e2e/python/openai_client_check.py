@@ -98,13 +98,15 @@ elif scenario == "refused":
         assert error.param in ("max_tokens", "max_completion_tokens"), error.body
         print("contradictory caps:", error.status_code, error.code, error.param)
 elif scenario == "responses":
-    # The Responses API as Codex and the SDK's users call it. The stand-in answers OpenAI's bytes:
-    # 36 input / 87 output tokens as JSON, 37 input (16 cached) / 11 output tokens streamed.
+    # The Responses API as Codex and the SDK's users call it. The provider is the strict emulator:
+    # a quarter of the characters of every text as input tokens (4 more per input item), one output
+    # token per word of its 21-word sentence.
     response = client.responses.create(
         model="codex", instructions="Be brief.", input="Tell me a three sentence bedtime story."
     )
-    assert response.output_text.startswith("In a peaceful grove"), response
-    assert (response.usage.input_tokens, response.usage.output_tokens) == (36, 87), response.usage
+    assert response.output_text.startswith("Tollgate forwarded this request"), response
+    assert response.status == "completed", response
+    assert (response.usage.input_tokens, response.usage.output_tokens) == (13, 21), response.usage
     print("responses.create:", response.model, response.usage.total_tokens, "tokens")
 
     try:
@@ -137,28 +139,33 @@ elif scenario == "responses":
 
     assert "codex" in [m.id for m in client.models.list()]
 
-    # Last, so that the stand-in's last request is this stream's.
+    # Last, so that the provider's last request is this stream's; the emulator's knob reports 4 of
+    # its 8 input tokens as cached, as OpenAI's prompt cache would.
     deltas = []
     with client.responses.stream(
-        model="codex", instructions="Be brief.", input=[{"role": "user", "content": "Hi"}]
+        model="codex",
+        instructions="Be brief.",
+        input=[{"role": "user", "content": "Hi"}],
+        extra_headers={"x-demo-cached-tokens": "4"},
     ) as stream:
         for event in stream:
             if event.type == "response.output_text.delta":
                 deltas.append(event.delta)
         final = stream.get_final_response()
-    assert "".join(deltas) == final.output_text == "Hi! How can I help you today?", deltas
+    assert "".join(deltas) == final.output_text, deltas
+    assert final.output_text.startswith("Tollgate forwarded this request"), final.output_text
     usage = final.usage
     assert (usage.input_tokens, usage.input_tokens_details.cached_tokens, usage.output_tokens) == (
-        37,
-        16,
-        11,
+        8,
+        4,
+        21,
     ), usage
     print("responses.stream:", "".join(deltas), usage.total_tokens, "tokens")
 elif scenario == "responses-rate-limited":
-    # 1,000 tokens an hour: the first response (36 + 87 tokens committed) fits, then a request
-    # reserving 900 output tokens does not, whether it streams or not.
-    first = client.responses.create(model="codex", input="Hi", max_output_tokens=16)
-    assert first.usage.total_tokens == 123, first.usage
+    # 1,000 tokens an hour: the first response (150 input + 16 output tokens committed) fits, then
+    # a request reserving 900 output tokens does not, whether it streams or not.
+    first = client.responses.create(model="codex", input=" ".join(["Hi"] * 200), max_output_tokens=16)
+    assert first.usage.total_tokens == 166, first.usage
     for stream in (False, True):
         try:
             client.responses.create(model="codex", input="Hi", max_output_tokens=900, stream=stream)

@@ -4,8 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tollgate.e2e.ExpectingProvider.Dialect;
-import dev.tollgate.e2e.ExpectingProvider.Received;
+import dev.tollgate.emulator.AnsweredRequest;
+import dev.tollgate.emulator.EmulatorServer;
+import dev.tollgate.emulator.ProviderEmulator;
+import dev.tollgate.emulator.ReceivedRequest;
+import dev.tollgate.emulator.openai.AzureOpenAiEmulator;
+import dev.tollgate.emulator.openai.EmulatedModel;
+import dev.tollgate.emulator.openai.OpenAiEmulator;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,8 +24,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Every attempt carries the request its backend accepts, through {@code tollgate run} and a real
  * Envoy: a split across two upstream models (the README's canary) and fallbacks across models and
- * providers. Each provider is a stand-in that refuses any other model, path or key as the provider
- * would, and the test reads what each one received.
+ * providers. Each provider is the strict emulator (module {@code emulator}) serving only its own
+ * model, API path and key header, refusing anything else as the provider would, and the test reads
+ * what each one received and answered.
  */
 class AttemptIT {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -36,60 +44,66 @@ class AttemptIT {
   static final String MESSAGES =
       "[{\"role\":\"user\",\"content\":\"Say \\\"model\\\":\\\"fast\\\" back, \u00e9t\u00e9 \u2603\"}]";
 
-  static ExpectingProvider openai;
-  static ExpectingProvider openaiDown;
-  static ExpectingProvider vllm;
-  static ExpectingProvider azure;
-  static ExpectingProvider gemini;
+  /**
+   * One provider: its name for messages, and the emulator server standing in for it.
+   *
+   * @param name the provider's name in the manifests
+   * @param server the emulator answering as that provider
+   */
+  record Provider(String name, EmulatorServer server) implements AutoCloseable {
+    static Provider start(String name, ProviderEmulator emulator) {
+      return new Provider(name, EmulatorServer.start("127.0.0.1", 0, List.of(emulator), 0));
+    }
+
+    String url() {
+      return "http://127.0.0.1:" + server.port();
+    }
+
+    List<ReceivedRequest> received() {
+      return server.received();
+    }
+
+    @Override
+    public void close() {
+      server.close();
+    }
+  }
+
+  static Provider openai;
+  static Provider openaiDown;
+  static Provider vllm;
+  static Provider azure;
+  static Provider gemini;
   static TollgateRun gateway;
+
+  static List<EmulatedModel> only(String model) {
+    return List.of(EmulatedModel.named(model));
+  }
 
   @BeforeAll
   static void start() {
     openai =
-        new ExpectingProvider(
-            "openai",
-            Dialect.OPENAI,
-            "/v1/chat/completions",
-            "authorization",
-            "Bearer sk-openai-e2e-0001",
-            "gpt-4o-mini",
-            false);
+        Provider.start("openai", OpenAiEmulator.serving(only("gpt-4o-mini"), "sk-openai-e2e-0001"));
     openaiDown =
-        new ExpectingProvider(
+        Provider.start(
             "openai-down",
-            Dialect.OPENAI,
-            "/v1/chat/completions",
-            "authorization",
-            "Bearer sk-openai-down-e2e-0002",
-            "gpt-4o",
-            true);
+            OpenAiEmulator.serving(only("gpt-4o"), "sk-openai-down-e2e-0002").unavailable());
     vllm =
-        new ExpectingProvider(
+        Provider.start(
             "vllm",
-            Dialect.VLLM,
-            "/serving/v1/chat/completions",
-            "authorization",
-            "Bearer vllm-e2e-0003",
-            "llama-3.1-8b-instruct",
-            false);
+            OpenAiEmulator.serving(only("llama-3.1-8b-instruct"), "vllm-e2e-0003")
+                .at("/serving/v1"));
     azure =
-        new ExpectingProvider(
+        Provider.start(
             "azure",
-            Dialect.AZURE,
-            "/openai/deployments/gpt-4o-mini-eu/chat/completions?api-version=2024-10-21",
-            "api-key",
-            "azure-e2e-0004",
-            "gpt-4o-mini",
-            false);
+            AzureOpenAiEmulator.serving(
+                Map.of("gpt-4o-mini-eu", EmulatedModel.named("gpt-4o-mini")), "azure-e2e-0004"));
     gemini =
-        new ExpectingProvider(
+        Provider.start(
             "gemini",
-            Dialect.OPENAI,
-            "/v1beta/openai/chat/completions",
-            "x-goog-api-key",
-            "gemini-e2e-0005",
-            "gemini-2.0-flash",
-            false);
+            OpenAiEmulator.serving(only("gemini-2.0-flash"), "gemini-e2e-0005")
+                .at("/v1beta/openai")
+                .keyIn("x-goog-api-key", ""));
     gateway =
         TollgateRun.start(
             "attempt",
@@ -107,7 +121,7 @@ class AttemptIT {
     if (gateway != null) {
       gateway.close();
     }
-    for (ExpectingProvider p : new ExpectingProvider[] {openai, openaiDown, vllm, azure, gemini}) {
+    for (Provider p : new Provider[] {openai, openaiDown, vllm, azure, gemini}) {
       if (p != null) {
         p.close();
       }
@@ -172,18 +186,20 @@ class AttemptIT {
         i++) {
       HttpResponse<String> response = gateway.post("/v1/chat/completions", KEY, streamed, Map.of());
       assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      // max_tokens 16 cuts the emulator's 21-word answer: OpenAI's finish reason for that.
       assertThat(response.body())
-          .contains("\"finish_reason\":\"stop\"")
+          .contains("\"finish_reason\":\"length\"")
           .endsWith("data: [DONE]\n\n");
     }
-    for (ExpectingProvider provider : List.of(openai, vllm)) {
+    for (Provider provider : List.of(openai, vllm)) {
       int before = provider == openai ? openaiBefore : vllmBefore;
-      List<Received> streams = provider.received().subList(before, provider.received().size());
+      List<ReceivedRequest> streams =
+          provider.received().subList(before, provider.received().size());
       assertThat(streams).as("40 streamed requests reached %s", provider.name()).isNotEmpty();
       assertThat(streams)
           .allSatisfy(
               r ->
-                  assertThat(r.json().path("stream_options").path("include_usage").asBoolean())
+                  assertThat(json(r).path("stream_options").path("include_usage").asBoolean())
                       .isTrue());
     }
     assertEveryRequestWasItsOwn(openai);
@@ -235,27 +251,80 @@ class AttemptIT {
     assertEveryRequestWasItsOwn(openaiDown);
     assertThat(gemini.received())
         .allSatisfy(r -> assertThat(r.headers()).doesNotContainKey("authorization"));
+    assertThat(openaiDown.server().answered())
+        .as("openai-down answered every attempt with its outage")
+        .extracting(AnsweredRequest::status)
+        .containsOnly(503);
   }
 
   /**
-   * Every request the provider received was accepted on path, key and model; its body is exactly
-   * the client's apart from the top-level model (and the output cap the gateway may write), and its
-   * content-length is the body's.
+   * A tool call the provider answers (the emulator calls the tool when {@code tool_choice} requires
+   * it) reaches the client in OpenAI's shape, as JSON and streamed, through the gateway's
+   * per-attempt rewrite: the arguments carry the tool's {@code model} property untouched.
    */
-  private static void assertEveryRequestWasItsOwn(ExpectingProvider provider) throws Exception {
+  @Test
+  void aToolCallReachesTheClientAsTheProviderSentIt() throws Exception {
+    String required = chat("fast").replace("\"max_tokens\":16", "\"tool_choice\":\"required\"");
+    HttpResponse<String> json = gateway.post("/v1/chat/completions", KEY, required, Map.of());
+    assertThat(json.statusCode()).as(json.body()).isEqualTo(200);
+    JsonNode choice = JSON.readTree(json.body()).path("choices").get(0);
+    assertThat(choice.path("finish_reason").asText()).isEqualTo("tool_calls");
+    JsonNode call = choice.path("message").path("tool_calls").get(0);
+    assertThat(call.path("function").path("name").asText()).isEqualTo("pick");
+    assertThat(call.path("function").path("arguments").asText()).isEqualTo("{\"model\":\"fast\"}");
+
+    String streamed = required.replace("\"tool_choice\"", "\"stream\":true,\"tool_choice\"");
+    HttpResponse<String> stream = gateway.post("/v1/chat/completions", KEY, streamed, Map.of());
+    assertThat(stream.statusCode()).as(stream.body()).isEqualTo(200);
+    StringBuilder arguments = new StringBuilder();
+    for (String event : stream.body().split("\n\n")) {
+      if (event.startsWith("data: {")) {
+        JsonNode delta = JSON.readTree(event.substring(6)).at("/choices/0/delta/tool_calls/0");
+        arguments.append(delta.path("function").path("arguments").asText(""));
+      }
+    }
+    assertThat(stream.body())
+        .contains("\"finish_reason\":\"tool_calls\"")
+        .endsWith("data: [DONE]\n\n");
+    assertThat(arguments.toString()).isEqualTo("{\"model\":\"fast\"}");
+    for (Provider provider : List.of(openai, vllm)) {
+      if (!provider.received().isEmpty()) {
+        assertEveryRequestWasItsOwn(provider);
+      }
+    }
+  }
+
+  /**
+   * Every request the provider received was accepted on path, key and model (the emulator answered
+   * 200, or 503 in an outage, never a refusal); its body is exactly the client's apart from the
+   * top-level model (and the output cap the gateway may write), and its content-length is the
+   * body's.
+   */
+  private static void assertEveryRequestWasItsOwn(Provider provider) throws Exception {
     JsonNode sentMessages = JSON.readTree(MESSAGES);
     JsonNode sentTools = JSON.readTree(TOOLS);
-    assertThat(provider.received()).as("%s received nothing", provider.name()).isNotEmpty();
-    for (Received r : provider.received()) {
-      String what = provider.name() + " received " + r.path() + " " + new String(r.body());
-      assertThat(r.status()).as(what).isIn(200, 503);
-      assertThat(r.headers().get("content-length"))
-          .as(what)
-          .isEqualTo(Integer.toString(r.body().length));
-      JsonNode body = r.json();
+    List<AnsweredRequest> answered = provider.server().answered();
+    assertThat(answered).as("%s received nothing", provider.name()).isNotEmpty();
+    for (AnsweredRequest a : answered) {
+      ReceivedRequest r = a.request();
+      String what =
+          provider.name() + " answered " + a.status() + " to " + r.path() + " " + r.bodyText();
+      assertThat(a.status()).as(what).isIn(200, 503);
+      assertThat(r.header("content-length")).as(what).contains(Integer.toString(r.body().length));
+      JsonNode body = json(r);
       assertThat(body.path("messages")).as(what).isEqualTo(sentMessages);
       assertThat(body.path("tools")).as(what).isEqualTo(sentTools);
-      assertThat(r.headers().values()).as(what).noneMatch(v -> v.contains(KEY));
+      assertThat(r.headers().values())
+          .as(what)
+          .noneMatch(values -> values.stream().anyMatch(v -> v.contains(KEY)));
+    }
+  }
+
+  private static JsonNode json(ReceivedRequest request) {
+    try {
+      return JSON.readTree(request.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 }

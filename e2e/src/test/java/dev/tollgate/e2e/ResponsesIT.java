@@ -5,8 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.emulator.EmulatorServer;
+import dev.tollgate.emulator.ReceivedRequest;
+import dev.tollgate.emulator.openai.EmulatedModel;
+import dev.tollgate.emulator.openai.OpenAiEmulator;
 import dev.tollgate.model.Wire;
-import dev.tollgate.testkit.FakeUpstream;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,19 +22,27 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code POST /v1/responses} through {@code tollgate run} and a real Envoy, driven by the official
- * {@code openai} client's {@code responses.create} and {@code responses.stream}: the provider gets
- * its own model name, path and key, and the gateway accounts what the provider reported.
+ * {@code openai} client's {@code responses.create} and {@code responses.stream}: the provider (the
+ * strict OpenAI emulator, serving gpt-4.1 only) gets its own model name, path and key, and the
+ * gateway accounts what the provider reported.
  */
 class ResponsesIT {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String KEY = "tg-e2e-alice-key-0001";
   static final String TIGHT_BUDGET_KEY = "tg-e2e-bob-key-00001";
-  static FakeUpstream openai;
+  static EmulatorServer openai;
   static TollgateRun gateway;
 
   @BeforeAll
   static void start() {
-    openai = FakeUpstream.responses();
+    openai =
+        EmulatorServer.start(
+            "127.0.0.1",
+            0,
+            List.of(
+                OpenAiEmulator.serving(
+                    List.of(EmulatedModel.named("gpt-4.1")), "sk-e2e-responses-upstream")),
+            0);
     gateway =
         TollgateRun.start(
             "responses",
@@ -54,13 +65,14 @@ class ResponsesIT {
     OpenAiClient.run(gateway, KEY, "responses").assertPassed();
 
     // The stream was the client's last call: what the provider received for it.
-    assertThat(openai.lastMethod()).isEqualTo("POST");
-    assertThat(openai.lastPath()).isEqualTo("/v1/responses");
-    assertThat(openai.lastHeaders())
-        .containsEntry("authorization", "Bearer sk-e2e-responses-upstream")
+    ReceivedRequest last = openai.lastReceived();
+    assertThat(last.method()).isEqualTo("POST");
+    assertThat(last.path()).isEqualTo("/v1/responses");
+    assertThat(last.header("authorization")).contains("Bearer sk-e2e-responses-upstream");
+    assertThat(last.headers())
         .doesNotContainKeys(
             "x-api-key", Wire.NAMESPACE_HEADER, Wire.CLIENT_HEADER, Wire.MODEL_HEADER);
-    JsonNode sent = openai.lastBody();
+    JsonNode sent = JSON.readTree(last.body());
     assertThat(sent.path("model").asText()).isEqualTo("gpt-4.1");
     assertThat(sent.path("stream").asBoolean()).isTrue();
     assertThat(sent.path("max_output_tokens").asLong()).isEqualTo(4096);
@@ -70,20 +82,21 @@ class ResponsesIT {
         await()
             .atMost(Duration.ofSeconds(10))
             .until(ResponsesIT::servedResponses, lines -> lines.size() >= 2);
+    // The emulator's counts: a quarter of the characters of each text in, one token per word out.
     JsonNode created = served.get(0);
     assertThat(created.path("stream").asBoolean()).isFalse();
-    assertThat(created.path("input_tokens").asLong()).isEqualTo(36);
-    assertThat(created.path("output_tokens").asLong()).isEqualTo(87);
+    assertThat(created.path("input_tokens").asLong()).isEqualTo(13);
+    assertThat(created.path("output_tokens").asLong()).isEqualTo(21);
     assertThat(created.path("usage_source").asText()).isEqualTo("reported");
     JsonNode streamed = served.get(served.size() - 1);
     assertThat(streamed.path("stream").asBoolean()).isTrue();
-    assertThat(streamed.path("input_tokens").asLong()).isEqualTo(37);
-    assertThat(streamed.path("cached_input_tokens").asLong()).isEqualTo(16);
-    assertThat(streamed.path("output_tokens").asLong()).isEqualTo(11);
-    assertThat(streamed.path("response_model").asText()).isEqualTo("gpt-4.1-2025-04-14");
-    // (37 − 16) × 2 + 16 × 0.5 + 11 × 8 USD per million tokens.
+    assertThat(streamed.path("input_tokens").asLong()).isEqualTo(8);
+    assertThat(streamed.path("cached_input_tokens").asLong()).isEqualTo(4);
+    assertThat(streamed.path("output_tokens").asLong()).isEqualTo(21);
+    assertThat(streamed.path("response_model").asText()).isEqualTo("gpt-4.1");
+    // (8 − 4) × 2 + 4 × 0.5 + 21 × 8 USD per million tokens.
     assertThat(new BigDecimal(streamed.path("cost").asText()))
-        .isEqualByComparingTo(new BigDecimal("0.000138"));
+        .isEqualByComparingTo(new BigDecimal("0.000178"));
   }
 
   @Test

@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * An HTTP server on which provider emulators are mounted: each request goes to the first emulator
  * that claims it (so mount the most specific first, and an emulator that claims everything last, to
- * answer unknown paths in its provider's words). It remembers the last {@value #KEPT} requests, so
- * that a test can assert what the provider received. Thread-safe.
+ * answer unknown paths in its provider's words). It remembers the last {@value #KEPT} requests and
+ * the status each was answered with, so that a test can assert what the provider received and what
+ * it made of it. Thread-safe.
  */
 public final class EmulatorServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmulatorServer.class);
@@ -33,6 +34,7 @@ public final class EmulatorServer implements AutoCloseable {
   private final List<ProviderEmulator> emulators;
   private final long latencyMillis;
   private final Deque<ReceivedRequest> received = new ArrayDeque<>();
+  private final Deque<AnsweredRequest> answered = new ArrayDeque<>();
 
   private EmulatorServer(
       HttpServer server,
@@ -116,10 +118,22 @@ public final class EmulatorServer implements AutoCloseable {
     }
   }
 
-  /** Forgets the requests received so far. */
+  /**
+   * Returns the requests answered so far (the last {@value #KEPT}), in the order their status lines
+   * went out, each with its status. A request is here before its client reads the first byte of the
+   * answer, so a test that has its response sees it.
+   */
+  public List<AnsweredRequest> answered() {
+    synchronized (received) {
+      return new ArrayList<>(answered);
+    }
+  }
+
+  /** Forgets the requests received and answered so far. */
   public void clearReceived() {
     synchronized (received) {
       received.clear();
+      answered.clear();
     }
   }
 
@@ -140,7 +154,8 @@ public final class EmulatorServer implements AutoCloseable {
       }
       DemoControls controls = DemoControls.of(request);
       Pause.millis(latencyMillis + controls.delayMillis());
-      Reply reply = new Reply(exchange, controls.chunkDelayMillis());
+      Reply reply =
+          new Reply(exchange, controls.chunkDelayMillis(), status -> answered(request, status));
       for (ProviderEmulator emulator : emulators) {
         if (emulator.claims(request)) {
           emulator.answer(request, reply);
@@ -152,6 +167,15 @@ public final class EmulatorServer implements AutoCloseable {
       LOG.debug("client went away: {}", e.getMessage());
     } catch (RuntimeException e) {
       LOG.warn("provider emulator failed on {}", exchange.getRequestURI().getPath(), e);
+    }
+  }
+
+  private void answered(ReceivedRequest request, int status) {
+    synchronized (received) {
+      if (answered.size() == KEPT) {
+        answered.removeFirst();
+      }
+      answered.addLast(new AnsweredRequest(request, status));
     }
   }
 

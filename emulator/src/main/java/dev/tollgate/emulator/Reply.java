@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.function.IntConsumer;
 
 /**
  * How an emulator answers one request: a whole body, or a stream written piece by piece (paced by
@@ -12,11 +13,14 @@ import java.nio.charset.StandardCharsets;
 public final class Reply {
   private final HttpExchange exchange;
   private final long chunkDelayMillis;
+  private final IntConsumer onStatus;
   private OutputStream stream;
 
-  Reply(HttpExchange exchange, long chunkDelayMillis) {
+  /** A reply that tells {@code onStatus} its status just before the status line goes out. */
+  Reply(HttpExchange exchange, long chunkDelayMillis, IntConsumer onStatus) {
     this.exchange = exchange;
     this.chunkDelayMillis = chunkDelayMillis;
+    this.onStatus = onStatus;
   }
 
   /** Adds a response header; call before the body. */
@@ -32,6 +36,7 @@ public final class Reply {
   public void send(int status, String contentType, String body) throws IOException {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().set("content-type", contentType);
+    onStatus.accept(status);
     exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
     OutputStream out = exchange.getResponseBody();
     if (chunkDelayMillis == 0) {
@@ -48,6 +53,7 @@ public final class Reply {
   /** Starts a chunked stream with status 200 and this content type. */
   public void startStream(String contentType) throws IOException {
     exchange.getResponseHeaders().set("content-type", contentType);
+    onStatus.accept(200);
     exchange.sendResponseHeaders(200, 0);
     stream = exchange.getResponseBody();
   }

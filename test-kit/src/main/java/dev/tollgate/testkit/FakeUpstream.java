@@ -18,10 +18,10 @@ import java.util.concurrent.Executors;
 /**
  * A local HTTP server standing in for a model provider, which remembers the last request it
  * received and answers in one of the ways chosen when it starts: {@link #echo} (what reached which
- * upstream), {@link #chatCompletions} or {@link #responses} (what the gateway does with a
- * provider's answer).
+ * upstream) or {@link #chatCompletions} (what the gateway does with a provider's answer).
  *
- * <p>It checks nothing it receives; a strict stand-in that is told what to expect is another thing.
+ * <p>It checks nothing it receives; a strict stand-in is the {@code emulator} module's. OpenAI's
+ * recorded Responses API bytes are here as {@link #responsesAnswer} for the processor's unit tests.
  * Thread-safe.
  */
 public final class FakeUpstream implements AutoCloseable {
@@ -106,29 +106,6 @@ public final class FakeUpstream implements AutoCloseable {
                     + "\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hello from the fake\"}}],"
                     + "\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":7,\"total_tokens\":18}}");
           }
-        });
-  }
-
-  /**
-   * Starts an OpenAI Responses API provider answering OpenAI's bytes (resources {@code
-   * dev/tollgate/testkit/responses}): a response object reporting 36 input and 87 output tokens,
-   * or, when the request streams, the event stream from {@code response.created} to {@code
-   * response.completed} reporting 37 input (16 cached) and 11 output tokens. The model in the
-   * answers is {@code gpt-4.1-2025-04-14}, whatever was asked.
-   */
-  public static FakeUpstream responses() {
-    byte[] json = resource("responses/response.json");
-    byte[] events = resource("responses/stream.sse");
-    return new FakeUpstream(
-        (exchange, body, headers, status) -> {
-          boolean stream = body.path("stream").asBoolean();
-          exchange
-              .getResponseHeaders()
-              .add(
-                  "content-type", stream ? "text/event-stream; charset=utf-8" : "application/json");
-          byte[] answer = stream ? events : json;
-          exchange.sendResponseHeaders(status, answer.length);
-          exchange.getResponseBody().write(answer);
         });
   }
 

@@ -128,7 +128,7 @@ public final class AzureOpenAiEmulator implements ProviderEmulator {
       return;
     }
     OpenAiEmulator.serve(
-        route.get().endpoint(), model, body.get(), controls, reply, true, clock, serials);
+        route.get().endpoint(), model, body.get(), controls, reply, true, false, clock, serials);
   }
 
   /** Which endpoint a path names, and its deployment (null for {@code /openai/responses}). */

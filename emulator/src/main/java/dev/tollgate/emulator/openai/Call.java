@@ -36,14 +36,18 @@ record Call(
 
   /** Returns the output tokens: the words, capped by the first output limit the body sets. */
   int outputTokens(String... limitFields) {
-    int words = words();
+    return capped(words(), limitFields);
+  }
+
+  /** Returns {@code wanted} output tokens, capped by the first output limit the body sets. */
+  int capped(int wanted, String... limitFields) {
     for (String field : limitFields) {
       JsonNode limit = body.get(field);
       if (limit != null && limit.canConvertToInt()) {
-        return Math.max(1, Math.min(words, limit.asInt()));
+        return Math.max(1, Math.min(wanted, limit.asInt()));
       }
     }
-    return words;
+    return wanted;
   }
 
   /** Returns the input tokens to report as cached: the knob's, at most all of them. */

@@ -7,12 +7,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.emulator.DemoText;
 import java.io.IOException;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * {@code POST /v1/chat/completions}: the body's checks, the JSON answer, and the event stream
  * ({@code data:} chunks, a usage chunk with empty {@code choices} when {@code
  * stream_options.include_usage} is true, then {@code data: [DONE]}), field for field as the
- * recorded OpenAI answers.
+ * recorded OpenAI answers. A request whose {@code tool_choice} makes the model call a tool gets a
+ * tool call instead of text ({@link ToolCalls}).
  */
 final class ChatCompletions {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,7 +33,7 @@ final class ChatCompletions {
     if (messages.isEmpty()) {
       return Optional.of(OpenAiError.emptyArray("messages"));
     }
-    return Streams.checkOptions(body);
+    return Streams.checkOptions(body).or(() -> ToolCalls.check(body));
   }
 
   /** Answers an accepted call. */
@@ -40,13 +42,62 @@ final class ChatCompletions {
     for (JsonNode message : call.body().path("messages")) {
       promptTokens += 4 + Call.contentTokens(message.get("content"));
     }
+    int cached = call.cachedTokens(promptTokens);
+    Optional<ToolCalls.ToolCall> tool = ToolCalls.of(call);
+    if (tool.isPresent()) {
+      toolCall(call, tool.get(), promptTokens, cached);
+      return;
+    }
     int outputTokens = call.outputTokens("max_completion_tokens", "max_tokens");
     String finish = outputTokens < call.words() ? "length" : "stop";
-    int cached = call.cachedTokens(promptTokens);
     if (call.body().path("stream").asBoolean(false)) {
       stream(call, promptTokens, cached, outputTokens, finish);
       return;
     }
+    String text = DemoText.text(outputTokens);
+    sendAnswer(
+        call, message -> message.put("content", text), finish, promptTokens, cached, outputTokens);
+  }
+
+  /**
+   * Answers with one tool call: its arguments cost a quarter of their characters in output tokens;
+   * an output cap below that cuts them, with finish reason {@code length}, as OpenAI's would.
+   */
+  private static void toolCall(Call call, ToolCalls.ToolCall tool, int promptTokens, int cached)
+      throws IOException {
+    int needed = DemoText.tokens(tool.arguments());
+    int outputTokens = call.capped(needed, "max_completion_tokens", "max_tokens");
+    String finish = outputTokens < needed ? "length" : "tool_calls";
+    String arguments =
+        outputTokens < needed
+            ? tool.arguments().substring(0, Math.min(tool.arguments().length(), outputTokens * 4))
+            : tool.arguments();
+    ToolCalls.ToolCall made = new ToolCalls.ToolCall(tool.id(), tool.name(), arguments);
+    if (call.body().path("stream").asBoolean(false)) {
+      streamToolCall(call, made, promptTokens, cached, outputTokens, finish);
+      return;
+    }
+    sendAnswer(
+        call,
+        message -> ToolCalls.write(message.putNull("content").putArray("tool_calls"), made),
+        finish,
+        promptTokens,
+        cached,
+        outputTokens);
+  }
+
+  /**
+   * Sends a JSON chat completion with one choice whose message {@code content} (and {@code
+   * tool_calls}) {@code fill} writes, between its {@code role} and its {@code refusal}.
+   */
+  private static void sendAnswer(
+      Call call,
+      Consumer<ObjectNode> fill,
+      String finish,
+      int promptTokens,
+      int cached,
+      int outputTokens)
+      throws IOException {
     ObjectNode answer = head(call, "chat.completion");
     if (call.azure()) {
       promptFilterResults(answer);
@@ -56,12 +107,9 @@ final class ChatCompletions {
       choice.putObject("content_filter_results");
     }
     choice.put("index", 0);
-    choice
-        .putObject("message")
-        .put("role", "assistant")
-        .put("content", DemoText.text(outputTokens))
-        .putNull("refusal")
-        .putArray("annotations");
+    ObjectNode message = choice.putObject("message").put("role", "assistant");
+    fill.accept(message);
+    message.putNull("refusal").putArray("annotations");
     choice.putNull("logprobs").put("finish_reason", finish);
     usage(answer.putObject("usage"), promptTokens, cached, outputTokens);
     if (!call.azure()) {
@@ -71,24 +119,53 @@ final class ChatCompletions {
     call.sendJson(answer);
   }
 
+  /**
+   * Streams one tool call: a first chunk with the role, the call's id, type and name and empty
+   * arguments, then the arguments in pieces (each delta {@code tool_calls[{index, function:
+   * {arguments}}]}), then the finish chunk and the usage chunk as for text.
+   */
+  private static void streamToolCall(
+      Call call,
+      ToolCalls.ToolCall tool,
+      int promptTokens,
+      int cached,
+      int outputTokens,
+      String finish)
+      throws IOException {
+    boolean includeUsage = call.body().path("stream_options").path("include_usage").asBoolean();
+    boolean obfuscate =
+        !call.azure()
+            && call.body().path("stream_options").path("include_obfuscation").asBoolean(true);
+    startStream(call);
+    ObjectNode first = chunkHead(call);
+    ObjectNode firstChoice = first.putArray("choices").addObject().put("index", 0);
+    ObjectNode delta = firstChoice.putObject("delta").put("role", "assistant").putNull("content");
+    ObjectNode opening = delta.putArray("tool_calls").addObject().put("index", 0);
+    opening.put("id", tool.id()).put("type", "function");
+    opening.putObject("function").put("name", tool.name()).put("arguments", "");
+    delta.putNull("refusal");
+    firstChoice.putNull("finish_reason");
+    finishChunk(first, includeUsage, obfuscate, tool.name());
+    Streams.data(call.reply(), first);
+    for (String piece : ToolCalls.argumentPieces(tool.arguments())) {
+      ObjectNode chunk = chunkHead(call);
+      ObjectNode choice = chunk.putArray("choices").addObject().put("index", 0);
+      ObjectNode arguments = choice.putObject("delta").putArray("tool_calls").addObject();
+      arguments.put("index", 0).putObject("function").put("arguments", piece);
+      choice.putNull("finish_reason");
+      finishChunk(chunk, includeUsage, obfuscate, piece);
+      Streams.data(call.reply(), chunk);
+    }
+    finish(call, includeUsage, obfuscate, promptTokens, cached, outputTokens, finish);
+  }
+
   private static void stream(
       Call call, int promptTokens, int cached, int outputTokens, String finish) throws IOException {
     boolean includeUsage = call.body().path("stream_options").path("include_usage").asBoolean();
     boolean obfuscate =
         !call.azure()
             && call.body().path("stream_options").path("include_obfuscation").asBoolean(true);
-    call.reply().startStream("text/event-stream; charset=utf-8");
-    if (call.azure()) {
-      ObjectNode filters = JSON.createObjectNode();
-      filters.putArray("choices");
-      filters.put("created", 0).put("id", "").put("model", "").put("object", "");
-      filters
-          .putArray("prompt_filter_results")
-          .addObject()
-          .put("prompt_index", 0)
-          .putObject("content_filter_results");
-      Streams.data(call.reply(), filters);
-    }
+    startStream(call);
     for (int i = 0; i <= outputTokens; i++) {
       ObjectNode chunk = chunkHead(call);
       ObjectNode choice = chunk.putArray("choices").addObject().put("index", 0);
@@ -105,6 +182,35 @@ final class ChatCompletions {
       finishChunk(chunk, includeUsage, obfuscate, content);
       Streams.data(call.reply(), chunk);
     }
+    finish(call, includeUsage, obfuscate, promptTokens, cached, outputTokens, finish);
+  }
+
+  /** Starts a chat stream; Azure's begins with its chunk of prompt filter results. */
+  private static void startStream(Call call) throws IOException {
+    call.reply().startStream("text/event-stream; charset=utf-8");
+    if (call.azure()) {
+      ObjectNode filters = JSON.createObjectNode();
+      filters.putArray("choices");
+      filters.put("created", 0).put("id", "").put("model", "").put("object", "");
+      filters
+          .putArray("prompt_filter_results")
+          .addObject()
+          .put("prompt_index", 0)
+          .putObject("content_filter_results");
+      Streams.data(call.reply(), filters);
+    }
+  }
+
+  /** Ends a chat stream: the finish chunk, the usage chunk when asked for, {@code [DONE]}. */
+  private static void finish(
+      Call call,
+      boolean includeUsage,
+      boolean obfuscate,
+      int promptTokens,
+      int cached,
+      int outputTokens,
+      String finish)
+      throws IOException {
     ObjectNode last = chunkHead(call);
     ObjectNode lastChoice = last.putArray("choices").addObject().put("index", 0);
     lastChoice.putObject("delta");

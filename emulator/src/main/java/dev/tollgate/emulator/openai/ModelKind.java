@@ -13,15 +13,18 @@ public enum ModelKind {
 
   /**
    * Guesses the kind from the name, for models declared only by name: {@code embed} anywhere makes
-   * an embedding model, {@code instruct}, {@code babbage} or {@code davinci} a completion model,
-   * anything else a chat model.
+   * an embedding model; OpenAI's {@code gpt-*-instruct}, {@code babbage} or {@code davinci} a
+   * completion model; anything else a chat model, open models named {@code *-instruct} (e.g. {@code
+   * llama-3.1-8b-instruct}, which vLLM serves on Chat Completions) included.
    */
   public static ModelKind guess(String name) {
     String lower = name.toLowerCase(Locale.ROOT);
     if (lower.contains("embed")) {
       return EMBEDDING;
     }
-    if (lower.contains("instruct") || lower.contains("babbage") || lower.contains("davinci")) {
+    if ((lower.startsWith("gpt-") && lower.contains("instruct"))
+        || lower.contains("babbage")
+        || lower.contains("davinci")) {
       return COMPLETION;
     }
     return CHAT;

@@ -23,14 +23,26 @@ import java.util.function.Supplier;
  * as OpenAI does, in this order: an unknown path (404) or method (405), a missing or wrong Bearer
  * key (401), a body that is not a JSON object (400), no {@code model} (400), a model it does not
  * serve (404; 400 on the Responses API), a model of another kind (e.g. a chat model on embeddings),
- * then the endpoint's own checks. It claims every path, so mount it last. Thread-safe.
+ * then the endpoint's own checks. It claims every path, so mount it last.
+ *
+ * <p>An OpenAI-compatible server (vLLM, Gemini's OpenAI API, ...) is the same emulator under
+ * another API path ({@link #at}, e.g. {@code /serving/v1} or {@code /v1beta/openai}) with its key
+ * in another header or scheme ({@link #keyIn}); it still refuses in OpenAI's words. {@link
+ * #unavailable} makes every request that passes the checks a 503, as an outage. Thread-safe.
  */
 public final class OpenAiEmulator implements ProviderEmulator {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** The API path OpenAI serves under. */
+  public static final String OPENAI_API_PATH = "/v1";
+
   private final Supplier<List<EmulatedModel>> models;
   private final String apiKey;
   private final Clock clock;
+  private final String apiPath;
+  private final String keyHeader;
+  private final String keyScheme;
+  private final boolean unavailable;
   private final AtomicLong serials = new AtomicLong();
 
   /**
@@ -42,9 +54,54 @@ public final class OpenAiEmulator implements ProviderEmulator {
    * @param clock the source of {@code created} timestamps
    */
   public OpenAiEmulator(Supplier<List<EmulatedModel>> models, String apiKey, Clock clock) {
+    this(models, apiKey, clock, OPENAI_API_PATH, "authorization", "Bearer ", false);
+  }
+
+  private OpenAiEmulator(
+      Supplier<List<EmulatedModel>> models,
+      String apiKey,
+      Clock clock,
+      String apiPath,
+      String keyHeader,
+      String keyScheme,
+      boolean unavailable) {
     this.models = models;
     this.apiKey = apiKey;
     this.clock = clock;
+    this.apiPath = apiPath;
+    this.keyHeader = keyHeader.toLowerCase(java.util.Locale.ROOT);
+    this.keyScheme = keyScheme;
+    this.unavailable = unavailable;
+  }
+
+  /**
+   * The same emulator serving under another API path instead of {@code /v1}: {@code
+   * /serving/v1/chat/completions} for {@code at("/serving/v1")}.
+   *
+   * @param apiPath a path starting with {@code /}, without a trailing one
+   */
+  public OpenAiEmulator at(String apiPath) {
+    if (!apiPath.startsWith("/") || apiPath.endsWith("/")) {
+      throw new IllegalArgumentException("an API path starts with / and does not end with one");
+    }
+    return new OpenAiEmulator(models, apiKey, clock, apiPath, keyHeader, keyScheme, unavailable);
+  }
+
+  /**
+   * The same emulator reading its key from another header, after a scheme: {@code
+   * keyIn("x-goog-api-key", "")} for Gemini's header, {@code keyIn("authorization", "Bearer ")} as
+   * OpenAI. A request without it gets OpenAI's "didn't provide an API key" 401.
+   */
+  public OpenAiEmulator keyIn(String header, String scheme) {
+    return new OpenAiEmulator(models, apiKey, clock, apiPath, header, scheme, unavailable);
+  }
+
+  /**
+   * The same emulator in an outage: every request that passes its path, key, model and body checks
+   * gets OpenAI's 503 {@code server_error}, whatever the model's name.
+   */
+  public OpenAiEmulator unavailable() {
+    return new OpenAiEmulator(models, apiKey, clock, apiPath, keyHeader, keyScheme, true);
   }
 
   /** An emulator serving these models, accepting only this key, on the system clock. */
@@ -62,9 +119,12 @@ public final class OpenAiEmulator implements ProviderEmulator {
   public void answer(ReceivedRequest request, Reply reply) throws IOException {
     String path = request.path();
     String method = request.method();
-    boolean modelsPath = path.equals("/v1/models") || path.startsWith("/v1/models/");
+    String modelsBase = apiPath + "/models";
+    boolean modelsPath = path.equals(modelsBase) || path.startsWith(modelsBase + "/");
     Optional<Endpoint> endpoint =
-        path.startsWith("/v1/") ? Endpoint.of(path.substring(3)) : Optional.empty();
+        path.startsWith(apiPath + "/")
+            ? Endpoint.of(path.substring(apiPath.length()))
+            : Optional.empty();
     if (!modelsPath && endpoint.isEmpty()) {
       send(reply, OpenAiError.invalidUrl(method, path));
       return;
@@ -107,12 +167,21 @@ public final class OpenAiEmulator implements ProviderEmulator {
               : OpenAiError.modelNotFound(name));
       return;
     }
-    serve(endpoint.get(), model.get(), body.get(), controls, reply, false, clock, serials);
+    serve(
+        endpoint.get(),
+        model.get(),
+        body.get(),
+        controls,
+        reply,
+        false,
+        unavailable,
+        clock,
+        serials);
   }
 
   /**
-   * Checks an accepted model and body against an endpoint, applies the demo's model faults, and
-   * answers: the part OpenAI and Azure OpenAI share.
+   * Checks an accepted model and body against an endpoint, applies the demo's model faults (or an
+   * outage, when {@code down}), and answers: the part OpenAI and Azure OpenAI share.
    */
   static void serve(
       Endpoint endpoint,
@@ -121,6 +190,7 @@ public final class OpenAiEmulator implements ProviderEmulator {
       DemoControls controls,
       Reply reply,
       boolean azure,
+      boolean down,
       Clock clock,
       AtomicLong serials)
       throws IOException {
@@ -129,7 +199,10 @@ public final class OpenAiEmulator implements ProviderEmulator {
       send(reply, refused.get());
       return;
     }
-    Optional<DemoControls.ModelFault> fault = DemoControls.faultOf(model.name());
+    Optional<DemoControls.ModelFault> fault =
+        down
+            ? Optional.of(DemoControls.ModelFault.UNAVAILABLE)
+            : DemoControls.faultOf(model.name());
     if (fault.isPresent()) {
       if (fault.get() == DemoControls.ModelFault.RATE_LIMITED) {
         reply.header("retry-after", "1");
@@ -156,11 +229,11 @@ public final class OpenAiEmulator implements ProviderEmulator {
   }
 
   private Optional<OpenAiError> authenticate(ReceivedRequest request) {
-    String authorization = request.header("authorization").orElse("");
-    if (!authorization.startsWith("Bearer ") || authorization.length() == "Bearer ".length()) {
+    String value = request.header(keyHeader).orElse("");
+    if (!value.startsWith(keyScheme) || value.length() == keyScheme.length()) {
       return Optional.of(OpenAiError.missingKey());
     }
-    String key = authorization.substring("Bearer ".length());
+    String key = value.substring(keyScheme.length());
     if (apiKey != null && !apiKey.equals(key)) {
       return Optional.of(OpenAiError.incorrectKey(key));
     }
@@ -172,8 +245,9 @@ public final class OpenAiEmulator implements ProviderEmulator {
   }
 
   private void listModels(String path, Reply reply) throws IOException {
-    if (path.startsWith("/v1/models/")) {
-      String id = path.substring("/v1/models/".length());
+    String one = apiPath + "/models/";
+    if (path.startsWith(one)) {
+      String id = path.substring(one.length());
       Optional<EmulatedModel> model = find(id);
       if (model.isEmpty()) {
         send(reply, OpenAiError.modelNotFound(id));

@@ -123,6 +123,11 @@ public record OpenAiError(
         false);
   }
 
+  /** 400 for a parameter whose value the endpoint does not accept, in the endpoint's words. */
+  public static OpenAiError invalidValue(String param, String message) {
+    return new OpenAiError(400, message, INVALID_REQUEST, param, null, false);
+  }
+
   /** 400 for an empty array where at least one element is required. */
   public static OpenAiError emptyArray(String param) {
     return new OpenAiError(
