@@ -220,6 +220,30 @@ public final class JdbcLedgerStore implements LedgerStore {
     }
   }
 
+  /** Work on the store's connection, in one transaction. */
+  @FunctionalInterface
+  interface SqlWork<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} on the connection (made and migrated if needed) and commits; a failure drops
+   * the connection, so the next call reconnects.
+   *
+   * @throws LedgerUnavailableException naming {@code what} could not be done
+   */
+  <T> T transaction(String what, SqlWork<T> work) {
+    try {
+      Connection c = connection();
+      T result = work.run(c);
+      c.commit();
+      return result;
+    } catch (SQLException e) {
+      disconnect();
+      throw new LedgerUnavailableException("could not " + what, e);
+    }
+  }
+
   @Override
   public void close() {
     disconnect();
