@@ -5,15 +5,10 @@ import dev.tollgate.ledger.LedgerDatabase;
 import dev.tollgate.ledger.LedgerUnavailableException;
 import dev.tollgate.ledger.UsageQuery;
 import dev.tollgate.ledger.UsageReportFormat;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -106,40 +101,8 @@ public final class UsageCommand implements Callable<Integer> {
     if (namespace != null) {
       q.append("&namespace=").append(encode(namespace));
     }
-    URI uri = server.resolve(UsageReportEndpoint.PATH + "?" + q);
-    try {
-      HttpResponse<String> response =
-          HttpClient.newBuilder()
-              .connectTimeout(Duration.ofSeconds(5))
-              .build()
-              .send(
-                  HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET().build(),
-                  HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-      if (response.statusCode() != 200) {
-        err.println(
-            "tollgate usage: "
-                + server
-                + " answered "
-                + response.statusCode()
-                + ": "
-                + response.body());
-        return 1;
-      }
-      out.print(response.body());
-      out.flush();
-      return 0;
-    } catch (IOException e) {
-      err.println(
-          "tollgate usage: cannot reach "
-              + server
-              + " (is tollgate run up? --server names"
-              + " another): "
-              + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-      return 1;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return 1;
-    }
+    return GatewayQuery.print(
+        "tollgate usage", server, UsageReportEndpoint.PATH + "?" + q, out, err);
   }
 
   private static String encode(String value) {
