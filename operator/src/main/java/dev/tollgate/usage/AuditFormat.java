@@ -43,20 +43,22 @@ enum AuditFormat {
     StringBuilder out = new StringBuilder();
     out.append(
         String.format(
-            "%-24s  %-10s  %-20s  %-20s  %5s  %7s  %7s  %s%n",
+            "%-24s  %-10s  %-20s  %-20s  %5s  %7s  %7s  %s\n",
             "published", "group", "version", "previous", "added", "changed", "removed", "problem"));
     for (AuditRecord r : records) {
       out.append(
-          String.format(
-              "%-24s  %-10s  %-20s  %-20s  %5d  %7d  %7d  %s%n",
-              r.time(),
-              r.nodeGroup(),
-              r.version(),
-              r.previousVersion() == null ? "-" : r.previousVersion(),
-              r.count(AuditRecord.What.ADDED),
-              r.count(AuditRecord.What.CHANGED),
-              r.count(AuditRecord.What.REMOVED),
-              r.problem() == null ? "" : r.problem()));
+              String.format(
+                      "%-24s  %-10s  %-20s  %-20s  %5d  %7d  %7d  %s",
+                      r.time(),
+                      r.nodeGroup(),
+                      r.version(),
+                      r.previousVersion() == null ? "-" : r.previousVersion(),
+                      r.count(AuditRecord.What.ADDED),
+                      r.count(AuditRecord.What.CHANGED),
+                      r.count(AuditRecord.What.REMOVED),
+                      r.problem() == null ? "" : r.problem())
+                  .stripTrailing())
+          .append('\n');
       for (AuditRecord.Change c : r.changes()) {
         out.append("    ").append(c.line()).append('\n');
       }
