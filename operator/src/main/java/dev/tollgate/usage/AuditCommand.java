@@ -1,12 +1,11 @@
 package dev.tollgate.usage;
 
 import dev.tollgate.ledger.AuditLog;
-import dev.tollgate.ledger.LedgerDatabase;
 import dev.tollgate.ledger.LedgerUnavailableException;
 import java.io.PrintWriter;
-import java.net.URI;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -38,20 +37,7 @@ public final class AuditCommand implements Callable<Integer> {
       description = "table or json. Default: ${DEFAULT-VALUE}.")
   String output;
 
-  @Option(
-      names = "--server",
-      defaultValue = "http://127.0.0.1:9090",
-      description =
-          "A gateway serving /audit: tollgate run's --metrics-port. Default: ${DEFAULT-VALUE}.")
-  URI server;
-
-  @Option(
-      names = "--ledger-database",
-      description = "Read this PostgreSQL ledger (JDBC URL) directly instead of asking --server.")
-  String database;
-
-  @Option(names = "--ledger-user", description = "User of --ledger-database.")
-  String user;
+  @Mixin LedgerSource source = new LedgerSource();
 
   @Override
   public Integer call() {
@@ -66,10 +52,8 @@ public final class AuditCommand implements Callable<Integer> {
       err.println("tollgate audit: " + e.getMessage());
       return 2;
     }
-    if (database != null) {
-      try (AuditLog log =
-          new AuditLog(
-              new LedgerDatabase(database, user, System.getenv(LedgerOptions.PASSWORD_ENV), 0))) {
+    if (source.database != null) {
+      try (AuditLog log = new AuditLog(source.directDatabase())) {
         out.print(format.render(log.list(n)));
         out.flush();
         return 0;
@@ -80,7 +64,7 @@ public final class AuditCommand implements Callable<Integer> {
     }
     return GatewayQuery.print(
         "tollgate audit",
-        server,
+        source.server,
         AuditEndpoint.PATH + "?limit=" + n + "&output=" + format.name().toLowerCase(),
         out,
         err);

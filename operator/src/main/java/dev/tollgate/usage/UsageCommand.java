@@ -1,16 +1,15 @@
 package dev.tollgate.usage;
 
 import dev.tollgate.ledger.JdbcLedgerStore;
-import dev.tollgate.ledger.LedgerDatabase;
 import dev.tollgate.ledger.LedgerUnavailableException;
 import dev.tollgate.ledger.UsageQuery;
 import dev.tollgate.ledger.UsageReportFormat;
 import java.io.PrintWriter;
-import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -51,21 +50,7 @@ public final class UsageCommand implements Callable<Integer> {
       description = "table, csv or json. Default: ${DEFAULT-VALUE}.")
   String output;
 
-  @Option(
-      names = "--server",
-      defaultValue = "http://127.0.0.1:9090",
-      description =
-          "A gateway serving /usage/report: tollgate run's --metrics-port, or the operator's."
-              + " Default: ${DEFAULT-VALUE}.")
-  URI server;
-
-  @Option(
-      names = "--ledger-database",
-      description = "Read this PostgreSQL ledger (JDBC URL) directly instead of asking --server.")
-  String database;
-
-  @Option(names = "--ledger-user", description = "User of --ledger-database.")
-  String user;
+  @Mixin LedgerSource source = new LedgerSource();
 
   @Override
   public Integer call() {
@@ -80,10 +65,8 @@ public final class UsageCommand implements Callable<Integer> {
       err.println("tollgate usage: " + e.getMessage());
       return 2;
     }
-    if (database != null) {
-      try (JdbcLedgerStore store =
-          JdbcLedgerStore.open(
-              new LedgerDatabase(database, user, System.getenv(LedgerOptions.PASSWORD_ENV), 0))) {
+    if (source.database != null) {
+      try (JdbcLedgerStore store = JdbcLedgerStore.open(source.directDatabase())) {
         out.print(format.render(store.report(query)));
         out.flush();
         return 0;
@@ -102,7 +85,7 @@ public final class UsageCommand implements Callable<Integer> {
       q.append("&namespace=").append(encode(namespace));
     }
     return GatewayQuery.print(
-        "tollgate usage", server, UsageReportEndpoint.PATH + "?" + q, out, err);
+        "tollgate usage", source.server, UsageReportEndpoint.PATH + "?" + q, out, err);
   }
 
   private static String encode(String value) {
