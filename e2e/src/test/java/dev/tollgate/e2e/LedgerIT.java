@@ -126,5 +126,23 @@ class LedgerIT {
     gateway.close();
     gateway = gateway.restart();
     assertThat(totalRequests()).isEqualTo(expected);
+
+    // The published configuration is in the audit trail: the first version added every resource.
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              HttpResponse<String> audit =
+                  TollgateRun.get(gateway.metricsUrl() + "/audit?output=json", null);
+              assertThat(audit.statusCode()).as(audit.body()).isEqualTo(200);
+              JsonNode versions = BudgetIT.JSON.readTree(audit.body());
+              assertThat(versions.size()).as(audit.body()).isGreaterThanOrEqualTo(2);
+              JsonNode first = versions.get(versions.size() - 1);
+              assertThat(first.path("previousVersion").isNull()).as(audit.body()).isTrue();
+              assertThat(first.path("changes").toString())
+                  .as(audit.body())
+                  .contains("\"what\":\"added\"")
+                  .contains("\"kind\":\"AIRoute\"");
+            });
   }
 }

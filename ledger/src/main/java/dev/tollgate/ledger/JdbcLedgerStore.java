@@ -6,8 +6,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Types;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
@@ -25,16 +25,6 @@ import org.flywaydb.core.Flyway;
  * write drops the connection, and the next call reconnects. Not thread-safe.
  */
 public final class JdbcLedgerStore implements LedgerStore {
-  private static final String COLUMNS =
-      "ended_at, request_id, namespace, route, rule, client, requested_model, upstream_model,"
-          + " provider, api, status, input_tokens, cached_input_tokens, output_tokens, cost,"
-          + " currency, budget, latency_ms, ttft_ms, attempts, error";
-  private static final String INSERT =
-      "INSERT INTO ledger_record ("
-          + COLUMNS
-          + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-          + " ON CONFLICT DO NOTHING";
-
   private final LedgerDatabase database;
   private final Set<YearMonth> partitions = new HashSet<>();
   private boolean migrated;
@@ -70,14 +60,10 @@ public final class JdbcLedgerStore implements LedgerStore {
       if (database.postgres()) {
         ensurePartitions(c, batch);
       }
-      try (PreparedStatement insert = c.prepareStatement(INSERT)) {
-        for (LedgerRecord r : batch) {
-          bind(insert, r);
-          insert.addBatch();
-        }
-        insert.executeBatch();
-        c.commit();
-      }
+      // The records and the rollup change in one transaction: both or neither.
+      List<LedgerRecord> inserted = RecordInserts.insert(c, database.postgres(), batch);
+      DailyRollup.add(c, database.postgres(), inserted);
+      c.commit();
     } catch (SQLException | RuntimeException e) {
       disconnect();
       throw e instanceof LedgerUnavailableException u
@@ -88,6 +74,11 @@ public final class JdbcLedgerStore implements LedgerStore {
 
   @Override
   public UsageReport report(UsageQuery query) {
+    return DailyRollup.answers(query) ? reportFromRollup(query) : reportFromRecords(query);
+  }
+
+  /** A report summed from the records themselves, for periods that are not whole days. */
+  UsageReport reportFromRecords(UsageQuery query) {
     List<String> columns = new ArrayList<>();
     query.by().forEach(d -> columns.add(d.column()));
     String keys = columns.isEmpty() ? "" : String.join(", ", columns) + ", ";
@@ -105,17 +96,27 @@ public final class JdbcLedgerStore implements LedgerStore {
             + keys
             + "currency ORDER BY "
             + String.join(", ", order);
+    return select(query, sql, utc(query.from()), utc(query.to()));
+  }
+
+  /** A report summed from the daily rollup: its period is whole UTC days. */
+  UsageReport reportFromRollup(UsageQuery query) {
+    LocalDate[] days = DailyRollup.days(query);
+    return select(query, DailyRollup.reportSql(query), days[0], days[1]);
+  }
+
+  private UsageReport select(UsageQuery query, String sql, Object from, Object to) {
     try {
       Connection c = connection();
       try (PreparedStatement select = c.prepareStatement(sql)) {
-        select.setObject(1, utc(query.from()));
-        select.setObject(2, utc(query.to()));
+        select.setObject(1, from);
+        select.setObject(2, to);
         if (query.namespace() != null) {
           select.setString(3, query.namespace());
         }
         List<UsageReport.Row> rows = new ArrayList<>();
         try (ResultSet rs = select.executeQuery()) {
-          int n = columns.size();
+          int n = query.by().size();
           while (rs.next()) {
             List<String> values = new ArrayList<>(n);
             for (int i = 1; i <= n; i++) {
@@ -172,6 +173,11 @@ public final class JdbcLedgerStore implements LedgerStore {
           delete.executeUpdate();
         }
       }
+      try (PreparedStatement delete =
+          c.prepareStatement("DELETE FROM ledger_daily WHERE ended_on < ?")) {
+        delete.setObject(1, oldestKept.atDay(1));
+        delete.executeUpdate();
+      }
       c.commit();
     } catch (SQLException e) {
       disconnect();
@@ -185,9 +191,10 @@ public final class JdbcLedgerStore implements LedgerStore {
     try (Statement s = c.createStatement();
         ResultSet rs =
             s.executeQuery(
-                "SELECT child.relname FROM pg_inherits JOIN pg_class parent ON parent.oid ="
-                    + " pg_inherits.inhparent JOIN pg_class child ON child.oid ="
-                    + " pg_inherits.inhrelid WHERE parent.relname = 'ledger_record'")) {
+                // The table the connection's search path names: other schemas' ledgers aside.
+                "SELECT child.relname FROM pg_inherits JOIN pg_class child ON child.oid ="
+                    + " pg_inherits.inhrelid WHERE pg_inherits.inhparent ="
+                    + " 'ledger_record'::regclass")) {
       while (rs.next()) {
         String name = rs.getString(1);
         if (name.matches("ledger_record_y\\d{4}m\\d{2}")) {
@@ -210,6 +217,30 @@ public final class JdbcLedgerStore implements LedgerStore {
     } catch (SQLException e) {
       disconnect();
       throw new LedgerUnavailableException("could not list the ledger's partitions", e);
+    }
+  }
+
+  /** Work on the store's connection, in one transaction. */
+  @FunctionalInterface
+  interface SqlWork<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} on the connection (made and migrated if needed) and commits; a failure drops
+   * the connection, so the next call reconnects.
+   *
+   * @throws LedgerUnavailableException naming {@code what} could not be done
+   */
+  <T> T transaction(String what, SqlWork<T> work) {
+    try {
+      Connection c = connection();
+      T result = work.run(c);
+      c.commit();
+      return result;
+    } catch (SQLException e) {
+      disconnect();
+      throw new LedgerUnavailableException("could not " + what, e);
     }
   }
 
@@ -247,43 +278,6 @@ public final class JdbcLedgerStore implements LedgerStore {
 
   private static String partitionName(YearMonth month) {
     return String.format("ledger_record_y%04dm%02d", month.getYear(), month.getMonthValue());
-  }
-
-  private static void bind(PreparedStatement s, LedgerRecord r) throws SQLException {
-    s.setObject(1, utc(r.time()));
-    s.setString(2, r.requestId());
-    s.setString(3, r.namespace());
-    s.setString(4, r.route());
-    setInteger(s, 5, r.rule());
-    s.setString(6, r.client());
-    s.setString(7, r.requestedModel());
-    s.setString(8, r.upstreamModel());
-    s.setString(9, r.provider());
-    s.setString(10, r.api());
-    s.setInt(11, r.status());
-    s.setLong(12, r.inputTokens());
-    s.setLong(13, r.cachedInputTokens());
-    s.setLong(14, r.outputTokens());
-    s.setBigDecimal(15, r.cost());
-    s.setString(16, r.currency());
-    s.setString(17, r.budget().name().toLowerCase(java.util.Locale.ROOT));
-    s.setDouble(18, r.latencyMillis());
-    if (r.timeToFirstTokenMillis() == null) {
-      s.setNull(19, Types.DOUBLE);
-    } else {
-      s.setDouble(19, r.timeToFirstTokenMillis());
-    }
-    setInteger(s, 20, r.attempts());
-    s.setString(21, r.error());
-  }
-
-  private static void setInteger(PreparedStatement s, int index, Integer value)
-      throws SQLException {
-    if (value == null) {
-      s.setNull(index, Types.INTEGER);
-    } else {
-      s.setInt(index, value);
-    }
   }
 
   private static OffsetDateTime utc(Instant instant) {

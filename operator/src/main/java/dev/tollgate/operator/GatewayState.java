@@ -71,6 +71,7 @@ final class GatewayState implements AutoCloseable {
   private final Map<String, SimpleInboundEventSource<?>> triggers = new ConcurrentHashMap<>();
   private final AtomicBoolean evaluateScheduled = new AtomicBoolean();
   private final PublishedVersions versions = new PublishedVersions();
+  private volatile dev.tollgate.ledger.ConfigAudit audit = dev.tollgate.ledger.ConfigAudit.NONE;
   private final Map<String, Nack> seenNacks = new HashMap<>();
   private volatile boolean started;
   private volatile Instant startedAt = Instant.MAX;
@@ -127,6 +128,15 @@ final class GatewayState implements AutoCloseable {
         new ModelPublisher(
             source, providerPolicy, coalesce, ModelPublisher.Scheduler.on(executor), this::admit);
     ads.tracker().addListener(this::onNodeStatus);
+  }
+
+  /**
+   * Hands every version built from now on (published, or refused with its problem) to {@code
+   * audit}. Every replica builds and publishes, so give an audit to one replica only, or each
+   * version is recorded once per replica.
+   */
+  void auditTo(dev.tollgate.ledger.ConfigAudit audit) {
+    this.audit = audit;
   }
 
   /** Returns the caches the model is built from. */
@@ -270,6 +280,14 @@ final class GatewayState implements AutoCloseable {
       problem = publish(model);
       publication = versions.record(model);
       changes = ConfigChanges.between(previous == null ? null : previous.model(), model);
+      audit.published(
+          ConfigAuditTrail.record(
+              previous == null ? null : previous.model(),
+              model,
+              build.snapshot(),
+              nodeGroup,
+              problem,
+              clock.instant()));
     } else {
       publication = previous.publication();
       problem = previous.publishProblem();

@@ -3,6 +3,7 @@ package dev.tollgate.run;
 import dev.tollgate.cli.ProviderPolicyOptions;
 import dev.tollgate.demo.DemoModels;
 import dev.tollgate.demo.DemoUpstream;
+import dev.tollgate.ledger.AuditLog;
 import dev.tollgate.ledger.LedgerDatabase;
 import dev.tollgate.ledger.LedgerWriter;
 import dev.tollgate.model.GatewayModelBuilder;
@@ -22,6 +23,7 @@ import dev.tollgate.ratelimit.store.RedisBudgetStore;
 import dev.tollgate.ratelimit.store.RedisStoreSettings;
 import dev.tollgate.roles.TokenLimitOptions;
 import dev.tollgate.serving.HealthServer;
+import dev.tollgate.usage.AuditEndpoint;
 import dev.tollgate.usage.LedgerOptions;
 import dev.tollgate.usage.UsageReportEndpoint;
 import dev.tollgate.xds.AdsServer;
@@ -263,6 +265,7 @@ public final class RunCommand implements Callable<Integer> {
               .withRateLimitFailOpen(failOpen)
               .withServiceTls(tls.envoy())
               .withListenerTls(listenerTlsCert != null);
+      XdsGate gate = new XdsGate(settings, ads, clock);
       // Polling spaces changes out already, so the publisher builds at once.
       ModelPublisher pipeline =
           new ModelPublisher(
@@ -270,7 +273,7 @@ public final class RunCommand implements Callable<Integer> {
               policy,
               Duration.ZERO,
               ModelPublisher.Scheduler.ownThread("tollgate-model-publisher"),
-              new XdsGate(settings, ads));
+              gate);
       started.push(pipeline);
       // The services need a first model to start with; the pipeline publishes it below.
       var initial = GatewayModelBuilder.build(watcher.snapshot(), policy);
@@ -310,10 +313,15 @@ public final class RunCommand implements Callable<Integer> {
               registry);
       LedgerDatabase ledgerDatabase = ledgerOptions.database(true, workDir.resolve("ledger"));
       LedgerWriter ledger = ledgerOptions.start(ledgerDatabase);
+      AuditLog audit = null;
       if (ledger != null) {
         // Pushed before the processor's server, so closed after it: no record is left behind.
         started.push(ledger);
         processor.recordTo(ledger);
+        // Each published version, from the first (the pipeline starts below), is audited.
+        audit = new AuditLog(ledgerDatabase);
+        started.push(audit);
+        gate.auditTo(audit);
       }
       if (externalProcessor == null) {
         started.push(
@@ -360,7 +368,10 @@ public final class RunCommand implements Callable<Integer> {
               ledger == null
                   ? java.util.Map.of()
                   : java.util.Map.of(
-                      UsageReportEndpoint.PATH, new UsageReportEndpoint(ledgerDatabase))));
+                      UsageReportEndpoint.PATH,
+                      new UsageReportEndpoint(ledgerDatabase),
+                      AuditEndpoint.PATH,
+                      new AuditEndpoint(audit))));
       waitForEnvoy(envoy);
       printWhatToTry();
     } catch (RuntimeException e) {

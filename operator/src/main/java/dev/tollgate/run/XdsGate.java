@@ -1,7 +1,9 @@
 package dev.tollgate.run;
 
+import dev.tollgate.ledger.ConfigAudit;
 import dev.tollgate.model.GatewayModel;
 import dev.tollgate.model.source.ModelPublisher;
+import dev.tollgate.operator.ConfigAuditTrail;
 import dev.tollgate.xds.AdsServer;
 import dev.tollgate.xds.TranslationReport;
 import dev.tollgate.xds.XdsSettings;
@@ -21,10 +23,19 @@ final class XdsGate implements ModelPublisher.Gate {
 
   private final XdsTranslator translator;
   private final AdsServer ads;
+  private final java.time.Clock clock;
+  private volatile ConfigAudit audit = ConfigAudit.NONE;
+  private GatewayModel published;
 
-  XdsGate(XdsSettings settings, AdsServer ads) {
+  XdsGate(XdsSettings settings, AdsServer ads, java.time.Clock clock) {
     this.translator = new XdsTranslator(settings);
     this.ads = ads;
+    this.clock = clock;
+  }
+
+  /** Hands every version published from now on, and every one refused, to {@code audit}. */
+  void auditTo(ConfigAudit audit) {
+    this.audit = audit;
   }
 
   @Override
@@ -44,8 +55,22 @@ final class XdsGate implements ModelPublisher.Gate {
       ads.publish(AdsServer.DEFAULT_GROUP, report.xds());
     } catch (IllegalArgumentException e) {
       LOG.error("configuration {} not published: {}", model.version(), e.getMessage());
+      audit(build, e.getMessage());
       return false;
     }
+    audit(build, null);
+    published = model;
     return true;
+  }
+
+  private void audit(ModelPublisher.Build build, String problem) {
+    audit.published(
+        ConfigAuditTrail.record(
+            published,
+            build.model(),
+            build.snapshot(),
+            AdsServer.DEFAULT_GROUP,
+            problem,
+            clock.instant()));
   }
 }

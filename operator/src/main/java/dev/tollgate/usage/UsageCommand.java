@@ -1,21 +1,15 @@
 package dev.tollgate.usage;
 
 import dev.tollgate.ledger.JdbcLedgerStore;
-import dev.tollgate.ledger.LedgerDatabase;
 import dev.tollgate.ledger.LedgerUnavailableException;
 import dev.tollgate.ledger.UsageQuery;
 import dev.tollgate.ledger.UsageReportFormat;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -56,21 +50,7 @@ public final class UsageCommand implements Callable<Integer> {
       description = "table, csv or json. Default: ${DEFAULT-VALUE}.")
   String output;
 
-  @Option(
-      names = "--server",
-      defaultValue = "http://127.0.0.1:9090",
-      description =
-          "A gateway serving /usage/report: tollgate run's --metrics-port, or the operator's."
-              + " Default: ${DEFAULT-VALUE}.")
-  URI server;
-
-  @Option(
-      names = "--ledger-database",
-      description = "Read this PostgreSQL ledger (JDBC URL) directly instead of asking --server.")
-  String database;
-
-  @Option(names = "--ledger-user", description = "User of --ledger-database.")
-  String user;
+  @Mixin LedgerSource source = new LedgerSource();
 
   @Override
   public Integer call() {
@@ -85,10 +65,8 @@ public final class UsageCommand implements Callable<Integer> {
       err.println("tollgate usage: " + e.getMessage());
       return 2;
     }
-    if (database != null) {
-      try (JdbcLedgerStore store =
-          JdbcLedgerStore.open(
-              new LedgerDatabase(database, user, System.getenv(LedgerOptions.PASSWORD_ENV), 0))) {
+    if (source.database != null) {
+      try (JdbcLedgerStore store = JdbcLedgerStore.open(source.directDatabase())) {
         out.print(format.render(store.report(query)));
         out.flush();
         return 0;
@@ -106,40 +84,8 @@ public final class UsageCommand implements Callable<Integer> {
     if (namespace != null) {
       q.append("&namespace=").append(encode(namespace));
     }
-    URI uri = server.resolve(UsageReportEndpoint.PATH + "?" + q);
-    try {
-      HttpResponse<String> response =
-          HttpClient.newBuilder()
-              .connectTimeout(Duration.ofSeconds(5))
-              .build()
-              .send(
-                  HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET().build(),
-                  HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-      if (response.statusCode() != 200) {
-        err.println(
-            "tollgate usage: "
-                + server
-                + " answered "
-                + response.statusCode()
-                + ": "
-                + response.body());
-        return 1;
-      }
-      out.print(response.body());
-      out.flush();
-      return 0;
-    } catch (IOException e) {
-      err.println(
-          "tollgate usage: cannot reach "
-              + server
-              + " (is tollgate run up? --server names"
-              + " another): "
-              + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-      return 1;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return 1;
-    }
+    return GatewayQuery.print(
+        "tollgate usage", source.server, UsageReportEndpoint.PATH + "?" + q, out, err);
   }
 
   private static String encode(String value) {

@@ -78,8 +78,8 @@ public final class UsageReportEndpoint implements HttpEndpoints.Endpoint {
     return params;
   }
 
-  private static HttpEndpoints.Response error(
-      int status, String type, String code, String message) {
+  /** An error in the OpenAI shape the gateway's other answers use. */
+  static HttpEndpoints.Response error(int status, String type, String code, String message) {
     String quoted = new String(JsonStringEncoder.getInstance().quoteAsString(message));
     return new HttpEndpoints.Response(
         status,

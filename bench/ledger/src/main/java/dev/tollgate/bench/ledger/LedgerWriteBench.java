@@ -15,22 +15,29 @@ import java.time.Instant;
 
 /**
  * Ledger write throughput to a local PostgreSQL (a fresh server, as the tests start one): offers
- * {@code records} records as fast as the queue takes them, and times until all are stored; then
- * times a month report by namespace over them. Prints the figures; asserts nothing.
+ * {@code records} records spread over one month as fast as the queue takes them, and times until
+ * all are stored (records and daily rollup); then times a month report by namespace over them. With
+ * {@code bulk} records, it also fills a second schema at the schema's first version with that many
+ * records server-side ({@code generate_series}, same spread), lets the ledger's migration build the
+ * rollup from them, and times the month report (rollup) against the same report summed from the
+ * records. Prints the figures; asserts nothing.
  */
 public final class LedgerWriteBench {
   private LedgerWriteBench() {}
 
-  /** Runs the benchmark: {@code [records]} (default 200,000). */
+  private static final long MONTH_MILLIS = Duration.ofDays(30).toMillis();
+
+  /** Runs the benchmark: {@code [records] [bulk]} (defaults 200,000 and 0). */
   public static void main(String[] args) throws Exception {
     int records = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+    long bulk = args.length > 1 ? Long.parseLong(args[1]) : 0;
     Instant month = Instant.parse("2026-11-01T00:00:00Z");
     try (PostgresServer postgres = PostgresServer.start()) {
       LedgerDatabase db = new LedgerDatabase(postgres.jdbcUrl(), postgres.user(), null, 0);
       Path spool = Files.createTempDirectory("ledger-bench-spool");
       LedgerRecord[] batch = new LedgerRecord[records];
       for (int i = 0; i < records; i++) {
-        batch[i] = record(i, month.plusMillis(i * 10L));
+        batch[i] = record(i, month.plusMillis(i * (MONTH_MILLIS / records)));
       }
       JdbcLedgerStore.open(db).close(); // migrate before timing
       long offerNanos = 0;
@@ -70,6 +77,9 @@ public final class LedgerWriteBench {
               "month report by namespace over %,d records: %d rows in %.0f ms%n",
               records, rows, (System.nanoTime() - t) / 1e6);
         }
+      }
+      if (bulk > 0) {
+        BulkReport.run(postgres, bulk);
       }
     }
   }

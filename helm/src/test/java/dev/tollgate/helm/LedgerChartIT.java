@@ -1,0 +1,92 @@
+package dev.tollgate.helm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The processor's usage ledger in the chart: its database connection comes from a Secret, as
+ * environment variables the kubelet fills, and its spool gets a volume of its own.
+ */
+class LedgerChartIT {
+
+  private static JsonNode processor(List<String> values) {
+    for (JsonNode object : Manifests.parse(ChartIT.render(values))) {
+      if (object.path("kind").asText().equals("Deployment")
+          && object.path("metadata").path("name").asText().endsWith("-processor")) {
+        return object.path("spec").path("template").path("spec");
+      }
+    }
+    throw new AssertionError("no processor Deployment rendered with " + values);
+  }
+
+  private static List<String> texts(JsonNode array) {
+    List<String> texts = new ArrayList<>();
+    array.forEach(n -> texts.add(n.isTextual() ? n.asText() : n.toString()));
+    return texts;
+  }
+
+  @Test
+  void withoutASecretTheProcessorKeepsNoLedger() {
+    JsonNode pod = processor(List.of());
+    assertThat(texts(pod.path("containers").get(0).path("args")))
+        .noneMatch(a -> a.startsWith("--ledger"));
+    assertThat(pod.toString()).doesNotContain("TOLLGATE_LEDGER").doesNotContain("ledger-spool");
+  }
+
+  @Test
+  void theSecretGivesTheProcessorItsDatabaseAndTheSpoolAVolume() {
+    JsonNode pod =
+        processor(
+            List.of(
+                "--set", "ledger.database.secretName=finance-db",
+                "--set", "ledger.database.passwordKey=pw",
+                "--set", "ledger.retentionMonths=13"));
+    JsonNode container = pod.path("containers").get(0);
+    assertThat(texts(container.path("args")))
+        .contains(
+            "--ledger-database=$(TOLLGATE_LEDGER_URL)",
+            "--ledger-user=$(TOLLGATE_LEDGER_USER)",
+            "--ledger-dir=/var/lib/tollgate/ledger",
+            "--ledger-retention-months=13");
+    List<String> fromSecret = new ArrayList<>();
+    for (JsonNode env : container.path("env")) {
+      JsonNode ref = env.path("valueFrom").path("secretKeyRef");
+      if (env.path("name").asText().startsWith("TOLLGATE_LEDGER_")) {
+        assertThat(env.has("value")).as("%s is a plain value", env.path("name")).isFalse();
+        fromSecret.add(
+            env.path("name").asText()
+                + "="
+                + ref.path("name").asText()
+                + "/"
+                + ref.path("key").asText());
+      }
+    }
+    assertThat(fromSecret)
+        .containsExactly(
+            "TOLLGATE_LEDGER_URL=finance-db/url",
+            "TOLLGATE_LEDGER_USER=finance-db/user",
+            "TOLLGATE_LEDGER_PASSWORD=finance-db/pw");
+    assertThat(texts(container.path("volumeMounts")))
+        .anyMatch(m -> m.contains("\"ledger-spool\"") && m.contains("/var/lib/tollgate/ledger"));
+    assertThat(texts(pod.path("volumes")))
+        .anyMatch(v -> v.contains("\"ledger-spool\"") && v.contains("1280Mi"));
+  }
+
+  @Test
+  void aNegativeRetentionIsRefusedNamingTheValue() {
+    Tools.Result result =
+        ChartIT.helm(
+            List.of(
+                "template",
+                "tollgate",
+                ChartIT.CHART.toString(),
+                "--set",
+                "ledger.retentionMonths=-1"));
+    assertThat(result.exitCode()).isNotZero();
+    assertThat(result.stderr()).contains("retentionMonths");
+  }
+}

@@ -1,0 +1,104 @@
+package dev.tollgate.usage;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.tollgate.ledger.AuditRecord;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Locale;
+
+/** How {@code tollgate audit} and {@code /audit} show the audit trail. */
+enum AuditFormat {
+  /** One line per version, then its changes indented below it. */
+  TABLE("text/plain; charset=utf-8"),
+  /** An array of versions, each with its changes. */
+  JSON("application/json");
+
+  private final String mediaType;
+
+  AuditFormat(String mediaType) {
+    this.mediaType = mediaType;
+  }
+
+  String mediaType() {
+    return mediaType;
+  }
+
+  static AuditFormat of(String name) {
+    for (AuditFormat f : values()) {
+      if (f.name().equalsIgnoreCase(name)) {
+        return f;
+      }
+    }
+    throw new IllegalArgumentException("output '" + name + "' is neither table nor json");
+  }
+
+  String render(List<AuditRecord> records) {
+    return this == TABLE ? table(records) : json(records);
+  }
+
+  private static String table(List<AuditRecord> records) {
+    StringBuilder out = new StringBuilder();
+    out.append(
+        String.format(
+            "%-24s  %-10s  %-20s  %-20s  %5s  %7s  %7s  %s\n",
+            "published", "group", "version", "previous", "added", "changed", "removed", "problem"));
+    for (AuditRecord r : records) {
+      out.append(
+              String.format(
+                      "%-24s  %-10s  %-20s  %-20s  %5d  %7d  %7d  %s",
+                      r.time(),
+                      r.nodeGroup(),
+                      r.version(),
+                      r.previousVersion() == null ? "-" : r.previousVersion(),
+                      r.count(AuditRecord.What.ADDED),
+                      r.count(AuditRecord.What.CHANGED),
+                      r.count(AuditRecord.What.REMOVED),
+                      r.problem() == null ? "" : r.problem())
+                  .stripTrailing())
+          .append('\n');
+      for (AuditRecord.Change c : r.changes()) {
+        out.append("    ").append(c.line()).append('\n');
+      }
+    }
+    return out.toString();
+  }
+
+  private static String json(List<AuditRecord> records) {
+    StringWriter text = new StringWriter();
+    try (JsonGenerator g = new JsonFactory().createGenerator(text)) {
+      g.useDefaultPrettyPrinter();
+      g.writeStartArray();
+      for (AuditRecord r : records) {
+        g.writeStartObject();
+        g.writeStringField("published", r.time().toString());
+        g.writeStringField("nodeGroup", r.nodeGroup());
+        g.writeStringField("version", r.version());
+        g.writeStringField("previousVersion", r.previousVersion());
+        g.writeStringField("problem", r.problem());
+        g.writeArrayFieldStart("changes");
+        for (AuditRecord.Change c : r.changes()) {
+          g.writeStartObject();
+          g.writeStringField("what", c.what().name().toLowerCase(Locale.ROOT));
+          g.writeStringField("kind", c.kind());
+          g.writeStringField("namespace", c.namespace());
+          g.writeStringField("name", c.name());
+          if (c.generation() == null) {
+            g.writeNullField("generation");
+          } else {
+            g.writeNumberField("generation", c.generation());
+          }
+          g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return text + "\n";
+  }
+}
