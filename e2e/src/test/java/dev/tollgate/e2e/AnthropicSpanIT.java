@@ -93,6 +93,7 @@ class AnthropicSpanIT {
 
   @Test
   void aSplitAcrossClaudeModelsSendsEachProviderItsOwnModel() throws Exception {
+    int opusBefore = opus.models().size();
     for (String path : List.of("/v1/messages", "/v1/chat/completions")) {
       int sonnetBefore = sonnet.models().size();
       int haikuBefore = haiku.models().size();
@@ -120,7 +121,41 @@ class AnthropicSpanIT {
     }
     assertThat(sonnet.models()).as("sonnet received only its model").containsOnly(SONNET);
     assertThat(haiku.models()).as("haiku received only its model").containsOnly(HAIKU);
-    assertThat(opus.models()).as("nothing of the canary went to opus").isEmpty();
+    assertThat(opus.models()).as("nothing of the canary went to opus").hasSize(opusBefore);
+  }
+
+  /**
+   * A streamed split: the processor edits the body before it marks the span (stream_options on a
+   * chat completion, then the translation), and each provider still gets its own model; the client
+   * gets its own API's stream.
+   */
+  @Test
+  void aStreamedSplitAcrossClaudeModelsSendsEachProviderItsOwnModel() throws Exception {
+    for (String path : List.of("/v1/messages", "/v1/chat/completions")) {
+      int sonnetBefore = sonnet.models().size();
+      int haikuBefore = haiku.models().size();
+      String body =
+          (path.equals("/v1/messages") ? messages("claude-canary") : chat("claude-canary"))
+              .replace("\"max_tokens\":8", "\"max_tokens\":8,\"stream\":true");
+      for (int i = 0;
+          i < 40
+              && (sonnet.models().size() == sonnetBefore || haiku.models().size() == haikuBefore);
+          i++) {
+        HttpResponse<String> response = post(path, body);
+        assertThat(response.statusCode()).as("%s: %s", path, response.body()).isEqualTo(200);
+        assertThat(response.body())
+            .as(path)
+            .contains(path.equals("/v1/messages") ? "event: message_stop" : "data: [DONE]");
+      }
+      assertThat(sonnet.models())
+          .as("40 streamed %s requests reached sonnet", path)
+          .hasSizeGreaterThan(sonnetBefore);
+      assertThat(haiku.models())
+          .as("40 streamed %s requests reached haiku", path)
+          .hasSizeGreaterThan(haikuBefore);
+    }
+    assertThat(sonnet.models()).as("sonnet received only its model").containsOnly(SONNET);
+    assertThat(haiku.models()).as("haiku received only its model").containsOnly(HAIKU);
   }
 
   @Test
