@@ -94,33 +94,7 @@ class AnthropicSpanIT {
   @Test
   void aSplitAcrossClaudeModelsSendsEachProviderItsOwnModel() throws Exception {
     int opusBefore = opus.models().size();
-    for (String path : List.of("/v1/messages", "/v1/chat/completions")) {
-      int sonnetBefore = sonnet.models().size();
-      int haikuBefore = haiku.models().size();
-      for (int i = 0;
-          i < 40
-              && (sonnet.models().size() == sonnetBefore || haiku.models().size() == haikuBefore);
-          i++) {
-        String body =
-            path.equals("/v1/messages") ? messages("claude-canary") : chat("claude-canary");
-        HttpResponse<String> response = post(path, body);
-        assertThat(response.statusCode()).as("%s: %s", path, response.body()).isEqualTo(200);
-        JsonNode answer = JSON.readTree(response.body());
-        if (path.equals("/v1/messages")) {
-          assertThat(answer.path("type").asText()).isEqualTo("message");
-        } else {
-          assertThat(answer.path("object").asText()).isEqualTo("chat.completion");
-        }
-      }
-      assertThat(sonnet.models())
-          .as("40 %s requests reached sonnet", path)
-          .hasSizeGreaterThan(sonnetBefore);
-      assertThat(haiku.models())
-          .as("40 %s requests reached haiku", path)
-          .hasSizeGreaterThan(haikuBefore);
-    }
-    assertThat(sonnet.models()).as("sonnet received only its model").containsOnly(SONNET);
-    assertThat(haiku.models()).as("haiku received only its model").containsOnly(HAIKU);
+    splitUntilBothAnswer(false);
     assertThat(opus.models()).as("nothing of the canary went to opus").hasSize(opusBefore);
   }
 
@@ -131,27 +105,45 @@ class AnthropicSpanIT {
    */
   @Test
   void aStreamedSplitAcrossClaudeModelsSendsEachProviderItsOwnModel() throws Exception {
+    splitUntilBothAnswer(true);
+  }
+
+  /**
+   * Sends {@code claude-canary}, native and translated, until both halves of the split answered (at
+   * most 40 requests each), every answer in the client's API; then checks each provider received
+   * only its own model.
+   */
+  static void splitUntilBothAnswer(boolean stream) throws Exception {
     for (String path : List.of("/v1/messages", "/v1/chat/completions")) {
+      boolean nativeCall = path.equals("/v1/messages");
       int sonnetBefore = sonnet.models().size();
       int haikuBefore = haiku.models().size();
-      String body =
-          (path.equals("/v1/messages") ? messages("claude-canary") : chat("claude-canary"))
-              .replace("\"max_tokens\":8", "\"max_tokens\":8,\"stream\":true");
+      String body = nativeCall ? messages("claude-canary") : chat("claude-canary");
+      if (stream) {
+        body = body.replace("\"max_tokens\":8", "\"max_tokens\":8,\"stream\":true");
+      }
       for (int i = 0;
           i < 40
               && (sonnet.models().size() == sonnetBefore || haiku.models().size() == haikuBefore);
           i++) {
         HttpResponse<String> response = post(path, body);
         assertThat(response.statusCode()).as("%s: %s", path, response.body()).isEqualTo(200);
-        assertThat(response.body())
-            .as(path)
-            .contains(path.equals("/v1/messages") ? "event: message_stop" : "data: [DONE]");
+        if (stream) {
+          assertThat(response.body())
+              .as(path)
+              .contains(nativeCall ? "event: message_stop" : "data: [DONE]");
+        } else {
+          JsonNode answer = JSON.readTree(response.body());
+          assertThat(answer.path(nativeCall ? "type" : "object").asText())
+              .as(path)
+              .isEqualTo(nativeCall ? "message" : "chat.completion");
+        }
       }
       assertThat(sonnet.models())
-          .as("40 streamed %s requests reached sonnet", path)
+          .as("40 %s requests (stream %s) reached sonnet", path, stream)
           .hasSizeGreaterThan(sonnetBefore);
       assertThat(haiku.models())
-          .as("40 streamed %s requests reached haiku", path)
+          .as("40 %s requests (stream %s) reached haiku", path, stream)
           .hasSizeGreaterThan(haikuBefore);
     }
     assertThat(sonnet.models()).as("sonnet received only its model").containsOnly(SONNET);
