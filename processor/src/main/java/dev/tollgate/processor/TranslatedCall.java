@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
+import dev.tollgate.model.Wire;
 import dev.tollgate.translate.RequestOptions;
 import dev.tollgate.translate.RequestTranslator;
 import dev.tollgate.translate.StreamTranslator;
@@ -21,8 +22,10 @@ import java.util.Arrays;
  * request to a rule of Anthropic providers, or an Anthropic Messages request to a rule of
  * OpenAI-style providers. The request body (after the processor's own edits: the output cap and the
  * upstream model) is translated once with the {@code translate} module and sent on Anthropic's
- * path; the answer is translated back, a JSON answer whole at its end, a stream chunk by chunk.
- * Usage is still read from the backend's own bytes. One per request; not thread-safe.
+ * path; when the rule's backends name different models, the model span the upstream model filter
+ * writes each attempt's model at is marked on the translated body. The answer is translated back, a
+ * JSON answer whole at its end, a stream chunk by chunk. Usage is still read from the backend's own
+ * bytes. One per request; not thread-safe.
  */
 final class TranslatedCall {
   /** The largest JSON answer held to translate whole. */
@@ -83,11 +86,16 @@ final class TranslatedCall {
     common.setBodyMutation(BodyMutation.newBuilder().setBody(ByteString.copyFrom(body)));
     var headers = common.getHeaderMutationBuilder();
     for (int i = headers.getSetHeadersCount() - 1; i >= 0; i--) {
-      if (headers.getSetHeaders(i).getHeader().getKey().equals("content-length")) {
+      String key = headers.getSetHeaders(i).getHeader().getKey();
+      if (key.equals("content-length") || key.equals(Wire.MODEL_SPAN_HEADER)) {
         headers.removeSetHeaders(i);
       }
     }
     headers.addSetHeaders(set("content-length", Integer.toString(body.length)));
+    if (target.modelPerAttempt()) {
+      // The span the client body's parse marked is gone with its bytes: mark the body sent.
+      headers.addSetHeaders(set(Wire.MODEL_SPAN_HEADER, ModelSpan.of(body)));
+    }
     headers.addSetHeaders(set(":path", translation.upstreamPath()));
     return new TranslatedCall(translation);
   }

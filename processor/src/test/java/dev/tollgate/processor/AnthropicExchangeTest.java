@@ -39,6 +39,7 @@ class AnthropicExchangeTest {
           - name: claude-sonnet-4-5
             contextWindow: 200000
             pricing: {currency: USD, inputPerMillion: "3", outputPerMillion: "15", cachedInputPerMillion: "0.30", cacheWriteInputPerMillion: "3.75"}
+          - {name: claude-haiku-4-5, contextWindow: 200000}
       ---
       apiVersion: tollgate.dev/v1alpha1
       kind: ModelProvider
@@ -46,7 +47,7 @@ class AnthropicExchangeTest {
       spec:
         type: OpenAI
         endpoint: {url: "https://api.openai.com"}
-        models: [{name: gpt-4o-mini}]
+        models: [{name: gpt-4o-mini}, {name: gpt-4o}]
       ---
       apiVersion: tollgate.dev/v1alpha1
       kind: AIRoute
@@ -58,6 +59,14 @@ class AnthropicExchangeTest {
             backends: [{provider: {name: anthropic}, model: claude-sonnet-4-5}]
           - models: [mini]
             backends: [{provider: {name: openai}, model: gpt-4o-mini}]
+          - models: [canary]
+            backends:
+              - {provider: {name: anthropic}, model: claude-sonnet-4-5, weight: 50}
+              - {provider: {name: anthropic}, model: claude-haiku-4-5, weight: 50}
+          - models: [mini-canary]
+            backends:
+              - {provider: {name: openai}, model: gpt-4o-mini, weight: 50}
+              - {provider: {name: openai}, model: gpt-4o, weight: 50}
       """
           .formatted(KEY);
 
@@ -266,6 +275,49 @@ class AnthropicExchangeTest {
     assertThat(passed.getResponseBody().getResponse().getBodyMutation().getBody().toStringUtf8())
         .isEqualTo(anthropic);
     t.complete();
+  }
+
+  /**
+   * Rules splitting across two models (Claude; OpenAI for translated Messages): the native body and
+   * each translated body carry the requested name and the span of its string in the bytes sent, for
+   * Envoy's upstream model filter to write each attempt's model.
+   */
+  @Test
+  void aSplitAcrossClaudeModelsMarksTheModelSpanOfTheBodySent() throws Exception {
+    String[][] calls = {
+      {
+        "/v1/messages",
+        "{\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"\u00e9t\u00e9\"}],"
+            + "\"model\" : \"canary\"}"
+      },
+      {
+        "/v1/chat/completions",
+        "{\"messages\":[{\"role\":\"system\",\"content\":\"Be \\\"model\\\" brief\"},"
+            + "{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":10,\"model\":\"canary\"}"
+      },
+      {
+        "/v1/messages",
+        "{\"system\":\"Be brief\",\"max_tokens\":10,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"model\":\"mini-canary\"}"
+      }
+    };
+    for (String[] call : calls) {
+      ExtProcClient.Stream s = client.open();
+      s.requestHeaders(false, headers(call[0]));
+      CommonResponse common = s.requestBody(call[1]).getRequestBody().getResponse();
+      byte[] sent =
+          common.hasBodyMutation()
+              ? common.getBodyMutation().getBody().toByteArray()
+              : call[1].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      String requested = JSON.readTree(call[1]).path("model").asText();
+      assertThat(JSON.readTree(sent).path("model").asText()).as(call[0]).isEqualTo(requested);
+      String[] span = setHeaders(common).get(Wire.MODEL_SPAN_HEADER).split(",");
+      int start = Integer.parseInt(span[0]);
+      int end = Integer.parseInt(span[1]);
+      assertThat(new String(sent, start, end - start, java.nio.charset.StandardCharsets.UTF_8))
+          .as(call[0])
+          .isEqualTo("\"" + requested + "\"");
+    }
   }
 
   @Test
