@@ -2,9 +2,6 @@ package dev.tollgate.processor;
 
 import static dev.tollgate.processor.ExtProcMessages.set;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import dev.tollgate.model.Wire;
 import dev.tollgate.translate.RequestOptions;
@@ -73,16 +70,22 @@ final class TranslatedCall {
                   ? RequestTranslator.ANTHROPIC_TO_OPENAI_CHAT
                   : RequestTranslator.OPENAI_CHAT_TO_ANTHROPIC)
               .translate(
-                  edited, new RequestOptions(model, Math.max(1, request.outputCap()), clock));
+                  edited,
+                  new RequestOptions(
+                      model,
+                      Math.max(1, request.outputCap()),
+                      clock,
+                      // The field every OpenAI-style server reads, as OutputCap writes it for such
+                      // rules, unless every provider of the rule reads the newer one.
+                      target.readsMaxCompletionTokens()
+                          ? RequestOptions.MAX_COMPLETION_TOKENS
+                          : RequestOptions.MAX_TOKENS));
     } catch (UntranslatableRequest e) {
       throw new Rejection.Exception(
           new Rejection(
               400, "invalid_request_error", "untranslatable_request", e.getMessage(), e.field()));
     }
     byte[] body = translation.body();
-    if (toOpenAi && !target.readsMaxCompletionTokens()) {
-      body = capAsMaxTokens(body);
-    }
     common.setBodyMutation(BodyMutation.newBuilder().setBody(ByteString.copyFrom(body)));
     var headers = common.getHeaderMutationBuilder();
     for (int i = headers.getSetHeadersCount() - 1; i >= 0; i--) {
@@ -99,34 +102,6 @@ final class TranslatedCall {
     headers.addSetHeaders(set(":path", translation.upstreamPath()));
     return new TranslatedCall(translation);
   }
-
-  /**
-   * The translated OpenAI body with its output cap as {@code max_tokens}: the field every
-   * OpenAI-style server reads (OpenAI-compatible servers and older Azure api-versions may not know
-   * {@code max_completion_tokens}), as {@link OutputCap} writes it for such rules.
-   */
-  private static byte[] capAsMaxTokens(byte[] body) {
-    try {
-      JsonNode tree = JSON.readTree(body);
-      if (tree instanceof ObjectNode root && root.has(OutputCap.MAX_COMPLETION_TOKENS)) {
-        ObjectNode renamed = JSON.createObjectNode();
-        root.fields()
-            .forEachRemaining(
-                f ->
-                    renamed.set(
-                        f.getKey().equals(OutputCap.MAX_COMPLETION_TOKENS)
-                            ? OutputCap.MAX_TOKENS
-                            : f.getKey(),
-                        f.getValue()));
-        return JSON.writeValueAsBytes(renamed);
-      }
-      return body;
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException("the translator wrote a body that is not JSON", e);
-    }
-  }
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The client's bytes for a chunk of a 2xx answer. */
   BodyMutation chunk(ByteString chunk, boolean last, boolean eventStream, int status) {

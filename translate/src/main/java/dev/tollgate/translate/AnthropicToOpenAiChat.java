@@ -57,7 +57,7 @@ final class AnthropicToOpenAiChat {
     if (maxTokens != null && !(maxTokens.isIntegralNumber() && maxTokens.asLong() >= 1)) {
       throw refuse("max_tokens", "`max_tokens` must be a positive integer");
     }
-    out.put("max_completion_tokens", maxTokens == null ? options.maxTokens() : maxTokens.asLong());
+    out.put(options.openAiCapField(), maxTokens == null ? options.maxTokens() : maxTokens.asLong());
     RequestChecks.number(request, "temperature", 1, out, AnthropicToOpenAiChat::refuse);
     RequestChecks.number(request, "top_p", 1, out, AnthropicToOpenAiChat::refuse);
     stop(request.get("stop_sequences"), out);
