@@ -7,16 +7,31 @@ import com.fasterxml.jackson.core.JsonToken;
  * What differs between client APIs in how a request body is read: fields an API refuses, whether a
  * stream is asked to report usage through {@code stream_options}, whether {@code input} is a list
  * of conversation items, and which backends may serve it. {@link #DEFAULT} is Chat Completions',
- * legacy Completions' and embeddings' behaviour; {@link ResponsesRules} is the Responses API's.
- * Stateless and thread-safe.
+ * legacy Completions' and embeddings' behaviour; {@link #MESSAGES} Anthropic's; {@link
+ * ResponsesRules} is the Responses API's. Stateless and thread-safe.
  */
 interface BodyRules {
   /** The rules of the APIs that need none of their own. */
   BodyRules DEFAULT = new BodyRules() {};
 
+  /**
+   * Anthropic's Messages API: its streams report usage unasked, and it refuses {@code
+   * stream_options} (so does a translation to an OpenAI backend, which asks in its own way).
+   */
+  BodyRules MESSAGES =
+      new BodyRules() {
+        @Override
+        public boolean asksStreamUsage() {
+          return false;
+        }
+      };
+
   /** The rules of a request path without its query string. */
   static BodyRules forPath(String path) {
-    return ResponsesRules.PATH.equals(path) ? ResponsesRules.INSTANCE : DEFAULT;
+    if (ResponsesRules.PATH.equals(path)) {
+      return ResponsesRules.INSTANCE;
+    }
+    return AnthropicApi.serves(path) ? MESSAGES : DEFAULT;
   }
 
   /**

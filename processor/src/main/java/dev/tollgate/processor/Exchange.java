@@ -256,25 +256,17 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
               config.defaultOutputTokens(),
               config.maxTokensPerRequest());
     }
+    // Messages bodies carry no stream_options edit (BodyRules.MESSAGES).
+    ProcessingResponse answer = RequestMutations.body(bytes, parsed, request, head.requestId());
     if (TranslatedCall.needed(head.path(), request.target())) {
-      // Messages bodies get no stream_options: the translator asks for usage in its own way.
-      RequestBody edited = AnthropicApi.serves(head.path()) ? parsed.withoutUsageEdits() : parsed;
-      ProcessingResponse.Builder answer =
-          RequestMutations.body(bytes, edited, request, head.requestId()).toBuilder();
-      translated = TranslatedCall.translate(answer, bytes, request, processor.clock());
-      send(answer.build());
-      return;
+      ProcessingResponse.Builder translating = answer.toBuilder();
+      translated = TranslatedCall.translate(translating, bytes, request, processor.clock());
+      send(translating.build());
+    } else if (AnthropicApi.serves(head.path())) {
+      send(AnthropicApi.withBetas(answer, anthropicBetas, request.target().anthropicBetas()));
+    } else {
+      send(answer);
     }
-    if (!AnthropicApi.serves(head.path())) {
-      send(RequestMutations.body(bytes, parsed, request, head.requestId()));
-      return;
-    }
-    // Anthropic streams report usage unasked: no stream_options, which Anthropic refuses.
-    send(
-        AnthropicApi.withBetas(
-            RequestMutations.body(bytes, parsed.withoutUsageEdits(), request, head.requestId()),
-            anthropicBetas,
-            request.target().anthropicBetas()));
   }
 
   // ------------------------------------------------------------------------------ response

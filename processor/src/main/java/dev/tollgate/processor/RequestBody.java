@@ -50,25 +50,6 @@ record RequestBody(
    */
   record Cap(String field, long value, int start, int end) {}
 
-  /** This body without the edits that ask for stream usage (APIs that report it anyway). */
-  RequestBody withoutUsageEdits() {
-    return new RequestBody(
-        rootStart,
-        model,
-        modelStart,
-        modelEnd,
-        stream,
-        caps,
-        choices,
-        List.of(),
-        text,
-        textChars,
-        messages,
-        names,
-        images,
-        tokenIds);
-  }
-
   /** The output cap the body asks for, or -1 when it sets none. */
   long maxOutputTokens() {
     for (Cap cap : caps) {
