@@ -258,10 +258,10 @@ public final class RunCommand implements Callable<Integer> {
           XdsSettings.local()
               .withListener(listenAddress, port)
               .withServices(
-                  host(externalProcessor, "127.0.0.1"),
-                  port(externalProcessor, processorPort),
-                  host(externalRateLimit, "127.0.0.1"),
-                  port(externalRateLimit, rateLimitPort))
+                  RunStartup.host(externalProcessor, "127.0.0.1"),
+                  RunStartup.port(externalProcessor, processorPort),
+                  RunStartup.host(externalRateLimit, "127.0.0.1"),
+                  RunStartup.port(externalRateLimit, rateLimitPort))
               .withRateLimitFailOpen(failOpen)
               .withServiceTls(tls.envoy())
               .withListenerTls(listenerTlsCert != null);
@@ -283,7 +283,7 @@ public final class RunCommand implements Callable<Integer> {
               ? MemoryBudgetStore.withDefaults()
               : new RedisBudgetStore(RedisStoreSettings.of(redis), clock);
       started.push(store);
-      connect(store, clock);
+      RunStartup.connect(store, clock);
       RateLimitService rateLimit =
           new RateLimitService(
               initial,
@@ -372,8 +372,15 @@ public final class RunCommand implements Callable<Integer> {
                       new UsageReportEndpoint(ledgerDatabase),
                       AuditEndpoint.PATH,
                       new AuditEndpoint(audit))));
-      waitForEnvoy(envoy);
-      printWhatToTry();
+      RunStartup.waitForEnvoy(envoy);
+      RunStartup.printWhatToTry(
+          spec.commandLine().getOut(),
+          listenerTlsCert != null,
+          listenAddress,
+          port,
+          envoyAdminPort,
+          metricsPort,
+          folder);
     } catch (RuntimeException e) {
       LOG.error("cannot start: {}", e.getMessage());
       closeAll(started);
@@ -381,82 +388,6 @@ public final class RunCommand implements Callable<Integer> {
     }
     stopped.await();
     return 0;
-  }
-
-  /**
-   * Opens the store's connection before traffic arrives: the first Redis command of a cold JVM can
-   * take longer than the store's command timeout and would count as an outage.
-   */
-  private static void connect(BudgetStore store, Clock clock) throws InterruptedException {
-    for (int attempt = 1; attempt <= 10; attempt++) {
-      try {
-        store
-            .usage("tollgate-startup-check", clock.instant())
-            .get(5, java.util.concurrent.TimeUnit.SECONDS);
-        return;
-      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-        LOG.info(
-            "budget store {} not reachable yet (attempt {}): {}",
-            store.name(),
-            attempt,
-            e.getMessage());
-        Thread.sleep(500);
-      }
-    }
-    LOG.warn(
-        "budget store {} unreachable at start; requests follow the fail-open/fail-closed setting",
-        store.name());
-  }
-
-  private static String host(String address, String fallback) {
-    return address == null ? fallback : address.substring(0, address.lastIndexOf(':'));
-  }
-
-  private static int port(String address, int fallback) {
-    return address == null
-        ? fallback
-        : Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
-  }
-
-  private void waitForEnvoy(EnvoySupervisor envoy) throws InterruptedException {
-    for (int i = 0; i < 150; i++) {
-      if (envoy.envoy().admin("/ready").isPresent()) {
-        return;
-      }
-      Thread.sleep(200);
-    }
-    LOG.warn("Envoy is not ready after 30 s; its log: {}", envoy.envoy().log());
-  }
-
-  private void printWhatToTry() {
-    String base =
-        (listenerTlsCert == null ? "http://" : "https://")
-            + ("0.0.0.0".equals(listenAddress) ? "localhost" : listenAddress)
-            + ":"
-            + port;
-    var out = spec.commandLine().getOut();
-    out.printf(
-        """
-
-        Tollgate is running on %1$s (Envoy admin 127.0.0.1:%2$d, metrics 127.0.0.1:%3$d/metrics).
-        Manifests: %4$s (edits are picked up). Stop with Ctrl-C.
-
-        Try, with the quickstart's key:
-          curl -s %1$s/v1/chat/completions -H 'Authorization: Bearer tg-quickstart-alice-0001' \\
-            -H 'Content-Type: application/json' -d '{"model":"fast","messages":[{"role":"user","content":"Hello"}]}'
-          curl -sN %1$s/v1/chat/completions -H 'Authorization: Bearer tg-quickstart-alice-0001' \\
-            -H 'Content-Type: application/json' -d '{"model":"demo-chat","stream":true,"messages":[{"role":"user","content":"Hello"}]}'
-          curl -s %1$s/v1/models -H 'Authorization: Bearer tg-quickstart-alice-0001'
-        Then what it cost, from the usage ledger:
-          bin/tollgate usage --server http://127.0.0.1:%3$d --period %5$s --by namespace,client,model
-
-        """,
-        base,
-        envoyAdminPort,
-        metricsPort,
-        folder.toAbsolutePath(),
-        java.time.YearMonth.now(java.time.ZoneOffset.UTC));
-    out.flush();
   }
 
   private static void closeAll(Deque<AutoCloseable> started) {
