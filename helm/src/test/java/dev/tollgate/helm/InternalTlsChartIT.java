@@ -10,10 +10,10 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * Mutual TLS between Envoy and the internal services in the chart ({@code internalTls}): by
- * default the operator issues the certificates, every role mounts its own Secret and is given
- * {@code --tls-dir}, and Envoy's ADS cluster presents its client certificate; with cert-manager the
- * same Secrets come from Certificates; {@code off} leaves everything plaintext.
+ * Mutual TLS between Envoy and the internal services in the chart ({@code internalTls}): by default
+ * the operator issues the certificates, every role mounts its own Secret and is given {@code
+ * --tls-dir}, and Envoy's ADS cluster presents its client certificate; with cert-manager the same
+ * Secrets come from Certificates; {@code off} leaves everything plaintext.
  */
 class InternalTlsChartIT {
   static final List<String> COMPONENTS = List.of("operator", "processor", "ratelimit", "envoy");
@@ -74,10 +74,7 @@ class InternalTlsChartIT {
     JsonNode envoy = pod(objects, "envoy");
     assertThat(secretVolume(envoy, "service-tls")).isEqualTo("tollgate-envoy-tls");
     assertThat(
-            objects
-                .get("ConfigMap tollgate-envoy-bootstrap")
-                .at("/data/bootstrap.yaml")
-                .asText())
+            objects.get("ConfigMap tollgate-envoy-bootstrap").at("/data/bootstrap.yaml").asText())
         .contains("UpstreamTlsContext", "tollgate/service-client-certificate")
         .contains("exact: tollgate-operator.tollgate-system.svc");
     // The operator may update only the certificate Secrets; it needs create for the first write.
@@ -103,7 +100,9 @@ class InternalTlsChartIT {
     assertThat(objects.get("Certificate tollgate-internal-ca").at("/spec/isCA").asBoolean())
         .isTrue();
     List<String> operator = args(pod(objects, "operator"));
-    assertThat(operator).contains("--tls-dir=/etc/tollgate/tls").noneMatch(a -> a.startsWith("--ca-secret"));
+    assertThat(operator)
+        .contains("--tls-dir=/etc/tollgate/tls")
+        .noneMatch(a -> a.startsWith("--ca-secret"));
     assertThat(secretVolume(pod(objects, "operator"), "tls")).isEqualTo("tollgate-operator-tls");
     assertThat(objects).doesNotContainKey("Role tollgate-operator-certificates");
   }
