@@ -290,6 +290,7 @@ class ChartIT {
     cases.put(List.of("--set", "envoy.service.type=Ingress"), "envoy.service.type");
     cases.put(List.of("--set", "operater.replicas=1"), "operater");
     cases.put(List.of("--set", "operator.coalesce=soon"), "operator.coalesce");
+    cases.put(List.of("--set", "internalTls.mode=mtls"), "internalTls.mode");
     cases.put(
         List.of(
             "--set", "rateLimit.redis.url=redis://r:6379", "--set", "redis.bundled.enabled=true"),

@@ -117,18 +117,4 @@ class InternalTlsChartIT {
         .doesNotContain("UpstreamTlsContext");
     assertThat(objects).doesNotContainKey("ConfigMap tollgate-envoy-service-sds");
   }
-
-  @Test
-  void anUnknownModeIsRefusedNamingTheValue() {
-    Tools.Result result =
-        ChartIT.helm(
-            List.of(
-                "template",
-                "tollgate",
-                ChartIT.CHART.toString(),
-                "--set",
-                "internalTls.mode=mtls"));
-    assertThat(result.exitCode()).isNotZero();
-    assertThat(result.stderr()).contains("internalTls").contains("mode");
-  }
 }

@@ -152,15 +152,24 @@ class ServiceCertificatesIT {
 
   static void deleteAll() throws InterruptedException {
     admin.secrets().inNamespace(NS).withLabel(ServiceCertificates.LABEL).delete();
+    awaitGone(
+        "the certificate Secrets",
+        () ->
+            admin
+                .secrets()
+                .inNamespace(NS)
+                .withLabel(ServiceCertificates.LABEL)
+                .list()
+                .getItems()
+                .isEmpty());
+  }
+
+  /** Waits, at most 20 s, until a deletion is visible. */
+  static void awaitGone(String what, java.util.function.BooleanSupplier gone)
+      throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!admin
-        .secrets()
-        .inNamespace(NS)
-        .withLabel(ServiceCertificates.LABEL)
-        .list()
-        .getItems()
-        .isEmpty()) {
-      assertThat(System.nanoTime()).as("certificate Secrets deleted in time").isLessThan(deadline);
+    while (!gone.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("%s deleted in time", what).isLessThan(deadline);
       Thread.sleep(100);
     }
   }
@@ -248,11 +257,9 @@ class ServiceCertificatesIT {
     ServiceCertificates certificates = certificates(Clock.systemUTC());
     Map<String, TlsSecret> before = certificates.ensure();
     admin.secrets().inNamespace(NS).withName("tollgate-internal-ca").delete();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (admin.secrets().inNamespace(NS).withName("tollgate-internal-ca").get() != null) {
-      assertThat(System.nanoTime()).as("CA Secret deleted in time").isLessThan(deadline);
-      Thread.sleep(100);
-    }
+    awaitGone(
+        "the CA Secret",
+        () -> admin.secrets().inNamespace(NS).withName("tollgate-internal-ca").get() == null);
     Map<String, TlsSecret> after = certificates.ensure();
     X509Certificate newCa =
         Pem.certificates(
