@@ -135,3 +135,18 @@ livenessProbe:
 {{- define "tollgate.usesRedis" -}}
 {{- if or .Values.rateLimit.redis.url .Values.rateLimit.redis.urlSecret.name .Values.redis.bundled.enabled -}}true{{- end -}}
 {{- end -}}
+
+{{/* The Secret of a component's internal mutual-TLS certificate (internalTls). */}}
+{{- define "tollgate.tlsSecret" -}}
+{{- printf "%s-tls" (include "tollgate.componentName" (dict "root" .root "component" .component)) -}}
+{{- end -}}
+
+{{/* The DNS names of a component's Service, which its server certificate names. */}}
+{{- define "tollgate.serviceDnsNames" -}}
+{{- $svc := include "tollgate.componentName" (dict "root" .root "component" .component) -}}
+{{- printf "%s.%s.svc,%s.%s.svc.cluster.local" $svc .root.Release.Namespace $svc .root.Release.Namespace -}}
+{{- end -}}
+
+{{/* Where Envoy finds its client certificate and the SDS files naming it (ServiceTls). */}}
+{{- define "tollgate.envoyTlsDir" -}}/etc/tollgate/service-tls{{- end -}}
+{{- define "tollgate.envoySdsDir" -}}/etc/tollgate/service-sds{{- end -}}

@@ -24,13 +24,15 @@ import org.junit.jupiter.api.Test;
 /**
  * Responses that never reach their last chunk still commit what they produced: a client that closes
  * the connection mid-stream, a stream cut by the route timeout, a JSON answer abandoned before its
- * usage; and a client-chosen {@code x-request-id} cannot merge two requests' commits.
+ * usage, a request the route timeout ends before any response header; and a client-chosen {@code
+ * x-request-id} cannot merge two requests' commits.
  */
 class AbortIT {
   static final String SSE = "tg-e2e-abort-sse-0001";
   static final String CUT = "tg-e2e-abort-cut-0001";
   static final String JSON_CLIENT = "tg-e2e-abort-json-001";
   static final String FORGER = "tg-e2e-abort-forge-01";
+  static final String LATE = "tg-e2e-abort-late-001";
   static final Pattern DELTA = Pattern.compile("\"delta\":\\{[^}]*\"content\"");
 
   static TollgateRun gateway;
@@ -105,6 +107,21 @@ class AbortIT {
     assertThat(words).isGreaterThan(1000);
     long used = settledUsed("json");
     assertThat(used).isGreaterThanOrEqualTo(words);
+  }
+
+  @Test
+  void aJsonRequestThatOutlivesTheRouteTimeoutIsChargedTheWholeReservation() throws Exception {
+    // The provider answers after 6 s; the route gives up after 2 s with Envoy's own 504, before
+    // any response header. The provider may still generate (and bill) all 3,000 tokens.
+    HttpResponse<String> response =
+        gateway.post(
+            "/v1/chat/completions",
+            LATE,
+            chat("demo-slow", 3000, false),
+            Map.of("x-demo-delay-ms", "6000"));
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(504);
+    assertThat(response.body()).contains("upstream_timeout");
+    assertThat(settledUsed("late")).isGreaterThanOrEqualTo(3000);
   }
 
   @Test

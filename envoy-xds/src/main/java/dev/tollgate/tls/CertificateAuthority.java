@@ -4,6 +4,7 @@ import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
@@ -70,6 +71,37 @@ public final class CertificateAuthority {
     } catch (CertIOException | GeneralSecurityException e) {
       throw new IllegalStateException("cannot make the certificate authority", e);
     }
+  }
+
+  /**
+   * Restores a CA kept outside memory (the operator's CA Secret) from its certificate and private
+   * key, so that it goes on issuing certificates the same trust anchor accepts.
+   *
+   * @throws IllegalArgumentException if the certificate is not a CA's or the key is not its own
+   */
+  public static CertificateAuthority restore(
+      X509Certificate certificate, PrivateKey key, Clock clock) {
+    if (certificate.getBasicConstraints() < 0) {
+      throw new IllegalArgumentException(
+          "not a CA certificate: " + certificate.getSubjectX500Principal());
+    }
+    CertificateAuthority ca =
+        new CertificateAuthority(clock, new KeyPair(certificate.getPublicKey(), key), certificate);
+    try {
+      certificate.verify(certificate.getPublicKey());
+      ca.issueClient("key-check", Duration.ofMinutes(1))
+          .certificate()
+          .verify(certificate.getPublicKey());
+    } catch (GeneralSecurityException | IllegalStateException e) {
+      throw new IllegalArgumentException(
+          "the key does not belong to the CA " + certificate.getSubjectX500Principal());
+    }
+    return ca;
+  }
+
+  /** Returns the CA's own certificate and key, to be stored where it is kept (a Secret). */
+  public IssuedCertificate asIssued() {
+    return new IssuedCertificate(certificate, key.getPrivate());
   }
 
   /** Returns the CA's certificate, which both sides trust. */

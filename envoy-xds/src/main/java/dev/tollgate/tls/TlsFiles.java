@@ -38,15 +38,24 @@ public record TlsFiles(Path certificate, Path key, Path ca) {
    */
   public static TlsFiles write(Path directory, IssuedCertificate issued, X509Certificate ca)
       throws IOException {
+    return write(directory, issued.certificatePem(), issued.keyPem(), IssuedCertificate.pem(ca));
+  }
+
+  /**
+   * Writes PEM texts (as a Kubernetes TLS Secret holds them) into {@code directory} the same way as
+   * {@link #write(Path, IssuedCertificate, X509Certificate)}.
+   */
+  public static TlsFiles write(Path directory, String certificatePem, String keyPem, String caPem)
+      throws IOException {
     if (!Files.isDirectory(directory)) {
       Files.createDirectories(
           directory,
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
     TlsFiles files = in(directory);
-    replace(files.ca(), IssuedCertificate.pem(ca));
-    replace(files.key(), issued.keyPem());
-    replace(files.certificate(), issued.certificatePem());
+    replace(files.ca(), caPem);
+    replace(files.key(), keyPem);
+    replace(files.certificate(), certificatePem);
     return files;
   }
 

@@ -119,7 +119,10 @@ final class ListenerTranslator {
                         .addMutations(
                             HeaderMutation.newBuilder().setRemove(Wire.REQUEST_ID_HEADER).build())
                         .build()))
-            .addHttpFilters(httpFilter(EXT_PROC_FILTER, processorFilter()))
+            // Enabled by the virtual host (RouteTranslator), so that routeless codec replies skip
+            // it.
+            .addHttpFilters(
+                httpFilter(EXT_PROC_FILTER, processorFilter()).toBuilder().setDisabled(true))
             .addHttpFilters(httpFilter(RATE_LIMIT_FILTER, rateLimitFilter()))
             .addHttpFilters(
                 httpFilter(

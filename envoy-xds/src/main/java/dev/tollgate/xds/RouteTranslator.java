@@ -20,6 +20,8 @@ import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExtProcOverrides;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute;
 import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
 import io.envoyproxy.envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
@@ -61,7 +63,20 @@ final class RouteTranslator {
 
   /** Returns the route configuration and adds the clusters its actions send to. */
   RouteConfiguration routes(GatewayModel model, Map<String, Cluster> clusters) {
-    VirtualHost.Builder host = VirtualHost.newBuilder().setName("tollgate").addDomains("*");
+    VirtualHost.Builder host =
+        VirtualHost.newBuilder()
+            .setName("tollgate")
+            .addDomains("*")
+            // The processor filter is disabled in the listener and enabled here, for every request
+            // that reached this virtual host: a reply Envoy's codec sends before a request has a
+            // route (431 for oversized headers) then goes out without waiting for the processor,
+            // which would drop it on HTTP/1 (envoyproxy/envoy#29440).
+            .putTypedPerFilterConfig(
+                ListenerTranslator.EXT_PROC_FILTER,
+                Any.pack(
+                    ExtProcPerRoute.newBuilder()
+                        .setOverrides(ExtProcOverrides.getDefaultInstance())
+                        .build()));
     Map<String, List<MeteredApis.Endpoint>> providerCalls = ApiRoutes.providerCallsByMethod();
     for (Route route : model.routes()) {
       boolean budgeted =

@@ -290,6 +290,7 @@ class ChartIT {
     cases.put(List.of("--set", "envoy.service.type=Ingress"), "envoy.service.type");
     cases.put(List.of("--set", "operater.replicas=1"), "operater");
     cases.put(List.of("--set", "operator.coalesce=soon"), "operator.coalesce");
+    cases.put(List.of("--set", "internalTls.mode=mtls"), "internalTls.mode");
     cases.put(
         List.of(
             "--set", "rateLimit.redis.url=redis://r:6379", "--set", "redis.bundled.enabled=true"),
@@ -304,16 +305,39 @@ class ChartIT {
     }
   }
 
-  /** Envoy itself (--mode validate) accepts the bootstrap of the chart's ConfigMap. */
+  /**
+   * Envoy itself (--mode validate) accepts the bootstrap of the chart's ConfigMap, with the SDS
+   * files of its service-sds ConfigMap (mutual TLS to ADS) where the bootstrap names them.
+   */
   @Test
   void envoyAcceptsTheBootstrap() throws IOException {
+    List<JsonNode> objects = Manifests.parse(render(List.of()));
     JsonNode configMap =
-        Manifests.parse(render(List.of())).stream()
+        objects.stream()
             .filter(o -> Manifests.name(o).equals("ConfigMap tollgate-envoy-bootstrap"))
             .findFirst()
             .orElseThrow();
+    JsonNode sdsFiles =
+        objects.stream()
+            .filter(o -> Manifests.name(o).equals("ConfigMap tollgate-envoy-service-sds"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no service-sds ConfigMap in the defaults"))
+            .path("data");
+    Path sds = Files.createDirectories(TARGET.resolve("envoy-service-sds"));
+    sdsFiles
+        .fields()
+        .forEachRemaining(
+            f -> {
+              try {
+                Files.writeString(sds.resolve(f.getKey()), f.getValue().asText());
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
+    String text = configMap.at("/data/bootstrap.yaml").asText();
+    assertThat(text).contains("/etc/tollgate/service-sds/service-client-certificate.json");
     Path bootstrap = TARGET.resolve("envoy-bootstrap.yaml");
-    Files.writeString(bootstrap, configMap.at("/data/bootstrap.yaml").asText());
+    Files.writeString(bootstrap, text.replace("/etc/tollgate/service-sds", sds.toString()));
     Tools.run(
             List.of(
                 Tools.envoy().toString(),

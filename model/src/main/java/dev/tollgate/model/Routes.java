@@ -40,6 +40,7 @@ final class Routes {
 
   private final BuildContext context;
   private final Map<String, String> modelOwners = new HashMap<>();
+  private final AudienceOwners audienceOwners = new AudienceOwners();
   private final Map<ResourceRef, PendingReport> pendingReports = new HashMap<>();
 
   private record PendingReport(
@@ -129,6 +130,9 @@ final class Routes {
                     ? List.of()
                     : jwtSpec.audiences.stream().sorted().toList(),
                 Defaults.clientClaim(jwtSpec));
+    if (jwt != null) {
+      jwt = audienceOwners.claim(ref, jwt, jwtSpec.audiences, refProblems);
+    }
     context.acceptedRoutes.put(
         ref.namespacedName(),
         new Route(ref.namespace(), ref.name(), classification, List.copyOf(rules), jwt));

@@ -1,5 +1,7 @@
 package dev.tollgate.operator;
 
+import dev.tollgate.certs.CertificateKeeper;
+import dev.tollgate.certs.ServiceCertificateOptions;
 import dev.tollgate.cli.ProviderPolicyOptions;
 import dev.tollgate.xds.ServiceTls;
 import dev.tollgate.xds.XdsSettings;
@@ -96,6 +98,8 @@ public final class OperatorCommand implements Callable<Integer> {
       description = "CA bundle in Envoy's file system for provider certificates.")
   String caBundle;
 
+  @Mixin ServiceCertificateOptions certificates = new ServiceCertificateOptions();
+
   @Option(
       names = "--tls-dir",
       description =
@@ -176,6 +180,7 @@ public final class OperatorCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     OperatorSettings settings = settings();
     KubernetesClient client = new KubernetesClientBuilder().build();
+    CertificateKeeper keeper = certificates.start(client, tlsDir, Clock.systemUTC());
     TollgateOperator operator =
         TollgateOperator.start(
             client,
@@ -190,6 +195,9 @@ public final class OperatorCommand implements Callable<Integer> {
             new Thread(
                 () -> {
                   operator.close();
+                  if (keeper != null) {
+                    keeper.close();
+                  }
                   client.close();
                   stopped.countDown();
                 },

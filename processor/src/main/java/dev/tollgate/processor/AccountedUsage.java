@@ -34,6 +34,9 @@ record AccountedUsage(
     BigDecimal cost,
     String currency) {
 
+  /** The status of a request that timed out waiting for the provider's answer. */
+  static final int GATEWAY_TIMEOUT = 504;
+
   /** Metadata key: input plus output tokens. */
   static final String TOTAL_TOKENS = "total_tokens";
 
@@ -72,7 +75,14 @@ record AccountedUsage(
     long written = 0;
     long output = 0;
     String source = "none";
-    if (target != null && status >= 100 && status < 400) {
+    if (target != null && status == GATEWAY_TIMEOUT) {
+      // Nothing came back in time (Envoy's route timeout answers 504 before any provider header,
+      // a provider's own gateway the same), yet the provider may have generated, and will bill,
+      // the whole answer: charge the whole reservation, never 0.
+      input = estimate;
+      output = unseenOutput;
+      source = "reserved";
+    } else if (target != null && status >= 100 && status < 400) {
       ReportedUsage reported = usage == null ? null : usage.reported();
       boolean hasReport = reported != null && reported.present();
       input = hasReport && reported.input() >= 0 ? reported.input() : estimate;

@@ -119,7 +119,8 @@ final class ResponseStream {
       response.setDynamicMetadata(account());
     } else if (status >= 400 || status < 100) {
       mode = Mode.ERROR;
-      // Replaces the request's default (the whole reservation): an error generated nothing.
+      // Replaces the request's default (the whole reservation): an error generated nothing,
+      // except a 504, which keeps charging the whole reservation (AccountedUsage).
       response.setDynamicMetadata(account());
       errorBody = new ErrorBody(status, settings.maxErrorBodyBytes(), anthropicErrors);
       mutation.addRemoveHeaders("content-length");

@@ -151,6 +151,30 @@ class AbortedResponseTest {
   }
 
   @Test
+  void aTimeoutBeforeAnyAnswerKeepsChargingTheWholeReservationToItsEnd() throws Exception {
+    for (boolean stream : new boolean[] {false, true}) {
+      ExtProcClient.Stream s = client.open();
+      long estimate = request(s, stream);
+      // Envoy's own 504 (route timeout): the provider may have generated the whole answer.
+      ProcessingResponse headers =
+          s.responseHeaders(false, ":status", "504", "content-type", "application/json");
+      assertThat(metadata(headers))
+          .as("stream %s", stream)
+          .containsEntry(Wire.INPUT_TOKENS, Long.toString(estimate))
+          .containsEntry(Wire.OUTPUT_TOKENS, "100");
+      ProcessingResponse end =
+          s.responseBody(
+              "{\"error\":{\"message\":\"The model provider did not answer in time.\","
+                  + "\"type\":\"timeout\",\"param\":null,\"code\":\"upstream_timeout\"}}",
+              true);
+      assertThat(metadata(end))
+          .as("stream %s, at the end", stream)
+          .containsEntry(Wire.INPUT_TOKENS, Long.toString(estimate))
+          .containsEntry(Wire.OUTPUT_TOKENS, "100");
+    }
+  }
+
+  @Test
   void aRunningReportBelowTheCountNeverLowersWhatAnUnendedStreamCommits() throws Exception {
     ExtProcClient.Stream s = client.open();
     request(s, true);

@@ -74,7 +74,10 @@ class JwtTenantIsolationTest {
     return "http://127.0.0.1:" + server.getAddress().getPort() + path;
   }
 
-  /** The shared test model plus a route of team-a naming team-b's issuer for team-b's model. */
+  /**
+   * The shared test model plus a route of team-a naming team-b's issuer for team-b's model, created
+   * after team-b's route.
+   */
   Policy policy(String squatterJwks, String squatterAudiences) {
     String yaml =
         TestModels.yaml(9, ISSUER, uri("/good"))
@@ -82,7 +85,7 @@ class JwtTenantIsolationTest {
             ---
             apiVersion: tollgate.dev/v1alpha1
             kind: AIRoute
-            metadata: {name: squat, namespace: team-a}
+            metadata: {name: squat, namespace: team-a, creationTimestamp: "2026-06-01T00:00:00Z"}
             spec:
               clients:
                 jwt: {issuer: "%s", jwksUri: "%s", %s clientClaim: azp}
@@ -161,10 +164,13 @@ class JwtTenantIsolationTest {
   }
 
   @Test
-  void twoNamespacesPinningOneAudienceOfOneKeySetShareItsTokensAndAmbiguityIsRefused()
-      throws Exception {
+  void aLaterNamespacePinningTheSameAudienceDoesNotMakeTheOwnersTokensAmbiguous() throws Exception {
+    // team-b's route is the older: it owns audience "tollgate"; team-a's pin of it is dropped.
     Policy policy = policy(uri("/good"), "audiences: [tollgate],");
-    assertThat(routed(policy, token("tollgate"), "other")).isEqualTo("403 ambiguous_namespace");
+    assertThat(routed(policy, token("tollgate"), "other")).isEqualTo("team-b");
+    Policy both = policy(uri("/good"), "audiences: [tollgate, team-a-app],");
+    assertThat(routed(both, token("tollgate"), "other")).isEqualTo("team-b");
+    assertThat(routed(both, token("team-a-app"), "other")).isEqualTo("team-a");
   }
 
   @Test

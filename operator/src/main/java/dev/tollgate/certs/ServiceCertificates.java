@@ -1,0 +1,241 @@
+package dev.tollgate.certs;
+
+import dev.tollgate.tls.CertificateAuthority;
+import dev.tollgate.tls.IssuedCertificate;
+import dev.tollgate.tls.Pem;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator as the certificate authority of Tollgate's internal gRPC hops in a cluster: it keeps
+ * a CA in one Secret of its namespace and the certificate of each role (processor, rate-limit
+ * service, ADS, Envoy's client certificate) in another, in the layout of a Kubernetes TLS Secret
+ * with its CA ({@code tls.crt}, {@code tls.key}, {@code ca.crt}, as cert-manager writes them), and
+ * reissues a certificate when a third of its validity is left, when the CA changed, or when the
+ * names asked for changed. The roles mount their Secret and re-read the files; nothing restarts.
+ *
+ * <p>Several operator replicas may run it at once: every write carries the resourceVersion it read,
+ * so a replica that loses a race reads the winner's Secret at its next check.
+ *
+ * <p>Keys are never logged. Thread-safe: {@link #ensure()} is synchronized.
+ */
+public final class ServiceCertificates {
+  /** How long the CA is valid; replacing it means deleting its Secret (docs/security.md). */
+  public static final Duration CA_VALIDITY = Duration.ofDays(3650);
+
+  /** How long a role's certificate is valid. */
+  public static final Duration DEFAULT_VALIDITY = Duration.ofDays(7);
+
+  /** Label on every Secret this class writes. */
+  public static final String LABEL = "tollgate.dev/service-certificate";
+
+  /** Annotation naming what a certificate was issued for. */
+  public static final String PURPOSE_ANNOTATION = "tollgate.dev/certificate-purpose";
+
+  static final String CA_KEY = "ca.crt";
+  static final String CERT_KEY = "tls.crt";
+  static final String KEY_KEY = "tls.key";
+
+  private static final Logger LOG = LoggerFactory.getLogger(ServiceCertificates.class);
+
+  private final KubernetesClient client;
+  private final String namespace;
+  private final String caSecret;
+  private final List<CertificateRequest> requests;
+  private final Duration validity;
+  private final Clock clock;
+
+  /**
+   * @param client the API client (the operator's service account)
+   * @param namespace the namespace of every Secret (the release namespace)
+   * @param caSecret the name of the CA's Secret
+   * @param requests the certificates to keep
+   * @param validity how long each issued certificate is valid
+   * @param clock the clock that decides what is due for renewal
+   */
+  public ServiceCertificates(
+      KubernetesClient client,
+      String namespace,
+      String caSecret,
+      List<CertificateRequest> requests,
+      Duration validity,
+      Clock clock) {
+    this.client = client;
+    this.namespace = namespace;
+    this.caSecret = caSecret;
+    this.requests = List.copyOf(requests);
+    this.validity = validity;
+    this.clock = clock;
+  }
+
+  /**
+   * Creates what is missing and reissues what is due, then returns the PEM contents of every
+   * certificate's Secret by name, as they are now in the API server.
+   *
+   * @throws KubernetesClientException if the API server refuses a read or a write (another
+   *     replica's concurrent write included: the next call reads it)
+   */
+  public synchronized Map<String, TlsSecret> ensure() {
+    CertificateAuthority ca = authority();
+    String caPem = IssuedCertificate.pem(ca.certificate());
+    Map<String, TlsSecret> out = new LinkedHashMap<>();
+    for (CertificateRequest request : requests) {
+      Secret current = read(request.secretName());
+      TlsSecret held = current == null ? null : TlsSecret.of(current);
+      String due = held == null ? "missing" : renewalReason(held, request, caPem);
+      if (due == null) {
+        out.put(request.secretName(), held);
+        continue;
+      }
+      IssuedCertificate issued =
+          request.server()
+              ? ca.issueServer(request.commonName(), request.dnsNames(), List.of(), validity)
+              : ca.issueClient(request.commonName(), validity);
+      TlsSecret fresh =
+          new TlsSecret(issued.certificatePem(), issued.keyPem(), caPem, request.describe());
+      write(current, request.secretName(), fresh, request.describe());
+      LOG.info(
+          "issued the certificate in Secret {}/{} ({}), valid until {}: {}",
+          namespace,
+          request.secretName(),
+          request.describe(),
+          issued.certificate().getNotAfter().toInstant(),
+          due);
+      out.put(request.secretName(), fresh);
+    }
+    return out;
+  }
+
+  private CertificateAuthority authority() {
+    Secret current = read(caSecret);
+    if (current != null) {
+      TlsSecret held = TlsSecret.of(current);
+      try {
+        X509Certificate certificate = Pem.certificates(held.certificatePem())[0];
+        if (certificate.getNotAfter().toInstant().isAfter(clock.instant())) {
+          return CertificateAuthority.restore(certificate, Pem.privateKey(held.keyPem()), clock);
+        }
+        LOG.warn("the CA in Secret {}/{} has expired; making a new one", namespace, caSecret);
+      } catch (GeneralSecurityException | IOException | RuntimeException e) {
+        LOG.warn(
+            "the CA in Secret {}/{} cannot be read ({}); making a new one",
+            namespace,
+            caSecret,
+            e.getClass().getSimpleName());
+      }
+    }
+    CertificateAuthority ca =
+        CertificateAuthority.create("tollgate internal CA " + namespace, CA_VALIDITY, clock);
+    IssuedCertificate self = ca.asIssued();
+    String pem = self.certificatePem();
+    write(current, caSecret, new TlsSecret(pem, self.keyPem(), pem, "ca"), "ca");
+    LOG.info("made the internal CA in Secret {}/{}", namespace, caSecret);
+    return ca;
+  }
+
+  /** Returns why the held certificate must be reissued, or null when it is still good. */
+  private String renewalReason(TlsSecret held, CertificateRequest request, String caPem) {
+    if (!caPem.equals(held.caPem())) {
+      return "issued by another CA";
+    }
+    X509Certificate certificate;
+    try {
+      certificate = Pem.certificates(held.certificatePem())[0];
+      Pem.privateKey(held.keyPem());
+    } catch (GeneralSecurityException | IOException | RuntimeException e) {
+      return "unreadable";
+    }
+    if (!request.describe().equals(held.purpose())) {
+      return "issued for " + held.purpose();
+    }
+    Instant notAfter = certificate.getNotAfter().toInstant();
+    Instant renewAt = notAfter.minus(validity.dividedBy(3));
+    return clock.instant().isBefore(renewAt) ? null : "due for renewal (expires " + notAfter + ")";
+  }
+
+  private Secret read(String name) {
+    return client.secrets().inNamespace(namespace).withName(name).get();
+  }
+
+  private void write(Secret current, String name, TlsSecret content, String purpose) {
+    // The CA's own Secret holds its certificate as both tls.crt and ca.crt.
+    Base64.Encoder b64 = Base64.getEncoder();
+    Map<String, String> data = new LinkedHashMap<>();
+    data.put(
+        CERT_KEY, b64.encodeToString(content.certificatePem().getBytes(StandardCharsets.US_ASCII)));
+    data.put(KEY_KEY, b64.encodeToString(content.keyPem().getBytes(StandardCharsets.US_ASCII)));
+    data.put(CA_KEY, b64.encodeToString(content.caPem().getBytes(StandardCharsets.US_ASCII)));
+    SecretBuilder secret =
+        new SecretBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(namespace)
+            .addToLabels(LABEL, purpose.equals("ca") ? "ca" : "leaf")
+            .addToLabels("app.kubernetes.io/managed-by", "tollgate-operator")
+            .addToAnnotations(PURPOSE_ANNOTATION, purpose)
+            .withResourceVersion(
+                current == null ? null : current.getMetadata().getResourceVersion())
+            .endMetadata()
+            .withType("kubernetes.io/tls")
+            .withData(data);
+    if (current == null) {
+      client.secrets().inNamespace(namespace).resource(secret.build()).create();
+    } else {
+      client.secrets().inNamespace(namespace).resource(secret.build()).update();
+    }
+  }
+
+  /**
+   * The PEM texts of one TLS Secret and what it was issued for.
+   *
+   * @param certificatePem {@code tls.crt}
+   * @param keyPem {@code tls.key}
+   * @param caPem {@code ca.crt}
+   * @param purpose the {@link #PURPOSE_ANNOTATION}, or null
+   */
+  public record TlsSecret(String certificatePem, String keyPem, String caPem, String purpose) {
+    static TlsSecret of(Secret secret) {
+      Map<String, String> data = secret.getData() == null ? Map.of() : secret.getData();
+      Map<String, String> annotations =
+          secret.getMetadata().getAnnotations() == null
+              ? Map.of()
+              : secret.getMetadata().getAnnotations();
+      return new TlsSecret(
+          decode(data.get(CERT_KEY)),
+          decode(data.get(KEY_KEY)),
+          decode(data.get(CA_KEY)),
+          annotations.get(PURPOSE_ANNOTATION));
+    }
+
+    private static String decode(String base64) {
+      if (base64 == null) {
+        return "";
+      }
+      try {
+        return new String(Base64.getDecoder().decode(base64), StandardCharsets.US_ASCII);
+      } catch (IllegalArgumentException e) {
+        return "";
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "TlsSecret[" + purpose + "]";
+    }
+  }
+}
