@@ -16,6 +16,9 @@ scripts/install-kube-apiserver.sh
 # helm, kubeconform, glua and the schema sources for the chart's tests (helm/), from the Go module
 # proxy; about 2 minutes the first time, then cached.
 scripts/install-chart-tools.sh >/dev/null
+# A minimal OpenTelemetry Collector (OTLP receiver, file exporter) for the tracing e2e test, from the
+# Go module proxy; a few minutes the first time, then cached.
+scripts/install-otelcol.sh >/dev/null
 # pip may put envoy in a scripts folder that is not on a fresh shell's PATH.
 PATH="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):$HOME/.local/bin:$PATH"
 export PATH

@@ -35,8 +35,8 @@ import java.util.TreeMap;
 
 /**
  * Translates the public listener: the HTTP connection manager with its early header mutation, its
- * HTTP filters (processor, rate limit, router) and its access log. It depends only on the settings,
- * not on the model.
+ * HTTP filters (processor, rate limit, router), its access log and, when the settings ask for it,
+ * its tracing ({@link ListenerTracing}). It depends only on the settings, not on the model.
  */
 final class ListenerTranslator {
   /** Name of the processor's HTTP filter. */
@@ -131,6 +131,9 @@ final class ListenerTranslator {
             .setLocalReplyConfig(LocalReplies.config())
             .addAccessLog(accessLog())
             .build();
+    if (settings.tracing() != null) {
+      hcm = hcm.toBuilder().setTracing(ListenerTracing.tracing(settings.tracing())).build();
+    }
     return Listener.newBuilder()
         .setName(XdsNames.LISTENER)
         // Above the processor's 1 MiB body limit, so that the processor, not Envoy's buffer,

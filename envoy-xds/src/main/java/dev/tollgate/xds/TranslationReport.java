@@ -238,6 +238,7 @@ public record TranslationReport(List<LoadError> loadErrors, GatewayModel model, 
                     .add(
                         io.envoyproxy.envoy.extensions.http.early_header_mutation.header_mutation.v3
                             .HeaderMutation.getDescriptor())
+                    .add(io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig.getDescriptor())
                     .build())
             .preservingProtoFieldNames()
             .sortingMapKeys();

@@ -17,6 +17,7 @@ package dev.tollgate.xds;
  *     plaintext
  * @param listenerTls whether the public listener serves TLS with the SDS secret {@link
  *     ListenerTls#SECRET} (plaintext HTTP/1.1 and h2c otherwise)
+ * @param tracing where the listener's spans go over OTLP, or null for no tracing
  */
 public record XdsSettings(
     String listenerAddress,
@@ -29,7 +30,8 @@ public record XdsSettings(
     long processorTimeoutMillis,
     String caBundlePath,
     ServiceTls serviceTls,
-    boolean listenerTls) {
+    boolean listenerTls,
+    OtlpTracing tracing) {
 
   /** The CA bundle of Debian, Ubuntu and Alpine, and of Envoy's official images. */
   public static final String DEFAULT_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
@@ -47,7 +49,8 @@ public record XdsSettings(
         2000,
         DEFAULT_CA_BUNDLE,
         null,
-        false);
+        false,
+        null);
   }
 
   /** Returns these settings with another listener address and port. */
@@ -63,7 +66,8 @@ public record XdsSettings(
         processorTimeoutMillis,
         caBundlePath,
         serviceTls,
-        listenerTls);
+        listenerTls,
+        tracing);
   }
 
   /** Returns these settings with other addresses of the processor and rate-limit services. */
@@ -80,7 +84,8 @@ public record XdsSettings(
         processorTimeoutMillis,
         caBundlePath,
         serviceTls,
-        listenerTls);
+        listenerTls,
+        tracing);
   }
 
   /** Returns these settings with requests passing (or not) when budgets cannot be checked. */
@@ -96,7 +101,8 @@ public record XdsSettings(
         processorTimeoutMillis,
         caBundlePath,
         serviceTls,
-        listenerTls);
+        listenerTls,
+        tracing);
   }
 
   /** Returns these settings with another CA bundle path (in Envoy's file system). */
@@ -112,7 +118,8 @@ public record XdsSettings(
         processorTimeoutMillis,
         path,
         serviceTls,
-        listenerTls);
+        listenerTls,
+        tracing);
   }
 
   /** Returns these settings with mutual TLS (or plaintext, null) towards Tollgate's services. */
@@ -128,7 +135,8 @@ public record XdsSettings(
         processorTimeoutMillis,
         caBundlePath,
         tls,
-        listenerTls);
+        listenerTls,
+        tracing);
   }
 
   /** Returns these settings with a TLS (or plaintext) public listener. */
@@ -144,6 +152,24 @@ public record XdsSettings(
         processorTimeoutMillis,
         caBundlePath,
         serviceTls,
-        tls);
+        tls,
+        tracing);
+  }
+
+  /** Returns these settings with the listener's spans sent to a collector (or none, null). */
+  public XdsSettings withTracing(OtlpTracing otlp) {
+    return new XdsSettings(
+        listenerAddress,
+        listenerPort,
+        processorHost,
+        processorPort,
+        rateLimitHost,
+        rateLimitPort,
+        rateLimitFailOpen,
+        processorTimeoutMillis,
+        caBundlePath,
+        serviceTls,
+        listenerTls,
+        otlp);
   }
 }

@@ -48,6 +48,12 @@ public final class XdsTranslator {
             settings.rateLimitHost(),
             settings.rateLimitPort(),
             settings.serviceTls()));
+    if (settings.tracing() != null) {
+      clusters.put(
+          ListenerTracing.CLUSTER,
+          ClusterTranslator.grpcCluster(
+              ListenerTracing.CLUSTER, settings.tracing().host(), settings.tracing().port(), null));
+    }
     RouteConfiguration routeConfig = routes.routes(model, clusters);
     return new XdsResources(
         model.version(),

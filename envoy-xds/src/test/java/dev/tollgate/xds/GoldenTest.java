@@ -98,10 +98,20 @@ class GoldenTest {
   }
 
   private static Map<String, String> render(Path input) throws IOException {
+    String text = Files.readString(input);
     TranslationReport report =
-        TranslationReport.of(
-            load(input), SETTINGS, ProviderPolicy.ofHeader(Files.readString(input)));
+        TranslationReport.of(load(input), settings(text), ProviderPolicy.ofHeader(text));
     return Map.of(".out.yaml", report.toYaml(), ".model.yaml", report.modelYaml());
+  }
+
+  /** The settings of a case: the local ones, traced when a line reads {@code # otlp: HOST:PORT}. */
+  private static XdsSettings settings(String text) {
+    String prefix = "# otlp:";
+    return text.lines()
+        .filter(line -> line.startsWith(prefix))
+        .findFirst()
+        .map(line -> SETTINGS.withTracing(OtlpTracing.parse(line.substring(prefix.length()), 100)))
+        .orElse(SETTINGS);
   }
 
   private static LoadResult load(Path input) throws IOException {

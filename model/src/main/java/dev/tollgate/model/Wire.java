@@ -133,6 +133,21 @@ public final class Wire {
   /** Metadata key: the provider that served the request, as namespace/name. */
   public static final String PROVIDER = "provider";
 
+  /**
+   * Metadata key: the request's OpenTelemetry {@code gen_ai.operation.name} ({@code chat}, {@code
+   * text_completion}, {@code embeddings}), read by the gateway span's tags.
+   */
+  public static final String OPERATION = "operation";
+
+  /**
+   * Metadata key: the OpenTelemetry {@code gen_ai.provider.name} of the provider that served
+   * ({@code openai}, {@code azure.ai.openai}, {@code anthropic}, ...).
+   */
+  public static final String PROVIDER_SYSTEM = "provider_system";
+
+  /** Metadata key: the model the provider's response names. */
+  public static final String RESPONSE_MODEL = "response_model";
+
   /** Descriptor key: the phase of the budget protocol, {@link #RESERVE} or {@link #COMMIT}. */
   public static final String PHASE = "tollgate_phase";
 

@@ -3,6 +3,7 @@ package dev.tollgate.operator;
 import dev.tollgate.certs.CertificateKeeper;
 import dev.tollgate.certs.ServiceCertificateOptions;
 import dev.tollgate.cli.ProviderPolicyOptions;
+import dev.tollgate.cli.TracingOptions;
 import dev.tollgate.xds.ServiceTls;
 import dev.tollgate.xds.XdsSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -56,6 +57,8 @@ public final class OperatorCommand implements Callable<Integer> {
   String secretSelector;
 
   @Mixin ProviderPolicyOptions providerPolicy = new ProviderPolicyOptions();
+
+  @Mixin TracingOptions tracing = new TracingOptions();
 
   @Option(names = "--ads-address", defaultValue = "0.0.0.0", description = "ADS bind address.")
   String adsAddress;
@@ -231,7 +234,8 @@ public final class OperatorCommand implements Callable<Integer> {
             local.processorTimeoutMillis(),
             caBundle,
             serviceTls(),
-            listenerTlsSecret != null);
+            listenerTlsSecret != null,
+            tracing.tracing(spec.commandLine()));
     if (listenerTlsSecret != null && !listenerTlsSecret.matches("[a-z0-9.-]+/[a-z0-9.-]+")) {
       throw new IllegalArgumentException("--listener-tls-secret must be NAMESPACE/NAME");
     }

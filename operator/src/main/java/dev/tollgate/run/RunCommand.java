@@ -1,6 +1,7 @@
 package dev.tollgate.run;
 
 import dev.tollgate.cli.ProviderPolicyOptions;
+import dev.tollgate.cli.TracingOptions;
 import dev.tollgate.demo.DemoModels;
 import dev.tollgate.demo.DemoUpstream;
 import dev.tollgate.ledger.AuditLog;
@@ -77,6 +78,8 @@ public final class RunCommand implements Callable<Integer> {
   @Mixin ProviderPolicyOptions providerPolicy = new ProviderPolicyOptions();
 
   @Mixin LedgerOptions ledgerOptions = new LedgerOptions();
+
+  @Mixin TracingOptions tracing = new TracingOptions();
 
   @Option(
       names = {"-f", "--folder"},
@@ -231,6 +234,7 @@ public final class RunCommand implements Callable<Integer> {
       return 2;
     }
     var policy = providerPolicy.policy(DEFAULT_PROVIDER_ENDPOINTS, spec.commandLine());
+    var otlp = tracing.tracing(spec.commandLine());
     Deque<AutoCloseable> started = new ArrayDeque<>();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -264,7 +268,8 @@ public final class RunCommand implements Callable<Integer> {
                   RunStartup.port(externalRateLimit, rateLimitPort))
               .withRateLimitFailOpen(failOpen)
               .withServiceTls(tls.envoy())
-              .withListenerTls(listenerTlsCert != null);
+              .withListenerTls(listenerTlsCert != null)
+              .withTracing(otlp);
       XdsGate gate = new XdsGate(settings, ads, clock);
       // Polling spaces changes out already, so the publisher builds at once.
       ModelPublisher pipeline =

@@ -257,7 +257,8 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
               config.maxTokensPerRequest());
     }
     // Messages bodies carry no stream_options edit (BodyRules.MESSAGES).
-    ProcessingResponse answer = RequestMutations.body(bytes, parsed, request, head.requestId());
+    ProcessingResponse answer =
+        RequestMutations.body(bytes, parsed, request, head.requestId(), head.operation());
     if (TranslatedCall.needed(head.path(), request.target())) {
       ProcessingResponse.Builder translating = answer.toBuilder();
       translated = TranslatedCall.translate(translating, bytes, request, processor.clock());

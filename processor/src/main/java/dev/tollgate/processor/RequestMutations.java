@@ -54,10 +54,14 @@ final class RequestMutations {
   /**
    * The answer to the body of a routed request: the routing headers, the body with usage asked for,
    * the output cap written and the model rewritten when the route says so, and the reservation's
-   * metadata.
+   * metadata (with the operation the gateway's span names).
    */
   static ProcessingResponse body(
-      byte[] bytes, RequestBody parsed, ModelRequest request, String requestId) {
+      byte[] bytes,
+      RequestBody parsed,
+      ModelRequest request,
+      String requestId,
+      Operation operation) {
     Policy.Target target = request.target();
     List<BodyEdits.Edit> edits = new ArrayList<>(3);
     if (parsed.stream()) {
@@ -107,6 +111,9 @@ final class RequestMutations {
     put(meta, Wire.MODEL_KEY, target.requestedModel());
     if (requestId != null) {
       put(meta, REQUEST_ID, requestId);
+    }
+    if (operation != Operation.OTHER) {
+      put(meta, Wire.OPERATION, operation.semconvName());
     }
     return ProcessingResponse.newBuilder()
         .setRequestBody(BodyResponse.newBuilder().setResponse(common))

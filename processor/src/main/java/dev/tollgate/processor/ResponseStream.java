@@ -203,7 +203,7 @@ final class ResponseStream {
     } else if (mode == Mode.SSE || mode == Mode.JSON) {
       // What the commit charges if the response stops after this chunk; written only on change.
       if (reaccount()) {
-        response.setDynamicMetadata(accounted.metadata(provider));
+        response.setDynamicMetadata(metadata());
       }
     }
     return response.build();
@@ -211,7 +211,14 @@ final class ResponseStream {
 
   private Struct account() {
     reaccount();
-    return accounted.metadata(provider);
+    return metadata();
+  }
+
+  /** The usage accounted, with what the gateway's span reads of the response. */
+  private Struct metadata() {
+    String system =
+        provider == null || request == null ? null : request.target().systems().get(provider);
+    return SpanMetadata.withResponse(accounted.metadata(provider), system, responseModel());
   }
 
   /** Accounts the response so far; returns whether that changed the usage accounted. */
