@@ -10,6 +10,8 @@ scripts/install-redis.sh
 # PostgreSQL for the ledger's tests (Debian package; each test starts its own server).
 scripts/install-postgres.sh
 scripts/install-e2e-python.sh >/dev/null
+# Claude Code and Codex CLI (pinned, from npm; their native binaries) for AgentsIT.
+scripts/install-agents.sh >/dev/null
 # kube-apiserver, etcd and kubectl for the operator's integration tests: built from the Go module
 # proxy on the first run (about 6 minutes on 2 cores), then cached.
 scripts/install-kube-apiserver.sh

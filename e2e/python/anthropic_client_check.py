@@ -1,8 +1,9 @@
 """Drives Tollgate's Messages API with the official Anthropic Python client, as Claude Code would.
 
-Usage: anthropic_client_check.py basic|rate-limited|chat|messages-to-openai
+Usage: anthropic_client_check.py basic|rate-limited|chat|messages-to-openai|key-expired
 (chat: the official openai client's chat completions to the Anthropic-backed model, translated;
-messages-to-openai: the anthropic client's messages to an OpenAI-compatible model, translated)
+messages-to-openai: the anthropic client's messages to an OpenAI-compatible model, translated;
+key-expired: an expired key, with both official clients, on every API)
 Environment: TOLLGATE_BASE_URL (the gateway, without /v1), TOLLGATE_KEY.
 Prints PASSED and exits 0 when every check holds; raises otherwise.
 """
@@ -230,6 +231,41 @@ elif scenario == "messages-to-openai":
         assert error.body["error"]["type"] == "invalid_request_error", error.body
         assert "top_k" in error.body["error"]["message"], error.body
         print("untranslatable:", error.status_code, error.body["error"]["message"][:60])
+
+elif scenario == "key-expired":
+    import openai
+
+    # The key's Secret has tollgate.dev/expires-at in the past: each client raises its own typed
+    # 401, in its API's shape, naming the expiry and not the key.
+    for call in (
+        lambda: client.messages.create(model="demo-claude", max_tokens=8, messages=hello),
+        lambda: client.messages.count_tokens(model="demo-claude", messages=hello),
+    ):
+        try:
+            call()
+            raise AssertionError("an expired key was served")
+        except anthropic.AuthenticationError as error:
+            assert error.status_code == 401, error
+            assert error.body["type"] == "error", error.body
+            assert error.body["error"]["type"] == "authentication_error", error.body
+            assert "expired at 2020-01-01T00:00:00Z" in error.body["error"]["message"], error.body
+            assert key not in json.dumps(error.body), error.body
+            print("anthropic:", error.status_code, error.body["error"]["message"])
+    gpt = openai.OpenAI(base_url=base_url + "/v1", api_key=key, max_retries=0, timeout=30)
+    for call in (
+        lambda: gpt.chat.completions.create(model="demo-chat", messages=hello, max_tokens=8),
+        lambda: gpt.chat.completions.create(model="demo-claude", messages=hello, max_tokens=8),
+        lambda: gpt.responses.create(model="demo-chat", input="Hello", max_output_tokens=16),
+    ):
+        try:
+            call()
+            raise AssertionError("an expired key was served")
+        except openai.AuthenticationError as error:
+            assert error.status_code == 401, error
+            assert error.code == "key_expired", (error.code, error.body)
+            assert "expired at 2020-01-01T00:00:00Z" in error.message, error.message
+            assert key not in error.message, error.message
+            print("openai:", error.status_code, error.code)
 
 else:
     raise SystemExit("unknown scenario " + scenario)

@@ -23,9 +23,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Responses that never reach their last chunk still commit what they produced: a client that closes
- * the connection mid-stream, a stream cut by the route timeout, a JSON answer abandoned before its
- * usage, a request the route timeout ends before any response header; and a client-chosen {@code
- * x-request-id} cannot merge two requests' commits.
+ * the connection mid-stream (chat completions and the Responses API), a stream cut by the route
+ * timeout, a JSON answer abandoned before its usage, a request the route timeout ends before any
+ * response header; and a client-chosen {@code x-request-id} cannot merge two requests' commits.
  */
 class AbortIT {
   static final String SSE = "tg-e2e-abort-sse-0001";
@@ -33,7 +33,9 @@ class AbortIT {
   static final String JSON_CLIENT = "tg-e2e-abort-json-001";
   static final String FORGER = "tg-e2e-abort-forge-01";
   static final String LATE = "tg-e2e-abort-late-001";
+  static final String RESPONSES = "tg-e2e-abort-resp-001";
   static final Pattern DELTA = Pattern.compile("\"delta\":\\{[^}]*\"content\"");
+  static final Pattern TEXT_DELTA = Pattern.compile("event: response\\.output_text\\.delta\n");
 
   static TollgateRun gateway;
 
@@ -71,6 +73,34 @@ class AbortIT {
     assertThat(sent).as(received).isGreaterThanOrEqualTo(200);
     long used = settledUsed("sse");
     assertThat(used).isGreaterThanOrEqualTo(sent);
+  }
+
+  /**
+   * The same for the Responses API: the client reads 200 {@code response.output_text.delta} events
+   * (one word each) and hangs up, long before {@code response.completed} (which carries the usage);
+   * the commit charges at least every word sent.
+   */
+  @Test
+  void aResponsesStreamClosedMidStreamIsChargedForWhatWasSent() throws Exception {
+    String received;
+    try (Socket socket =
+        send(
+            "/v1/responses",
+            RESPONSES,
+            "{\"model\":\"demo-chat\",\"input\":\"Hello there\",\"max_output_tokens\":3000,"
+                + "\"stream\":true}",
+            "x-demo-words: 3000\r\nx-demo-chunk-delay-ms: 5")) {
+      received = readUntil(socket.getInputStream(), text -> count(TEXT_DELTA, text) >= 200, 20_000);
+    }
+    int sent = count(TEXT_DELTA, received);
+    assertThat(sent)
+        .as("output_text.delta events read before hanging up:\n%s", received)
+        .isGreaterThanOrEqualTo(200);
+    assertThat(received)
+        .as("the stream was left before its end")
+        .doesNotContain("response.completed");
+    long used = settledUsed("responses");
+    assertThat(used).as("tokens committed for %d words sent", sent).isGreaterThanOrEqualTo(sent);
   }
 
   @Test
@@ -154,12 +184,19 @@ class AbortIT {
 
   /** Opens a connection and sends a chat completion request on it, not reading the answer. */
   static Socket send(String key, String body, String extraHeaders) throws IOException {
+    return send("/v1/chat/completions", key, body, extraHeaders);
+  }
+
+  /** Opens a connection and sends a request to this path on it, not reading the answer. */
+  static Socket send(String path, String key, String body, String extraHeaders) throws IOException {
     URI url = URI.create(gateway.url());
     Socket socket = new Socket(url.getHost(), url.getPort());
     socket.setSoTimeout(15_000);
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     String head =
-        "POST /v1/chat/completions HTTP/1.1\r\n"
+        "POST "
+            + path
+            + " HTTP/1.1\r\n"
             + "host: "
             + url.getHost()
             + "\r\n"

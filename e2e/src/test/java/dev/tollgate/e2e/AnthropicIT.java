@@ -13,12 +13,14 @@ import org.junit.jupiter.api.Test;
 /**
  * Anthropic's Messages API through {@code tollgate run} and real Envoy to the demo upstream's
  * strict Anthropic emulator: the official {@code anthropic} SDK (create, stream, count_tokens, a
- * tool-use round trip, its typed errors), and what the gateway adds or refuses on the way.
+ * tool-use round trip, its typed errors, an expired key with both official clients), and what the
+ * gateway adds or refuses on the way.
  */
 class AnthropicIT {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String ANN = "tg-e2e-ann-key-000001";
   static final String BEN = "tg-e2e-ben-key-000001";
+  static final String ANN_EXPIRED = "tg-e2e-ann-old-key-01";
   static final String HELLO =
       "{\"model\":\"demo-claude\",\"max_tokens\":8,"
           + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello there\"}]}";
@@ -77,6 +79,11 @@ class AnthropicIT {
     // The anthropic client's messages to an OpenAI-compatible model, translated the other way.
     OpenAiClient.runScript(
             gateway, "anthropic_client_check.py", gateway.url(), ANN, "messages-to-openai")
+        .assertPassed();
+    // An expired key: the anthropic client's AuthenticationError (authentication_error) on the
+    // Messages API, the openai client's AuthenticationError with code key_expired on the others.
+    OpenAiClient.runScript(
+            gateway, "anthropic_client_check.py", gateway.url(), ANN_EXPIRED, "key-expired")
         .assertPassed();
   }
 

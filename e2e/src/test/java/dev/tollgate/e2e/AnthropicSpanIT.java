@@ -4,20 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.tollgate.emulator.EmulatorServer;
+import dev.tollgate.emulator.ReceivedRequest;
 import dev.tollgate.emulator.anthropic.AnthropicEmulator;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -170,50 +165,37 @@ class AnthropicSpanIT {
   }
 
   /**
-   * The strict Anthropic emulator offering one model under one key, behind a recorder of the {@code
-   * model} of every request it received (before the emulator judges it).
+   * The strict Anthropic emulator offering one model under one key, on an {@link EmulatorServer}
+   * that records the {@code model} of every request it received (before the emulator judges it).
    */
   static final class RecordingEmulator implements AutoCloseable {
-    private final AnthropicEmulator emulator;
-    private final HttpServer server;
-    private final ExecutorService executor = Executors.newFixedThreadPool(2);
-    private final List<String> models = new CopyOnWriteArrayList<>();
+    private final EmulatorServer server;
 
     RecordingEmulator(String model, String key) {
-      emulator = new AnthropicEmulator(List.of(model), key);
-      try {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      server.createContext("/", this::handle);
-      server.setExecutor(executor);
-      server.start();
-    }
-
-    private void handle(HttpExchange exchange) throws IOException {
-      byte[] body = exchange.getRequestBody().readAllBytes();
-      try {
-        models.add(JSON.readTree(body).path("model").asText("<none>"));
-      } catch (IOException e) {
-        models.add("<not json>");
-      }
-      exchange.setStreams(new ByteArrayInputStream(body), null);
-      emulator.handle(exchange);
+      server =
+          EmulatorServer.start(
+              "127.0.0.1", 0, List.of(new AnthropicEmulator(List.of(model), key)), 0);
     }
 
     String url() {
-      return "http://127.0.0.1:" + server.getAddress().getPort();
+      return "http://127.0.0.1:" + server.port();
     }
 
     List<String> models() {
-      return List.copyOf(models);
+      List<String> models = new ArrayList<>();
+      for (ReceivedRequest request : server.received()) {
+        try {
+          models.add(JSON.readTree(request.body()).path("model").asText("<none>"));
+        } catch (IOException e) {
+          models.add("<not json>");
+        }
+      }
+      return models;
     }
 
     @Override
     public void close() {
-      server.stop(0);
-      executor.shutdownNow();
+      server.close();
     }
   }
 }

@@ -2,6 +2,8 @@ package dev.tollgate.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tollgate.testkit.Ports;
 import dev.tollgate.testkit.RepoRoot;
 import java.io.IOException;
@@ -27,6 +29,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class TollgateRun implements AutoCloseable {
   static final Path ROOT = RepoRoot.path();
+  private static final ObjectMapper ACCESS_LOG_JSON = new ObjectMapper();
   static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -138,16 +141,31 @@ final class TollgateRun implements AutoCloseable {
               .redirectOutput(
                   ProcessBuilder.Redirect.appendTo(work.resolve("tollgate.log").toFile()))
               .start();
-      return new TollgateRun(
-              work, manifests, vars, demoPort, services, port, metricsPort, envoyAdminPort, process)
-          .awaitReady();
+      TollgateRun run =
+          new TollgateRun(
+              work,
+              manifests,
+              vars,
+              demoPort,
+              services,
+              port,
+              metricsPort,
+              envoyAdminPort,
+              process);
+      try {
+        return run.awaitReady();
+      } catch (AssertionError | RuntimeException e) {
+        // Not ready: the caller never gets it to close, so stop it (and its Envoy) here.
+        run.close();
+        throw e;
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
   private TollgateRun awaitReady() {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
     while (System.nanoTime() < deadline) {
       assertThat(process.isAlive()).as("tollgate run exited:\n%s", logTail()).isTrue();
       try {
@@ -168,7 +186,7 @@ final class TollgateRun implements AutoCloseable {
       }
       sleep(250);
     }
-    throw new AssertionError("tollgate run not ready within 90 s:\n" + logTail());
+    throw new AssertionError("tollgate run not ready within 180 s:\n" + logTail());
   }
 
   /** Ports of the gRPC services Envoy uses: ADS, the processor and the rate-limit service. */
@@ -249,6 +267,25 @@ final class TollgateRun implements AutoCloseable {
     } catch (IOException e) {
       return List.of();
     }
+  }
+
+  /**
+   * Returns the access-log entries written so far ({@code tollgate.access} lines), in order; a line
+   * still being written is left out.
+   */
+  List<JsonNode> accessLog() {
+    List<JsonNode> entries = new ArrayList<>();
+    for (String line : logLines()) {
+      int json = line.indexOf("{\"time\"");
+      if (line.contains("tollgate.access") && json >= 0) {
+        try {
+          entries.add(ACCESS_LOG_JSON.readTree(line.substring(json)));
+        } catch (IOException e) {
+          // A line still being written; the next call reads it whole.
+        }
+      }
+    }
+    return entries;
   }
 
   /** Returns the last lines of the process output. */

@@ -1,7 +1,6 @@
 package dev.tollgate.emulator;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -57,26 +56,6 @@ public final class EmulatorServer implements AutoCloseable {
    */
   public static EmulatorServer start(
       String host, int port, List<ProviderEmulator> emulators, long latencyMillis) {
-    return start(host, port, emulators, latencyMillis, Map.of());
-  }
-
-  /**
-   * Starts a server that also serves whole path prefixes with their own handlers (an emulator
-   * written against the JDK's {@code HttpServer}, such as Anthropic's under {@code /v1/messages});
-   * the longest matching prefix wins, and requests there are not recorded.
-   *
-   * @param host address to bind
-   * @param port port, 0 for any free port
-   * @param emulators the mounted APIs, in the order they are asked to claim a request
-   * @param latencyMillis delay before every answer of the mounted APIs
-   * @param contexts path prefix to handler
-   */
-  public static EmulatorServer start(
-      String host,
-      int port,
-      List<ProviderEmulator> emulators,
-      long latencyMillis,
-      Map<String, HttpHandler> contexts) {
     try {
       HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 1024);
       ExecutorService executor =
@@ -89,7 +68,6 @@ public final class EmulatorServer implements AutoCloseable {
               });
       EmulatorServer emulator = new EmulatorServer(server, executor, emulators, latencyMillis);
       server.createContext("/", emulator::handle);
-      contexts.forEach(server::createContext);
       server.setExecutor(executor);
       server.start();
       return emulator;

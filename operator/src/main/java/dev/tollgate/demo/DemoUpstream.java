@@ -42,7 +42,7 @@ public final class DemoUpstream implements AutoCloseable {
    * @param key the API key callers must present (as {@code Authorization: Bearer}, or {@code
    *     api-key} on Azure paths)
    * @param latencyMillis delay before every answer
-   * @param mountedFirst further emulators, asked before Azure OpenAI's and OpenAI's
+   * @param mountedFirst further emulators, asked before Anthropic's, Azure OpenAI's and OpenAI's
    */
   public static DemoUpstream start(
       String host,
@@ -53,6 +53,8 @@ public final class DemoUpstream implements AutoCloseable {
       List<ProviderEmulator> mountedFirst) {
     Clock clock = Clock.systemUTC();
     List<ProviderEmulator> emulators = new ArrayList<>(mountedFirst);
+    // Anthropic's Messages API, strict, for the providers of type Anthropic pointing here.
+    emulators.add(new AnthropicEmulator(() -> models.names(ProviderType.Anthropic), key));
     emulators.add(new AzureOpenAiEmulator(() -> deployments(models), key, clock));
     emulators.add(
         new OpenAiEmulator(
@@ -62,16 +64,7 @@ public final class DemoUpstream implements AutoCloseable {
                     .toList(),
             key,
             clock));
-    // Anthropic's Messages API, strict, for the providers of type Anthropic pointing here.
-    EmulatorServer server =
-        EmulatorServer.start(
-            host,
-            port,
-            emulators,
-            latencyMillis,
-            Map.of(
-                AnthropicEmulator.CONTEXT,
-                new AnthropicEmulator(() -> models.names(ProviderType.Anthropic), key)));
+    EmulatorServer server = EmulatorServer.start(host, port, emulators, latencyMillis);
     LOG.info("demo upstream listening on {}:{}", host, server.port());
     return new DemoUpstream(server);
   }

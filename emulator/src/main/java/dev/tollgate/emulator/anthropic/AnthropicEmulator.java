@@ -3,11 +3,10 @@ package dev.tollgate.emulator.anthropic;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
+import dev.tollgate.emulator.ProviderEmulator;
+import dev.tollgate.emulator.ReceivedRequest;
+import dev.tollgate.emulator.Reply;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
@@ -17,16 +16,16 @@ import java.util.function.Supplier;
 
 /**
  * A strict stand-in for Anthropic's Messages API ({@code POST /v1/messages} and {@code POST
- * /v1/messages/count_tokens}), mounted on a JDK {@link com.sun.net.httpserver.HttpServer}. It
- * refuses what Anthropic refuses, in Anthropic's error shape and status: a missing or wrong {@code
- * x-api-key} (401 {@code authentication_error}; {@code Authorization: Bearer} is not Anthropic's
- * scheme), a missing {@code anthropic-version} (400), another path (404) or method (405), a body
- * that is not JSON or lacks {@code model}, {@code messages} or {@code max_tokens} (400), and a
- * model it does not offer (404 {@code not_found_error}). It answers with a deterministic text (or a
- * {@code tool_use} of the request's first tool while the last user turn is not a tool result),
- * usage in Anthropic's fields ({@code input_tokens}, {@code cache_creation_input_tokens}, {@code
- * cache_read_input_tokens}, {@code output_tokens}), and streams in Anthropic's named events ({@link
- * MessageEvents}).
+ * /v1/messages/count_tokens}), mounted on an {@link dev.tollgate.emulator.EmulatorServer} (which
+ * records what it received) before an emulator that claims every path. It refuses what Anthropic
+ * refuses, in Anthropic's error shape and status: a missing or wrong {@code x-api-key} (401 {@code
+ * authentication_error}; {@code Authorization: Bearer} is not Anthropic's scheme), a missing {@code
+ * anthropic-version} (400), another path (404) or method (405), a body that is not JSON or lacks
+ * {@code model}, {@code messages} or {@code max_tokens} (400), and a model it does not offer (404
+ * {@code not_found_error}). It answers with a deterministic text (or a {@code tool_use} of the
+ * request's first tool while the last user turn is not a tool result), usage in Anthropic's fields
+ * ({@code input_tokens}, {@code cache_creation_input_tokens}, {@code cache_read_input_tokens},
+ * {@code output_tokens}), and streams in Anthropic's named events ({@link MessageEvents}).
  *
  * <p>Faults on demand, for fallback and budget tests: a model whose name ends in {@code
  * -ratelimited} answers 429 {@code rate_limit_error} with {@code retry-after}, one ending in {@code
@@ -36,8 +35,8 @@ import java.util.function.Supplier;
  * cache_creation_input_tokens} the first time and as {@code cache_read_input_tokens} after.
  * Thread-safe.
  */
-public final class AnthropicEmulator implements HttpHandler {
-  /** The path prefix to mount the handler on. */
+public final class AnthropicEmulator implements ProviderEmulator {
+  /** The path prefix it claims. */
   public static final String CONTEXT = "/v1/messages";
 
   static final ObjectMapper JSON = new ObjectMapper();
@@ -50,7 +49,7 @@ public final class AnthropicEmulator implements HttpHandler {
   private static final int MAX_CACHED_PREFIXES = 1024;
 
   /**
-   * Creates the handler.
+   * Creates the emulator.
    *
    * @param models the models it offers; others get 404
    * @param apiKey the key callers must send as {@code x-api-key}, or null to accept any
@@ -60,7 +59,7 @@ public final class AnthropicEmulator implements HttpHandler {
   }
 
   /**
-   * Creates the handler with a model list that may change (the demo upstream's follows the
+   * Creates the emulator with a model list that may change (the demo upstream's follows the
    * providers that point at it).
    *
    * @param models the models it offers now; others get 404
@@ -75,88 +74,86 @@ public final class AnthropicEmulator implements HttpHandler {
     return () -> models;
   }
 
+  /** Claims {@code /v1/messages} and every path under it (others there get Anthropic's 404). */
   @Override
-  public void handle(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      byte[] body = exchange.getRequestBody().readAllBytes();
-      String path = exchange.getRequestURI().getPath();
-      boolean countTokens = path.equals(CONTEXT + "/count_tokens");
-      if (!path.equals(CONTEXT) && !countTokens) {
-        error(exchange, 404, "not_found_error", "Not Found");
-        return;
-      }
-      if (!exchange.getRequestMethod().equals("POST")) {
-        exchange.getResponseHeaders().add("allow", "POST");
-        error(exchange, 405, "invalid_request_error", "Method Not Allowed");
-        return;
-      }
-      String key = exchange.getRequestHeaders().getFirst("x-api-key");
-      if (key == null) {
-        error(exchange, 401, "authentication_error", "x-api-key header is required");
-        return;
-      }
-      if (apiKey != null && !key.equals(apiKey)) {
-        error(exchange, 401, "authentication_error", "invalid x-api-key");
-        return;
-      }
-      if (exchange.getRequestHeaders().getFirst("anthropic-version") == null) {
-        error(exchange, 400, "invalid_request_error", "anthropic-version: header is required");
-        return;
-      }
-      JsonNode request;
-      try {
-        request = JSON.readTree(body);
-      } catch (IOException e) {
-        error(exchange, 400, "invalid_request_error", "There was an error parsing the body.");
-        return;
-      }
-      if (request == null || !request.isObject()) {
-        error(exchange, 400, "invalid_request_error", "The request body is not valid JSON.");
-        return;
-      }
-      String missing = missingField(request, countTokens);
-      if (missing != null) {
-        error(exchange, 400, "invalid_request_error", missing + ": Field required");
-        return;
-      }
-      String model = request.get("model").asText();
-      if (model.endsWith("-ratelimited")) {
-        exchange.getResponseHeaders().add("retry-after", "1");
-        error(
-            exchange, 429, "rate_limit_error", "Number of requests has exceeded your rate limit.");
-        return;
-      }
-      if (model.endsWith("-overloaded")) {
-        error(exchange, 529, "overloaded_error", "Overloaded");
-        return;
-      }
-      if (!models.get().contains(model)) {
-        error(exchange, 404, "not_found_error", "model: " + model);
-        return;
-      }
-      Prompt prompt = Prompt.of(request);
-      if (countTokens) {
-        send(exchange, 200, JSON.createObjectNode().put("input_tokens", prompt.inputTokens()));
-        return;
-      }
-      Reply reply =
-          Reply.to(
-              request,
-              prompt,
-              "msg_emu" + String.format("%017d", ids.incrementAndGet()),
-              prompt.cachePrefix() != null && cached(prompt.cachePrefix()));
-      if (request.path("stream").asBoolean(false)) {
-        exchange.getResponseHeaders().add("content-type", "text/event-stream; charset=utf-8");
-        exchange.getResponseHeaders().add("cache-control", "no-cache");
-        exchange.getResponseHeaders().add("request-id", requestId());
-        exchange.sendResponseHeaders(200, 0);
-        try (OutputStream out = exchange.getResponseBody()) {
-          MessageEvents.write(reply, model, out);
-        }
-        return;
-      }
-      send(exchange, 200, reply.message(model));
+  public boolean claims(ReceivedRequest request) {
+    return request.path().startsWith(CONTEXT);
+  }
+
+  @Override
+  public void answer(ReceivedRequest received, Reply reply) throws IOException {
+    String path = received.path();
+    boolean countTokens = path.equals(CONTEXT + "/count_tokens");
+    if (!path.equals(CONTEXT) && !countTokens) {
+      error(reply, 404, "not_found_error", "Not Found");
+      return;
     }
+    if (!received.method().equals("POST")) {
+      reply.header("allow", "POST");
+      error(reply, 405, "invalid_request_error", "Method Not Allowed");
+      return;
+    }
+    String key = received.header("x-api-key").orElse(null);
+    if (key == null) {
+      error(reply, 401, "authentication_error", "x-api-key header is required");
+      return;
+    }
+    if (apiKey != null && !key.equals(apiKey)) {
+      error(reply, 401, "authentication_error", "invalid x-api-key");
+      return;
+    }
+    if (received.header("anthropic-version").isEmpty()) {
+      error(reply, 400, "invalid_request_error", "anthropic-version: header is required");
+      return;
+    }
+    JsonNode request;
+    try {
+      request = JSON.readTree(received.body());
+    } catch (IOException e) {
+      error(reply, 400, "invalid_request_error", "There was an error parsing the body.");
+      return;
+    }
+    if (request == null || !request.isObject()) {
+      error(reply, 400, "invalid_request_error", "The request body is not valid JSON.");
+      return;
+    }
+    String missing = missingField(request, countTokens);
+    if (missing != null) {
+      error(reply, 400, "invalid_request_error", missing + ": Field required");
+      return;
+    }
+    String model = request.get("model").asText();
+    if (model.endsWith("-ratelimited")) {
+      reply.header("retry-after", "1");
+      error(reply, 429, "rate_limit_error", "Number of requests has exceeded your rate limit.");
+      return;
+    }
+    if (model.endsWith("-overloaded")) {
+      error(reply, 529, "overloaded_error", "Overloaded");
+      return;
+    }
+    if (!models.get().contains(model)) {
+      error(reply, 404, "not_found_error", "model: " + model);
+      return;
+    }
+    Prompt prompt = Prompt.of(request);
+    if (countTokens) {
+      send(reply, 200, JSON.createObjectNode().put("input_tokens", prompt.inputTokens()));
+      return;
+    }
+    Answer answer =
+        Answer.to(
+            request,
+            prompt,
+            "msg_emu" + String.format("%017d", ids.incrementAndGet()),
+            prompt.cachePrefix() != null && cached(prompt.cachePrefix()));
+    if (request.path("stream").asBoolean(false)) {
+      reply.header("cache-control", "no-cache").header("request-id", requestId());
+      reply.startStream("text/event-stream; charset=utf-8");
+      MessageEvents.write(answer, model, reply);
+      return;
+    }
+    send(reply, 200, answer.message(model));
   }
 
   /** Whether a prefix was cached before; caches it now. Bounded: forgets all past the limit. */
@@ -184,33 +181,17 @@ public final class AnthropicEmulator implements HttpHandler {
     return "req_emu" + String.format("%017d", ids.incrementAndGet());
   }
 
-  private void send(HttpExchange exchange, int status, JsonNode body) throws IOException {
-    byte[] bytes = JSON.writeValueAsBytes(body);
-    exchange.getResponseHeaders().add("content-type", "application/json");
-    exchange.getResponseHeaders().add("request-id", requestId());
-    exchange.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(bytes);
-    }
+  private void send(Reply reply, int status, JsonNode body) throws IOException {
+    reply.header("request-id", requestId());
+    reply.send(status, "application/json", JSON.writeValueAsString(body));
   }
 
-  private void error(HttpExchange exchange, int status, String type, String message)
-      throws IOException {
+  private void error(Reply reply, int status, String type, String message) throws IOException {
     String id = requestId();
     ObjectNode body = JSON.createObjectNode().put("type", "error");
     body.putObject("error").put("type", type).put("message", message);
     body.put("request_id", id);
-    byte[] bytes = JSON.writeValueAsBytes(body);
-    exchange.getResponseHeaders().add("content-type", "application/json");
-    exchange.getResponseHeaders().add("request-id", id);
-    exchange.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(bytes);
-    }
-  }
-
-  /** Bytes of a string in UTF-8. */
-  static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
+    reply.header("request-id", id);
+    reply.send(status, "application/json", JSON.writeValueAsString(body));
   }
 }

@@ -1,8 +1,8 @@
 package dev.tollgate.emulator.anthropic;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.emulator.Reply;
 import java.io.IOException;
-import java.io.OutputStream;
 
 /**
  * A streamed answer in Anthropic's named server-sent events, in the order the API sends them:
@@ -10,12 +10,12 @@ import java.io.OutputStream;
  * content_block_start}, a {@code ping}, the {@code content_block_delta}s ({@code text_delta} a word
  * at a time, or one {@code input_json_delta} of a tool call's input), {@code content_block_stop},
  * {@code message_delta} (stop reason and the output total) and {@code message_stop}. Each event is
- * {@code event: NAME\ndata: JSON\n\n}.
+ * {@code event: NAME\ndata: JSON\n\n}, written and flushed on its own.
  */
 final class MessageEvents {
   private MessageEvents() {}
 
-  static void write(Reply reply, String model, OutputStream out) throws IOException {
+  static void write(Answer reply, String model, Reply out) throws IOException {
     ObjectNode message = reply.start(model);
     message.putArray("content");
     message.putNull("stop_reason");
@@ -63,10 +63,8 @@ final class MessageEvents {
     return type == null ? node : node.put("type", type);
   }
 
-  private static void event(OutputStream out, String name, ObjectNode data) throws IOException {
-    out.write(AnthropicEmulator.utf8("event: " + name + "\ndata: "));
-    out.write(AnthropicEmulator.JSON.writeValueAsBytes(data));
-    out.write(AnthropicEmulator.utf8("\n\n"));
-    out.flush();
+  private static void event(Reply out, String name, ObjectNode data) throws IOException {
+    out.write(
+        "event: " + name + "\ndata: " + AnthropicEmulator.JSON.writeValueAsString(data) + "\n\n");
   }
 }

@@ -2,9 +2,7 @@ package dev.tollgate.emulator.anthropic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
-import dev.tollgate.testkit.Ports;
-import java.net.InetSocketAddress;
+import dev.tollgate.emulator.EmulatorServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,26 +19,24 @@ class AnthropicEmulatorTest {
   static final String KEY = "sk-ant-test-key";
   static final HttpClient HTTP = HttpClient.newHttpClient();
 
-  HttpServer server;
+  EmulatorServer server;
 
   @BeforeEach
   void start() throws Exception {
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", Ports.free()), 16);
-    server.createContext(
-        AnthropicEmulator.CONTEXT, new AnthropicEmulator(List.of("claude-test"), KEY));
-    server.start();
+    server =
+        EmulatorServer.start(
+            "127.0.0.1", 0, List.of(new AnthropicEmulator(List.of("claude-test"), KEY)), 0);
   }
 
   @AfterEach
   void stop() {
-    server.stop(0);
+    server.close();
   }
 
   HttpResponse<String> post(String path, String body, Map<String, String> headers)
       throws Exception {
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path))
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
             .POST(HttpRequest.BodyPublishers.ofString(body));
     headers.forEach(request::header);
     return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
@@ -136,6 +132,17 @@ class AnthropicEmulatorTest {
                 + "\"stop_sequence\":null,\"usage\":\\{\"input_tokens\":2,"
                 + "\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,"
                 + "\"output_tokens\":3}}");
+  }
+
+  /** The server it is mounted on records what Anthropic received and how it answered. */
+  @Test
+  void itsRequestsAreRecordedWithTheirAnswers() throws Exception {
+    post("/v1/messages?beta=true", hello("claude-test", 3, false), good());
+    post("/v1/messages", hello("claude-unknown", 3, false), good());
+    assertThat(server.received()).hasSize(2);
+    assertThat(server.received().get(0).queryParameter("beta")).contains("true");
+    assertThat(server.received().get(0).header("x-api-key")).contains(KEY);
+    assertThat(server.answered()).extracting(a -> a.status()).containsExactly(200, 404);
   }
 
   @Test

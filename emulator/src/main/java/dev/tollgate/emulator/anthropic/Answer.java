@@ -19,7 +19,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param cacheWrite the prompt's tokens written to the cache
  * @param outputTokens the tokens generated
  */
-record Reply(
+record Answer(
     String id,
     String text,
     String toolId,
@@ -40,7 +40,7 @@ record Reply(
    *
    * @param cacheHit whether the request's cache prefix was cached by an earlier request
    */
-  static Reply to(JsonNode request, Prompt prompt, String id, boolean cacheHit) {
+  static Answer to(JsonNode request, Prompt prompt, String id, boolean cacheHit) {
     boolean caches = prompt.cachePrefix() != null;
     int cacheRead = caches && cacheHit ? prompt.cachePrefixTokens() : 0;
     int cacheWrite = caches && !cacheHit ? prompt.cachePrefixTokens() : 0;
@@ -60,7 +60,7 @@ record Reply(
       for (JsonNode required : tool.path("input_schema").path("required")) {
         toolInput.put(required.asText(), "demo");
       }
-      return new Reply(
+      return new Answer(
           id,
           null,
           "toolu_" + id.substring(4),
@@ -75,7 +75,7 @@ record Reply(
     String[] words = SENTENCE.split(" ");
     int max = (int) Math.min(words.length, request.path("max_tokens").asLong(words.length));
     String text = String.join(" ", java.util.Arrays.copyOf(words, Math.max(1, max)));
-    return new Reply(
+    return new Answer(
         id,
         text,
         null,
