@@ -61,7 +61,12 @@ final class RouteTranslator {
 
   /** Returns the route configuration and adds the clusters its actions send to. */
   RouteConfiguration routes(GatewayModel model, Map<String, Cluster> clusters) {
-    VirtualHost.Builder host = VirtualHost.newBuilder().setName("tollgate").addDomains("*");
+    // The attempt count goes to the processor (the ledger's attempts), which removes it.
+    VirtualHost.Builder host =
+        VirtualHost.newBuilder()
+            .setName("tollgate")
+            .addDomains("*")
+            .setIncludeAttemptCountInResponse(true);
     Map<String, List<MeteredApis.Endpoint>> providerCalls = ApiRoutes.providerCallsByMethod();
     for (Route route : model.routes()) {
       boolean budgeted =
