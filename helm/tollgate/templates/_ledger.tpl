@@ -1,6 +1,6 @@
 {{- /*
-The usage ledger of the processor role (ledger/README.md): its database connection comes from the
-Secret ledger.database.secretName (keys url, user, password by default) as environment variables,
+The usage ledger of the processor role, and the operator's audit trail in the same database
+(ledger/README.md): the database connection comes from the Secret ledger.database.secretName (keys url, user, password by default) as environment variables,
 never as plain values; the spool that holds records while the database is away gets a volume of
 its own. Nothing here renders without ledger.database.secretName.
 */ -}}
@@ -12,6 +12,14 @@ its own. Nothing here renders without ledger.database.secretName.
 - --ledger-user=$(TOLLGATE_LEDGER_USER)
 - --ledger-dir=/var/lib/tollgate/ledger
 - --ledger-retention-months={{ int .Values.ledger.retentionMonths }}
+{{- end }}
+{{- end -}}
+
+{{- define "tollgate.auditArgs" -}}
+{{- if .Values.ledger.database.secretName }}
+# The audit trail of published configuration (with Envoy's ACK/NACK) in the ledger's database.
+- --ledger-database=$(TOLLGATE_LEDGER_URL)
+- --ledger-user=$(TOLLGATE_LEDGER_USER)
 {{- end }}
 {{- end -}}
 

@@ -76,7 +76,9 @@ final class RouteTranslator {
                 Any.pack(
                     ExtProcPerRoute.newBuilder()
                         .setOverrides(ExtProcOverrides.getDefaultInstance())
-                        .build()));
+                        .build()))
+            // The attempt count goes to the processor (the ledger's attempts), which removes it.
+            .setIncludeAttemptCountInResponse(true);
     Map<String, List<MeteredApis.Endpoint>> providerCalls = ApiRoutes.providerCallsByMethod();
     for (Route route : model.routes()) {
       boolean budgeted =

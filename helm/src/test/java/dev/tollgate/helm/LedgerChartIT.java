@@ -8,19 +8,41 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The processor's usage ledger in the chart: its database connection comes from a Secret, as
- * environment variables the kubelet fills, and its spool gets a volume of its own.
+ * The processor's usage ledger and the operator's audit trail in the chart: the database connection
+ * comes from a Secret, as environment variables the kubelet fills, and the processor's spool gets a
+ * volume of its own.
  */
 class LedgerChartIT {
 
   private static JsonNode processor(List<String> values) {
+    return deployment("-processor", values);
+  }
+
+  private static JsonNode deployment(String suffix, List<String> values) {
     for (JsonNode object : Manifests.parse(ChartIT.render(values))) {
       if (object.path("kind").asText().equals("Deployment")
-          && object.path("metadata").path("name").asText().endsWith("-processor")) {
+          && object.path("metadata").path("name").asText().endsWith(suffix)) {
         return object.path("spec").path("template").path("spec");
       }
     }
-    throw new AssertionError("no processor Deployment rendered with " + values);
+    throw new AssertionError("no " + suffix + " Deployment rendered with " + values);
+  }
+
+  @Test
+  void theSecretGivesTheOperatorTheAuditTrailsDatabaseAndWithoutItNone() {
+    assertThat(deployment("-operator", List.of()).toString()).doesNotContain("TOLLGATE_LEDGER");
+    JsonNode container =
+        deployment("-operator", List.of("--set", "ledger.database.secretName=finance-db"))
+            .path("containers")
+            .get(0);
+    assertThat(texts(container.path("args")))
+        .contains(
+            "--ledger-database=$(TOLLGATE_LEDGER_URL)", "--ledger-user=$(TOLLGATE_LEDGER_USER)")
+        .noneMatch(a -> a.startsWith("--ledger-dir"));
+    assertThat(container.path("env").toString())
+        .contains("\"TOLLGATE_LEDGER_PASSWORD\"")
+        .contains("\"finance-db\"")
+        .doesNotContain("\"value\":\"jdbc");
   }
 
   private static List<String> texts(JsonNode array) {

@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The audit trail of published configuration versions, in the ledger's database (table {@code
- * config_audit}). {@link #published} hands a record to a thread of its own and returns; a record
- * the database refuses is logged and counted, and the publisher never waits. Thread-safe.
+ * config_audit}), with Envoy's answers to each version ({@code config_audit_answer}). {@link
+ * #published} and {@link #answered} hand a record to a thread of its own and return; a record the
+ * database refuses is logged and counted, and the caller never waits. Thread-safe.
  */
 public final class AuditLog implements ConfigAudit, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
@@ -49,15 +50,51 @@ public final class AuditLog implements ConfigAudit, AutoCloseable {
 
   @Override
   public void published(AuditRecord record) {
+    later(record.version(), "", () -> write(record));
+  }
+
+  /**
+   * Like {@link #published}, but keeps nothing when the newest record of the node group is already
+   * of this version: for a replica that becomes the leader and records the version it holds, which
+   * the previous leader may have recorded.
+   */
+  public void publishedUnlessNewest(AuditRecord record) {
+    later(
+        record.version(),
+        "",
+        () -> {
+          List<AuditRecord> newest = newest(record.nodeGroup());
+          if (newest.isEmpty() || !newest.get(0).version().equals(record.version())) {
+            write(record);
+          }
+        });
+  }
+
+  @Override
+  public void answered(EnvoyAnswer answer) {
+    later(
+        answer.version(),
+        " (Envoy node " + answer.nodeId() + "'s " + answer.word() + ")",
+        () -> {
+          synchronized (store) {
+            store.transaction(
+                "write Envoy node " + answer.nodeId() + "'s answer to version " + answer.version(),
+                c -> AuditAnswers.write(c, answer));
+          }
+        });
+  }
+
+  private void later(String version, String what, Runnable work) {
     writer.execute(
         () -> {
           try {
-            write(record);
+            work.run();
           } catch (LedgerUnavailableException e) {
             lost.incrementAndGet();
             LOG.warn(
-                "configuration version {} not in the audit trail: {}",
-                record.version(),
+                "configuration version {}{} not in the audit trail: {}",
+                version,
+                what,
                 e.getMessage());
           }
         });
@@ -94,6 +131,14 @@ public final class AuditLog implements ConfigAudit, AutoCloseable {
    * @throws LedgerUnavailableException when the database cannot be read
    */
   public List<AuditRecord> list(int limit) {
+    return select("", null, limit);
+  }
+
+  private List<AuditRecord> newest(String nodeGroup) {
+    return select(" WHERE node_group = ?", nodeGroup, 1);
+  }
+
+  private List<AuditRecord> select(String where, String nodeGroup, int limit) {
     synchronized (store) {
       return store.transaction(
           "read the audit trail",
@@ -102,9 +147,14 @@ public final class AuditLog implements ConfigAudit, AutoCloseable {
             try (PreparedStatement select =
                 c.prepareStatement(
                     "SELECT published_at, node_group, version, previous_version, changes, problem"
-                        + " FROM config_audit ORDER BY published_at DESC, node_group, version"
-                        + " LIMIT ?")) {
-              select.setInt(1, limit);
+                        + " FROM config_audit"
+                        + where
+                        + " ORDER BY published_at DESC, node_group, version LIMIT ?")) {
+              int i = 1;
+              if (nodeGroup != null) {
+                select.setString(i++, nodeGroup);
+              }
+              select.setInt(i, limit);
               try (ResultSet rs = select.executeQuery()) {
                 while (rs.next()) {
                   List<AuditRecord.Change> changes = new ArrayList<>();
@@ -125,7 +175,7 @@ public final class AuditLog implements ConfigAudit, AutoCloseable {
                 }
               }
             }
-            return records;
+            return AuditAnswers.attach(c, records);
           });
     }
   }

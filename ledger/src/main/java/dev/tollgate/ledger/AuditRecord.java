@@ -14,6 +14,8 @@ import java.util.Objects;
  * @param previousVersion the version it replaced, or null for the first
  * @param changes each resource added, changed or removed, sorted
  * @param problem why the version could not be published, or null when it was
+ * @param answers each Envoy node's ACK or NACK of this version, sorted by node id; empty when none
+ *     has answered yet (or the record was just published)
  */
 public record AuditRecord(
     Instant time,
@@ -21,7 +23,8 @@ public record AuditRecord(
     String version,
     String previousVersion,
     List<Change> changes,
-    String problem) {
+    String problem,
+    List<EnvoyAnswer> answers) {
 
   /** How a resource's part of the configuration changed. */
   public enum What {
@@ -73,12 +76,34 @@ public record AuditRecord(
     }
   }
 
-  /** Copies the changes. */
+  /** Copies the changes and answers. */
   public AuditRecord {
     Objects.requireNonNull(time, "time");
     Objects.requireNonNull(nodeGroup, "nodeGroup");
     Objects.requireNonNull(version, "version");
     changes = List.copyOf(changes);
+    answers = List.copyOf(answers);
+  }
+
+  /** A record as published, before any Envoy answered. */
+  public AuditRecord(
+      Instant time,
+      String nodeGroup,
+      String version,
+      String previousVersion,
+      List<Change> changes,
+      String problem) {
+    this(time, nodeGroup, version, previousVersion, changes, problem, List.of());
+  }
+
+  /** This record with Envoy's answers. */
+  public AuditRecord withAnswers(List<EnvoyAnswer> answers) {
+    return new AuditRecord(time, nodeGroup, version, previousVersion, changes, problem, answers);
+  }
+
+  /** How many nodes acknowledged ({@code true}) or rejected ({@code false}) this version. */
+  public long answered(boolean accepted) {
+    return answers.stream().filter(a -> a.accepted() == accepted).count();
   }
 
   /** How many changes are of one kind. */

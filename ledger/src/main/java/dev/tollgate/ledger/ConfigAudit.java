@@ -2,7 +2,8 @@ package dev.tollgate.ledger;
 
 /**
  * Where the configuration publishers (tollgate run's gate, the operator's state) hand each
- * published version. Implementations must return at once: the caller is the publisher's thread.
+ * published version, and where Envoy's answers to it go. Implementations must return at once: the
+ * callers are the publisher's thread and the ADS server's gRPC threads.
  */
 @FunctionalInterface
 public interface ConfigAudit {
@@ -11,4 +12,7 @@ public interface ConfigAudit {
 
   /** Takes one published version; never blocks, never throws. */
   void published(AuditRecord record);
+
+  /** Takes one Envoy node's ACK or NACK of a version; never blocks, never throws. */
+  default void answered(EnvoyAnswer answer) {}
 }

@@ -51,6 +51,48 @@ class AuditLogTest {
   }
 
   @Test
+  void envoysAnswersAreListedWithTheVersionTheyAnswerAndALaterAnswerReplacesAnEarlierOne() {
+    Instant at = Instant.parse("2026-11-05T11:00:01Z");
+    EnvoyAnswer ackOfFirst = new EnvoyAnswer("tollgate", "v1", "envoy-a", true, at, null);
+    EnvoyAnswer nackOfSecond =
+        new EnvoyAnswer(
+            "tollgate", "v2", "envoy-a", false, at, "Cluster provider/x: bad CA bundle");
+    EnvoyAnswer ackOfSecondByB = new EnvoyAnswer("tollgate", "v2", "envoy-b", true, at, null);
+    try (AuditLog log = new AuditLog(LedgerDatabase.embedded(folder, 0))) {
+      log.published(FIRST);
+      log.published(SECOND);
+      log.answered(new EnvoyAnswer("tollgate", "v1", "envoy-a", false, at, "first try"));
+      log.answered(ackOfFirst);
+      log.answered(nackOfSecond);
+      log.answered(ackOfSecondByB);
+      log.answered(new EnvoyAnswer("other-group", "v2", "envoy-c", true, at, null));
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(
+              () ->
+                  assertThat(log.list(10))
+                      .extracting(AuditRecord::answers)
+                      .containsExactly(List.of(nackOfSecond, ackOfSecondByB), List.of(ackOfFirst)));
+      assertThat(log.list(1).get(0).answered(true)).isEqualTo(1);
+      assertThat(log.list(1).get(0).answered(false)).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aNewLeaderKeepsNoSecondRecordOfTheVersionAlreadyNewest() {
+    try (AuditLog log = new AuditLog(LedgerDatabase.embedded(folder, 0))) {
+      log.published(FIRST);
+      log.publishedUnlessNewest(
+          new AuditRecord(
+              FIRST.time().plusSeconds(5), "tollgate", "v1", null, FIRST.changes(), null));
+      log.publishedUnlessNewest(SECOND);
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(() -> assertThat(log.list(10)).containsExactly(SECOND, FIRST));
+    }
+  }
+
+  @Test
   void aDatabaseThatCannotBeReachedLosesTheRecordWithoutBlocking() {
     LedgerDatabase nowhere =
         new LedgerDatabase("jdbc:postgresql://127.0.0.1:1/none?connectTimeout=1", "u", null, 0);

@@ -45,6 +45,20 @@ public final class Wire {
    */
   public static final String PROVIDER_HEADER = HEADER_PREFIX + "provider";
 
+  /**
+   * Response header the rate-limit service adds to a reserve it allows when the charge reaches a
+   * quota's warning level (Envoy's rate-limit filter passes it on); the processor's ledger record
+   * then says {@code warned}, and the client sees it.
+   */
+  public static final String QUOTA_WARNING_HEADER = HEADER_PREFIX + "quota-warning";
+
+  /**
+   * Envoy's count of upstream attempts, which the router adds to the response because the virtual
+   * host sets {@code include_attempt_count_in_response}; the processor reads it into the ledger
+   * record and removes it before the client.
+   */
+  public static final String ATTEMPT_COUNT_HEADER = "x-envoy-attempt-count";
+
   /** Header of the upstream path filter: the client's path, kept across retry attempts. */
   public static final String CLIENT_PATH_HEADER = HEADER_PREFIX + "client-path";
 

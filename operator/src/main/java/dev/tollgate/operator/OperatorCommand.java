@@ -60,6 +60,9 @@ public final class OperatorCommand implements Callable<Integer> {
 
   @Mixin TracingOptions tracing = new TracingOptions();
 
+  /** The audit trail's database: only --ledger-database, --ledger-user and the password apply. */
+  @Mixin dev.tollgate.usage.LedgerOptions ledgerOptions = new dev.tollgate.usage.LedgerOptions();
+
   @Option(names = "--ads-address", defaultValue = "0.0.0.0", description = "ADS bind address.")
   String adsAddress;
 
@@ -182,6 +185,14 @@ public final class OperatorCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     OperatorSettings settings = settings();
+    dev.tollgate.ledger.LedgerDatabase auditDatabase =
+        ledgerOptions.database(false, java.nio.file.Path.of(System.getProperty("java.io.tmpdir")));
+    // Connected on first use, so an unreachable database delays no start and blocks no publish.
+    dev.tollgate.ledger.AuditLog audit =
+        auditDatabase == null ? null : new dev.tollgate.ledger.AuditLog(auditDatabase);
+    if (audit != null) {
+      LOG.info("audit trail of published configuration in {}", auditDatabase);
+    }
     KubernetesClient client = new KubernetesClientBuilder().build();
     CertificateKeeper keeper = certificates.start(client, tlsDir, Clock.systemUTC());
     TollgateOperator operator =
@@ -191,7 +202,8 @@ public final class OperatorCommand implements Callable<Integer> {
             Clock.systemUTC(),
             quotaUsageUrl.isBlank() ? null : new HttpQuotaUsageReader(URI.create(quotaUsageUrl)),
             // Another replica leads now; exit so that Kubernetes restarts this one as a candidate.
-            () -> new Thread(() -> System.exit(1), "tollgate-lease-lost").start());
+            () -> new Thread(() -> System.exit(1), "tollgate-lease-lost").start(),
+            audit);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -200,6 +212,9 @@ public final class OperatorCommand implements Callable<Integer> {
                   operator.close();
                   if (keeper != null) {
                     keeper.close();
+                  }
+                  if (audit != null) {
+                    audit.close();
                   }
                   client.close();
                   stopped.countDown();

@@ -68,7 +68,8 @@ public final class TollgateOperator implements AutoCloseable {
       OperatorSettings settings,
       Clock clock,
       QuotaUsageReader usage,
-      Runnable onLeadershipLost) {
+      Runnable onLeadershipLost,
+      dev.tollgate.ledger.AuditLog auditLog) {
     this.client = client;
     this.settings = settings;
     this.identity = identity(settings);
@@ -122,6 +123,11 @@ public final class TollgateOperator implements AutoCloseable {
             settings.grace(),
             settings.resync(),
             podReference(settings));
+    LeaderAudit audit = auditLog == null ? null : new LeaderAudit(auditLog, leader::get);
+    if (audit != null) {
+      state.auditTo(audit);
+      EnvoyAnswers.follow(ads.tracker(), settings.nodeGroup(), audit, clock);
+    }
     this.operator =
         new Operator(
             o -> {
@@ -149,6 +155,9 @@ public final class TollgateOperator implements AutoCloseable {
                                   LOG.info("{} leads: writing status and Events", identity);
                                   leader.set(true);
                                   metrics.leader(true);
+                                  if (audit != null) {
+                                    audit.leading();
+                                  }
                                   state.requestEvaluate();
                                 },
                                 () -> {
@@ -187,8 +196,25 @@ public final class TollgateOperator implements AutoCloseable {
       Clock clock,
       QuotaUsageReader usage,
       Runnable onLeadershipLost) {
+    return start(client, settings, clock, usage, onLeadershipLost, null);
+  }
+
+  /**
+   * Starts an operator that also keeps the audit trail of published versions in {@code auditLog}
+   * (the leader records each version; every replica records its Envoy nodes' ACKs and NACKs); see
+   * {@link #start(KubernetesClient, OperatorSettings, Clock, QuotaUsageReader, Runnable)}.
+   *
+   * @param auditLog the audit trail, or null for none; not closed by the operator
+   */
+  public static TollgateOperator start(
+      KubernetesClient client,
+      OperatorSettings settings,
+      Clock clock,
+      QuotaUsageReader usage,
+      Runnable onLeadershipLost,
+      dev.tollgate.ledger.AuditLog auditLog) {
     TollgateOperator running =
-        new TollgateOperator(client, settings, clock, usage, onLeadershipLost);
+        new TollgateOperator(client, settings, clock, usage, onLeadershipLost, auditLog);
     try {
       running.startAll();
     } catch (RuntimeException e) {

@@ -10,6 +10,7 @@ import dev.tollgate.ledger.LedgerWriter;
 import dev.tollgate.model.GatewayModelBuilder;
 import dev.tollgate.model.source.FolderWatcher;
 import dev.tollgate.model.source.ModelPublisher;
+import dev.tollgate.operator.EnvoyAnswers;
 import dev.tollgate.processor.JwksFetchPolicy;
 import dev.tollgate.processor.Processor;
 import dev.tollgate.processor.ProcessorConfig;
@@ -327,6 +328,7 @@ public final class RunCommand implements Callable<Integer> {
         audit = new AuditLog(ledgerDatabase);
         started.push(audit);
         gate.auditTo(audit);
+        EnvoyAnswers.follow(ads.tracker(), AdsServer.DEFAULT_GROUP, audit, clock);
       }
       if (externalProcessor == null) {
         started.push(

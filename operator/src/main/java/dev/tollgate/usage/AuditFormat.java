@@ -3,6 +3,7 @@ package dev.tollgate.usage;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.tollgate.ledger.AuditRecord;
+import dev.tollgate.ledger.EnvoyAnswer;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -43,12 +44,21 @@ enum AuditFormat {
     StringBuilder out = new StringBuilder();
     out.append(
         String.format(
-            "%-24s  %-10s  %-20s  %-20s  %5s  %7s  %7s  %s\n",
-            "published", "group", "version", "previous", "added", "changed", "removed", "problem"));
+            "%-24s  %-10s  %-20s  %-20s  %5s  %7s  %7s  %4s  %5s  %s\n",
+            "published",
+            "group",
+            "version",
+            "previous",
+            "added",
+            "changed",
+            "removed",
+            "acks",
+            "nacks",
+            "problem"));
     for (AuditRecord r : records) {
       out.append(
               String.format(
-                      "%-24s  %-10s  %-20s  %-20s  %5d  %7d  %7d  %s",
+                      "%-24s  %-10s  %-20s  %-20s  %5d  %7d  %7d  %4d  %5d  %s",
                       r.time(),
                       r.nodeGroup(),
                       r.version(),
@@ -56,11 +66,23 @@ enum AuditFormat {
                       r.count(AuditRecord.What.ADDED),
                       r.count(AuditRecord.What.CHANGED),
                       r.count(AuditRecord.What.REMOVED),
+                      r.answered(true),
+                      r.answered(false),
                       r.problem() == null ? "" : r.problem())
                   .stripTrailing())
           .append('\n');
       for (AuditRecord.Change c : r.changes()) {
         out.append("    ").append(c.line()).append('\n');
+      }
+      for (EnvoyAnswer a : r.answers()) {
+        out.append("    ")
+            .append(a.word())
+            .append(" by Envoy node ")
+            .append(a.nodeId())
+            .append(" at ")
+            .append(a.time())
+            .append(a.detail() == null ? "" : ": " + a.detail())
+            .append('\n');
       }
     }
     return out.toString();
@@ -90,6 +112,16 @@ enum AuditFormat {
           } else {
             g.writeNumberField("generation", c.generation());
           }
+          g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeArrayFieldStart("envoy");
+        for (EnvoyAnswer a : r.answers()) {
+          g.writeStartObject();
+          g.writeStringField("node", a.nodeId());
+          g.writeStringField("answer", a.word());
+          g.writeStringField("at", a.time().toString());
+          g.writeStringField("detail", a.detail());
           g.writeEndObject();
         }
         g.writeEndArray();

@@ -1,10 +1,12 @@
 package dev.tollgate.usage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.tollgate.cli.TollgateCommand;
 import dev.tollgate.ledger.AuditLog;
 import dev.tollgate.ledger.AuditRecord;
+import dev.tollgate.ledger.EnvoyAnswer;
 import dev.tollgate.ledger.LedgerDatabase;
 import dev.tollgate.serving.HealthServer;
 import dev.tollgate.testkit.Ports;
@@ -17,6 +19,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +57,18 @@ class AuditCommandTest {
             List.of(
                 new AuditRecord.Change(AuditRecord.What.CHANGED, "AIRoute", "team-a", "chat", 3L)),
             null));
+    log.answered(
+        new EnvoyAnswer(
+            "tollgate", "v2", "envoy-a", true, Instant.parse("2026-11-05T11:00:01Z"), null));
+    log.answered(
+        new EnvoyAnswer(
+            "tollgate",
+            "v2",
+            "envoy-b",
+            false,
+            Instant.parse("2026-11-05T11:00:02Z"),
+            "Cluster provider/team-a/x: no CA bundle"));
+    await().atMost(Duration.ofSeconds(20)).until(() -> log.list(1).get(0).answers().size() == 2);
     server =
         HealthServer.start(
             "127.0.0.1",
@@ -88,6 +103,9 @@ class AuditCommandTest {
         .contains("\"previousVersion\" : \"v1\"")
         .contains("\"what\" : \"changed\"")
         .contains("\"generation\" : 3")
+        .contains("\"node\" : \"envoy-b\"")
+        .contains("\"answer\" : \"nack\"")
+        .contains("\"detail\" : \"Cluster provider/team-a/x: no CA bundle\"")
         .doesNotContain("\"version\" : \"v1\"");
     HttpResponse<String> bad = get("/audit?limit=0");
     assertThat(bad.statusCode()).isEqualTo(400);
@@ -107,7 +125,13 @@ class AuditCommandTest {
     assertThat(code).as(err.toString()).isZero();
     assertThat(out.toString())
         .startsWith("published ")
-        .contains("2026-11-05T11:00:00Z      tollgate    v2                    v1")
+        .contains(
+            "2026-11-05T11:00:00Z      tollgate    v2                    v1                        0"
+                + "        1        0     1      1")
+        .contains("    ack by Envoy node envoy-a at 2026-11-05T11:00:01Z\n")
+        .contains(
+            "    nack by Envoy node envoy-b at 2026-11-05T11:00:02Z: Cluster provider/team-a/x: no"
+                + " CA bundle")
         .contains("    changed AIRoute team-a/chat generation 3")
         .contains("    added AIRoute team-a/chat generation 2");
     assertThat(out.toString().indexOf("v2 ")).isLessThan(out.toString().indexOf("added AIRoute"));

@@ -7,13 +7,27 @@ import java.time.Instant;
 final class LedgerRecords {
   private LedgerRecords() {}
 
-  static LedgerRecord of(Outcome o, Instant end, boolean budgetRefused) {
+  /**
+   * What the ledger keeps beyond the access log's outcome.
+   *
+   * @param rule the index of the AIRoute rule that matched, or null when none did
+   * @param attempts Envoy's count of upstream attempts, or null when no upstream was tried
+   * @param refused whether the answer is the rate-limit filter's own 429
+   * @param warned whether the rate-limit service warned that the charge reaches a warning level
+   * @param downgraded whether the request was sent to a cheaper tier because its budget ran low
+   */
+  record Details(
+      Integer rule, Integer attempts, boolean refused, boolean warned, boolean downgraded) {
+    static final Details NONE = new Details(null, null, false, false, false);
+  }
+
+  static LedgerRecord of(Outcome o, Instant end, Details details) {
     return new LedgerRecord(
         end,
         o.requestId() == null ? "" : o.requestId(),
         o.namespace(),
         o.route(),
-        null,
+        details.rule(),
         o.client(),
         o.requestModel(),
         o.responseModel(),
@@ -25,23 +39,27 @@ final class LedgerRecords {
         o.outputTokens(),
         o.cost(),
         o.cost() == null ? null : o.currency(),
-        budget(o, budgetRefused),
+        budget(o, details),
         o.durationNanos() / 1_000_000.0,
         o.timeToFirstTokenNanos() < 0 ? null : o.timeToFirstTokenNanos() / 1_000_000.0,
-        null,
+        details.attempts(),
         o.error());
   }
 
   /**
    * What the budget did, as far as the processor sees it: the rate-limit filter's own 429 is a
-   * refusal; committed usage is a commit; a reservation that generated nothing was released.
+   * refusal; committed usage is a commit, {@code downgraded} or {@code warned} when the budget said
+   * so (a downgrade says more than its warning); a reservation that generated nothing was released.
    */
-  private static LedgerRecord.Budget budget(Outcome o, boolean budgetRefused) {
-    if (budgetRefused) {
+  private static LedgerRecord.Budget budget(Outcome o, Details details) {
+    if (details.refused()) {
       return LedgerRecord.Budget.REFUSED;
     }
+    if (details.downgraded()) {
+      return LedgerRecord.Budget.DOWNGRADED;
+    }
     if (o.inputTokens() > 0 || o.outputTokens() > 0) {
-      return LedgerRecord.Budget.COMMITTED;
+      return details.warned() ? LedgerRecord.Budget.WARNED : LedgerRecord.Budget.COMMITTED;
     }
     return o.reserveTokens() > 0 ? LedgerRecord.Budget.RESERVED : LedgerRecord.Budget.NONE;
   }

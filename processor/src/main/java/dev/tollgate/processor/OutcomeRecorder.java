@@ -104,7 +104,17 @@ final class OutcomeRecorder {
         metrics.record(outcome);
       }
       accessLog.write(outcome, end);
-      ledger.offer(LedgerRecords.of(outcome, end, response != null && response.budgetRefused()));
+      ledger.offer(
+          LedgerRecords.of(
+              outcome,
+              end,
+              new LedgerRecords.Details(
+                  target == null ? null : target.rule(),
+                  response == null ? null : response.attempts(),
+                  response != null && response.budgetRefused(),
+                  response != null && response.quotaWarned(),
+                  // Tiered routing (#15) passes whether it sent the request to a cheaper tier.
+                  false)));
     } catch (RuntimeException e) {
       LOG.warn("could not record request {}", head.requestId(), e);
     }

@@ -60,6 +60,7 @@ final class Policy {
    * @param api the API the rule's backends speak
    * @param anthropicBetas the {@code anthropic-beta} values every Anthropic provider of the rule
    *     allows, sorted; empty when none or when the rule has no Anthropic provider
+   * @param rule the index of the AIRoute rule that matched, for the ledger
    */
   record Target(
       RouteView route,
@@ -75,7 +76,8 @@ final class Policy {
       boolean readsMaxCompletionTokens,
       String unpriced,
       BackendApi api,
-      Set<String> anthropicBetas) {}
+      Set<String> anthropicBetas,
+      int rule) {}
 
   /** The API the backends of a rule speak. */
   enum BackendApi {
@@ -227,7 +229,8 @@ final class Policy {
         !types.contains(ProviderType.Anthropic)
             ? BackendApi.OPENAI
             : types.size() == 1 ? BackendApi.ANTHROPIC : BackendApi.MIXED,
-        betas == null ? Set.of() : java.util.Collections.unmodifiableSet(betas));
+        betas == null ? Set.of() : java.util.Collections.unmodifiableSet(betas),
+        rule.index());
   }
 
   /** Azure OpenAI added {@code max_completion_tokens} in api-version 2024-09-01-preview. */

@@ -58,6 +58,8 @@ final class ResponseStream {
   private final TranslatedCall translated;
   private String provider;
   private boolean budgetRefused;
+  private boolean quotaWarned;
+  private Integer attempts;
   private Instant firstToken;
   private boolean eventStream;
   private boolean ended;
@@ -93,6 +95,10 @@ final class ResponseStream {
         case "content-encoding" -> encoding = value(h);
         // Set by Envoy's rate-limit filter on its own 429, never by a provider's.
         case "x-envoy-ratelimited" -> budgetRefused = true;
+        // The rate-limit service's reserve answer: this request's charge reaches a warning level.
+        case Wire.QUOTA_WARNING_HEADER -> quotaWarned = true;
+        // The router's count of upstream attempts (include_attempt_count_in_response).
+        case Wire.ATTEMPT_COUNT_HEADER -> attempts = attemptCount(value(h));
         case Wire.PROVIDER_HEADER -> {
           hasProviderHeader = true;
           String named = value(h);
@@ -109,6 +115,10 @@ final class ResponseStream {
     HeaderMutation.Builder mutation = HeaderMutation.newBuilder();
     if (hasProviderHeader) {
       mutation.addRemoveHeaders(Wire.PROVIDER_HEADER);
+    }
+    if (attempts != null) {
+      // For the ledger, not for the client: how often Envoy retried is the gateway's business.
+      mutation.addRemoveHeaders(Wire.ATTEMPT_COUNT_HEADER);
     }
     if (requestId != null) {
       mutation.addSetHeaders(set(Wire.REQUEST_ID_HEADER, requestId));
@@ -255,6 +265,21 @@ final class ResponseStream {
   /** Whether the answer is the rate-limit filter's refusal, not a provider's. */
   boolean budgetRefused() {
     return budgetRefused && status == 429;
+  }
+
+  /** Whether the rate-limit service warned that this request's charge reaches a warning level. */
+  boolean quotaWarned() {
+    return quotaWarned;
+  }
+
+  /** Envoy's count of upstream attempts, or null when no upstream was tried. */
+  Integer attempts() {
+    return attempts;
+  }
+
+  private static Integer attemptCount(String value) {
+    long n = ExtProcMessages.parseLength(value);
+    return n > 0 && n <= Integer.MAX_VALUE ? (int) n : null;
   }
 
   /** The provider that served, or null when unknown. */

@@ -70,6 +70,8 @@ class LedgerHandOffTest {
     assertThat(r.cost()).isEqualByComparingTo("0.00000465");
     assertThat(r.currency()).isEqualTo("USD");
     assertThat(r.budget()).isEqualTo(LedgerRecord.Budget.COMMITTED);
+    assertThat(r.rule()).isZero();
+    assertThat(r.attempts()).as("no attempt count from Envoy").isNull();
     assertThat(r.latencyMillis()).isEqualTo(250.0);
     assertThat(r.error()).isNull();
     assertThat(r.toString()).doesNotContain(prompt).doesNotContain(TestModels.ALICE_KEY);
@@ -105,5 +107,39 @@ class LedgerHandOffTest {
     LedgerRecord r = ledger.get(0);
     assertThat(r.status()).isEqualTo(429);
     assertThat(r.budget()).isEqualTo(LedgerRecord.Budget.REFUSED);
+  }
+
+  @Test
+  void envoysAttemptCountAndTheBudgetsWarningAreInTheRecordAndTheCountNotForTheClient()
+      throws Exception {
+    ExtProcClient.Stream s = client.open();
+    s.requestHeaders(
+        false, ProcessorExchangeTest.post("authorization", "Bearer " + TestModels.ALICE_KEY));
+    s.requestBody("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"model\":\"fast\"}");
+    var headers =
+        s.responseHeaders(
+            false,
+            ":status",
+            "200",
+            "content-type",
+            "application/json",
+            "x-envoy-attempt-count",
+            "3",
+            "x-tollgate-quota-warning",
+            "TokenQuota team-a/monthly at 85% of 1000 tokens");
+    assertThat(
+            headers.getResponseHeaders().getResponse().getHeaderMutation().getRemoveHeadersList())
+        .contains("x-envoy-attempt-count")
+        .doesNotContain("x-tollgate-quota-warning");
+    s.responseBody(
+        "{\"id\":\"c1\",\"model\":\"gpt-4o-mini\",\"choices\":[],\"usage\":"
+            + "{\"prompt_tokens\":3,\"completion_tokens\":1}}",
+        true);
+    s.complete();
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !ledger.isEmpty());
+    LedgerRecord r = ledger.get(0);
+    assertThat(r.attempts()).isEqualTo(3);
+    assertThat(r.rule()).isZero();
+    assertThat(r.budget()).isEqualTo(LedgerRecord.Budget.WARNED);
   }
 }

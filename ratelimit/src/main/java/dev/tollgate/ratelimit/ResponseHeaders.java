@@ -25,7 +25,7 @@ import java.util.List;
  */
 public final class ResponseHeaders {
   /** Warning header name. */
-  public static final String WARNING = "x-tollgate-quota-warning";
+  public static final String WARNING = dev.tollgate.model.Wire.QUOTA_WARNING_HEADER;
 
   private ResponseHeaders() {}
 
