@@ -64,11 +64,7 @@ record ModelRequest(
     OutputReserves.Reserve output =
         cap.defaulted()
             ? reserves.forUncapped(target, cap.perChoice())
-            : new OutputReserves.Reserve(
-                cap.perChoice(),
-                cap.perChoice() == 0 && cap.edits().isEmpty()
-                    ? OutputReserves.Source.NONE
-                    : OutputReserves.Source.REQUEST);
+            : new OutputReserves.Reserve(cap.perChoice(), unsized(body, cap));
     long reserve = reserve(estimate, output.perChoice(), body.choices());
     if (reserve > maxTokensPerRequest) {
       throw new Rejection.Exception(
@@ -85,6 +81,18 @@ record ModelRequest(
         body.choices(),
         output.source(),
         cap.edits());
+  }
+
+  /**
+   * Where the reserve of a request whose reserve is its cap comes from: the client's own cap,
+   * nothing to generate, or the default cap on a path whose body is not edited (nothing else would
+   * bound the output there).
+   */
+  private static OutputReserves.Source unsized(RequestBody body, OutputCap.Decision cap) {
+    if (body.maxOutputTokens() >= 0) {
+      return OutputReserves.Source.REQUEST;
+    }
+    return cap.perChoice() == 0 ? OutputReserves.Source.NONE : OutputReserves.Source.CAP;
   }
 
   /**

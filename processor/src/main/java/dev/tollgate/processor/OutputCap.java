@@ -28,7 +28,8 @@ final class OutputCap {
    *
    * @param perChoice the tokens one completion may generate; 0 for requests that generate nothing
    * @param edits the body edits that write it
-   * @param defaulted whether the client set no cap, so the gateway's default was written
+   * @param defaulted whether the client set no cap and the gateway's default is written into the
+   *     body, which bounds what the provider generates (false on paths whose body is not edited)
    */
   record Decision(long perChoice, List<BodyEdits.Edit> edits, boolean defaulted) {
     static final Decision NONE = new Decision(0, List.of(), false);
@@ -97,7 +98,7 @@ final class OutputCap {
   /** Paths other APIs may use (the route decides): reserved, but nothing is written. */
   private static Decision unknownApi(RequestBody body, long defaultOutputTokens) {
     long asked = body.maxOutputTokens();
-    return new Decision(asked >= 0 ? asked : defaultOutputTokens, List.of(), asked < 0);
+    return new Decision(asked >= 0 ? asked : defaultOutputTokens, List.of(), false);
   }
 
   private static Api api(String path, Policy.Target target) {
