@@ -137,49 +137,28 @@ class ReserveIT {
         .isEqualTo(256);
 
     String metrics = TollgateRun.get(gateway.metricsUrl() + "/metrics", null).body();
-    String model = "gen_ai_request_model=\"demo-chat\"";
-    String team = "tollgate_namespace=\"team\"";
-    assertThat(
-            metric(
-                metrics,
-                "tollgate_processor_reservation_tokens_count",
-                model,
-                team,
-                "tollgate_reserve_source=\"history\""))
-        .isGreaterThanOrEqualTo(40);
-    assertThat(
-            metric(
-                metrics,
-                "tollgate_processor_reservation_tokens_count",
-                model,
-                team,
-                "tollgate_reserve_source=\"cap\""))
-        .isGreaterThanOrEqualTo(20);
-    assertThat(
-            metric(
-                metrics,
-                "tollgate_processor_reservation_tokens_count",
-                "gen_ai_request_model=\"demo-fixed\"",
-                "tollgate_reserve_source=\"rule\""))
+    String chat = "gen_ai_request_model=\"demo-chat\"";
+    String reservations = "tollgate_processor_reservation_tokens_count";
+    assertThat(metric(metrics, reservations, chat, source("history"))).isGreaterThanOrEqualTo(40);
+    assertThat(metric(metrics, reservations, chat, source("cap"))).isGreaterThanOrEqualTo(20);
+    assertThat(metric(metrics, reservations, "gen_ai_request_model=\"demo-fixed\"", source("rule")))
         .isEqualTo(1);
-    assertThat(
-            metric(
-                metrics,
-                "tollgate_processor_realized_tokens_sum",
-                model,
-                team,
-                "tollgate_reserve_source=\"history\""))
+    assertThat(metric(metrics, "tollgate_processor_realized_tokens_sum", chat, source("history")))
         .isGreaterThan(CAP);
     assertThat(
             metric(
                 metrics,
                 "tollgate_processor_cost_total",
-                model,
-                team,
+                chat,
+                "tollgate_namespace=\"team\"",
                 "tollgate_client=\"alice\"",
                 "tollgate_provider=\"shared/demo\"",
                 "currency=\"USD\""))
         .isPositive();
+  }
+
+  static String source(String source) {
+    return "tollgate_reserve_source=\"" + source + "\"";
   }
 
   /** The access-log line of a request, waiting for it to be written. */
@@ -203,7 +182,10 @@ class ReserveIT {
             java.util.Objects::nonNull);
   }
 
-  /** The value of the one sample of {@code name} whose labels include all of {@code labels}. */
+  /**
+   * The value of the one sample of {@code name} whose labels include all of {@code labels}; every
+   * series here is in namespace team, the only one with traffic.
+   */
   static double metric(String text, String name, String... labels) {
     Pattern sample = Pattern.compile("^" + Pattern.quote(name) + "\\{([^}]*)\\} (\\S+)$");
     Double found = null;
