@@ -207,9 +207,16 @@ public record GatewayModel(
    * @param backends backends, sorted by priority, then weight (descending), then provider
    * @param retry retry policy with defaults applied
    * @param timeoutMillis whole-request timeout
+   * @param reserveOutputTokens output tokens reserved per choice for a request that sets no output
+   *     cap, or null to size the reserve from the model's recent completions
    */
   public record Rule(
-      int index, List<String> models, List<Backend> backends, Retry retry, long timeoutMillis) {
+      int index,
+      List<String> models,
+      List<Backend> backends,
+      Retry retry,
+      long timeoutMillis,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Integer reserveOutputTokens) {
     /**
      * Whether the backends name more than one upstream model, so that the body's {@code model} is
      * chosen per attempt (by the upstream model filter) rather than once by the processor.

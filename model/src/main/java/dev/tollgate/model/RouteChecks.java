@@ -93,6 +93,7 @@ final class RouteChecks {
       }
       checks.matches(
           field + ".timeout", rule.timeout, SpecChecks.DURATION, "a duration such as 300s");
+      checks.range(field + ".reserveOutputTokens", rule.reserveOutputTokens, 1, 10_000_000);
     }
   }
 

@@ -105,7 +105,8 @@ final class Routes {
                   Defaults.retryAttempts(rule.retry),
                   Defaults.retryOn(rule.retry),
                   Defaults.perTryTimeoutMillis(rule.retry)),
-              Defaults.timeoutMillis(rule)));
+              Defaults.timeoutMillis(rule),
+              rule.reserveOutputTokens));
     }
     if (invalid.isEmpty() && !rules.isEmpty()) {
       invalid.addAll(conflicts(ref, rules));

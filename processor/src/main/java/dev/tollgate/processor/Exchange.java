@@ -254,7 +254,8 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
               head.path(),
               processor.estimator(),
               config.defaultOutputTokens(),
-              config.maxTokensPerRequest());
+              config.maxTokensPerRequest(),
+              processor.reserves());
     }
     // Messages bodies carry no stream_options edit (BodyRules.MESSAGES).
     ProcessingResponse answer =

@@ -6,12 +6,21 @@ import java.util.List;
  * What the processor knows of a model request once its body is read: where it goes, whether it
  * streams, the prompt estimate, the output cap and the reservation.
  *
+ * <p>A request that sets its own output cap reserves it for each choice. One that sets none gets
+ * the gateway's default cap written upstream and reserves the {@link OutputReserves} reserve for
+ * each choice, which is at most that cap: it can use at most {@code (outputCap − outputReserve) ×
+ * choices} more than it reserved, and the commit charges what it used.
+ *
  * @param target the route rule serving the requested model
  * @param client the caller's client id on the target's route
  * @param stream whether the request asked for a stream
  * @param estimate the prompt's estimated input tokens
- * @param reserve the tokens to reserve: the estimate plus the output cap of every choice
+ * @param reserve the tokens to reserve: the estimate plus the output reserve of every choice
  * @param outputCap the tokens each choice may generate, as the body sent upstream says
+ * @param outputReserve the output tokens reserved for each choice: the cap, or for a request that
+ *     sets none, the sized reserve (at most the cap)
+ * @param choices the completions asked for (n, best_of), at least 1
+ * @param reserveSource where the output reserve came from
  * @param capEdits the body edits that write the output cap
  */
 record ModelRequest(
@@ -21,6 +30,9 @@ record ModelRequest(
     long estimate,
     long reserve,
     long outputCap,
+    long outputReserve,
+    int choices,
+    OutputReserves.Source reserveSource,
     List<BodyEdits.Edit> capEdits) {
 
   /** Tokens an image part is estimated at: what OpenAI charges for a 1024x1024 image. */
@@ -32,6 +44,7 @@ record ModelRequest(
    * @param path the request path without its query, which decides the output-cap field
    * @param defaultOutputTokens the output cap of a request that sets none
    * @param maxTokensPerRequest the largest reservation the rate-limit service accepts
+   * @param reserves the output reserves of requests that set no cap
    * @throws Rejection.Exception when a backend of the target does not serve the path's API, the
    *     output cap is invalid, or the reservation is larger than the rate-limit service accepts
    */
@@ -41,19 +54,45 @@ record ModelRequest(
       String path,
       TokenEstimator estimator,
       long defaultOutputTokens,
-      long maxTokensPerRequest)
+      long maxTokensPerRequest,
+      OutputReserves reserves)
       throws Rejection.Exception {
     Policy.Target target = routing.target();
     BodyRules.forPath(path).checkTarget(target);
     long estimate = estimate(estimator, target, body);
     OutputCap.Decision cap = OutputCap.of(path, body, target, estimate, defaultOutputTokens);
-    long reserve = reserve(estimate, cap.perChoice(), body.choices());
+    OutputReserves.Reserve output =
+        cap.defaulted()
+            ? reserves.forUncapped(target, cap.perChoice())
+            : new OutputReserves.Reserve(cap.perChoice(), unsized(body, cap));
+    long reserve = reserve(estimate, output.perChoice(), body.choices());
     if (reserve > maxTokensPerRequest) {
       throw new Rejection.Exception(
-          tooLarge(estimate, cap.perChoice(), body.choices(), maxTokensPerRequest));
+          tooLarge(estimate, output.perChoice(), body.choices(), maxTokensPerRequest));
     }
     return new ModelRequest(
-        target, routing.client(), body.stream(), estimate, reserve, cap.perChoice(), cap.edits());
+        target,
+        routing.client(),
+        body.stream(),
+        estimate,
+        reserve,
+        cap.perChoice(),
+        output.perChoice(),
+        body.choices(),
+        output.source(),
+        cap.edits());
+  }
+
+  /**
+   * Where the reserve of a request whose reserve is its cap comes from: the client's own cap,
+   * nothing to generate, or the default cap on a path whose body is not edited (nothing else would
+   * bound the output there).
+   */
+  private static OutputReserves.Source unsized(RequestBody body, OutputCap.Decision cap) {
+    if (body.maxOutputTokens() >= 0) {
+      return OutputReserves.Source.REQUEST;
+    }
+    return cap.perChoice() == 0 ? OutputReserves.Source.NONE : OutputReserves.Source.CAP;
   }
 
   /**

@@ -17,12 +17,21 @@ final class OutcomeRecorder {
 
   private final Clock clock;
   private final ProcessorMetrics metrics;
+  private final ReservationMetrics reservations;
+  private final OutputReserves reserves;
   private final AccessLog accessLog;
   private volatile LedgerSink ledger = LedgerSink.NONE;
 
-  OutcomeRecorder(Clock clock, ProcessorMetrics metrics, AccessLog accessLog) {
+  OutcomeRecorder(
+      Clock clock,
+      ProcessorMetrics metrics,
+      ReservationMetrics reservations,
+      OutputReserves reserves,
+      AccessLog accessLog) {
     this.clock = clock;
     this.metrics = metrics;
+    this.reservations = reservations;
+    this.reserves = reserves;
     this.accessLog = accessLog;
   }
 
@@ -102,6 +111,7 @@ final class OutcomeRecorder {
     try {
       if (target != null) {
         metrics.record(outcome);
+        recordReservation(request, response, usage, code);
       }
       accessLog.write(outcome, end);
       ledger.offer(
@@ -118,5 +128,24 @@ final class OutcomeRecorder {
     } catch (RuntimeException e) {
       LOG.warn("could not record request {}", head.requestId(), e);
     }
+  }
+
+  /**
+   * The reservation against what was committed, and a complete answer's output for the history that
+   * sizes the reserve of requests without an output cap.
+   */
+  private void recordReservation(
+      ModelRequest request, ResponseStream response, AccountedUsage usage, String code) {
+    if (response != null && response.budgetRefused()) {
+      return;
+    }
+    reservations.record(request, TokenMath.add(usage.inputTokens(), usage.outputTokens()));
+    boolean complete =
+        code == null
+            && response != null
+            && response.ended()
+            && (usage.source().equals("reported") || usage.source().equals("estimated"));
+    reserves.observe(
+        request, response == null ? 0 : response.status(), complete, usage.outputTokens());
   }
 }

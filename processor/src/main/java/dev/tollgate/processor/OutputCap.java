@@ -28,9 +28,11 @@ final class OutputCap {
    *
    * @param perChoice the tokens one completion may generate; 0 for requests that generate nothing
    * @param edits the body edits that write it
+   * @param defaulted whether the client set no cap and the gateway's default is written into the
+   *     body, which bounds what the provider generates (false on paths whose body is not edited)
    */
-  record Decision(long perChoice, List<BodyEdits.Edit> edits) {
-    static final Decision NONE = new Decision(0, List.of());
+  record Decision(long perChoice, List<BodyEdits.Edit> edits, boolean defaulted) {
+    static final Decision NONE = new Decision(0, List.of(), false);
   }
 
   /**
@@ -90,13 +92,13 @@ final class OutputCap {
       // not the gateway, decides whether a prompt near the window fits.
       cap = Math.min(cap, Math.max(asked == 0 ? 0 : 1, window - estimate));
     }
-    return new Decision(cap, edits(body, api, cap));
+    return new Decision(cap, edits(body, api, cap), asked < 0);
   }
 
   /** Paths other APIs may use (the route decides): reserved, but nothing is written. */
   private static Decision unknownApi(RequestBody body, long defaultOutputTokens) {
     long asked = body.maxOutputTokens();
-    return new Decision(asked >= 0 ? asked : defaultOutputTokens, List.of());
+    return new Decision(asked >= 0 ? asked : defaultOutputTokens, List.of(), false);
   }
 
   private static Api api(String path, Policy.Target target) {

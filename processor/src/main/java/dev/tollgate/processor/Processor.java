@@ -35,6 +35,7 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
   private final RequestBodyReader bodyReader;
   private final ResponseStream.Settings responseSettings;
   private final OutcomeRecorder recorder;
+  private final OutputReserves reserves = new OutputReserves();
   private final Executor worker;
   private volatile Policy policy;
 
@@ -98,6 +99,8 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
         new OutcomeRecorder(
             clock,
             new ProcessorMetrics(registry, config.maxResponseModelLabels(), clock),
+            new ReservationMetrics(registry),
+            reserves,
             accessLog);
     AtomicInteger threads = new AtomicInteger();
     this.worker =
@@ -123,6 +126,7 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
     if (policy == null) {
       warmUp();
     }
+    reserves.update(model);
     policy = next;
     jwks.retain(next.jwksUris());
     LOG.info("processor serves model version {}", model.version());
@@ -205,6 +209,11 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
    */
   public void recordTo(LedgerSink ledger) {
     recorder.ledger(ledger);
+  }
+
+  /** The output reserves of requests without an output cap, sized from recent completions. */
+  OutputReserves reserves() {
+    return reserves;
   }
 
   OutcomeRecorder recorder() {

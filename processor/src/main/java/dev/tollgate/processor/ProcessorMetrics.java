@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The processor's metrics, named and labelled after the OpenTelemetry GenAI semantic conventions
  * with the buckets they advise: {@code gen_ai.client.token.usage} by {@code gen_ai.token.type},
  * {@code gen_ai.server.request.duration}, {@code gen_ai.server.time_to_first_token} and {@code
- * gen_ai.server.time_per_output_token}, plus {@code tollgate.processor.rejections}.
+ * gen_ai.server.time_per_output_token}, plus {@code tollgate.processor.rejections} and {@code
+ * tollgate.processor.cost}, the priced cost of every request, whether or not a quota applies.
  *
  * <p>Cardinality is bounded: namespace, client, requested model and provider only take values from
  * the configuration (the caller's own text never becomes a label), and the response model, which
@@ -34,6 +35,7 @@ final class ProcessorMetrics {
   static final String TIME_TO_FIRST_TOKEN = "gen_ai.server.time_to_first_token";
   static final String TIME_PER_OUTPUT_TOKEN = "gen_ai.server.time_per_output_token";
   static final String REJECTIONS = "tollgate.processor.rejections";
+  static final String COST = "tollgate.processor.cost";
   static final String OTHER = "_other";
   static final String NONE = "_none";
 
@@ -69,6 +71,11 @@ final class ProcessorMetrics {
       String client,
       String provider,
       String errorType) {}
+
+  private record CostLabels(
+      String namespace, String client, String model, String provider, String currency) {}
+
+  private final ConcurrentHashMap<CostLabels, Counter> costs = new ConcurrentHashMap<>();
 
   private record Meters(
       DistributionSummary input,
@@ -110,6 +117,18 @@ final class ProcessorMetrics {
     if (o.status() > 0 && o.status() < 400) {
       m.input().record(o.inputTokens());
       m.output().record(o.outputTokens());
+    }
+    if (o.cost() != null && o.currency() != null) {
+      costs
+          .computeIfAbsent(
+              new CostLabels(
+                  labels.namespace(),
+                  labels.client(),
+                  labels.requestModel(),
+                  labels.provider(),
+                  o.currency()),
+              this::costCounter)
+          .increment(o.cost().doubleValue());
     }
     m.duration().record(o.durationNanos(), TimeUnit.NANOSECONDS);
     if (o.timeToFirstTokenNanos() >= 0) {
@@ -159,6 +178,18 @@ final class ProcessorMetrics {
             .tags(common)
             .serviceLevelObjectives(TPOT_BUCKETS)
             .register(registry));
+  }
+
+  private Counter costCounter(CostLabels l) {
+    return Counter.builder(COST)
+        .description("Cost of requests at the serving provider's prices, in the price's currency")
+        .tags(
+            "tollgate.namespace", l.namespace(),
+            "tollgate.client", l.client(),
+            "gen_ai.request.model", l.model(),
+            "tollgate.provider", l.provider(),
+            "currency", l.currency())
+        .register(registry);
   }
 
   private DistributionSummary tokens(Tags common, String type) {
@@ -237,6 +268,14 @@ final class ProcessorMetrics {
           registry.remove(m.duration());
           registry.remove(m.timeToFirstToken());
           registry.remove(m.timePerOutputToken());
+        }
+      }
+    }
+    for (CostLabels labels : costs.keySet()) {
+      if (labels.client().equals(oldest) && labels.namespace().equals(ns)) {
+        Counter c = costs.remove(labels);
+        if (c != null) {
+          registry.remove(c);
         }
       }
     }

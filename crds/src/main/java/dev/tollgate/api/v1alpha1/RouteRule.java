@@ -1,6 +1,8 @@
 package dev.tollgate.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
@@ -39,4 +41,15 @@ public class RouteRule {
       "Whole-request timeout including retries; streams count until their last byte."
           + " Default 300s.")
   public String timeout;
+
+  @Min(1)
+  @Max(10_000_000)
+  @JsonPropertyDescription(
+      "Output tokens reserved against budgets, per choice, for a request that sets no output cap"
+          + " (max_tokens, max_completion_tokens, max_output_tokens). The cap written upstream"
+          + " stays the gateway's default (4096, within the context window), so such a request"
+          + " can use at most that cap minus this reserve more than it reserved; the commit"
+          + " charges what it used. Default: sized from the model's recent completions (their"
+          + " 99th percentile), the written cap until 20 have been seen.")
+  public Integer reserveOutputTokens;
 }
