@@ -207,9 +207,15 @@ public record GatewayModel(
    * @param backends backends, sorted by priority, then weight (descending), then provider
    * @param retry retry policy with defaults applied
    * @param timeoutMillis whole-request timeout
+   * @param tier the cheaper tier its requests fall to when a budget runs low, or null
    */
   public record Rule(
-      int index, List<String> models, List<Backend> backends, Retry retry, long timeoutMillis) {
+      int index,
+      List<String> models,
+      List<Backend> backends,
+      Retry retry,
+      long timeoutMillis,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Tier tier) {
     /**
      * Whether the backends name more than one upstream model, so that the body's {@code model} is
      * chosen per attempt (by the upstream model filter) rather than once by the processor.
@@ -218,6 +224,15 @@ public record GatewayModel(
       return backends.stream().map(Backend::model).distinct().count() > 1;
     }
   }
+
+  /**
+   * The cheaper tier of a rule (docs/governance.md, "Tiered use when budgets run low").
+   *
+   * @param model a model name another rule of the same route serves
+   * @param atWarn whether requests fall once a budget is past its warn threshold (else only when an
+   *     enforced budget cannot hold them)
+   */
+  public record Tier(String model, boolean atWarn) {}
 
   /**
    * A backend of a rule.

@@ -104,8 +104,10 @@ final class Routes {
                   Defaults.retryAttempts(rule.retry),
                   Defaults.retryOn(rule.retry),
                   Defaults.perTryTimeoutMillis(rule.retry)),
-              Defaults.timeoutMillis(rule)));
+              Defaults.timeoutMillis(rule),
+              null));
     }
+    rules = RouteTiers.resolve(spec, rules, refProblems);
     if (invalid.isEmpty() && !rules.isEmpty()) {
       invalid.addAll(conflicts(ref, rules));
     }

@@ -39,4 +39,8 @@ public class RouteRule {
       "Whole-request timeout including retries; streams count until their last byte."
           + " Default 300s.")
   public String timeout;
+
+  @JsonPropertyDescription(
+      "A cheaper tier to fall to, instead of 429, when a budget of these models runs low.")
+  public TierFallback tier;
 }
