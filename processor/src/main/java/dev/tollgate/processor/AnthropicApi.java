@@ -122,7 +122,7 @@ final class AnthropicApi {
    * provider does not charge for it, so nothing is reserved or committed.
    */
   static ModelRequest countTokens(RequestRouter.RoutingDecision routing) {
-    return new ModelRequest(routing.target(), routing.client(), false, 0, 0, 0, List.of());
+    return new ModelRequest(routing.target(), routing.client(), false, 0, 0, 0, List.of(), null);
   }
 
   /**

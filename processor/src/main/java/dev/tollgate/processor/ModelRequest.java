@@ -13,6 +13,7 @@ import java.util.List;
  * @param reserve the tokens to reserve: the estimate plus the output cap of every choice
  * @param outputCap the tokens each choice may generate, as the body sent upstream says
  * @param capEdits the body edits that write the output cap
+ * @param downgrade how the request fell to its rule's cheaper tier, or null when it did not
  */
 record ModelRequest(
     Policy.Target target,
@@ -21,7 +22,8 @@ record ModelRequest(
     long estimate,
     long reserve,
     long outputCap,
-    List<BodyEdits.Edit> capEdits) {
+    List<BodyEdits.Edit> capEdits,
+    Downgrade downgrade) {
 
   /** Tokens an image part is estimated at: what OpenAI charges for a 1024x1024 image. */
   static final int IMAGE_TOKENS = 765;
@@ -53,7 +55,19 @@ record ModelRequest(
           tooLarge(estimate, cap.perChoice(), body.choices(), maxTokensPerRequest));
     }
     return new ModelRequest(
-        target, routing.client(), body.stream(), estimate, reserve, cap.perChoice(), cap.edits());
+        target,
+        routing.client(),
+        body.stream(),
+        estimate,
+        reserve,
+        cap.perChoice(),
+        cap.edits(),
+        null);
+  }
+
+  /** This request as one that fell to its tier. */
+  ModelRequest downgraded(Downgrade how) {
+    return new ModelRequest(target, client, stream, estimate, reserve, outputCap, capEdits, how);
   }
 
   /**

@@ -37,6 +37,7 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
   private final OutcomeRecorder recorder;
   private final Executor worker;
   private volatile Policy policy;
+  private volatile TierProbe tierProbe;
 
   /**
    * Creates a processor that fetches JWKS over HTTP and writes its access log to the {@code
@@ -205,6 +206,18 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
    */
   public void recordTo(LedgerSink ledger) {
     recorder.ledger(ledger);
+  }
+
+  /**
+   * Asks {@code probe} from now on, before routing a request of a rule with a cheaper tier, whether
+   * it falls to the tier; without one, tiers are never used. The probe must not block.
+   */
+  public void tierProbe(TierProbe probe) {
+    this.tierProbe = probe;
+  }
+
+  TierProbe tierProbe() {
+    return tierProbe;
   }
 
   OutcomeRecorder recorder() {
