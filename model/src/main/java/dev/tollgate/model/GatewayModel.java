@@ -209,6 +209,7 @@ public record GatewayModel(
    * @param timeoutMillis whole-request timeout
    * @param reserveOutputTokens output tokens reserved per choice for a request that sets no output
    *     cap, or null to size the reserve from the model's recent completions
+   * @param tier the cheaper tier its requests fall to when a budget runs low, or null
    */
   public record Rule(
       int index,
@@ -216,7 +217,8 @@ public record GatewayModel(
       List<Backend> backends,
       Retry retry,
       long timeoutMillis,
-      @JsonInclude(JsonInclude.Include.NON_NULL) Integer reserveOutputTokens) {
+      @JsonInclude(JsonInclude.Include.NON_NULL) Integer reserveOutputTokens,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Tier tier) {
     /**
      * Whether the backends name more than one upstream model, so that the body's {@code model} is
      * chosen per attempt (by the upstream model filter) rather than once by the processor.
@@ -225,6 +227,15 @@ public record GatewayModel(
       return backends.stream().map(Backend::model).distinct().count() > 1;
     }
   }
+
+  /**
+   * The cheaper tier of a rule (docs/governance.md, "Tiered use when budgets run low").
+   *
+   * @param model a model name another rule of the same route serves
+   * @param atWarn whether requests fall once a budget is past its warn threshold (else only when an
+   *     enforced budget cannot hold them)
+   */
+  public record Tier(String model, boolean atWarn) {}
 
   /**
    * A backend of a rule.

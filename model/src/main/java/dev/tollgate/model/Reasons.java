@@ -50,5 +50,8 @@ public final class Reasons {
   /** Accepted=False because references do not resolve. */
   public static final String UNRESOLVED_REFS = "UnresolvedRefs";
 
+  /** A rule's tier names a model no other rule of its route serves. */
+  public static final String TIER_NOT_FOUND = "TierNotFound";
+
   private Reasons() {}
 }

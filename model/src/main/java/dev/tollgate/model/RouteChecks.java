@@ -94,6 +94,10 @@ final class RouteChecks {
       checks.matches(
           field + ".timeout", rule.timeout, SpecChecks.DURATION, "a duration such as 300s");
       checks.range(field + ".reserveOutputTokens", rule.reserveOutputTokens, 1, 10_000_000);
+      if (rule.tier != null && checks.required(field + ".tier.model", rule.tier.model)) {
+        checks.matches(
+            field + ".tier.model", rule.tier.model, SpecChecks.MODEL_NAME, "a model name");
+      }
     }
   }
 

@@ -106,8 +106,10 @@ final class Routes {
                   Defaults.retryOn(rule.retry),
                   Defaults.perTryTimeoutMillis(rule.retry)),
               Defaults.timeoutMillis(rule),
-              rule.reserveOutputTokens));
+              rule.reserveOutputTokens,
+              null));
     }
+    rules = RouteTiers.resolve(spec, rules, refProblems);
     if (invalid.isEmpty() && !rules.isEmpty()) {
       invalid.addAll(conflicts(ref, rules));
     }

@@ -2,6 +2,7 @@ package dev.tollgate.operator;
 
 import dev.tollgate.api.v1alpha1.TokenQuota;
 import dev.tollgate.api.v1alpha1.TokenQuotaStatus;
+import dev.tollgate.model.Defaults;
 import dev.tollgate.model.ResourceRef;
 import dev.tollgate.ratelimit.BucketUsageReport;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -34,6 +35,7 @@ public final class TokenQuotaReconciler
   private final QuotaUsageReader usage;
   private final Duration interval;
   private final Map<ResourceRef, Reading> readings = new ConcurrentHashMap<>();
+  private final BudgetEvents budgetEvents;
 
   /**
    * Creates the reconciler.
@@ -51,6 +53,7 @@ public final class TokenQuotaReconciler
     super(TokenQuota.class, "TokenQuota", state, events, metrics, clock);
     this.usage = usage;
     this.interval = interval;
+    this.budgetEvents = new BudgetEvents(events);
   }
 
   @Override
@@ -64,7 +67,15 @@ public final class TokenQuotaReconciler
     TokenQuotaStatus status = new TokenQuotaStatus();
     status.conditions = conditions;
     if (usage != null && accepted) {
-      QuotaUsageStatus.apply(status, reading(ResourceMetadata.refOf(resource)));
+      List<BucketUsageReport> buckets = reading(ResourceMetadata.refOf(resource));
+      budgetEvents.observe(resource, buckets, clock.instant());
+      QuotaUsageStatus.apply(status, buckets);
+      QuotaUsageStatus.summarize(
+          status,
+          resource.getSpec().limits,
+          Defaults.warnAtPercent(resource.getSpec()),
+          namespacesCovered(ResourceMetadata.refOf(resource)),
+          buckets);
     }
     return status;
   }
@@ -87,6 +98,22 @@ public final class TokenQuotaReconciler
       return control;
     }
     return control.rescheduleAfter(interval.toMillis());
+  }
+
+  /** How many namespaces the quota covers in the model last built: 1 for a team quota. */
+  private int namespacesCovered(ResourceRef quota) {
+    return state
+        .view()
+        .flatMap(
+            v ->
+                v.model().quotas().stream()
+                    .filter(
+                        q ->
+                            q.namespace().equals(quota.namespace())
+                                && q.name().equals(quota.name()))
+                    .findFirst())
+        .map(q -> q.platform() ? q.namespaces().size() : 1)
+        .orElse(1);
   }
 
   /** Returns the quota's usage, read again when the last reading is older than the interval. */

@@ -317,6 +317,10 @@ public final class RunCommand implements Callable<Integer> {
               JwksFetchPolicy.defaults().withLocalAllowed(jwksAllowHttp, jwksAllowPrivateAddresses),
               clock,
               registry);
+      if (externalRateLimit == null) {
+        // Tiered rules ask the budgets before they route (docs/governance.md).
+        processor.tierProbe(new ServiceTierProbe(rateLimit));
+      }
       LedgerDatabase ledgerDatabase = ledgerOptions.database(true, workDir.resolve("ledger"));
       LedgerWriter ledger = ledgerOptions.start(ledgerDatabase);
       AuditLog audit = null;

@@ -132,7 +132,8 @@ final class AnthropicApi {
         0,
         1,
         OutputReserves.Source.NONE,
-        List.of());
+        List.of(),
+        null);
   }
 
   /**

@@ -257,6 +257,64 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
               config.maxTokensPerRequest(),
               processor.reserves());
     }
+    Policy.Tier tier =
+        processor.tierProbe() == null || request.reserve() == 0
+            ? null
+            : policy.tierOf(request.target());
+    if (tier != null && Tiers.mayFall(caller, tier)) {
+      Policy.Target asked = request.target();
+      processor
+          .tierProbe()
+          .check(
+              asked.route().namespace(),
+              asked.route().name(),
+              request.client(),
+              asked.requestedModel(),
+              request.reserve(),
+              tier.atWarn())
+          .whenComplete((fall, failure) -> tierChecked(bytes, parsed, tier, fall, failure));
+      return;
+    }
+    forward(bytes, parsed);
+  }
+
+  private synchronized void tierChecked(
+      byte[] bytes, RequestBody parsed, Policy.Tier tier, TierProbe.Fall fall, Throwable failure) {
+    if (finished) {
+      return;
+    }
+    try {
+      if (failure != null) {
+        LOG.debug("tier check failed for request {}: {}", head.requestId(), failure.toString());
+      } else if (fall != null) {
+        ProcessorConfig config = processor.config();
+        request =
+            Tiers.fall(
+                request,
+                tier,
+                fall,
+                parsed,
+                head.path(),
+                processor.estimator(),
+                config,
+                processor.reserves());
+        if (request.downgrade() != null) {
+          processor
+              .recorder()
+              .downgraded(request.target().route().namespace(), request.downgrade());
+        }
+      }
+      forward(bytes, parsed);
+    } catch (Rejection.Exception e) {
+      reject(e.rejection());
+    } catch (RuntimeException e) {
+      LOG.warn("processor failed after the tier check of request {}", head.requestId(), e);
+      reject(Rejection.of(500, "gateway_error", "The gateway could not process the request."));
+    }
+  }
+
+  /** Sends the routed request on: the body, headers and metadata of {@link #request}. */
+  private void forward(byte[] bytes, RequestBody parsed) throws Rejection.Exception {
     // Messages bodies carry no stream_options edit (BodyRules.MESSAGES).
     ProcessingResponse answer =
         RequestMutations.body(bytes, parsed, request, head.requestId(), head.operation());

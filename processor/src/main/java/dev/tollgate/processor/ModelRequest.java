@@ -22,6 +22,7 @@ import java.util.List;
  * @param choices the completions asked for (n, best_of), at least 1
  * @param reserveSource where the output reserve came from
  * @param capEdits the body edits that write the output cap
+ * @param downgrade how the request fell to its rule's cheaper tier, or null when it did not
  */
 record ModelRequest(
     Policy.Target target,
@@ -33,7 +34,8 @@ record ModelRequest(
     long outputReserve,
     int choices,
     OutputReserves.Source reserveSource,
-    List<BodyEdits.Edit> capEdits) {
+    List<BodyEdits.Edit> capEdits,
+    Downgrade downgrade) {
 
   /** Tokens an image part is estimated at: what OpenAI charges for a 1024x1024 image. */
   static final int IMAGE_TOKENS = 765;
@@ -80,7 +82,8 @@ record ModelRequest(
         output.perChoice(),
         body.choices(),
         output.source(),
-        cap.edits());
+        cap.edits(),
+        null);
   }
 
   /**
@@ -93,6 +96,22 @@ record ModelRequest(
       return OutputReserves.Source.REQUEST;
     }
     return cap.perChoice() == 0 ? OutputReserves.Source.NONE : OutputReserves.Source.CAP;
+  }
+
+  /** This request as one that fell to its tier. */
+  ModelRequest downgraded(Downgrade how) {
+    return new ModelRequest(
+        target,
+        client,
+        stream,
+        estimate,
+        reserve,
+        outputCap,
+        outputReserve,
+        choices,
+        reserveSource,
+        capEdits,
+        how);
   }
 
   /**

@@ -41,6 +41,11 @@ final class OutcomeRecorder {
   }
 
   /** Counts a request the processor answered itself with an error. */
+  /** Counts a request that fell to its rule's cheaper tier. */
+  void downgraded(String namespace, Downgrade how) {
+    metrics.downgraded(namespace, how);
+  }
+
   void rejected(String code, Caller caller) {
     metrics.rejected(code, caller == null ? null : caller.namespace());
   }

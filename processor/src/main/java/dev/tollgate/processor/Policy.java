@@ -89,6 +89,15 @@ final class Policy {
     MIXED
   }
 
+  /**
+   * The cheaper tier of a requested model.
+   *
+   * @param target where its requests go when they fall: the tier's target, with the tier's upstream
+   *     model always written into the body
+   * @param atWarn whether requests fall at the warn threshold too, not only when exhausted
+   */
+  record Tier(Target target, boolean atWarn) {}
+
   private record ApiKey(byte[] sha256, GatewayModel.Client client) {}
 
   private record JwtRoute(RouteView route, GatewayModel.Jwt jwt) {}
@@ -97,6 +106,7 @@ final class Policy {
   private final Map<Long, List<ApiKey>> keysByPrefix = new HashMap<>();
   private final Map<String, List<RouteView>> routesByNamespace = new HashMap<>();
   private final Map<String, Target> targets = new HashMap<>();
+  private final Map<String, Tier> tiers = new HashMap<>();
   private final Map<String, List<RouteView>> jwtRoutesByIssuer = new HashMap<>();
   private final Map<GatewayModel.Client, List<RouteView>> routesByClient = new IdentityHashMap<>();
   private final Map<GatewayModel.Client, Instant> expiryByClient = new IdentityHashMap<>();
@@ -143,6 +153,7 @@ final class Policy {
         }
       }
     }
+    Tiers.index(model, policy.targets, policy.tiers);
     HexFormat hex = HexFormat.of();
     for (GatewayModel.Client client : model.clients()) {
       byte[] sha = hex.parseHex(client.keySha256());
@@ -321,6 +332,13 @@ final class Policy {
     return targets.get(key(namespace, model));
   }
 
+  /** The cheaper tier of a target's requested model, or null when its rule names none. */
+  Tier tierOf(Target target) {
+    return tiers.isEmpty()
+        ? null
+        : tiers.get(key(target.route().namespace(), target.requestedModel()));
+  }
+
   /** The model names a caller may request, sorted. */
   List<String> models(Caller caller) {
     Set<String> names = new TreeSet<>();
@@ -340,7 +358,7 @@ final class Policy {
     return tokenizerModels;
   }
 
-  private static String key(String namespace, String model) {
+  static String key(String namespace, String model) {
     return namespace + '\0' + model;
   }
 

@@ -38,6 +38,7 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
   private final OutputReserves reserves = new OutputReserves();
   private final Executor worker;
   private volatile Policy policy;
+  private volatile TierProbe tierProbe;
 
   /**
    * Creates a processor that fetches JWKS over HTTP and writes its access log to the {@code
@@ -214,6 +215,18 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
   /** The output reserves of requests without an output cap, sized from recent completions. */
   OutputReserves reserves() {
     return reserves;
+  }
+
+  /**
+   * Asks {@code probe} from now on, before routing a request of a rule with a cheaper tier, whether
+   * it falls to the tier; without one, tiers are never used. The probe must not block.
+   */
+  public void tierProbe(TierProbe probe) {
+    this.tierProbe = probe;
+  }
+
+  TierProbe tierProbe() {
+    return tierProbe;
   }
 
   OutcomeRecorder recorder() {

@@ -36,6 +36,7 @@ final class ProcessorMetrics {
   static final String TIME_PER_OUTPUT_TOKEN = "gen_ai.server.time_per_output_token";
   static final String REJECTIONS = "tollgate.processor.rejections";
   static final String COST = "tollgate.processor.cost";
+  static final String DOWNGRADES = "tollgate.processor.downgrades";
   static final String OTHER = "_other";
   static final String NONE = "_none";
 
@@ -145,6 +146,19 @@ final class ProcessorMetrics {
     Counter.builder(REJECTIONS)
         .description("Requests the processor refused, by error code")
         .tags("error.type", code, "tollgate.namespace", or(namespace))
+        .register(registry)
+        .increment();
+  }
+
+  /** Counts a request that fell to its rule's cheaper tier. */
+  void downgraded(String namespace, Downgrade how) {
+    Counter.builder(DOWNGRADES)
+        .description("Requests served by their rule's cheaper tier because a budget ran low")
+        .tags(
+            "tollgate.namespace", or(namespace),
+            "gen_ai.request.model", how.from(),
+            "tollgate.tier", how.to(),
+            "tollgate.reason", how.fall().reason())
         .register(registry)
         .increment();
   }

@@ -123,6 +123,9 @@ final class ResponseStream {
     if (requestId != null) {
       mutation.addSetHeaders(set(Wire.REQUEST_ID_HEADER, requestId));
     }
+    if (request != null && request.downgrade() != null) {
+      mutation.addSetHeaders(set(Downgrade.HEADER, request.downgrade().headerValue()));
+    }
     ProcessingResponse.Builder response = ProcessingResponse.newBuilder();
     if (headers.getEndOfStream()) {
       ended = true;

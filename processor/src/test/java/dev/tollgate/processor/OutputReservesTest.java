@@ -49,7 +49,7 @@ class OutputReservesTest {
   }
 
   static ModelRequest uncapped(Policy.Target target, OutputReserves.Source source, int choices) {
-    return new ModelRequest(target, "bob", false, 10, 0, 4096, 0, choices, source, List.of());
+    return new ModelRequest(target, "bob", false, 10, 0, 4096, 0, choices, source, List.of(), null);
   }
 
   void complete(Policy.Target target, int times, long output) {

@@ -15,6 +15,8 @@ import java.time.Instant;
  * @param remaining budget left: amount minus used and reserved, never negative
  * @param percentUsed used and reserved in percent of the amount, rounded down
  * @param resetsAt when the window ends
+ * @param downgraded requests of tiered rules that fell to their cheaper tier because of this bucket
+ *     in this window, as counted by the replica that reported
  */
 public record BucketUsageReport(
     String limit,
@@ -25,4 +27,20 @@ public record BucketUsageReport(
     BigDecimal reserved,
     BigDecimal remaining,
     long percentUsed,
-    Instant resetsAt) {}
+    Instant resetsAt,
+    long downgraded) {
+
+  /** A report of a bucket no request fell to a tier for. */
+  public BucketUsageReport(
+      String limit,
+      String bucket,
+      String unit,
+      BigDecimal amount,
+      BigDecimal used,
+      BigDecimal reserved,
+      BigDecimal remaining,
+      long percentUsed,
+      Instant resetsAt) {
+    this(limit, bucket, unit, amount, used, reserved, remaining, percentUsed, resetsAt, 0);
+  }
+}

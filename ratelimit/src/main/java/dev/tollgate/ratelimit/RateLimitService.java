@@ -40,6 +40,7 @@ public final class RateLimitService extends RateLimitServiceGrpc.RateLimitServic
   private final Reserver reserver;
   private final Committer committer;
   private final ThrottledLog throttled;
+  private final TierChecks tiers;
   private volatile BudgetPolicy policy;
 
   /**
@@ -65,6 +66,7 @@ public final class RateLimitService extends RateLimitServiceGrpc.RateLimitServic
     BudgetCrossings crossings = new BudgetCrossings(metrics);
     this.reserver = new Reserver(store, settings, metrics, throttled, crossings);
     this.committer = new Committer(store, settings, clock, metrics, throttled, crossings);
+    this.tiers = new TierChecks(store, metrics);
     this.policy = BudgetPolicy.of(model);
   }
 
@@ -143,6 +145,20 @@ public final class RateLimitService extends RateLimitServiceGrpc.RateLimitServic
   }
 
   /**
+   * Decides whether a request of a tiered rule falls to its cheaper tier (docs/governance.md,
+   * "Tiered use when budgets run low"): reads, without changing them, the buckets the request would
+   * reserve against.
+   *
+   * @param identity who asks for what, as the reserve descriptor would say
+   * @param estimateTokens the tokens the reserve would ask for
+   * @param atWarn whether the rule falls at the warn threshold too, not only when exhausted
+   */
+  public CompletableFuture<TierDecision> tierCheck(
+      RequestIdentity identity, long estimateTokens, boolean atWarn) {
+    return tiers.check(policy, identity, estimateTokens, atWarn, clock.instant());
+  }
+
+  /**
    * Returns the current usage of every live bucket of a quota, busiest first: what the operator
    * writes into the TokenQuota's status.
    */
@@ -172,7 +188,7 @@ public final class RateLimitService extends RateLimitServiceGrpc.RateLimitServic
             v -> {
               Map<String, List<BucketReading>> readings = new TreeMap<>();
               reads.forEach((ns, read) -> readings.put(ns, read.join()));
-              return UsageReports.of(budgets, readings, namespace, quota, now);
+              return UsageReports.of(budgets, readings, namespace, quota, now, tiers::falls);
             });
   }
 
@@ -183,6 +199,7 @@ public final class RateLimitService extends RateLimitServiceGrpc.RateLimitServic
   public void maintain() {
     Instant now = clock.instant();
     store.maintain(now);
+    tiers.maintain(now);
     retryPendingCommits();
     store
         .outstandingReservations(policy.namespaces(), now)

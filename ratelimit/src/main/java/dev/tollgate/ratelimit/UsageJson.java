@@ -73,7 +73,8 @@ public final class UsageJson {
                 .put("reserved", bucket.reserved().toPlainString())
                 .put("remaining", bucket.remaining().toPlainString())
                 .put("percentUsed", bucket.percentUsed())
-                .put("resetsAt", bucket.resetsAt().toString());
+                .put("resetsAt", bucket.resetsAt().toString())
+                .put("downgraded", bucket.downgraded());
           }
         } catch (Exception e) {
           node.put("error", "usage unavailable: " + e.getMessage());
@@ -121,7 +122,8 @@ public final class UsageJson {
                 new BigDecimal(b.path("reserved").asText()),
                 new BigDecimal(b.path("remaining").asText()),
                 b.path("percentUsed").asLong(),
-                Instant.parse(b.path("resetsAt").asText())));
+                Instant.parse(b.path("resetsAt").asText()),
+                b.path("downgraded").asLong()));
       }
     }
     return buckets;

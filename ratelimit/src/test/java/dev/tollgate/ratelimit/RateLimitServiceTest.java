@@ -701,6 +701,12 @@ class RateLimitServiceTest {
     }
 
     @Override
+    public CompletableFuture<List<dev.tollgate.ratelimit.store.BucketState>> read(
+        String namespace, List<dev.tollgate.ratelimit.store.Charge> charges, Instant now) {
+      return down ? failed() : delegate.read(namespace, charges, now);
+    }
+
+    @Override
     public CompletableFuture<List<BucketReading>> usage(String namespace, Instant now) {
       return down ? failed() : delegate.usage(namespace, now);
     }

@@ -19,4 +19,12 @@ public class BucketUsage {
 
   @JsonPropertyDescription("When the current window ends, RFC 3339.")
   public String resetsAt;
+
+  @JsonPropertyDescription("Percent of the bucket's amount used and reserved, rounded down.")
+  public Long percentUsed;
+
+  @JsonPropertyDescription(
+      "Requests of tiered rules that fell to their cheaper tier because of this bucket, in this"
+          + " window.")
+  public Long downgraded;
 }

@@ -52,4 +52,8 @@ public class RouteRule {
           + " charges what it used. Default: sized from the model's recent completions (their"
           + " 99th percentile), the written cap until 20 have been seen.")
   public Integer reserveOutputTokens;
+
+  @JsonPropertyDescription(
+      "A cheaper tier to fall to, instead of 429, when a budget of these models runs low.")
+  public TierFallback tier;
 }

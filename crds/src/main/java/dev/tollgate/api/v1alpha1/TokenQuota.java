@@ -18,9 +18,22 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".spec.limits[*].name",
     type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
+    name = "Namespaces",
+    jsonPath = ".status.namespaces",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
     name = "Used",
     jsonPath = ".status.busiest",
     type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Busiest",
+    jsonPath = ".status.busiestBuckets",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "Downgraded",
+    jsonPath = ".status.downgraded",
+    type = AdditionalPrinterColumn.Type.INTEGER,
+    priority = 1)
 @AdditionalPrinterColumn(
     name = "Accepted",
     jsonPath = ".status.conditions[?(@.type==\"Accepted\")].status",

@@ -47,6 +47,12 @@ public interface BudgetStore extends AutoCloseable {
   /** Releases the request's reservation without counting usage; false when none was held. */
   CompletableFuture<Boolean> release(String namespace, String requestId, Instant now);
 
+  /**
+   * Reads the counters of the charges' buckets, in their order, without changing them (a bucket
+   * never charged reads 0, 0): what a tiered rule's processor asks before it routes.
+   */
+  CompletableFuture<List<BucketState>> read(String namespace, List<Charge> charges, Instant now);
+
   /** Returns the live buckets of a namespace, sorted by id. */
   CompletableFuture<List<BucketReading>> usage(String namespace, Instant now);
 

@@ -87,6 +87,16 @@ public final class MemoryBudgetStore implements BudgetStore {
   }
 
   @Override
+  public CompletableFuture<List<BucketState>> read(
+      String namespace, List<Charge> charges, Instant now) {
+    Space space = spaces.get(namespace);
+    return CompletableFuture.completedFuture(
+        space == null
+            ? charges.stream().map(c -> new BucketState(0, 0)).toList()
+            : space.read(charges, now));
+  }
+
+  @Override
   public CompletableFuture<List<BucketReading>> usage(String namespace, Instant now) {
     Space space = spaces.get(namespace);
     return CompletableFuture.completedFuture(space == null ? List.of() : space.readings(now));
@@ -234,6 +244,11 @@ public final class MemoryBudgetStore implements BudgetStore {
           });
       readings.sort(Comparator.comparing(BucketReading::bucketId));
       return readings;
+    }
+
+    synchronized List<BucketState> read(List<Charge> charges, Instant now) {
+      expire(now);
+      return states(charges);
     }
 
     synchronized long liveReservations(Instant now) {

@@ -182,6 +182,23 @@ public final class RedisBudgetStore implements BudgetStore {
   }
 
   @Override
+  public CompletableFuture<List<BucketState>> read(
+      String namespace, List<Charge> charges, Instant now) {
+    Keys k = new Keys(namespace);
+    // One read script per bucket, sent without waiting for each reply: pipelined.
+    List<CompletableFuture<BucketState>> reads = new ArrayList<>(charges.size());
+    for (Charge charge : charges) {
+      String id = charge.bucketId();
+      reads.add(
+          eval(READ, List.of(k.bucket(id), k.reservations(id)), List.of(ms(now)))
+              .thenApply(out -> new BucketState((long) out.get(0), (long) out.get(1))));
+    }
+    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+        .thenApply(v -> reads.stream().map(CompletableFuture::join).toList())
+        .exceptionallyCompose(RedisBudgetStore::unavailable);
+  }
+
+  @Override
   public CompletableFuture<List<BucketReading>> usage(String namespace, Instant now) {
     Keys k = new Keys(namespace);
     return connection()

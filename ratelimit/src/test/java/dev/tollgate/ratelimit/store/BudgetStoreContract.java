@@ -274,6 +274,26 @@ public abstract class BudgetStoreContract {
     assertThat(end.get(0).used()).isEqualTo(committedByThreads.get()).isLessThanOrEqualTo(limit);
   }
 
+  @Test
+  void readReturnsEachBucketsCountersInOrderAndChangesNothing() {
+    reserve("r1", enforced("a", 30, 100));
+    commit("r1", false, enforced("a", 20, 100));
+    reserve("r2", enforced("a", 5, 100), enforced("b", 7, 100));
+    List<BucketState> read =
+        store
+            .read(
+                NS,
+                List.of(enforced("b", 1, 100), enforced("never", 1, 100), enforced("a", 1, 100)),
+                T0)
+            .join();
+    assertThat(read)
+        .containsExactly(new BucketState(0, 7), new BucketState(0, 0), new BucketState(20, 5));
+    assertThat(usage()).extracting(BucketReading::bucketId).containsExactly("a", "b");
+    // Nothing was reserved by the read: the whole remaining budget still fits.
+    assertThat(reserve("r3", enforced("a", 75, 100)).status())
+        .isEqualTo(ReserveResult.Status.RESERVED);
+  }
+
   protected ReserveResult reserve(String requestId, Charge... charges) {
     return store.reserve(NS, requestId, List.of(charges), T0, T0.plus(TTL)).join();
   }
