@@ -138,24 +138,9 @@ final class TollgateRun implements AutoCloseable {
               .redirectOutput(
                   ProcessBuilder.Redirect.appendTo(work.resolve("tollgate.log").toFile()))
               .start();
-      TollgateRun run =
-          new TollgateRun(
-              work,
-              manifests,
-              vars,
-              demoPort,
-              services,
-              port,
-              metricsPort,
-              envoyAdminPort,
-              process);
-      try {
-        return run.awaitReady();
-      } catch (AssertionError | RuntimeException e) {
-        // The caller never gets the run to close: stop it here, or it outlives the test.
-        run.close();
-        throw e;
-      }
+      return new TollgateRun(
+              work, manifests, vars, demoPort, services, port, metricsPort, envoyAdminPort, process)
+          .awaitReady();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
