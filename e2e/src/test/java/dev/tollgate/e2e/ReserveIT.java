@@ -136,14 +136,24 @@ class ReserveIT {
                 - fixedLine.path("estimated_input_tokens").asLong())
         .isEqualTo(256);
 
+    // Namespace free has no quota: its request is served and priced all the same.
+    HttpResponse<String> free =
+        gateway.post("/v1/chat/completions", "tg-e2e-bob-reserve-0001", UNCAPPED, Map.of());
+    assertThat(free.statusCode()).as(free.body()).isEqualTo(200);
+    accessLine(free.headers().firstValue("x-request-id").orElseThrow());
+
     String metrics = TollgateRun.get(gateway.metricsUrl() + "/metrics", null).body();
     String chat = "gen_ai_request_model=\"demo-chat\"";
+    String team = "tollgate_namespace=\"team\"";
     String reservations = "tollgate_processor_reservation_tokens_count";
-    assertThat(metric(metrics, reservations, chat, source("history"))).isGreaterThanOrEqualTo(40);
-    assertThat(metric(metrics, reservations, chat, source("cap"))).isGreaterThanOrEqualTo(20);
+    assertThat(metric(metrics, reservations, chat, team, source("history")))
+        .isGreaterThanOrEqualTo(40);
+    assertThat(metric(metrics, reservations, chat, team, source("cap"))).isGreaterThanOrEqualTo(20);
     assertThat(metric(metrics, reservations, "gen_ai_request_model=\"demo-fixed\"", source("rule")))
         .isEqualTo(1);
-    assertThat(metric(metrics, "tollgate_processor_realized_tokens_sum", chat, source("history")))
+    assertThat(
+            metric(
+                metrics, "tollgate_processor_realized_tokens_sum", chat, team, source("history")))
         .isGreaterThan(CAP);
     assertThat(
             metric(
@@ -155,6 +165,15 @@ class ReserveIT {
                 "tollgate_provider=\"shared/demo\"",
                 "currency=\"USD\""))
         .isPositive();
+    // 7 input tokens at 1 USD and 21 output tokens at 2 USD per million.
+    assertThat(
+            metric(
+                metrics,
+                "tollgate_processor_cost_total",
+                "tollgate_namespace=\"free\"",
+                "tollgate_client=\"bob\"",
+                "currency=\"USD\""))
+        .isCloseTo(0.000049, org.assertj.core.data.Offset.offset(1e-12));
   }
 
   static String source(String source) {
@@ -182,10 +201,7 @@ class ReserveIT {
             java.util.Objects::nonNull);
   }
 
-  /**
-   * The value of the one sample of {@code name} whose labels include all of {@code labels}; every
-   * series here is in namespace team, the only one with traffic.
-   */
+  /** The value of the one sample of {@code name} whose labels include all of {@code labels}. */
   static double metric(String text, String name, String... labels) {
     Pattern sample = Pattern.compile("^" + Pattern.quote(name) + "\\{([^}]*)\\} (\\S+)$");
     Double found = null;
