@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.testkit.Ports;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -168,5 +169,29 @@ class TracingIT {
         .isEqualTo(usage.path("completion_tokens").asText())
         .isEqualTo("6");
     assertNoSecretIn(collector.rawText());
+  }
+
+  /** Spans are sent off the request path: a collector nobody listens for costs no request. */
+  @Test
+  void aCollectorThatIsDownCostsNoRequest() {
+    String nobody = "127.0.0.1:" + Ports.free();
+    try (TollgateRun lonely =
+        TollgateRun.start(
+            "tracing",
+            Path.of("target/e2e/tracing-collector-down").toAbsolutePath(),
+            Map.of(),
+            "--otlp-endpoint",
+            nobody)) {
+      for (String body :
+          List.of(
+              "{\"model\":\"fast\",\"max_tokens\":3,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+              "{\"model\":\"fast\",\"stream\":true,\"max_tokens\":3,"
+                  + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")) {
+        HttpResponse<String> response =
+            lonely.post("/v1/chat/completions", KEY, body, Parent.random().header());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.body()).containsPattern("\"completion_tokens\":\\s*3");
+      }
+    }
   }
 }
