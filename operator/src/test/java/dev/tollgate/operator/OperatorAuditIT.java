@@ -65,7 +65,12 @@ class OperatorAuditIT {
     admin = apiServer.adminClient();
     admin
         .namespaces()
-        .resource(new NamespaceBuilder().withNewMetadata().withName("tollgate-system").endMetadata().build())
+        .resource(
+            new NamespaceBuilder()
+                .withNewMetadata()
+                .withName("tollgate-system")
+                .endMetadata()
+                .build())
         .create();
     ClusterObjects.createExample(admin, "multi-team");
     Files.createDirectories(WORK);
@@ -88,7 +93,8 @@ class OperatorAuditIT {
         EnvoyProcess.start(
             WORK,
             EnvoyBootstrap.toJson(
-                EnvoyBootstrap.build(NODE, AdsServer.DEFAULT_GROUP, "127.0.0.1", adsPort, adminPort)),
+                EnvoyBootstrap.build(
+                    NODE, AdsServer.DEFAULT_GROUP, "127.0.0.1", adsPort, adminPort)),
             adminPort,
             "info");
   }
@@ -116,7 +122,9 @@ class OperatorAuditIT {
   @AfterAll
   static void stop() {
     for (AutoCloseable c :
-        new AutoCloseable[] {envoy, follower, leader, followerLog, leaderLog, admin, apiServer, postgres}) {
+        new AutoCloseable[] {
+          envoy, follower, leader, followerLog, leaderLog, admin, apiServer, postgres
+        }) {
       if (c != null) {
         try {
           c.close();
@@ -162,7 +170,11 @@ class OperatorAuditIT {
   @Order(2)
   void aChangeIsOneRecordWithItsPreviousVersionAndEnvoysAck() {
     String before = leader.publishedVersion().orElseThrow();
-    admin.resources(dev.tollgate.api.v1alpha1.AIRoute.class).inNamespace("team-c").withName("search").delete();
+    admin
+        .resources(dev.tollgate.api.v1alpha1.AIRoute.class)
+        .inNamespace("team-c")
+        .withName("search")
+        .delete();
     await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> !leader.publishedVersion().orElseThrow().equals(before));
@@ -181,14 +193,12 @@ class OperatorAuditIT {
                   .extracting(EnvoyAnswer::nodeId, EnvoyAnswer::accepted)
                   .containsExactly(org.assertj.core.groups.Tuple.tuple(NODE, true));
             });
-    assertThat(leaderLog.list(100))
-        .extracting(AuditRecord::version)
-        .doesNotHaveDuplicates();
+    assertThat(leaderLog.list(100)).extracting(AuditRecord::version).doesNotHaveDuplicates();
   }
 
   /**
-   * A configuration Envoy rejects: the provider's CA bundle (a path in Envoy's file system) has gone
-   * missing, so the new TLS cluster is refused; the model cannot know this, only Envoy can.
+   * A configuration Envoy rejects: the provider's CA bundle (a path in Envoy's file system) has
+   * gone missing, so the new TLS cluster is refused; the model cannot know this, only Envoy can.
    */
   @Test
   @Order(3)
@@ -221,9 +231,7 @@ class OperatorAuditIT {
         .untilAsserted(
             () -> {
               List<AuditRecord> rejected =
-                  leaderLog.list(100).stream()
-                      .filter(r -> r.answered(false) > 0)
-                      .toList();
+                  leaderLog.list(100).stream().filter(r -> r.answered(false) > 0).toList();
               assertThat(rejected).as("versions Envoy rejected").hasSize(1);
               AuditRecord version = rejected.get(0);
               assertThat(version.changes())
