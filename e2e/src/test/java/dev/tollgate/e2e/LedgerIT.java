@@ -143,6 +143,10 @@ class LedgerIT {
                   .as(audit.body())
                   .contains("\"what\":\"added\"")
                   .contains("\"kind\":\"AIRoute\"");
+              // Envoy's ACK of the version the restarted gateway published, from the ADS tracker.
+              assertThat(versions.get(0).path("envoy").toString())
+                  .as(audit.body())
+                  .contains("\"answer\":\"ack\"");
             });
   }
 }
