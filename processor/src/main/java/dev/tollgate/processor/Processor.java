@@ -168,6 +168,9 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
 
   @Override
   public StreamObserver<ProcessingRequest> process(StreamObserver<ProcessingResponse> responses) {
+    if (AttemptStage.current()) {
+      return new AttemptTranslator(this, responses);
+    }
     return new Exchange(this, responses);
   }
 
