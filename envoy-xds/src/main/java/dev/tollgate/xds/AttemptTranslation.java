@@ -1,10 +1,7 @@
 package dev.tollgate.xds;
 
-import static dev.tollgate.xds.XdsProtos.httpFilter;
 import static dev.tollgate.xds.XdsProtos.typed;
 
-import com.github.xds.type.matcher.v3.Matcher;
-import com.google.protobuf.Any;
 import com.google.protobuf.util.Durations;
 import dev.tollgate.api.v1alpha1.ProviderType;
 import dev.tollgate.model.GatewayModel;
@@ -13,15 +10,14 @@ import dev.tollgate.model.Wire;
 import io.envoyproxy.envoy.config.common.mutation_rules.v3.HeaderMutation;
 import io.envoyproxy.envoy.config.core.v3.GrpcService;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
-import io.envoyproxy.envoy.extensions.common.matching.v3.ExtensionWithMatcher;
-import io.envoyproxy.envoy.extensions.filters.http.composite.v3.Composite;
 import io.envoyproxy.envoy.extensions.filters.http.composite.v3.ExecuteFilterAction;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
-import io.envoyproxy.envoy.type.matcher.v3.HttpRequestHeaderMatchInput;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -89,40 +85,20 @@ final class AttemptTranslation {
    * is one of the two translations, and nothing for any other.
    */
   static HttpFilter filter(long timeoutMillis) {
-    ExternalProcessor processor = processor(timeoutMillis);
-    Matcher.MatcherTree.MatchMap.Builder byTranslation = Matcher.MatcherTree.MatchMap.newBuilder();
+    ExecuteFilterAction runProcessor =
+        ExecuteFilterAction.newBuilder()
+            .setTypedConfig(typed("envoy.filters.http.ext_proc", processor(timeoutMillis)))
+            .build();
+    Map<String, ExecuteFilterAction> actions = new LinkedHashMap<>();
     for (String translation : List.of(Wire.ANTHROPIC_TO_OPENAI, Wire.OPENAI_TO_ANTHROPIC)) {
-      byTranslation.putMap(
-          translation,
-          Matcher.OnMatch.newBuilder()
-              .setAction(
-                  com.github.xds.core.v3.TypedExtensionConfig.newBuilder()
-                      .setName("translate " + translation)
-                      .setTypedConfig(
-                          Any.pack(
-                              ExecuteFilterAction.newBuilder()
-                                  .setTypedConfig(typed("envoy.filters.http.ext_proc", processor))
-                                  .build())))
-              .build());
+      actions.put(translation, runProcessor);
     }
-    return httpFilter(
+    return UpstreamFilters.compositeByHeader(
         "tollgate.attempt_translation",
-        ExtensionWithMatcher.newBuilder()
-            .setExtensionConfig(typed("composite", Composite.getDefaultInstance()))
-            .setXdsMatcher(
-                Matcher.newBuilder()
-                    .setMatcherTree(
-                        Matcher.MatcherTree.newBuilder()
-                            .setInput(
-                                com.github.xds.core.v3.TypedExtensionConfig.newBuilder()
-                                    .setName("translation")
-                                    .setTypedConfig(
-                                        Any.pack(
-                                            HttpRequestHeaderMatchInput.newBuilder()
-                                                .setHeaderName(Wire.TRANSLATION_HEADER)
-                                                .build())))
-                            .setExactMatchMap(byTranslation)))
-            .build());
+        "translation",
+        "translate ",
+        Wire.TRANSLATION_HEADER,
+        actions);
   }
 
   private static ExternalProcessor processor(long timeoutMillis) {

@@ -326,15 +326,17 @@ final class ClusterTranslator {
     }
     List<HttpFilter> filters = new ArrayList<>();
     filters.add(UpstreamFilters.headerMutation(mutations));
-    if (!credentialHeaders.isEmpty()) {
-      filters.add(UpstreamFilters.credentialByEndpoint(credentialHeaders, Wire.CREDENTIAL_HEADER));
-    }
     filters.add(UpstreamFilters.pathFilter());
     if (modelPerAttempt) {
       filters.add(UpstreamFilters.modelFilter());
     }
     if (translating) {
       filters.add(AttemptTranslation.filter(settings.processorTimeoutMillis()));
+    }
+    // Keys last, as on provider clusters: no filter before the codec (the attempt translator's
+    // ext_proc stream in particular) sees a provider key.
+    if (!credentialHeaders.isEmpty()) {
+      filters.add(UpstreamFilters.credentialByEndpoint(credentialHeaders, Wire.CREDENTIAL_HEADER));
     }
     return Cluster.newBuilder()
         .setName(name)
