@@ -12,13 +12,20 @@ import io.envoyproxy.envoy.config.core.v3.GrpcService;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.extensions.filters.http.composite.v3.ExecuteFilterAction;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.HeaderForwardingRules;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.type.matcher.v3.ListStringMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
 
 /**
  * Per-attempt API translation for rules whose backends speak both APIs (OpenAI-shaped and Anthropic
@@ -84,10 +91,11 @@ final class AttemptTranslation {
    * The composite filter that runs the processor for attempts whose {@link Wire#TRANSLATION_HEADER}
    * is one of the two translations, and nothing for any other.
    */
-  static HttpFilter filter(long timeoutMillis) {
+  static HttpFilter filter(long timeoutMillis, Collection<String> keyHeaders) {
     ExecuteFilterAction runProcessor =
         ExecuteFilterAction.newBuilder()
-            .setTypedConfig(typed("envoy.filters.http.ext_proc", processor(timeoutMillis)))
+            .setTypedConfig(
+                typed("envoy.filters.http.ext_proc", processor(timeoutMillis, keyHeaders)))
             .build();
     Map<String, ExecuteFilterAction> actions = new LinkedHashMap<>();
     for (String translation : List.of(Wire.ANTHROPIC_TO_OPENAI, Wire.OPENAI_TO_ANTHROPIC)) {
@@ -101,7 +109,15 @@ final class AttemptTranslation {
         actions);
   }
 
-  private static ExternalProcessor processor(long timeoutMillis) {
+  private static ExternalProcessor processor(long timeoutMillis, Collection<String> keyHeaders) {
+    // The processor needs none of the credential headers: the provider's key (injected before
+    // this filter in an aggregate) and the client's (already removed) are never sent to it.
+    ListStringMatcher.Builder keys = ListStringMatcher.newBuilder();
+    new TreeSet<>(
+            Stream.concat(Wire.CLIENT_CREDENTIAL_HEADERS.stream(), keyHeaders.stream())
+                .map(h -> h.toLowerCase(Locale.ROOT))
+                .toList())
+        .forEach(h -> keys.addPatterns(StringMatcher.newBuilder().setExact(h)));
     GrpcService service =
         XdsProtos.grpcService(XdsNames.PROCESSOR_CLUSTER, timeoutMillis).toBuilder()
             .addInitialMetadata(
@@ -119,6 +135,7 @@ final class AttemptTranslation {
                 .setResponseBodyMode(ProcessingMode.BodySendMode.NONE)
                 .setResponseTrailerMode(ProcessingMode.HeaderSendMode.SKIP))
         .setMessageTimeout(Durations.fromMillis(timeoutMillis))
+        .setForwardRules(HeaderForwardingRules.newBuilder().setDisallowedHeaders(keys))
         .build();
   }
 }

@@ -255,7 +255,9 @@ final class ClusterTranslator {
       filters.add(UpstreamFilters.modelFilter());
     }
     if (translating) {
-      filters.add(AttemptTranslation.filter(settings.processorTimeoutMillis()));
+      filters.add(
+          AttemptTranslation.filter(
+              settings.processorTimeoutMillis(), List.of(ProviderCredentials.header(provider))));
     }
     if (provider.credential() != null) {
       filters.add(
@@ -326,17 +328,19 @@ final class ClusterTranslator {
     }
     List<HttpFilter> filters = new ArrayList<>();
     filters.add(UpstreamFilters.headerMutation(mutations));
+    // Before the Lua filters: after them the composite no longer injects (verified on Envoy 1.40,
+    // every attempt then got 401), so the attempt translator, which needs their path and model,
+    // comes after the key and is told not to forward it.
+    if (!credentialHeaders.isEmpty()) {
+      filters.add(UpstreamFilters.credentialByEndpoint(credentialHeaders, Wire.CREDENTIAL_HEADER));
+    }
     filters.add(UpstreamFilters.pathFilter());
     if (modelPerAttempt) {
       filters.add(UpstreamFilters.modelFilter());
     }
     if (translating) {
-      filters.add(AttemptTranslation.filter(settings.processorTimeoutMillis()));
-    }
-    // Keys last, as on provider clusters: no filter before the codec (the attempt translator's
-    // ext_proc stream in particular) sees a provider key.
-    if (!credentialHeaders.isEmpty()) {
-      filters.add(UpstreamFilters.credentialByEndpoint(credentialHeaders, Wire.CREDENTIAL_HEADER));
+      filters.add(
+          AttemptTranslation.filter(settings.processorTimeoutMillis(), credentialHeaders.values()));
     }
     return Cluster.newBuilder()
         .setName(name)
