@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.tollgate.emulator.ReceivedRequest;
 import dev.tollgate.emulator.anthropic.AnthropicEmulator;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -170,14 +171,15 @@ class AnthropicSpanIT {
   }
 
   /**
-   * The strict Anthropic emulator offering one model under one key, behind a recorder of the {@code
-   * model} of every request it received (before the emulator judges it).
+   * The strict Anthropic emulator offering one model under one key, behind a recorder of every
+   * request it received and its {@code model} (before the emulator judges it).
    */
   static final class RecordingEmulator implements AutoCloseable {
     private final AnthropicEmulator emulator;
     private final HttpServer server;
     private final ExecutorService executor = Executors.newFixedThreadPool(2);
     private final List<String> models = new CopyOnWriteArrayList<>();
+    private final List<ReceivedRequest> received = new CopyOnWriteArrayList<>();
 
     RecordingEmulator(String model, String key) {
       emulator = new AnthropicEmulator(List.of(model), key);
@@ -193,6 +195,18 @@ class AnthropicSpanIT {
 
     private void handle(HttpExchange exchange) throws IOException {
       byte[] body = exchange.getRequestBody().readAllBytes();
+      Map<String, List<String>> headers = new java.util.TreeMap<>();
+      exchange
+          .getRequestHeaders()
+          .forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), List.copyOf(v)));
+      String query = exchange.getRequestURI().getRawQuery();
+      received.add(
+          new ReceivedRequest(
+              exchange.getRequestMethod(),
+              exchange.getRequestURI().getPath(),
+              query == null ? "" : query,
+              headers,
+              body));
       try {
         models.add(JSON.readTree(body).path("model").asText("<none>"));
       } catch (IOException e) {
@@ -208,6 +222,11 @@ class AnthropicSpanIT {
 
     List<String> models() {
       return List.copyOf(models);
+    }
+
+    /** Every request received, with its path and headers. */
+    List<ReceivedRequest> received() {
+      return List.copyOf(received);
     }
 
     @Override
