@@ -2,7 +2,9 @@
 """What the upstream model filter costs Envoy per request: CPU time of the Envoy process over N
 sequential requests (keep-alive, one connection) through three clusters: no filter, the filter on a
 request without x-tollgate-model-span (a shared cluster's other rules), and the filter rewriting the
-model. CPU per request is read from /proc, so a busy machine slows the run but moves the numbers
+model. A fourth variant is an attempt on a translating cluster (docs/xds.md, "The body's API, per
+attempt") that needs no translation: the composite filter keyed on x-tollgate-translation with a
+value that matches no translation, so it runs nothing. CPU per request is read from /proc, so a busy machine slows the run but moves the numbers
 less than latencies. Not a test: it prints a table for bench/README.md.
 
 Usage: bench/attempt/run.py [requests per variant] [rounds]
@@ -59,8 +61,29 @@ class Stub(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def cluster(name, port, lua):
+TRANSLATION = {"name": "tollgate.attempt_translation", "typed_config": {
+    "@type": "type.googleapis.com/envoy.extensions.common.matching.v3.ExtensionWithMatcher",
+    "extension_config": {"name": "composite", "typed_config": {
+        "@type": "type.googleapis.com/envoy.extensions.filters.http.composite.v3.Composite"}},
+    "xds_matcher": {"matcher_tree": {
+        "input": {"name": "translation", "typed_config": {
+            "@type": "type.googleapis.com/envoy.type.matcher.v3.HttpRequestHeaderMatchInput",
+            "header_name": "x-tollgate-translation"}},
+        "exact_match_map": {"map": {t: {"action": {"name": "translate " + t, "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.composite.v3.ExecuteFilterAction",
+            "typed_config": {"name": "envoy.filters.http.ext_proc", "typed_config": {
+                "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor",
+                "grpc_service": {"envoy_grpc": {"cluster_name": "processor"}, "timeout": "2s"},
+                "processing_mode": {"request_body_mode": "BUFFERED", "response_header_mode": "SKIP",
+                                    "request_trailer_mode": "SKIP",
+                                    "response_trailer_mode": "SKIP"}}}}}}
+            for t in ("openai-to-anthropic", "anthropic-to-openai")}}}}}}
+
+
+def cluster(name, port, lua, translation=False):
     filters = []
+    if translation:
+        filters.append(TRANSLATION)
     if lua:
         filters.append({"name": "tollgate.upstream_model", "typed_config": {
             "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
@@ -81,7 +104,7 @@ def envoy_config(listen, admin, upstream):
     routes = [{"match": {"prefix": "/", "headers": [{"name": "x-bench-cluster",
                                                       "string_match": {"exact": c}}]},
                "route": {"cluster": c, "retry_policy": {"retry_on": "5xx", "num_retries": 1}}}
-              for c in ("plain", "lua")]
+              for c in ("plain", "lua", "translating")]
     return {"admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin}}},
             "static_resources": {
                 "listeners": [{"name": "l", "address": {"socket_address": {
@@ -95,7 +118,14 @@ def envoy_config(listen, admin, upstream):
                                                                  "routes": routes}]},
                             "http_filters": [{"name": "envoy.filters.http.router", "typed_config": {
                                 "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}]}}]}]}],
-                "clusters": [cluster("plain", upstream, False), cluster("lua", upstream, True)]}}
+                "clusters": [cluster("plain", upstream, False), cluster("lua", upstream, True),
+                             cluster("translating", upstream, False, True),
+                             # Never called: the bench's attempts need no translation.
+                             {"name": "processor", "type": "STATIC", "connect_timeout": "1s",
+                              "http2_protocol_options": {},
+                              "load_assignment": {"cluster_name": "processor", "endpoints": [
+                                  {"lb_endpoints": [{"endpoint": {"address": {"socket_address": {
+                                      "address": "127.0.0.1", "port_value": 9}}}}]}]}}]}}
 
 
 def cpu_seconds(pid):
@@ -145,6 +175,8 @@ def main():
             "filter, no span (passes)": {"x-bench-cluster": "lua"},
             "filter, span (rewrites)": {"x-bench-cluster": "lua", "x-tollgate-model-span": SPAN,
                                         "x-tollgate-upstream-model": "llama-3.1-8b-instruct"},
+            "translating cluster, own API (no call)": {"x-bench-cluster": "translating",
+                                                       "x-tollgate-translation": "openai-to-openai"},
         }
         for headers in variants.values():
             run(listen, envoy.pid, headers, 300)  # warm-up

@@ -7,11 +7,12 @@ key-expired: an expired key, with both official clients, on every API)
 Environment: TOLLGATE_BASE_URL (the gateway, without /v1), TOLLGATE_KEY.
 Prints PASSED and exits 0 when every check holds; raises otherwise.
 """
-import json
 import os
 import sys
 
 import anthropic
+
+import chat_tools
 
 base_url = os.environ["TOLLGATE_BASE_URL"]
 key = os.environ["TOLLGATE_KEY"]
@@ -164,40 +165,8 @@ elif scenario == "chat":
     assert finish == "length" and usage is not None and usage.completion_tokens == 4, (finish, usage)
     print("chat stream to claude:", "".join(pieces), usage)
 
-    tools = [{
-        "type": "function",
-        "function": {
-            "name": "get_weather",
-            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-        },
-    }]
-    ask = [{"role": "user", "content": "Weather in Paris?"}]
-    call = gpt.chat.completions.create(model="demo-claude", max_tokens=64, tools=tools, messages=ask)
-    assert call.choices[0].finish_reason == "tool_calls", call
-    tool_call = call.choices[0].message.tool_calls[0]
-    assert tool_call.function.name == "get_weather", tool_call
-    assert json.loads(tool_call.function.arguments) == {"city": "demo"}, tool_call
-    answer = gpt.chat.completions.create(
-        model="demo-claude",
-        max_tokens=64,
-        tools=tools,
-        messages=ask + [
-            call.choices[0].message.model_dump(exclude_none=True),
-            {"role": "tool", "tool_call_id": tool_call.id, "content": "Sunny"},
-        ],
-    )
-    assert answer.choices[0].finish_reason == "stop" and answer.choices[0].message.content, answer
-    print("chat tool round trip:", tool_call.id)
-
-    streamed_args, streamed_finish = "", None
-    for chunk in gpt.chat.completions.create(
-        model="demo-claude", max_tokens=64, tools=tools, messages=ask, stream=True
-    ):
-        for choice in chunk.choices:
-            for delta in choice.delta.tool_calls or []:
-                streamed_args += delta.function.arguments or ""
-            streamed_finish = choice.finish_reason or streamed_finish
-    assert streamed_finish == "tool_calls" and json.loads(streamed_args) == {"city": "demo"}, streamed_args
+    print("chat tool round trip:", chat_tools.round_trip(gpt, "demo-claude"))
+    chat_tools.streamed_call(gpt, "demo-claude")
 
     try:
         gpt.chat.completions.create(

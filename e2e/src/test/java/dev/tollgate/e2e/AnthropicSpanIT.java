@@ -193,6 +193,11 @@ class AnthropicSpanIT {
       return models;
     }
 
+    /** Every request received, with its path and headers. */
+    List<ReceivedRequest> received() {
+      return server.received();
+    }
+
     @Override
     public void close() {
       server.close();

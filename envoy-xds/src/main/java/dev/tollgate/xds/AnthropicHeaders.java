@@ -15,7 +15,8 @@ import java.util.TreeSet;
  * reach Anthropic providers only. A cluster whose every member is an Anthropic provider keeps the
  * client's {@code anthropic-beta} (the processor has already cut it to the betas the rule's
  * providers allow) and adds the provider's {@code anthropic-version} when the client sent none;
- * every other cluster removes both.
+ * every other cluster removes both, and an aggregate mixing Anthropic and other providers sets the
+ * chosen Anthropic endpoint's version (the client's is not kept there).
  */
 final class AnthropicHeaders {
   static final String VERSION = "anthropic-version";
@@ -39,8 +40,14 @@ final class AnthropicHeaders {
         edits.add(removal);
       }
     }
+    boolean someAnthropic = providers.stream().anyMatch(p -> p.type() == ProviderType.Anthropic);
     if (!anthropic) {
       edits.add(HeaderMutation.newBuilder().setRemove(VERSION).build());
+      if (someAnthropic) {
+        // A mixed aggregate: an Anthropic attempt gets its provider's version; the formatter
+        // yields nothing for the other members' endpoints, which then get no header.
+        edits.add(UpstreamFilters.set(VERSION, UpstreamFilters.endpointMetadata(META_VERSION)));
+      }
     } else if (versions.size() == 1) {
       edits.add(addIfAbsent(VERSION, versions.iterator().next()));
     } else {

@@ -89,12 +89,19 @@ final class ClusterTranslator {
     List<Backend> fallbacks =
         rule.backends().stream().filter(b -> b.priority() != firstPriority).toList();
     Set<String> perAttempt = modelPerAttemptClusters(model);
+    Set<String> translating = AttemptTranslation.translatingClusters(model);
     for (Backend backend : rule.backends()) {
       Provider provider =
           model.provider(backend.providerNamespace(), backend.providerName()).orElseThrow();
       clusters.computeIfAbsent(
           XdsNames.providerCluster(backend),
-          name -> providerCluster(name, provider, backend.model(), perAttempt.contains(name)));
+          name ->
+              providerCluster(
+                  name,
+                  provider,
+                  backend.model(),
+                  perAttempt.contains(name),
+                  translating.contains(name)));
     }
     List<String> targets = new ArrayList<>();
     for (Backend primary : primaries) {
@@ -112,7 +119,14 @@ final class ClusterTranslator {
           chain.add(fallback);
         }
       }
-      clusters.put(name, aggregateCluster(name, chain, model, rule.upstreamModelPerAttempt()));
+      clusters.put(
+          name,
+          aggregateCluster(
+              name,
+              chain,
+              model,
+              rule.upstreamModelPerAttempt(),
+              AttemptTranslation.mixed(model, rule)));
       targets.add(name);
     }
     return new RuleTargets(targets, primaries, !fallbacks.isEmpty());
@@ -174,7 +188,7 @@ final class ClusterTranslator {
   }
 
   private Cluster providerCluster(
-      String name, Provider provider, String model, boolean modelPerAttempt) {
+      String name, Provider provider, String model, boolean modelPerAttempt, boolean translating) {
     var upstream = provider.upstream();
     boolean ip = XdsProtos.isIpAddress(upstream.host());
     UpstreamPath path = UpstreamPath.of(provider, model);
@@ -190,6 +204,9 @@ final class ClusterTranslator {
             .putFields(META_PROVIDER, text(provider.namespace() + "/" + provider.name()));
     if (provider.anthropic() != null) {
       metadata.putFields(AnthropicHeaders.META_VERSION, text(provider.anthropic().version()));
+    }
+    if (translating) {
+      metadata.putFields(AttemptTranslation.META_API, text(AttemptTranslation.api(provider)));
     }
     Cluster.Builder cluster =
         Cluster.newBuilder()
@@ -221,6 +238,9 @@ final class ClusterTranslator {
     List<HeaderMutation> mutations = new ArrayList<>(AnthropicHeaders.edits(List.of(provider)));
     namedKeyHeaderRemoval(provider).ifPresent(mutations::add);
     mutations.add(set(Wire.UPSTREAM_MODEL_HEADER, literal(model)));
+    if (translating) {
+      mutations.add(AttemptTranslation.translationHeader(AttemptTranslation.api(provider)));
+    }
     if (!path.isIdentity()) {
       mutations.add(set(Wire.PATH_PREFIX_HEADER, literal(path.prefix())));
       mutations.add(set(Wire.PATH_STRIP_HEADER, literal(path.strip())));
@@ -233,6 +253,11 @@ final class ClusterTranslator {
     }
     if (modelPerAttempt) {
       filters.add(UpstreamFilters.modelFilter());
+    }
+    if (translating) {
+      filters.add(
+          AttemptTranslation.filter(
+              settings.processorTimeoutMillis(), List.of(ProviderCredentials.header(provider))));
     }
     if (provider.credential() != null) {
       filters.add(
@@ -271,8 +296,12 @@ final class ClusterTranslator {
    * filters, not the members', so this chain reads everything that differs per member (path,
    * upstream model, which credential) from the chosen endpoint's metadata.
    */
-  private static Cluster aggregateCluster(
-      String name, List<Backend> members, GatewayModel model, boolean modelPerAttempt) {
+  private Cluster aggregateCluster(
+      String name,
+      List<Backend> members,
+      GatewayModel model,
+      boolean modelPerAttempt,
+      boolean translating) {
     List<HeaderMutation> mutations =
         new ArrayList<>(
             AnthropicHeaders.edits(
@@ -284,6 +313,9 @@ final class ClusterTranslator {
     mutations.add(set(Wire.PATH_STRIP_HEADER, endpointMetadata(META_PATH_STRIP)));
     mutations.add(set(Wire.PATH_QUERY_HEADER, endpointMetadata(META_PATH_QUERY)));
     mutations.add(set(Wire.CREDENTIAL_HEADER, endpointMetadata(META_CREDENTIAL)));
+    if (translating) {
+      mutations.add(AttemptTranslation.translationHeaderByEndpoint());
+    }
     Map<String, String> credentialHeaders = new TreeMap<>();
     for (Backend member : members) {
       Provider provider =
@@ -296,12 +328,19 @@ final class ClusterTranslator {
     }
     List<HttpFilter> filters = new ArrayList<>();
     filters.add(UpstreamFilters.headerMutation(mutations));
+    // Before the Lua filters: after them the composite no longer injects (verified on Envoy 1.40,
+    // every attempt then got 401), so the attempt translator, which needs their path and model,
+    // comes after the key and is told not to forward it.
     if (!credentialHeaders.isEmpty()) {
       filters.add(UpstreamFilters.credentialByEndpoint(credentialHeaders, Wire.CREDENTIAL_HEADER));
     }
     filters.add(UpstreamFilters.pathFilter());
     if (modelPerAttempt) {
       filters.add(UpstreamFilters.modelFilter());
+    }
+    if (translating) {
+      filters.add(
+          AttemptTranslation.filter(settings.processorTimeoutMillis(), credentialHeaders.values()));
     }
     return Cluster.newBuilder()
         .setName(name)

@@ -115,26 +115,44 @@ final class UpstreamFilters {
    * @param headerBySecret the header each secret is injected as, sorted by secret name
    */
   static HttpFilter credentialByEndpoint(Map<String, String> headerBySecret, String selector) {
-    Matcher.MatcherTree.MatchMap.Builder byCredential = Matcher.MatcherTree.MatchMap.newBuilder();
+    Map<String, ExecuteFilterAction> actions = new java.util.LinkedHashMap<>();
     headerBySecret.forEach(
         (secret, header) ->
-            byCredential.putMap(
+            actions.put(
                 secret,
+                ExecuteFilterAction.newBuilder()
+                    .setTypedConfig(typed(CREDENTIAL_INJECTOR, credentialInjector(secret, header)))
+                    .build()));
+    return compositeByHeader(
+        "tollgate.credential_by_endpoint", "credential", "inject ", selector, actions);
+  }
+
+  /**
+   * A composite filter that runs, per request, the filter of the action whose key is exactly the
+   * value of {@code header}, and nothing when none is.
+   *
+   * @param actionPrefix the action's name before its key
+   * @param actions by header value, in the order they are written
+   */
+  static HttpFilter compositeByHeader(
+      String filterName,
+      String inputName,
+      String actionPrefix,
+      String header,
+      Map<String, ExecuteFilterAction> actions) {
+    Matcher.MatcherTree.MatchMap.Builder byValue = Matcher.MatcherTree.MatchMap.newBuilder();
+    actions.forEach(
+        (value, action) ->
+            byValue.putMap(
+                value,
                 Matcher.OnMatch.newBuilder()
                     .setAction(
                         com.github.xds.core.v3.TypedExtensionConfig.newBuilder()
-                            .setName("inject " + secret)
-                            .setTypedConfig(
-                                Any.pack(
-                                    ExecuteFilterAction.newBuilder()
-                                        .setTypedConfig(
-                                            typed(
-                                                CREDENTIAL_INJECTOR,
-                                                credentialInjector(secret, header)))
-                                        .build())))
+                            .setName(actionPrefix + value)
+                            .setTypedConfig(Any.pack(action)))
                     .build()));
     return httpFilter(
-        "tollgate.credential_by_endpoint",
+        filterName,
         ExtensionWithMatcher.newBuilder()
             .setExtensionConfig(typed("composite", Composite.getDefaultInstance()))
             .setXdsMatcher(
@@ -143,13 +161,13 @@ final class UpstreamFilters {
                         Matcher.MatcherTree.newBuilder()
                             .setInput(
                                 com.github.xds.core.v3.TypedExtensionConfig.newBuilder()
-                                    .setName("credential")
+                                    .setName(inputName)
                                     .setTypedConfig(
                                         Any.pack(
                                             HttpRequestHeaderMatchInput.newBuilder()
-                                                .setHeaderName(selector)
+                                                .setHeaderName(header)
                                                 .build())))
-                            .setExactMatchMap(byCredential)))
+                            .setExactMatchMap(byValue)))
             .build());
   }
 

@@ -75,6 +75,43 @@ public final class Wire {
   public static final String CREDENTIAL_HEADER = HEADER_PREFIX + "credential";
 
   /**
+   * Header with the client's API ({@link #API_OPENAI} or {@link #API_ANTHROPIC}), set by the
+   * processor on calls to rules whose backends speak both APIs: the clusters of such rules compare
+   * it with their attempt's API to decide whether the attempt is translated.
+   */
+  public static final String CLIENT_API_HEADER = HEADER_PREFIX + "client-api";
+
+  /**
+   * Header set per attempt by a translating cluster's header edits: {@code <client API>-to-<backend
+   * API>}, the backend API followed by {@code /<anthropic-version>} for Anthropic providers. The
+   * attempt translator runs only when it is {@link #OPENAI_TO_ANTHROPIC} or {@link
+   * #ANTHROPIC_TO_OPENAI} (a prefix match), and removes it.
+   */
+  public static final String TRANSLATION_HEADER = HEADER_PREFIX + "translation";
+
+  /** Value of {@link #CLIENT_API_HEADER}: OpenAI's Chat Completions. */
+  public static final String API_OPENAI = "openai";
+
+  /** Value of {@link #CLIENT_API_HEADER}: Anthropic's Messages. */
+  public static final String API_ANTHROPIC = "anthropic";
+
+  /** {@link #TRANSLATION_HEADER} prefix of an attempt from an OpenAI client to Anthropic. */
+  public static final String OPENAI_TO_ANTHROPIC = API_OPENAI + "-to-" + API_ANTHROPIC;
+
+  /** {@link #TRANSLATION_HEADER} prefix of an attempt from an Anthropic client to OpenAI. */
+  public static final String ANTHROPIC_TO_OPENAI = API_ANTHROPIC + "-to-" + API_OPENAI;
+
+  /**
+   * gRPC metadata key Envoy's upstream ext_proc filter sends, with the value {@link
+   * #STAGE_ATTEMPT}: the processor serves that stream as one attempt's translation, never as a
+   * client's request. Clients cannot set gRPC metadata.
+   */
+  public static final String STAGE_METADATA = "x-tollgate-stage";
+
+  /** Value of {@link #STAGE_METADATA}: the stream translates one upstream attempt. */
+  public static final String STAGE_ATTEMPT = "attempt";
+
+  /**
    * Headers only Tollgate may set: the identity and routing headers of the processor and the
    * headers its upstream filters pass between themselves. Envoy removes them from client requests
    * before any filter runs; the processor sets its own again from what it verified.
@@ -91,7 +128,9 @@ public final class Wire {
           PATH_STRIP_HEADER,
           PATH_QUERY_HEADER,
           CREDENTIAL_HEADER,
-          PROVIDER_HEADER);
+          PROVIDER_HEADER,
+          CLIENT_API_HEADER,
+          TRANSLATION_HEADER);
 
   /** Client credentials that must never reach a provider. */
   public static final List<String> CLIENT_CREDENTIAL_HEADERS =

@@ -64,26 +64,14 @@ final class AnthropicApi {
   }
 
   /**
-   * Refuses a call the rule's backends cannot serve: an Anthropic call to a rule that is not all
-   * Anthropic, an OpenAI-style call to a rule with an Anthropic backend other than chat completions
-   * to an all-Anthropic rule (which {@link TranslatedCall} translates), or a Messages call without
-   * {@code max_tokens}.
+   * Refuses a call the rule's backends cannot serve: an OpenAI-style call other than chat
+   * completions to a rule with an Anthropic backend (chat completions and Messages calls {@link
+   * TranslatedCall} translates, for every attempt or for those whose backend needs it), or a
+   * Messages call without {@code max_tokens}.
    */
   static void check(String path, RequestBody body, Policy.Target target)
       throws Rejection.Exception {
     boolean anthropicCall = serves(path);
-    if (anthropicCall
-        && target.api() != Policy.BackendApi.ANTHROPIC
-        && !TranslatedCall.needed(path, target)
-        && !answersCountTokens(path, target)) {
-      throw refusal(
-          "unsupported_api",
-          "The model '"
-              + target.requestedModel()
-              + "' is served by providers of more than one API; Tollgate translates Anthropic's"
-              + " Messages API only for models whose every backend speaks OpenAI's. Call it"
-              + " with POST /v1/chat/completions.");
-    }
     if (!anthropicCall
         && target.api() != Policy.BackendApi.OPENAI
         && !TranslatedCall.needed(path, target)) {
@@ -93,9 +81,8 @@ final class AnthropicApi {
               + target.requestedModel()
               + "' is served by Anthropic providers"
               + (target.api() == Policy.BackendApi.MIXED ? " and others" : "")
-              + "; call it with POST /v1/messages. Tollgate translates only POST"
-              + " /v1/chat/completions to Anthropic's Messages API, and only for models whose"
-              + " every backend is an Anthropic provider.");
+              + "; call it with POST /v1/messages or POST /v1/chat/completions, which Tollgate"
+              + " translates to Anthropic's Messages API where needed.");
     }
     if (path.equals(MESSAGES) && body.maxOutputTokens() < 0) {
       // Anthropic's own answer to a body without it.
@@ -105,10 +92,10 @@ final class AnthropicApi {
 
   /**
    * Whether the gateway answers a count_tokens call itself, from its own estimate: OpenAI-style
-   * providers have no such call.
+   * providers have no such call, and a rule mixing both APIs may send it to one.
    */
   static boolean answersCountTokens(String path, Policy.Target target) {
-    return path.equals(COUNT_TOKENS) && target.api() == Policy.BackendApi.OPENAI;
+    return path.equals(COUNT_TOKENS) && target.api() != Policy.BackendApi.ANTHROPIC;
   }
 
   /** The answer to a count_tokens call the gateway answers itself. */

@@ -320,13 +320,15 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
         RequestMutations.body(bytes, parsed, request, head.requestId(), head.operation());
     if (TranslatedCall.needed(head.path(), request.target())) {
       ProcessingResponse.Builder translating = answer.toBuilder();
-      translated = TranslatedCall.translate(translating, bytes, request, processor.clock());
-      send(translating.build());
-    } else if (AnthropicApi.serves(head.path())) {
-      send(AnthropicApi.withBetas(answer, anthropicBetas, request.target().anthropicBetas()));
-    } else {
-      send(answer);
+      translated =
+          TranslatedCall.translate(translating, bytes, request, head.path(), processor.clock());
+      answer = translating.build();
     }
+    if (AnthropicApi.serves(head.path()) && request.target().api() != Policy.BackendApi.OPENAI) {
+      // Anthropic attempts (all of them, or some of a mixed rule's) get the allowed betas.
+      answer = AnthropicApi.withBetas(answer, anthropicBetas, request.target().anthropicBetas());
+    }
+    send(answer);
   }
 
   // ------------------------------------------------------------------------------ response

@@ -111,6 +111,7 @@ final class Policy {
   private final Map<GatewayModel.Client, List<RouteView>> routesByClient = new IdentityHashMap<>();
   private final Map<GatewayModel.Client, Instant> expiryByClient = new IdentityHashMap<>();
   private final Set<String> providers = new TreeSet<>();
+  private final Map<String, BackendApi> apiByProvider = new HashMap<>();
   private final Set<String> tokenizerModels = new TreeSet<>();
 
   private Policy(String version) {
@@ -124,6 +125,9 @@ final class Policy {
     for (GatewayModel.Provider p : model.providers()) {
       providersByName.put(p.namespace() + "/" + p.name(), p);
       policy.providers.add(p.namespace() + "/" + p.name());
+      policy.apiByProvider.put(
+          p.namespace() + "/" + p.name(),
+          p.type() == ProviderType.Anthropic ? BackendApi.ANTHROPIC : BackendApi.OPENAI);
     }
     Map<String, String> unpriced = UnpricedModels.refusals(model);
     for (GatewayModel.Route route : model.routes()) {
@@ -351,6 +355,11 @@ final class Policy {
   /** Whether a provider (namespace/name) is part of this model. */
   boolean hasProvider(String provider) {
     return providers.contains(provider);
+  }
+
+  /** The API a provider (namespace/name) speaks, or null when it is not part of this model. */
+  BackendApi providerApi(String provider) {
+    return provider == null ? null : apiByProvider.get(provider);
   }
 
   /** The upstream model names whose tokenizers requests will use, to load them ahead. */

@@ -173,6 +173,9 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
 
   @Override
   public StreamObserver<ProcessingRequest> process(StreamObserver<ProcessingResponse> responses) {
+    if (AttemptStage.current()) {
+      return new AttemptTranslator(this, responses);
+    }
     return new Exchange(this, responses);
   }
 

@@ -39,7 +39,7 @@ public final class ProcessorServer implements AutoCloseable {
     try {
       Server server =
           NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials)
-              .addService(processor)
+              .addService(io.grpc.ServerInterceptors.intercept(processor, new AttemptStage()))
               .directExecutor()
               .maxInboundMessageSize(processor.config().maxRequestBodyBytes() + 64 * 1024)
               .permitKeepAliveTime(10, TimeUnit.SECONDS)

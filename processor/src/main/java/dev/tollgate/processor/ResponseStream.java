@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Struct;
 import dev.tollgate.model.Wire;
 import dev.tollgate.translate.SseParser;
+import dev.tollgate.translate.TranslatedResponse;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.envoyproxy.envoy.service.ext_proc.v3.BodyResponse;
@@ -56,6 +57,7 @@ final class ResponseStream {
   private ErrorBody errorBody;
   private final boolean anthropicErrors;
   private final TranslatedCall translated;
+  private TranslatedCall translating;
   private String provider;
   private boolean budgetRefused;
   private boolean quotaWarned;
@@ -71,7 +73,8 @@ final class ResponseStream {
    *
    * @param request the model request, or null when the request was none (Envoy routed it)
    * @param anthropicErrors whether error bodies take Anthropic's shape (a Messages API call)
-   * @param translated the translation of a call whose backend speaks another API, or null
+   * @param translated the translation of a call some or all of whose backends speak another API, or
+   *     null; it applies when the provider that answered speaks that API
    */
   ResponseStream(
       Settings settings, ModelRequest request, boolean anthropicErrors, TranslatedCall translated) {
@@ -112,6 +115,12 @@ final class ResponseStream {
     if (provider == null && target != null) {
       provider = target.onlyProvider();
     }
+    if (translated != null
+        && translated.appliesTo(policy == null ? null : policy.providerApi(provider))) {
+      translating = translated;
+    }
+    // A provider's error is translated; Envoy's own (no provider header) is in the client's shape.
+    boolean translatedError = translating != null && hasProviderHeader && provider != null;
     HeaderMutation.Builder mutation = HeaderMutation.newBuilder();
     if (hasProviderHeader) {
       mutation.addRemoveHeaders(Wire.PROVIDER_HEADER);
@@ -135,7 +144,10 @@ final class ResponseStream {
       // Replaces the request's default (the whole reservation): an error generated nothing,
       // except a 504, which keeps charging the whole reservation (AccountedUsage).
       response.setDynamicMetadata(account());
-      errorBody = new ErrorBody(status, settings.maxErrorBodyBytes(), anthropicErrors);
+      if (!translatedError) {
+        translating = null;
+        errorBody = new ErrorBody(status, settings.maxErrorBodyBytes(), anthropicErrors);
+      }
       mutation.addRemoveHeaders("content-length");
       mutation.addSetHeaders(set("content-type", "application/json"));
     } else if (target != null
@@ -144,8 +156,16 @@ final class ResponseStream {
         && (ExtProcMessages.isEventStream(contentType) || ExtProcMessages.isJson(contentType))) {
       eventStream = ExtProcMessages.isEventStream(contentType);
       mode = eventStream ? Mode.SSE : Mode.JSON;
-      if (translated != null) {
+      if (translating != null) {
         mutation.addRemoveHeaders("content-length");
+        if (!eventStream) {
+          // Held whole until it is translated, so that an answer that is not a message can still
+          // get a 502 instead of its 200.
+          response.setModeOverride(
+              ProcessingMode.newBuilder()
+                  .setResponseBodyMode(ProcessingMode.BodySendMode.BUFFERED)
+                  .setResponseTrailerMode(ProcessingMode.HeaderSendMode.SKIP));
+        }
       }
       usage = new ResponseUsage(settings.estimator(), target.tokenizer().encoding());
       if (eventStream) {
@@ -155,6 +175,7 @@ final class ResponseStream {
       // input, and for a JSON answer (generated whole before its first byte) the output reserved.
       response.setDynamicMetadata(account());
     } else {
+      translating = null;
       // Nothing to read (a compressed or binary body): commit the estimate and the output
       // reserved, the only evidence there will be, and skip the body.
       mode = Mode.NONE;
@@ -196,18 +217,39 @@ final class ResponseStream {
         usage.feedJson(chunk.toByteArray(), last);
       }
       case ERROR -> {
-        answer.setResponse(
-            CommonResponse.newBuilder().setBodyMutation(errorBody.chunk(chunk, last)));
-        if (last) {
-          error = errorBody.code();
+        if (translating != null) {
+          answer.setResponse(
+              CommonResponse.newBuilder()
+                  .setBodyMutation(
+                      TranslatedCall.mutationOf(translating.whole(chunk, last, status))));
+          if (last) {
+            error = status == 429 ? "rate_limited" : "upstream_" + status;
+          }
+        } else {
+          answer.setResponse(
+              CommonResponse.newBuilder().setBodyMutation(errorBody.chunk(chunk, last)));
+          if (last) {
+            error = errorBody.code();
+          }
         }
       }
       case NONE -> {}
     }
-    if (translated != null && (mode == Mode.SSE || mode == Mode.JSON)) {
+    if (translating != null && mode == Mode.SSE) {
       answer.setResponse(
-          CommonResponse.newBuilder()
-              .setBodyMutation(translated.chunk(chunk, last, mode == Mode.SSE, status)));
+          CommonResponse.newBuilder().setBodyMutation(translating.streamChunk(chunk, last)));
+    } else if (translating != null && mode == Mode.JSON) {
+      TranslatedResponse whole = translating.whole(chunk, last, status);
+      CommonResponse.Builder common =
+          CommonResponse.newBuilder().setBodyMutation(TranslatedCall.mutationOf(whole));
+      if (whole != null && whole.status() != status) {
+        // The body is buffered (the mode set at the headers), so the status can still change.
+        status = whole.status();
+        error = "untranslatable_response";
+        common.setHeaderMutation(
+            HeaderMutation.newBuilder().addSetHeaders(set(":status", Integer.toString(status))));
+      }
+      answer.setResponse(common);
     }
     ProcessingResponse.Builder response = ProcessingResponse.newBuilder().setResponseBody(answer);
     if (last) {

@@ -7,41 +7,76 @@ import dev.tollgate.model.Wire;
 import dev.tollgate.translate.RequestOptions;
 import dev.tollgate.translate.RequestTranslator;
 import dev.tollgate.translate.StreamTranslator;
+import dev.tollgate.translate.TranslatedResponse;
 import dev.tollgate.translate.Translation;
 import dev.tollgate.translate.UntranslatableRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.BodyMutation;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import java.time.Clock;
 import java.util.Arrays;
+import java.util.Optional;
 
 /**
- * A call whose rule's backends all speak another API than the client: an OpenAI Chat Completions
- * request to a rule of Anthropic providers, or an Anthropic Messages request to a rule of
- * OpenAI-style providers. The request body (after the processor's own edits: the output cap and the
- * upstream model) is translated once with the {@code translate} module and sent on Anthropic's
- * path; when the rule's backends name different models, the model span the upstream model filter
- * writes each attempt's model at is marked on the translated body. The answer is translated back, a
- * JSON answer whole at its end, a stream chunk by chunk. Usage is still read from the backend's own
- * bytes. One per request; not thread-safe.
+ * A call some or all of whose attempts go to backends of another API than the client's.
+ *
+ * <p>When the rule's backends all speak the other API (an OpenAI Chat Completions request to a rule
+ * of Anthropic providers, or an Anthropic Messages request to a rule of OpenAI-style providers),
+ * the request body (after the processor's own edits: the output cap and the upstream model) is
+ * translated once with the {@code translate} module and sent on the backend's path; when the rule's
+ * backends name different models, the model span the upstream model filter writes each attempt's
+ * model at is marked on the translated body.
+ *
+ * <p>When the rule mixes both APIs ({@link Policy.BackendApi#MIXED}), the client's body is sent as
+ * it is, with {@link Wire#CLIENT_API_HEADER}; the translating clusters run {@link
+ * AttemptTranslator} for attempts whose backend speaks the other API. The request is still
+ * translated here once, so that what cannot be translated is refused before any attempt, and the
+ * way back is ready: it applies only when the provider that answered speaks the other API.
+ *
+ * <p>The answer is translated back: a JSON answer or an error whole at its end (a 2xx body that is
+ * not a message becomes a 502 in the client's shape), a stream chunk by chunk. Usage is still read
+ * from the backend's own bytes. One per request; not thread-safe.
  */
 final class TranslatedCall {
   /** The largest JSON answer held to translate whole. */
   static final int MAX_JSON_BYTES = 8 * 1024 * 1024;
 
   private final Translation translation;
+  private final Policy.BackendApi backendApi;
+  private final boolean perAttempt;
   private StreamTranslator stream;
   private byte[] held = new byte[0];
   private int length;
   private boolean overflow;
 
-  private TranslatedCall(Translation translation) {
+  private TranslatedCall(
+      Translation translation, Policy.BackendApi backendApi, boolean perAttempt) {
     this.translation = translation;
+    this.backendApi = backendApi;
+    this.perAttempt = perAttempt;
   }
 
-  /** Whether a call on this path to this rule is translated. */
+  /** Whether a call on this path to this rule is translated, for every attempt or for some. */
   static boolean needed(String path, Policy.Target target) {
-    return (path.equals("/v1/chat/completions") && target.api() == Policy.BackendApi.ANTHROPIC)
-        || (path.equals(AnthropicApi.MESSAGES) && target.api() == Policy.BackendApi.OPENAI);
+    boolean chat = path.equals(CHAT);
+    boolean messages = path.equals(AnthropicApi.MESSAGES);
+    return (chat && target.api() == Policy.BackendApi.ANTHROPIC)
+        || (messages && target.api() == Policy.BackendApi.OPENAI)
+        || ((chat || messages) && target.api() == Policy.BackendApi.MIXED);
+  }
+
+  private static final String CHAT = "/v1/chat/completions";
+
+  /**
+   * Whether the answer of a provider of this API is translated back: always when every attempt is
+   * translated, else only when it speaks the other API than the client.
+   */
+  boolean appliesTo(Policy.BackendApi servedBy) {
+    return !perAttempt || servedBy == backendApi;
+  }
+
+  /** Whether the client speaks Anthropic's API (so the gateway's own errors take its shape). */
+  private boolean anthropicClient() {
+    return backendApi == Policy.BackendApi.OPENAI;
   }
 
   /**
@@ -52,17 +87,23 @@ final class TranslatedCall {
    *     faithfully
    */
   static TranslatedCall translate(
-      ProcessingResponse.Builder answer, byte[] clientBody, ModelRequest request, Clock clock)
+      ProcessingResponse.Builder answer,
+      byte[] clientBody,
+      ModelRequest request,
+      String path,
+      Clock clock)
       throws Rejection.Exception {
     var common = answer.getRequestBodyBuilder().getResponseBuilder();
     byte[] edited =
         common.hasBodyMutation() ? common.getBodyMutation().getBody().toByteArray() : clientBody;
     Policy.Target target = request.target();
+    boolean perAttempt = target.api() == Policy.BackendApi.MIXED;
+    boolean chatClient = !AnthropicApi.serves(path);
     String model =
         target.upstreamModelRewrite() != null
             ? target.upstreamModelRewrite()
             : target.requestedModel();
-    boolean toOpenAi = target.api() == Policy.BackendApi.OPENAI;
+    boolean toOpenAi = perAttempt ? !chatClient : target.api() == Policy.BackendApi.OPENAI;
     Translation translation;
     try {
       translation =
@@ -85,6 +126,17 @@ final class TranslatedCall {
           new Rejection(
               400, "invalid_request_error", "untranslatable_request", e.getMessage(), e.field()));
     }
+    Policy.BackendApi backendApi =
+        toOpenAi ? Policy.BackendApi.OPENAI : Policy.BackendApi.ANTHROPIC;
+    if (perAttempt) {
+      // The client's body goes as it is; the translating clusters translate the attempts that
+      // need it (AttemptTranslator).
+      common
+          .getHeaderMutationBuilder()
+          .addSetHeaders(
+              set(Wire.CLIENT_API_HEADER, toOpenAi ? Wire.API_ANTHROPIC : Wire.API_OPENAI));
+      return new TranslatedCall(translation, backendApi, true);
+    }
     byte[] body = translation.body();
     common.setBodyMutation(BodyMutation.newBuilder().setBody(ByteString.copyFrom(body)));
     var headers = common.getHeaderMutationBuilder();
@@ -100,41 +152,51 @@ final class TranslatedCall {
       headers.addSetHeaders(set(Wire.MODEL_SPAN_HEADER, ModelSpan.of(body)));
     }
     headers.addSetHeaders(set(":path", translation.upstreamPath()));
-    return new TranslatedCall(translation);
+    return new TranslatedCall(translation, backendApi, false);
   }
 
-  /** The client's bytes for a chunk of a 2xx answer. */
-  BodyMutation chunk(ByteString chunk, boolean last, boolean eventStream, int status) {
-    byte[] bytes = chunk.toByteArray();
-    if (eventStream) {
-      if (stream == null) {
-        stream = translation.stream();
-      }
-      return mutation(stream.next(bytes, last));
+  /** The client's bytes for a chunk of a 2xx event stream. */
+  BodyMutation streamChunk(ByteString chunk, boolean last) {
+    if (stream == null) {
+      stream = translation.stream();
     }
+    return mutation(stream.next(chunk.toByteArray(), last));
+  }
+
+  /**
+   * Holds a chunk of a whole answer (JSON, or an error of any status): null until the last chunk,
+   * then the client's status and body.
+   */
+  TranslatedResponse whole(ByteString chunk, boolean last, int status) {
     if (!overflow) {
-      if (length + bytes.length > MAX_JSON_BYTES) {
+      if (length + chunk.size() > MAX_JSON_BYTES) {
         overflow = true;
       } else {
-        if (length + bytes.length > held.length) {
-          held = Arrays.copyOf(held, Math.max(held.length * 2, length + bytes.length));
+        if (length + chunk.size() > held.length) {
+          held = Arrays.copyOf(held, Math.max(held.length * 2, length + chunk.size()));
         }
-        System.arraycopy(bytes, 0, held, length, bytes.length);
-        length += bytes.length;
+        chunk.copyTo(held, length);
+        length += chunk.size();
       }
     }
     if (!last) {
-      return mutation(new byte[0]);
+      return null;
     }
     if (overflow) {
-      return mutation(
-          OpenAiErrors.body(
-              "The model provider's answer is larger than the gateway translates.",
-              "server_error",
-              "untranslatable_response",
-              null));
+      String message = "The model provider's answer is larger than the gateway translates.";
+      return new TranslatedResponse(
+          502,
+          anthropicClient()
+              ? AnthropicErrors.body(AnthropicErrors.typeForStatus(502), message)
+              : OpenAiErrors.body(message, "server_error", "untranslatable_response", null),
+          Optional.empty());
     }
-    return mutation(translation.response(status, Arrays.copyOf(held, length)).body());
+    return translation.response(status, Arrays.copyOf(held, length));
+  }
+
+  /** The body mutation of a whole answer's last chunk, or of an empty one before it. */
+  static BodyMutation mutationOf(TranslatedResponse response) {
+    return mutation(response == null ? new byte[0] : response.body());
   }
 
   private static BodyMutation mutation(byte[] bytes) {

@@ -27,13 +27,29 @@ final class ExtProcClient implements AutoCloseable {
 
   ExtProcClient(Processor processor) throws Exception {
     String name = InProcessServerBuilder.generateName();
-    server = InProcessServerBuilder.forName(name).addService(processor).build().start();
+    server =
+        InProcessServerBuilder.forName(name)
+            .addService(io.grpc.ServerInterceptors.intercept(processor, new AttemptStage()))
+            .build()
+            .start();
     channel = InProcessChannelBuilder.forName(name).build();
   }
 
   /** Opens one stream, that is one HTTP request. */
   Stream open() {
     return new Stream(ExternalProcessorGrpc.newStub(channel));
+  }
+
+  /** Opens one stream as Envoy's upstream ext_proc filter of a translating cluster does. */
+  Stream openAttempt() {
+    io.grpc.Metadata metadata = new io.grpc.Metadata();
+    metadata.put(
+        io.grpc.Metadata.Key.of(
+            dev.tollgate.model.Wire.STAGE_METADATA, io.grpc.Metadata.ASCII_STRING_MARSHALLER),
+        dev.tollgate.model.Wire.STAGE_ATTEMPT);
+    return new Stream(
+        ExternalProcessorGrpc.newStub(channel)
+            .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(metadata)));
   }
 
   @Override

@@ -1,0 +1,339 @@
+package dev.tollgate.processor;
+
+import static dev.tollgate.processor.ProcessorExchangeTest.metadata;
+import static dev.tollgate.processor.ProcessorExchangeTest.setHeaders;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.model.Wire;
+import dev.tollgate.testkit.MutableClock;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
+import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Rules whose backends speak both APIs: the client's body goes as it is, marked with its API; the
+ * answer is translated back only when the provider that served speaks the other API, errors
+ * included, and usage is read from the provider's own bytes.
+ */
+class MixedRuleExchangeTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String KEY = "tg-test-mixed-key-00001";
+
+  static final String YAML =
+      """
+      apiVersion: v1
+      kind: Secret
+      metadata: {name: team, namespace: team-m, labels: {tollgate.dev/client-key: "true"}}
+      stringData: {apiKey: %s}
+      ---
+      apiVersion: tollgate.dev/v1alpha1
+      kind: ModelProvider
+      metadata: {name: anthropic, namespace: team-m}
+      spec:
+        type: Anthropic
+        models:
+          - name: claude-sonnet-4-5
+            pricing: {currency: USD, inputPerMillion: "3", outputPerMillion: "15", cachedInputPerMillion: "0.30", cacheWriteInputPerMillion: "3.75"}
+      ---
+      apiVersion: tollgate.dev/v1alpha1
+      kind: ModelProvider
+      metadata: {name: openai, namespace: team-m}
+      spec:
+        type: OpenAI
+        endpoint: {url: "https://api.openai.com"}
+        models: [{name: gpt-4o}]
+      ---
+      apiVersion: tollgate.dev/v1alpha1
+      kind: AIRoute
+      metadata: {name: chat, namespace: team-m}
+      spec:
+        clients: {apiKeys: {secretSelector: {matchLabels: {tollgate.dev/client-key: "true"}}}}
+        rules:
+          - models: [smart]
+            backends:
+              - {provider: {name: openai}, model: gpt-4o, priority: 0}
+              - {provider: {name: anthropic}, model: claude-sonnet-4-5, priority: 1}
+      """
+          .formatted(KEY);
+
+  static final String CHAT =
+      "{\"model\":\"smart\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+  static final String MESSAGE =
+      "{\"model\":\"smart\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+  static final String ANTHROPIC_MESSAGE =
+      "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5\","
+          + "\"content\":[{\"type\":\"text\",\"text\":\"Hello!\"}],\"stop_reason\":\"end_turn\","
+          + "\"stop_sequence\":null,\"usage\":{\"input_tokens\":7,\"cache_creation_input_tokens\":4,"
+          + "\"cache_read_input_tokens\":5,\"output_tokens\":3}}";
+
+  ExtProcClient client;
+
+  @BeforeEach
+  void start() throws Exception {
+    Processor processor =
+        new Processor(
+            ProcessorConfig.defaults(),
+            new MutableClock(ProcessorExchangeTest.T0),
+            new SimpleMeterRegistry(),
+            new GeneratedInputTest.NoKeys(),
+            new AccessLog(line -> {}));
+    processor.update(TestModels.build(YAML));
+    client = new ExtProcClient(processor);
+  }
+
+  @AfterEach
+  void stop() {
+    client.close();
+  }
+
+  static String[] headers(String path) {
+    return new String[] {
+      ":method",
+      "POST",
+      ":path",
+      path,
+      "x-request-id",
+      "req-m",
+      "content-type",
+      "application/json",
+      "authorization",
+      "Bearer " + KEY
+    };
+  }
+
+  private ExtProcClient.Stream send(String path, String body, String clientApi) throws Exception {
+    ExtProcClient.Stream s = client.open();
+    s.requestHeaders(false, headers(path));
+    CommonResponse common = s.requestBody(body).getRequestBody().getResponse();
+    String sent =
+        common.hasBodyMutation() ? common.getBodyMutation().getBody().toStringUtf8() : body;
+    // The client's API, as the client sent it (its own output cap and model span aside).
+    assertThat(setHeaders(common)).containsEntry(Wire.CLIENT_API_HEADER, clientApi);
+    assertThat(setHeaders(common)).doesNotContainKey(":path");
+    assertThat(JSON.readTree(sent).path("messages").get(0).path("content").asText())
+        .isEqualTo("Hi");
+    return s;
+  }
+
+  @Test
+  void aChatCallAnsweredByTheOpenAiProviderPassesAsItCame() throws Exception {
+    ExtProcClient.Stream s = send("/v1/chat/completions", CHAT, Wire.API_OPENAI);
+    ProcessingResponse headers =
+        s.responseHeaders(
+            false,
+            ":status",
+            "200",
+            "content-type",
+            "application/json",
+            Wire.PROVIDER_HEADER,
+            "team-m/openai");
+    assertThat(headers.hasModeOverride()).isFalse();
+    String completion =
+        "{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"gpt-4o\",\"choices\":[],"
+            + "\"usage\":{\"prompt_tokens\":6,\"completion_tokens\":2,\"total_tokens\":8}}";
+    ProcessingResponse last = s.responseBody(completion, true);
+    assertThat(last.getResponseBody().getResponse().hasBodyMutation()).isFalse();
+    assertThat(metadata(last)).containsEntry(Wire.INPUT_TOKENS, "6");
+    s.complete();
+  }
+
+  @Test
+  void aChatCallAnsweredByTheAnthropicFallbackIsTranslatedWithItsCacheTokensExact()
+      throws Exception {
+    ExtProcClient.Stream s = send("/v1/chat/completions", CHAT, Wire.API_OPENAI);
+    ProcessingResponse headers =
+        s.responseHeaders(
+            false,
+            ":status",
+            "200",
+            "content-type",
+            "application/json",
+            "content-length",
+            "400",
+            Wire.PROVIDER_HEADER,
+            "team-m/anthropic");
+    assertThat(headers.getModeOverride().getResponseBodyMode())
+        .isEqualTo(ProcessingMode.BodySendMode.BUFFERED);
+    assertThat(
+            headers.getResponseHeaders().getResponse().getHeaderMutation().getRemoveHeadersList())
+        .contains("content-length");
+    ProcessingResponse last = s.responseBody(ANTHROPIC_MESSAGE, true);
+    JsonNode completion =
+        JSON.readTree(
+            last.getResponseBody().getResponse().getBodyMutation().getBody().toStringUtf8());
+    assertThat(completion.path("object").asText()).isEqualTo("chat.completion");
+    assertThat(completion.path("choices").get(0).path("message").path("content").asText())
+        .isEqualTo("Hello!");
+    assertThat(completion.path("usage").path("prompt_tokens").asInt()).isEqualTo(16);
+    // Read from Anthropic's own bytes: the cache write OpenAI's usage cannot say is kept.
+    assertThat(metadata(last))
+        .containsEntry(Wire.INPUT_TOKENS, "16")
+        .containsEntry(Wire.CACHED_INPUT_TOKENS, "5")
+        .containsEntry(Wire.CACHE_WRITE_INPUT_TOKENS, "4")
+        .containsEntry(Wire.OUTPUT_TOKENS, "3");
+    s.complete();
+  }
+
+  @Test
+  void anAnthropicErrorReachesAnOpenAiClientInOpenAisShapeWithItsStatus() throws Exception {
+    ExtProcClient.Stream s = send("/v1/chat/completions", CHAT, Wire.API_OPENAI);
+    s.responseHeaders(
+        false,
+        ":status",
+        "429",
+        "content-type",
+        "application/json",
+        Wire.PROVIDER_HEADER,
+        "team-m/anthropic");
+    ProcessingResponse last =
+        s.responseBody(
+            "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\","
+                + "\"message\":\"Number of requests has exceeded your rate limit.\"}}",
+            true);
+    JsonNode error =
+        JSON.readTree(
+            last.getResponseBody().getResponse().getBodyMutation().getBody().toStringUtf8());
+    assertThat(error.has("type")).isFalse();
+    assertThat(error.path("error").path("message").asText())
+        .isEqualTo("Number of requests has exceeded your rate limit.");
+    assertThat(error.path("error").path("type").asText()).isEqualTo("rate_limit_exceeded");
+    assertThat(last.getResponseBody().getResponse().hasHeaderMutation()).isFalse();
+    s.complete();
+  }
+
+  @Test
+  void aTwoHundredThatIsNotAMessageBecomesA502InTheClientsShape() throws Exception {
+    ExtProcClient.Stream s = send("/v1/chat/completions", CHAT, Wire.API_OPENAI);
+    s.responseHeaders(
+        false,
+        ":status",
+        "200",
+        "content-type",
+        "application/json",
+        Wire.PROVIDER_HEADER,
+        "team-m/anthropic");
+    ProcessingResponse last = s.responseBody("{\"status\":\"ok\"}", true);
+    CommonResponse common = last.getResponseBody().getResponse();
+    assertThat(setHeaders(common)).containsEntry(":status", "502");
+    JsonNode error = JSON.readTree(common.getBodyMutation().getBody().toStringUtf8());
+    assertThat(error.path("error").path("code").asText()).isEqualTo("untranslatable_response");
+    // Nothing was generated: nothing is charged beyond what an error charges.
+    assertThat(metadata(last)).containsEntry(Wire.OUTPUT_TOKENS, "0");
+    s.complete();
+  }
+
+  @Test
+  void aMessagesCallAnsweredByTheOpenAiProviderIsTranslatedAsAStream() throws Exception {
+    ExtProcClient.Stream s =
+        send(
+            "/v1/messages",
+            MESSAGE.replace("\"max_tokens\"", "\"stream\":true,\"max_tokens\""),
+            Wire.API_ANTHROPIC);
+    s.responseHeaders(
+        false,
+        ":status",
+        "200",
+        "content-type",
+        "text/event-stream",
+        Wire.PROVIDER_HEADER,
+        "team-m/openai");
+    ProcessingResponse last =
+        s.responseBody(
+            "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o\","
+                + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hey\"},"
+                + "\"finish_reason\":null}]}\n\n"
+                + "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o\","
+                + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+                + "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o\","
+                + "\"choices\":[],\"usage\":{\"prompt_tokens\":8,\"completion_tokens\":2,"
+                + "\"total_tokens\":10}}\n\ndata: [DONE]\n\n",
+            true);
+    String events = last.getResponseBody().getResponse().getBodyMutation().getBody().toStringUtf8();
+    assertThat(events).startsWith("event: message_start\n").contains("event: message_stop\n");
+    assertThat(metadata(last))
+        .containsEntry(Wire.INPUT_TOKENS, "8")
+        .containsEntry(Wire.OUTPUT_TOKENS, "2");
+    s.complete();
+  }
+
+  @Test
+  void whatTheOtherApiCannotSayIsRefusedBeforeAnyAttempt() throws Exception {
+    ExtProcClient.Stream s = client.open();
+    s.requestHeaders(false, headers("/v1/chat/completions"));
+    ProcessingResponse refused =
+        s.requestBody(CHAT.replace("\"max_tokens\"", "\"seed\":7,\"max_tokens\""));
+    assertThat(refused.getImmediateResponse().getStatus().getCodeValue()).isEqualTo(400);
+    JsonNode error = JSON.readTree(refused.getImmediateResponse().getBody().toStringUtf8());
+    assertThat(error.path("error").path("code").asText()).isEqualTo("untranslatable_request");
+    assertThat(error.path("error").path("param").asText()).isEqualTo("seed");
+  }
+
+  /** The upstream side: one attempt's translation, as the translating cluster's filter asks it. */
+  @Test
+  void anAttemptIsTranslatedForItsBackendBehindTheProvidersPath() throws Exception {
+    ExtProcClient.Stream a = client.openAttempt();
+    a.requestHeaders(
+        false,
+        ":method",
+        "POST",
+        ":path",
+        "/base/v1/chat/completions",
+        Wire.TRANSLATION_HEADER,
+        Wire.OPENAI_TO_ANTHROPIC,
+        Wire.UPSTREAM_MODEL_HEADER,
+        "claude-sonnet-4-5");
+    CommonResponse common = a.requestBody(CHAT).getRequestBody().getResponse();
+    String sent = common.getBodyMutation().getBody().toStringUtf8();
+    JsonNode body = JSON.readTree(sent);
+    assertThat(body.path("model").asText()).isEqualTo("claude-sonnet-4-5");
+    assertThat(body.path("max_tokens").asInt()).isEqualTo(50);
+    assertThat(setHeaders(common))
+        .containsEntry(":path", "/base/v1/messages")
+        .containsEntry(
+            "content-length", Integer.toString(sent.getBytes(StandardCharsets.UTF_8).length));
+    assertThat(common.getHeaderMutation().getRemoveHeadersList())
+        .containsExactly(Wire.TRANSLATION_HEADER);
+    a.complete();
+
+    ExtProcClient.Stream b = client.openAttempt();
+    b.requestHeaders(
+        false,
+        ":path",
+        "/openai/deployments/gpt4o/messages?api-version=2024-10-21",
+        Wire.TRANSLATION_HEADER,
+        Wire.ANTHROPIC_TO_OPENAI,
+        Wire.UPSTREAM_MODEL_HEADER,
+        "gpt-4o");
+    CommonResponse toAzure = b.requestBody(MESSAGE).getRequestBody().getResponse();
+    assertThat(setHeaders(toAzure))
+        .containsEntry(
+            ":path", "/openai/deployments/gpt4o/chat/completions?api-version=2024-10-21");
+    JsonNode chat = JSON.readTree(toAzure.getBodyMutation().getBody().toStringUtf8());
+    assertThat(chat.path("model").asText()).isEqualTo("gpt-4o");
+    assertThat(chat.path("max_tokens").asInt()).isEqualTo(50);
+    b.complete();
+  }
+
+  /** A client's request never reaches the attempt translator: only gRPC metadata selects it. */
+  @Test
+  void aClientsTranslationHeaderDoesNotSkipAuthentication() throws Exception {
+    ExtProcClient.Stream s = client.open();
+    ProcessingResponse refused =
+        s.requestHeaders(
+            false,
+            ":method",
+            "POST",
+            ":path",
+            "/v1/chat/completions",
+            Wire.TRANSLATION_HEADER,
+            Wire.OPENAI_TO_ANTHROPIC);
+    assertThat(refused.getImmediateResponse().getStatus().getCodeValue()).isEqualTo(401);
+  }
+}
