@@ -174,6 +174,16 @@ class ServiceCertificatesIT {
     }
   }
 
+  static String caResourceVersion() {
+    return admin
+        .secrets()
+        .inNamespace(NS)
+        .withName("tollgate-internal-ca")
+        .get()
+        .getMetadata()
+        .getResourceVersion();
+  }
+
   static X509Certificate leaf(TlsSecret secret) throws Exception {
     return Pem.certificates(secret.certificatePem())[0];
   }
@@ -219,14 +229,7 @@ class ServiceCertificatesIT {
     MutableClock clock = new MutableClock(Instant.now());
     ServiceCertificates certificates = certificates(clock);
     Map<String, TlsSecret> first = certificates.ensure();
-    String caVersion =
-        admin
-            .secrets()
-            .inNamespace(NS)
-            .withName("tollgate-internal-ca")
-            .get()
-            .getMetadata()
-            .getResourceVersion();
+    String caVersion = caResourceVersion();
     clock.advance(Duration.ofDays(4));
     assertThat(certificates.ensure()).as("four of seven days: nothing due").isEqualTo(first);
     clock.advance(Duration.ofDays(1));
@@ -239,16 +242,7 @@ class ServiceCertificatesIT {
           .isAfter(clock.instant().plus(Duration.ofDays(6)));
       assertThat(renewed.get(name).caPem()).isEqualTo(first.get(name).caPem());
     }
-    assertThat(
-            admin
-                .secrets()
-                .inNamespace(NS)
-                .withName("tollgate-internal-ca")
-                .get()
-                .getMetadata()
-                .getResourceVersion())
-        .as("the CA is kept")
-        .isEqualTo(caVersion);
+    assertThat(caResourceVersion()).as("the CA is kept").isEqualTo(caVersion);
   }
 
   @Test
