@@ -128,8 +128,7 @@ final class OutcomeRecorder {
                   response == null ? null : response.attempts(),
                   response != null && response.budgetRefused(),
                   response != null && response.quotaWarned(),
-                  // Tiered routing (#15) passes whether it sent the request to a cheaper tier.
-                  false)));
+                  request != null && request.downgrade() != null)));
     } catch (RuntimeException e) {
       LOG.warn("could not record request {}", head.requestId(), e);
     }

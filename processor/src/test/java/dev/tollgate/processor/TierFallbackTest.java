@@ -68,6 +68,7 @@ class TierFallbackTest {
 
   private final List<Asked> asked = new CopyOnWriteArrayList<>();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final List<dev.tollgate.ledger.LedgerRecord> ledger = new CopyOnWriteArrayList<>();
   private volatile TierProbe.Fall answer;
   private ExtProcClient client;
 
@@ -80,6 +81,7 @@ class TierFallbackTest {
             registry,
             line -> {});
     processor.update(TestModels.build(YAML));
+    processor.recordTo(ledger::add);
     processor.tierProbe(
         (namespace, route, clientId, model, reserve, atWarn) -> {
           asked.add(new Asked(model, reserve, atWarn));
@@ -127,6 +129,16 @@ class TierFallbackTest {
                 .counter()
                 .count())
         .isEqualTo(1.0);
+    s.responseBody(
+        "{\"id\":\"c1\",\"model\":\"fast\",\"choices\":[{\"message\":{\"content\":\"ok\"}}],"
+            + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1}}",
+        true);
+    s.complete();
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> !ledger.isEmpty());
+    assertThat(ledger.get(0).budget())
+        .isEqualTo(dev.tollgate.ledger.LedgerRecord.Budget.DOWNGRADED);
   }
 
   @Test
