@@ -7,7 +7,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=scripts/cluster-env.sh
 source "$here/cluster-env.sh"
-out="${1:-${XDG_CACHE_HOME:-$HOME/.cache}/tollgate/images}"
+out="${1:-${TOLLGATE_IMAGE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tollgate/images}}"
 mkdir -p "$out"
 die() {
   echo "build-cluster-images: error: $*" >&2

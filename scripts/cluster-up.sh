@@ -59,7 +59,7 @@ if [[ -f "$CLUSTER_DIR/pids/kubelet" ]] && kill -0 "$(cat "$CLUSTER_DIR/pids/kub
   die "a cluster is already running from $CLUSTER_DIR (scripts/cluster-down.sh stops it)"
 fi
 
-mkdir -p "$CLUSTER_DIR"/{pki,log,pids,etcd,kubelet,containerd,cni/net.d,images,manifests} "$RUN_DIR"
+mkdir -p "$CLUSTER_DIR"/{pki,log,pids,etcd,kubelet,containerd,cni/net.d,manifests} "$RUN_DIR"
 pki="$CLUSTER_DIR/pki"
 
 # ---- network namespace: a node address on a veth link, the pod bridge is made by CNI ----
@@ -247,8 +247,9 @@ ctr_ns() { ctr --address "$RUN_DIR/containerd.sock" -n k8s.io "$@"; }
 wait_for containerd "socket" ctr_ns version
 
 # ---- images: pause and CoreDNS built here, then the caller's ----
-"$here/build-cluster-images.sh" "$CLUSTER_DIR/images" >&2 || die "building the pause and CoreDNS images failed"
-for archive in "$CLUSTER_DIR/images/pause.tar" "$CLUSTER_DIR/images/coredns.tar" ${TOLLGATE_CLUSTER_IMAGES:-}; do
+images="${TOLLGATE_IMAGE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tollgate/images}"
+"$here/build-cluster-images.sh" "$images" >&2 || die "building the pause and CoreDNS images failed"
+for archive in "$images/pause.tar" "$images/coredns.tar" ${TOLLGATE_CLUSTER_IMAGES:-}; do
   [[ -f "$archive" ]] || die "image archive $archive does not exist"
   ctr_ns images import --no-unpack=false "$archive" >/dev/null || die "ctr images import $archive failed"
 done
