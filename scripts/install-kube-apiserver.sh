@@ -55,9 +55,9 @@ target="$KUBE_API_TEST_DIR/k8s/${KUBE_VERSION}-linux-${arch}"
 binaries_ok() {
   local dir="$1"
   [[ -x "$dir/kube-apiserver" && -x "$dir/kubectl" && -x "$dir/etcd" ]] || return 1
-  "$dir/kube-apiserver" --version 2>/dev/null | grep -qx "Kubernetes v${KUBE_VERSION}" || return 1
-  "$dir/kubectl" version --client 2>/dev/null | grep -qx "Client Version: v${KUBE_VERSION}" || return 1
-  "$dir/etcd" --version 2>/dev/null | grep -qx "etcd Version: ${ETCD_VERSION}" || return 1
+  "$dir/kube-apiserver" --version 2>/dev/null | grep -x "Kubernetes v${KUBE_VERSION}" >/dev/null || return 1
+  "$dir/kubectl" version --client 2>/dev/null | grep -x "Client Version: v${KUBE_VERSION}" >/dev/null || return 1
+  "$dir/etcd" --version 2>/dev/null | grep -x "etcd Version: ${ETCD_VERSION}" >/dev/null || return 1
 }
 
 report() {

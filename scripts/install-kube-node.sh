@@ -45,9 +45,10 @@ binaries_ok() {
   local dir="$1" b
   for b in "${kube_binaries[@]}"; do
     [[ -x "$dir/$b" ]] || return 1
-    "$dir/$b" --version 2>/dev/null | grep -qx "Kubernetes v${KUBE_VERSION}" || return 1
+    # grep without -q reads to the end: with -q it may exit first and pipefail then sees SIGPIPE.
+    "$dir/$b" --version 2>/dev/null | grep -x "Kubernetes v${KUBE_VERSION}" >/dev/null || return 1
   done
-  [[ -x "$dir/coredns" ]] && "$dir/coredns" -version 2>/dev/null | grep -q "^CoreDNS-${COREDNS_VERSION}$"
+  [[ -x "$dir/coredns" ]] && "$dir/coredns" -version 2>/dev/null | grep "^CoreDNS-${COREDNS_VERSION}$" >/dev/null
 }
 
 report() { echo "${kube_binaries[*]} $KUBE_VERSION and coredns $COREDNS_VERSION in $target"; }
