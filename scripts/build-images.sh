@@ -104,7 +104,7 @@ build_tollgate() {
   local jar="$root/operator/target/tollgate.jar"
   if [[ ! -f "$jar" || ! -d "$root/operator/target/lib" ]]; then
     log "building operator/target/tollgate.jar with the Maven wrapper"
-    (cd "$root" && nice -n 10 ./mvnw -B -q -o -DskipTests -pl operator -am package >&2) || die "the Maven build of the operator failed"
+    (cd "$root" && nice -n 10 ./mvnw -B -q -DskipTests -pl operator -am package >&2) || die "the Maven build of the operator failed"
   fi
   local jdk
   jdk="$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")"
