@@ -2,7 +2,8 @@
 port-forward to the chart's Envoy Service.
 
 Usage: cluster_client_check.py governed | calls N | budget ANSWERS | traffic SECONDS
-Environment: TOLLGATE_BASE_URL (e.g. http://127.0.0.1:PORT/v1), TOLLGATE_KEY.
+Environment: TOLLGATE_BASE_URL (e.g. http://127.0.0.1:PORT/v1), TOLLGATE_KEY, TOLLGATE_MODEL
+(default fast).
 Prints PASSED (and for traffic the counts) and exits 0 when every check holds; raises otherwise.
 """
 import os
@@ -20,7 +21,7 @@ client = openai.OpenAI(
 scenario = sys.argv[1]
 
 
-def ask(model="fast", max_tokens=8):
+def ask(model=os.environ.get("TOLLGATE_MODEL", "fast"), max_tokens=8):
     return client.chat.completions.create(
         model=model, max_tokens=max_tokens, messages=[{"role": "user", "content": "Hello"}]
     )

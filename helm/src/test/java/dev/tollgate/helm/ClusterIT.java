@@ -33,6 +33,10 @@ class ClusterIT {
   private static final String EMULATOR_KEY = "sk-cluster-test-emulator-key";
   private static final String WEB_KEY = "tg-team-a-web-0c41d8e2";
   private static final String CI_BOT_KEY = "tg-team-a-ci-bot-7f3e9a21";
+
+  /** team-b's key: its traffic is outside team-a's small test budget. */
+  private static final String TEAM_B_KEY = "tg-team-b-claims-5b2a77c0";
+
   private static final Path IMAGES =
       Path.of(System.getProperty("user.home"), ".cache", "tollgate", "images");
   private static final Path PYTHON =
@@ -155,7 +159,7 @@ class ClusterIT {
 
     // The operator Pod deleted mid-traffic: Envoy keeps its configuration, nothing fails.
     Path trafficLog = ClusterShell.newLog("traffic-operator-delete");
-    Process traffic = python(trafficLog, WEB_KEY, "traffic", "40");
+    Process traffic = python(trafficLog, TEAM_B_KEY, "smart", "traffic", "40");
     Thread.sleep(8_000);
     kubectl(
             "-n",
@@ -312,14 +316,17 @@ class ClusterIT {
     return inCluster(Duration.ofMinutes(3), command);
   }
 
-  private static Process python(Path log, String key, String... args) throws IOException {
+  private static Process python(Path log, String key, String model, String... args)
+      throws IOException {
     String[] command = new String[args.length + 3];
     command[0] = PYTHON.toString();
     command[1] = "-u";
     command[2] = "e2e/python/cluster_client_check.py";
     System.arraycopy(args, 0, command, 3, args.length);
     return ClusterShell.startInCluster(
-        log, Map.of("TOLLGATE_BASE_URL", baseUrl, "TOLLGATE_KEY", key), command);
+        log,
+        Map.of("TOLLGATE_BASE_URL", baseUrl, "TOLLGATE_KEY", key, "TOLLGATE_MODEL", model),
+        command);
   }
 
   /** Retries a scenario until it passes: Envoy may get its routes a moment after Programmed. */
