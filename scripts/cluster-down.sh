@@ -53,6 +53,11 @@ awk '{print $5}' /proc/self/mountinfo | grep -E "^($CLUSTER_DIR|$RUN_DIR)/" | so
   umount -l "$m" 2>/dev/null
 done
 ip netns del "$NETNS" 2>/dev/null
+# Pod network namespaces containerd's CRI made (/run/netns/cni-<id>): with containerd stopped
+# nobody removes them. Only those with no process left are deleted.
+for ns in $(ip netns list 2>/dev/null | awk '/^cni-/{print $1}'); do
+  [[ -z "$(ip netns pids "$ns" 2>/dev/null)" ]] && ip netns del "$ns" 2>/dev/null
+done
 for hierarchy in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
   [[ -d "$hierarchy" ]] || continue
   find "$hierarchy" -depth -type d -exec rmdir {} \; 2>/dev/null
