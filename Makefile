@@ -1,7 +1,7 @@
 # Tollgate: one entry point for the usual tasks. Everything goes through the Maven wrapper and
 # the scripts in scripts/, which CI uses too.
 
-.PHONY: build run test unit it e2e golden crds manifests chart translate bench clean
+.PHONY: build run test unit it e2e golden crds manifests chart cluster-test translate bench clean
 
 build: ## Compile and package everything (tests skipped)
 	./mvnw -B -DskipTests package
@@ -36,6 +36,14 @@ chart: ## The chart's tests: lint, template, kubeconform, dry-run on a real kube
 	scripts/install-kube-apiserver.sh
 	./mvnw -B -q install -pl crds -DskipTests
 	./mvnw -B verify -pl helm
+
+cluster-test: ## ClusterIT: the chart on a single-node cluster in a network namespace (root; docs/cluster.md)
+	scripts/install-chart-tools.sh >/dev/null
+	scripts/install-e2e-python.sh >/dev/null
+	scripts/install-cluster.sh
+	./mvnw -B -DskipTests -pl operator -am package
+	scripts/build-images.sh
+	./mvnw -B verify -pl helm -am -Dit.test=ClusterIT -Dfailsafe.failIfNoSpecifiedTests=false -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false
 
 translate: ## Print the xDS of examples/multi-team
 	bin/tollgate translate -f examples/multi-team

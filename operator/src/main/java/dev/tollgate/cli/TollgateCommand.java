@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
       dev.tollgate.roles.RateLimitCommand.class,
       dev.tollgate.usage.UsageCommand.class,
       dev.tollgate.keys.KeysCommand.class,
-      dev.tollgate.usage.AuditCommand.class
+      dev.tollgate.usage.AuditCommand.class,
+      dev.tollgate.demo.EmulatorCommand.class
     })
 public final class TollgateCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -38,8 +38,15 @@ public final class DemoModels {
 
   /** A fixed list of OpenAI-style models (for a demo started without manifests, as in bench). */
   public static DemoModels fixed(List<String> models) {
+    return fixed(models, Map.of());
+  }
+
+  /** A fixed list of OpenAI-style models and Azure OpenAI deployments (deployment to model). */
+  public static DemoModels fixed(List<String> models, Map<String, String> deployments) {
     return new DemoModels(
-        -1, new Served(Map.of(ProviderType.OpenAICompatible, new TreeSet<>(models)), Map.of()));
+        -1,
+        new Served(
+            Map.of(ProviderType.OpenAICompatible, new TreeSet<>(models)), Map.copyOf(deployments)));
   }
 
   /** Takes the served models from a newly published gateway model. */

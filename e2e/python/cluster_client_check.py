@@ -1,0 +1,67 @@
+"""The cluster test's calls (helm ClusterIT), made with the official OpenAI Python client through a
+port-forward to the chart's Envoy Service.
+
+Usage: cluster_client_check.py governed | calls N | budget ANSWERS | traffic SECONDS
+Environment: TOLLGATE_BASE_URL (e.g. http://127.0.0.1:PORT/v1), TOLLGATE_KEY, TOLLGATE_MODEL
+(default fast).
+Prints PASSED (and for traffic the counts) and exits 0 when every check holds; raises otherwise.
+"""
+import os
+import sys
+import time
+
+import openai
+
+client = openai.OpenAI(
+    base_url=os.environ["TOLLGATE_BASE_URL"],
+    api_key=os.environ["TOLLGATE_KEY"],
+    max_retries=0,
+    timeout=30,
+)
+scenario = sys.argv[1]
+
+
+def ask(model=os.environ.get("TOLLGATE_MODEL", "fast"), max_tokens=8):
+    return client.chat.completions.create(
+        model=model, max_tokens=max_tokens, messages=[{"role": "user", "content": "Hello"}]
+    )
+
+
+if scenario == "governed":
+    reply = ask()
+    assert reply.choices[0].message.content, reply
+    assert reply.usage.total_tokens > 0, reply.usage
+    print("governed call:", reply.model, reply.usage.total_tokens, "tokens")
+elif scenario == "calls":
+    for _ in range(int(sys.argv[2])):
+        ask()
+    print(sys.argv[2], "calls answered")
+elif scenario == "budget":
+    # The test's TokenQuota leaves this client ANSWERS requests: those are answered, the next is
+    # refused with the budget's 429.
+    expected = int(sys.argv[2])
+    for _ in range(expected):
+        ask()
+    try:
+        ask()
+        raise AssertionError("request past the budget was answered")
+    except openai.RateLimitError as error:
+        assert error.status_code == 429, error
+        print("budget refusal after", expected, "answers:", error.status_code, error.body)
+elif scenario == "traffic":
+    # Steady traffic for SECONDS; every request must be answered.
+    deadline = time.monotonic() + float(sys.argv[2])
+    ok, failed, errors = 0, 0, []
+    while time.monotonic() < deadline:
+        try:
+            ask()
+            ok += 1
+        except openai.APIError as error:
+            failed += 1
+            errors.append(repr(error)[:200])
+        time.sleep(0.2)
+    print("traffic:", ok, "answered,", failed, "failed", errors[:3])
+    assert ok > 0 and failed == 0, errors[:5]
+else:
+    raise SystemExit("unknown scenario " + scenario)
+print("PASSED")
