@@ -73,7 +73,11 @@ class LedgerWriterTest {
       store.written().forEach(r -> ids.add(r.requestId()));
       assertThat(store.written()).hasSize(1500);
       assertThat(ids).hasSize(1500);
-      assertThat(writer.stats().replayed()).isEqualTo(1000);
+      // Records offered before the writer notices the store is back are spooled behind the first
+      // 1,000 (to keep their order), so more than 1,000 may be replayed; each exactly once.
+      assertThat(writer.stats().replayed())
+          .isGreaterThanOrEqualTo(1000)
+          .isEqualTo(writer.stats().spooled());
       assertThat(writer.stats().dropped()).isZero();
     }
   }
