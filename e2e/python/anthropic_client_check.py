@@ -7,6 +7,7 @@ key-expired: an expired key, with both official clients, on every API)
 Environment: TOLLGATE_BASE_URL (the gateway, without /v1), TOLLGATE_KEY.
 Prints PASSED and exits 0 when every check holds; raises otherwise.
 """
+import json
 import os
 import sys
 
