@@ -162,6 +162,7 @@ public final class KubeApiServer implements AutoCloseable {
         client.apiextensions().v1().customResourceDefinitions().withName(name).get();
     return crd != null
         && crd.getStatus() != null
+        && crd.getStatus().getConditions() != null
         && crd.getStatus().getConditions().stream()
             .anyMatch(c -> c.getType().equals("Established") && c.getStatus().equals("True"));
   }
