@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.emulator.AnsweredRequest;
 import dev.tollgate.emulator.EmulatorServer;
 import dev.tollgate.emulator.ReceivedRequest;
 import dev.tollgate.emulator.anthropic.AnthropicEmulator;
@@ -43,6 +44,7 @@ class AgentsIT {
   static final String SONNET = "claude-sonnet-4-6";
   static final String HAIKU = "claude-haiku-4-5";
   static final String GPT = "gpt-5.5";
+  static final String O4_MINI = "o4-mini";
   static final Path WORK = Path.of("target/e2e/agents").toAbsolutePath();
 
   static EmulatorServer providers;
@@ -63,7 +65,8 @@ class AgentsIT {
             0,
             List.of(
                 new AnthropicEmulator(List.of(SONNET, HAIKU), ANTHROPIC_KEY),
-                OpenAiEmulator.serving(List.of(EmulatedModel.named(GPT)), OPENAI_KEY)),
+                OpenAiEmulator.serving(
+                    List.of(EmulatedModel.named(GPT), EmulatedModel.named(O4_MINI)), OPENAI_KEY)),
             0);
     gateway =
         TollgateRun.start(
@@ -102,19 +105,7 @@ class AgentsIT {
                 "--output-format",
                 "text"),
             dir,
-            Map.of(
-                "ANTHROPIC_BASE_URL",
-                gateway.url(),
-                "ANTHROPIC_AUTH_TOKEN",
-                KEY,
-                "ANTHROPIC_DEFAULT_HAIKU_MODEL",
-                HAIKU,
-                "ANTHROPIC_SMALL_FAST_MODEL",
-                HAIKU,
-                "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
-                "1",
-                "DISABLE_AUTOUPDATER",
-                "1"));
+            claudeEnvironment(HAIKU));
     claude.assertSucceeded();
     assertThat(claude.stdout())
         .as("Claude Code printed the Anthropic emulator's answer")
@@ -149,6 +140,84 @@ class AgentsIT {
         .contains("The notes say hello.");
 
     assertMetered("/v1/messages", sent.size());
+  }
+
+  /**
+   * Claude Code on an OpenAI reasoning model: its Messages request (with {@code thinking}, {@code
+   * context_management} and {@code output_config.effort}, which it sends for every model) is
+   * translated to Chat Completions, which the strict OpenAI emulator accepts only with {@code
+   * max_completion_tokens} and an effort the model offers; the answer comes back as Anthropic's
+   * events and Claude Code prints it.
+   */
+  @Test
+  void claudeCodeCompletesATurnOnAnOpenAiReasoningModel() throws Exception {
+    Path dir = Files.createDirectories(WORK.resolve("claude-openai"));
+    int before = providers.received().size();
+    AgentCli.Outcome claude =
+        AgentCli.run(
+            "claude",
+            List.of("-p", "Say hello", "--model", O4_MINI, "--tools", "Read", "--output-format",
+                "text"),
+            dir,
+            claudeEnvironment(O4_MINI));
+    claude.assertSucceeded();
+    assertThat(claude.stdout())
+        .as("Claude Code printed the OpenAI emulator's answer")
+        .contains("Tollgate forwarded this request to the demo upstream");
+
+    List<ReceivedRequest> sent = since(before);
+    record("claude-openai", sent);
+    assertThat(sent).as("Claude Code's turn reached the OpenAI provider").isNotEmpty();
+    for (ReceivedRequest request : sent) {
+      assertThat(request.method() + " " + request.path()).isEqualTo("POST /v1/chat/completions");
+      assertThat(request.query()).isEmpty();
+      assertThat(request.header("authorization")).contains("Bearer " + OPENAI_KEY);
+      assertThat(request.headers())
+          .doesNotContainKeys(
+              "x-api-key",
+              "anthropic-version",
+              "anthropic-beta",
+              Wire.NAMESPACE_HEADER,
+              Wire.CLIENT_HEADER,
+              Wire.MODEL_HEADER,
+              Wire.CLIENT_API_HEADER,
+              Wire.UPSTREAM_MODEL_HEADER,
+              Wire.MODEL_SPAN_HEADER);
+      JsonNode body = JSON.readTree(request.body());
+      assertThat(body.path("model").asText()).isEqualTo(O4_MINI);
+      assertThat(body.has("max_tokens")).as("o4-mini refuses max_tokens").isFalse();
+      assertThat(body.path("max_completion_tokens").asLong()).isPositive();
+      assertThat(body.path("reasoning_effort").asText())
+          .as("Claude Code's output_config.effort")
+          .isEqualTo("high");
+      assertThat(body.has("thinking") || body.has("context_management")).isFalse();
+      assertThat(body.path("stream").asBoolean()).isTrue();
+      assertThat(toolNames(body)).containsExactly("function");
+    }
+    assertThat(
+            providers.answered().stream()
+                .filter(answered -> answered.request().path().equals("/v1/chat/completions"))
+                .map(AnsweredRequest::status))
+        .as("the strict emulator accepted every translated turn")
+        .containsOnly(200);
+    assertMetered("/v1/messages", sent.size());
+  }
+
+  /** What Claude Code needs to call the gateway, with this model for its small/fast requests. */
+  private static Map<String, String> claudeEnvironment(String smallModel) {
+    return Map.of(
+        "ANTHROPIC_BASE_URL",
+        gateway.url(),
+        "ANTHROPIC_AUTH_TOKEN",
+        KEY,
+        "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+        smallModel,
+        "ANTHROPIC_SMALL_FAST_MODEL",
+        smallModel,
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
+        "1",
+        "DISABLE_AUTOUPDATER",
+        "1");
   }
 
   /** Codex CLI, headless, on a custom model provider speaking the Responses API to the gateway. */

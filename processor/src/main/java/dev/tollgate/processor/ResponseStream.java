@@ -151,21 +151,28 @@ final class ResponseStream {
       mutation.addRemoveHeaders("content-length");
       mutation.addSetHeaders(set("content-type", "application/json"));
     } else if (target != null
+        && translating != null
+        && translating.holdsWhole(contentType, encoding)) {
+      // Held whole until it is translated, so that an answer that is not a message (nor the
+      // event stream asked for) can still get a 502 in the client's shape instead of its 200.
+      mode = Mode.JSON;
+      mutation.addRemoveHeaders("content-length");
+      mutation.addSetHeaders(set("content-type", "application/json"));
+      response.setModeOverride(
+          ProcessingMode.newBuilder()
+              .setResponseBodyMode(ProcessingMode.BodySendMode.BUFFERED)
+              .setResponseTrailerMode(ProcessingMode.HeaderSendMode.SKIP));
+      usage = new ResponseUsage(settings.estimator(), target.tokenizer().encoding());
+      response.setDynamicMetadata(account());
+    } else if (target != null
         && (encoding == null || encoding.equalsIgnoreCase("identity"))
         && contentType != null
         && (ExtProcMessages.isEventStream(contentType) || ExtProcMessages.isJson(contentType))) {
       eventStream = ExtProcMessages.isEventStream(contentType);
       mode = eventStream ? Mode.SSE : Mode.JSON;
       if (translating != null) {
+        // An event stream a streaming request asked for (every other answer is held whole).
         mutation.addRemoveHeaders("content-length");
-        if (!eventStream) {
-          // Held whole until it is translated, so that an answer that is not a message can still
-          // get a 502 instead of its 200.
-          response.setModeOverride(
-              ProcessingMode.newBuilder()
-                  .setResponseBodyMode(ProcessingMode.BodySendMode.BUFFERED)
-                  .setResponseTrailerMode(ProcessingMode.HeaderSendMode.SKIP));
-        }
       }
       usage = new ResponseUsage(settings.estimator(), target.tokenizer().encoding());
       if (eventStream) {

@@ -183,15 +183,37 @@ final class TranslatedCall {
       return null;
     }
     if (overflow) {
-      String message = "The model provider's answer is larger than the gateway translates.";
-      return new TranslatedResponse(
-          502,
-          anthropicClient()
-              ? AnthropicErrors.body(AnthropicErrors.typeForStatus(502), message)
-              : OpenAiErrors.body(message, "server_error", "untranslatable_response", null),
-          Optional.empty());
+      return badGateway("The model provider's answer is larger than the gateway translates.");
+    }
+    if (translation.streaming() && status >= 200 && status <= 299) {
+      return badGateway(
+          "The model provider answered a streaming request with a body that is not an event"
+              + " stream.");
     }
     return translation.response(status, Arrays.copyOf(held, length));
+  }
+
+  /**
+   * Whether a 2xx answer with these headers is held whole ({@link #whole}) rather than translated
+   * as a stream: everything but the identity-encoded event stream a streaming request asked for. A
+   * non-stream answer to a stream, or a body that is neither JSON nor events, so becomes a 502 in
+   * the client's shape before its status leaves.
+   */
+  boolean holdsWhole(String contentType, String encoding) {
+    boolean identity = encoding == null || encoding.equalsIgnoreCase("identity");
+    return !(translation.streaming()
+        && identity
+        && contentType != null
+        && ExtProcMessages.isEventStream(contentType));
+  }
+
+  private TranslatedResponse badGateway(String message) {
+    return new TranslatedResponse(
+        502,
+        anthropicClient()
+            ? AnthropicErrors.body(AnthropicErrors.typeForStatus(502), message)
+            : OpenAiErrors.body(message, "server_error", "untranslatable_response", null),
+        Optional.empty());
   }
 
   /** The body mutation of a whole answer's last chunk, or of an empty one before it. */

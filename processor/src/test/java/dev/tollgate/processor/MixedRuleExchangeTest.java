@@ -230,6 +230,37 @@ class MixedRuleExchangeTest {
   }
 
   @Test
+  void aStreamAnsweredWithATwoHundredThatIsNotAnEventStreamBecomesA502() throws Exception {
+    String stream = MESSAGE.replace("\"max_tokens\"", "\"stream\":true,\"max_tokens\"");
+    for (String[] answer :
+        new String[][] {
+          {"application/json", "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\"}"},
+          {"text/html", "<html>maintenance</html>"}
+        }) {
+      ExtProcClient.Stream s = send("/v1/messages", stream, Wire.API_ANTHROPIC);
+      ProcessingResponse headers =
+          s.responseHeaders(
+              false,
+              ":status",
+              "200",
+              "content-type",
+              answer[0],
+              Wire.PROVIDER_HEADER,
+              "team-m/openai");
+      assertThat(headers.getModeOverride().getResponseBodyMode())
+          .as("%s is held whole before its status leaves", answer[0])
+          .isEqualTo(ProcessingMode.BodySendMode.BUFFERED);
+      ProcessingResponse last = s.responseBody(answer[1], true);
+      CommonResponse common = last.getResponseBody().getResponse();
+      assertThat(setHeaders(common)).as(answer[0]).containsEntry(":status", "502");
+      JsonNode error = JSON.readTree(common.getBodyMutation().getBody().toStringUtf8());
+      assertThat(error.path("type").asText()).as("Anthropic's error shape").isEqualTo("error");
+      assertThat(error.path("error").path("message").asText()).contains("not an event stream");
+      s.complete();
+    }
+  }
+
+  @Test
   void aMessagesCallAnsweredByTheOpenAiProviderIsTranslatedAsAStream() throws Exception {
     ExtProcClient.Stream s =
         send(

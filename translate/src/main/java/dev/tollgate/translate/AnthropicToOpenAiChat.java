@@ -11,8 +11,9 @@ import java.util.Set;
  * becomes a leading system message, {@code tool_use} blocks assistant {@code tool_calls}, {@code
  * tool_result} blocks {@code tool} messages, images {@code image_url} parts. {@code cache_control}
  * marks are dropped (OpenAI caches prompt prefixes by itself; the answer does not change), as are
- * earlier turns' thinking blocks (Anthropic itself leaves them out of the context). Everything else
- * OpenAI cannot express with the same meaning is refused, naming the field.
+ * earlier turns' thinking blocks (Anthropic itself leaves them out of the context); reasoning
+ * controls as {@link OpenAiReasoning} says. Everything else OpenAI cannot express with the same
+ * meaning is refused, naming the field.
  */
 final class AnthropicToOpenAiChat {
   private static final Set<String> KNOWN =
@@ -29,6 +30,8 @@ final class AnthropicToOpenAiChat {
           "tool_choice",
           "metadata",
           "thinking",
+          "output_config",
+          "context_management",
           "service_tier");
 
   /** OpenAI reads at most this many stop sequences. */
@@ -40,10 +43,6 @@ final class AnthropicToOpenAiChat {
     ObjectNode request = RequestChecks.object(body, AnthropicToOpenAiChat::refuse);
     RequestChecks.onlyKnown(
         request, KNOWN, "OpenAI's Chat Completions API", AnthropicToOpenAiChat::refuse);
-    JsonNode thinking = request.get("thinking");
-    if (thinking != null && !"disabled".equals(thinking.path("type").asText())) {
-      throw refuse("thinking", "extended thinking cannot be translated for an OpenAI model");
-    }
     JsonNode tier = request.get("service_tier");
     if (tier != null && !"auto".equals(tier.asText())) {
       throw refuse("service_tier", "only `auto` can be translated");
@@ -57,7 +56,13 @@ final class AnthropicToOpenAiChat {
     if (maxTokens != null && !(maxTokens.isIntegralNumber() && maxTokens.asLong() >= 1)) {
       throw refuse("max_tokens", "`max_tokens` must be a positive integer");
     }
-    out.put(options.openAiCapField(), maxTokens == null ? options.maxTokens() : maxTokens.asLong());
+    // OpenAI's reasoning models refuse max_tokens, whatever the rule's other servers read.
+    out.put(
+        OpenAiReasoning.reasoningModel(options.upstreamModel())
+            ? RequestOptions.MAX_COMPLETION_TOKENS
+            : options.openAiCapField(),
+        maxTokens == null ? options.maxTokens() : maxTokens.asLong());
+    OpenAiReasoning.translate(request, out, options.upstreamModel());
     RequestChecks.number(request, "temperature", 1, out, AnthropicToOpenAiChat::refuse);
     RequestChecks.number(request, "top_p", 1, out, AnthropicToOpenAiChat::refuse);
     stop(request.get("stop_sequences"), out);

@@ -22,6 +22,7 @@ final class OpenAiMessages {
       switch (role) {
         case "user" -> user(content, at, out);
         case "assistant" -> assistant(content, at, out);
+        case "system" -> system(content, at, out);
         default -> throw refuse(at + ".role", "role `" + role + "` is not an Anthropic role");
       }
     }
@@ -30,6 +31,28 @@ final class OpenAiMessages {
           "messages",
           "the last message is the assistant's, which Anthropic continues (prefill); an OpenAI"
               + " model would answer it with a new message instead");
+    }
+  }
+
+  /**
+   * A system turn within the conversation (Claude Code sends its environment so): OpenAI reads
+   * system messages at any place, in order, so it stays one, its text blocks as text parts.
+   */
+  private static void system(JsonNode content, String at, ArrayNode out)
+      throws UntranslatableRequest {
+    if (content != null && content.isTextual()) {
+      out.addObject().put("role", "system").put("content", content.asText());
+      return;
+    }
+    blocksRequired(content, at);
+    ArrayNode parts = out.addObject().put("role", "system").putArray("content");
+    for (int j = 0; j < content.size(); j++) {
+      JsonNode block = content.get(j);
+      String blockAt = at + ".content[" + j + "]";
+      if (!"text".equals(block.path("type").asText())) {
+        throw refuse(blockAt + ".type", "only text blocks can be a system turn");
+      }
+      parts.addObject().put("type", "text").put("text", text(block, blockAt));
     }
   }
 

@@ -125,10 +125,19 @@ class TranslationGoldenTest {
     return new RequestOptions(UPSTREAM_MODELS.get(pair), 4096, CLOCK);
   }
 
+  /** A reasoning model the request cases named {@code reasoning-*} are translated for. */
+  static final String REASONING_MODEL = "o4-mini";
+
+  private static RequestOptions options(String pair, Path input) {
+    return input.getFileName().toString().startsWith("reasoning-")
+        ? new RequestOptions(REASONING_MODEL, 4096, CLOCK)
+        : options(pair);
+  }
+
   private static String request(String pair, Path input) throws IOException {
     byte[] body = Files.readAllBytes(input);
     try {
-      Translation translation = PAIRS.get(pair).translate(body, options(pair));
+      Translation translation = PAIRS.get(pair).translate(body, options(pair, input));
       ObjectNode out = PRETTY.createObjectNode();
       out.put("upstreamPath", translation.upstreamPath());
       out.put("streaming", translation.streaming());

@@ -194,7 +194,15 @@ public final class OpenAiEmulator implements ProviderEmulator {
       Clock clock,
       AtomicLong serials)
       throws IOException {
-    Optional<OpenAiError> refused = endpoint.refuseKind(model).or(() -> endpoint.check(body));
+    Optional<OpenAiError> refused =
+        endpoint
+            .refuseKind(model)
+            .or(() -> endpoint.check(body))
+            .or(
+                () ->
+                    endpoint == Endpoint.CHAT
+                        ? ReasoningParameters.check(model.name(), body)
+                        : Optional.empty());
     if (refused.isPresent()) {
       send(reply, refused.get());
       return;
