@@ -24,6 +24,12 @@ import org.slf4j.LoggerFactory;
  * node.cluster} (the {@code --service-cluster} flag); every group gets the snapshot published for
  * it. Snapshots are checked for consistency before they are published.
  *
+ * <p>Each xDS type has its own version ({@link TypeVersions}): a type whose resources are the same
+ * as in the group's previous publish keeps its version, so Envoy is not sent it again (a route edit
+ * resends the route configuration only, not thousands of clusters). A type that changed gets the
+ * model's version. The {@link NodeStatusTracker} reports what a node acknowledged in model
+ * versions.
+ *
  * <p>Thread-safe.
  */
 public final class AdsServer implements AutoCloseable {
@@ -48,6 +54,7 @@ public final class AdsServer implements AutoCloseable {
   private final NodeStatusTracker tracker;
   private final Server server;
   private final Map<String, XdsResources> published = new HashMap<>();
+  private final Map<String, TypeVersions> versions = new HashMap<>();
   private ListenerCertificate listenerCertificate;
 
   private AdsServer(SimpleCache<String> cache, NodeStatusTracker tracker, Server server) {
@@ -112,11 +119,19 @@ public final class AdsServer implements AutoCloseable {
               + ": "
               + problems);
     }
+    TypeVersions next;
     synchronized (this) {
+      next = TypeVersions.next(published.get(group), versions.get(group), resources);
       published.put(group, resources);
+      versions.put(group, next);
+      tracker.published(resources.version(), next);
       setSnapshot(group, resources);
     }
-    LOG.info("published configuration version {} to node group {}", resources.version(), group);
+    LOG.info(
+        "published configuration version {} to node group {} (sent again: {})",
+        resources.version(),
+        group,
+        next.changedIn(resources.version()));
   }
 
   /**
@@ -138,8 +153,9 @@ public final class AdsServer implements AutoCloseable {
   }
 
   private void setSnapshot(String group, XdsResources resources) {
+    TypeVersions v = versions.get(group);
     List<Secret> secrets = new ArrayList<>(resources.secrets());
-    String secretsVersion = resources.version();
+    String secretsVersion = v.secrets();
     if (listenerCertificate != null) {
       secrets.add(listenerCertificate.secret());
       secretsVersion += VERSION_SUFFIX + listenerCertificate.version();
@@ -148,21 +164,21 @@ public final class AdsServer implements AutoCloseable {
         group,
         Snapshot.create(
             resources.clusters(),
-            resources.version(),
+            v.clusters(),
             List.of(),
-            resources.version(),
+            v.clusters(),
             resources.listeners(),
-            resources.version(),
+            v.listeners(),
             resources.routes(),
-            resources.version(),
+            v.routes(),
             secrets,
             secretsVersion));
   }
 
   /** Returns the version last published to a group, or null. */
-  public String publishedVersion(String group) {
-    Snapshot snapshot = cache.getSnapshot(group);
-    return snapshot == null ? null : snapshot.clusters().version();
+  public synchronized String publishedVersion(String group) {
+    XdsResources resources = published.get(group);
+    return resources == null ? null : resources.version();
   }
 
   @Override

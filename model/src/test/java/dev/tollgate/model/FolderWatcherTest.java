@@ -6,7 +6,10 @@ import dev.tollgate.model.source.FolderWatcher;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +42,58 @@ class FolderWatcherTest {
       assertThat(watcher.poll()).isTrue();
       assertThat(names(watcher)).containsExactly("uno");
     }
+  }
+
+  @Test
+  void followsEditsNewFilesAndDeletionsWithoutBeingPolled(@TempDir Path dir) throws Exception {
+    Path a = dir.resolve("a.yaml");
+    write(a, NAMESPACE.formatted("one"), 1);
+    List<List<String>> seen = new CopyOnWriteArrayList<>();
+    // A rescan interval far beyond the test: only watch events can deliver the changes.
+    try (FolderWatcher watcher =
+        new FolderWatcher(dir, Duration.ofMillis(10), Duration.ofHours(1))) {
+      watcher.onChange(
+          r ->
+              seen.add(
+                  r.snapshot().namespaces().stream().map(n -> n.getMetadata().getName()).toList()));
+      watcher.start(() -> {});
+
+      write(a, NAMESPACE.formatted("uno"), 2);
+      awaitNames(watcher, "uno");
+      Files.createDirectories(dir.resolve("team"));
+      write(dir.resolve("team").resolve("b.yaml"), NAMESPACE.formatted("two"), 1);
+      awaitNames(watcher, "uno", "two");
+      write(dir.resolve("team").resolve("b.yaml"), NAMESPACE.formatted("dos"), 2);
+      awaitNames(watcher, "uno", "dos");
+      Files.writeString(dir.resolve(".a.yaml.swp"), "not a manifest");
+      Files.delete(a);
+      awaitNames(watcher, "dos");
+      assertThat(seen).last().isEqualTo(List.of("dos"));
+    }
+  }
+
+  @Test
+  void aRewriteWithTheSameTextIsNoChange(@TempDir Path dir) throws Exception {
+    Path a = dir.resolve("a.yaml");
+    write(a, NAMESPACE.formatted("one"), 1);
+    try (FolderWatcher watcher = new FolderWatcher(dir)) {
+      write(a, NAMESPACE.formatted("one"), 2);
+      assertThat(watcher.poll()).isFalse();
+      assertThat(names(watcher)).containsExactly("one");
+    }
+  }
+
+  private static void awaitNames(FolderWatcher watcher, String... expected) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (names(watcher).equals(List.of(expected))) {
+        return;
+      }
+      Thread.sleep(10);
+    }
+    assertThat(names(watcher))
+        .as("the folder's namespaces after its change event")
+        .containsExactly(expected);
   }
 
   private static java.util.List<String> names(FolderWatcher watcher) {

@@ -272,7 +272,7 @@ public final class RunCommand implements Callable<Integer> {
               .withListenerTls(listenerTlsCert != null)
               .withTracing(otlp);
       XdsGate gate = new XdsGate(settings, ads, clock);
-      // Polling spaces changes out already, so the publisher builds at once.
+      // The folder watcher debounces its events already, so the publisher builds at once.
       ModelPublisher pipeline =
           new ModelPublisher(
               watcher,

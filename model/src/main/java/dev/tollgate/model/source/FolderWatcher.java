@@ -9,18 +9,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The standalone mode's config source: a folder of manifests, polled for changes.
+ * The standalone mode's config source: a folder of manifests, followed for changes.
  *
  * <p>Each file is read on its own. When a file that was good turns bad (invalid YAML, an unknown
  * field, any document that cannot be read), its errors are reported and the resources it held last
@@ -28,45 +24,57 @@ import org.slf4j.LoggerFactory;
  * file removes its resources. Listeners get a new {@link LoadResult} after every change; a {@link
  * ModelPublisher} is told through {@link #start(Runnable)}.
  *
- * <p>Polling (by size and modification time, twice a second by default) rather than a watch
- * service, because watch services miss edits on bind mounts and ConfigMap symlink swaps.
- * Thread-safe; listeners are called on the polling thread.
+ * <p>Changes are found by the platform's watch service ({@link FolderEvents}): an edit is read
+ * within the debounce delay (20 ms by default), and only the files that changed are read again. As
+ * a fallback for mounts where watch events do not arrive (and for the kernel's event queue
+ * overflowing), the whole folder is compared by size and modification time every rescan interval (5
+ * s by default) as well. The first read parses the files in parallel. Thread-safe; listeners are
+ * called on the events thread.
  */
 public final class FolderWatcher implements ConfigSource {
-  /** How often {@link #start(Runnable)} polls unless told otherwise. */
-  public static final Duration DEFAULT_INTERVAL = Duration.ofMillis(500);
+  /** How long an edit's events are collected before the changed files are read. */
+  public static final Duration DEFAULT_DEBOUNCE = Duration.ofMillis(20);
+
+  /** How often the whole folder is compared, for changes the watch service did not report. */
+  public static final Duration DEFAULT_RESCAN = Duration.ofSeconds(5);
 
   private static final Logger LOG = LoggerFactory.getLogger(FolderWatcher.class);
 
   private final Path folder;
-  private final Duration interval;
+  private final Duration debounce;
+  private final Duration rescanInterval;
   private final ManifestReader reader = new ManifestReader();
   private final Map<Path, FileState> files = new TreeMap<>();
   private final List<Consumer<LoadResult>> listeners = new ArrayList<>();
-  private final ScheduledExecutorService poller;
+  private FolderEvents events;
+  private volatile boolean closed;
   private LoadResult current;
 
   private record FileState(
-      FileTime modified, long size, List<HasMetadata> lastGood, List<LoadError> errors) {}
+      FileTime modified,
+      long size,
+      String text,
+      List<HasMetadata> lastGood,
+      List<LoadError> errors) {}
 
-  /** Reads the folder once; call {@link #start} to poll it every {@link #DEFAULT_INTERVAL}. */
+  /** Reads the folder once; call {@link #start} to follow it. */
   public FolderWatcher(Path folder) {
-    this(folder, DEFAULT_INTERVAL);
+    this(folder, DEFAULT_DEBOUNCE, DEFAULT_RESCAN);
   }
 
-  /** Reads the folder once; call {@link #start} to poll it at the interval. */
-  public FolderWatcher(Path folder, Duration interval) {
+  /**
+   * Reads the folder once; call {@link #start} to follow it.
+   *
+   * @param folder the folder of manifests, read recursively
+   * @param debounce how long an edit's events are collected before the files are read
+   * @param rescanInterval how often the whole folder is compared, events or not
+   */
+  public FolderWatcher(Path folder, Duration debounce, Duration rescanInterval) {
     this.folder = folder;
-    this.interval = interval;
-    this.poller =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "tollgate-folder-watcher");
-              t.setDaemon(true);
-              return t;
-            });
+    this.debounce = debounce;
+    this.rescanInterval = rescanInterval;
     synchronized (this) {
-      refresh();
+      refresh(manifestFiles(), true);
     }
   }
 
@@ -85,29 +93,60 @@ public final class FolderWatcher implements ConfigSource {
     return current.snapshot();
   }
 
-  /** Reports the errors of the first read, then polls the folder, telling onChange of changes. */
+  /**
+   * Reports the errors of the first read, then follows the folder, telling onChange of changes.
+   *
+   * @throws IllegalStateException when the platform has no watch service for the folder
+   */
   @Override
   public void start(Runnable onChange) {
     onChange(result -> onChange.run());
     for (LoadError error : current().errors()) {
       LOG.warn("{}", error.describe());
     }
-    poller.scheduleWithFixedDelay(
-        this::poll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    FolderEvents.Sink sink =
+        new FolderEvents.Sink() {
+          @Override
+          public void changed(java.util.Set<Path> changed) {
+            check(changed);
+          }
+
+          @Override
+          public void rescan() {
+            poll();
+          }
+        };
+    synchronized (this) {
+      try {
+        events = new FolderEvents(folder, debounce, rescanInterval, sink);
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot watch " + folder + ": " + e.getMessage(), e);
+      }
+      events.start();
+    }
   }
 
   @Override
-  public boolean healthy() {
-    return !poller.isShutdown();
+  public synchronized boolean healthy() {
+    return !closed && (events == null || events.running());
   }
 
-  /** Checks the folder now; returns whether anything changed. */
+  /** Compares the whole folder now; returns whether anything changed. */
   public boolean poll() {
+    return check(null);
+  }
+
+  /**
+   * Reads these files again (null: compares the whole folder); returns whether anything changed.
+   */
+  private boolean check(java.util.Set<Path> changed) {
     List<Consumer<LoadResult>> toNotify;
     LoadResult result;
     synchronized (this) {
       try {
-        if (!refresh()) {
+        boolean different =
+            changed == null ? refresh(manifestFiles(), true) : refresh(List.copyOf(changed), false);
+        if (!different) {
           return false;
         }
       } catch (RuntimeException e) {
@@ -130,75 +169,103 @@ public final class FolderWatcher implements ConfigSource {
     return true;
   }
 
-  private boolean refresh() {
-    Map<Path, FileState> seen = new TreeMap<>();
-    boolean changed = current == null;
-    for (Path file : manifestFiles()) {
+  /**
+   * Reads the given files where their size or modification time changed. With {@code complete},
+   * they are every manifest of the folder and any file not among them is gone; otherwise they are
+   * the files an event named, and a name that no longer exists is a deleted file.
+   */
+  private boolean refresh(List<Path> paths, boolean complete) {
+    Map<Path, FileState> next = new TreeMap<>(complete ? Map.of() : files);
+    List<Path> toRead = new ArrayList<>();
+    Map<Path, FileTime> modifiedTimes = new java.util.HashMap<>();
+    Map<Path, Long> sizes = new java.util.HashMap<>();
+    for (Path file : paths) {
       FileTime modified;
       long size;
       try {
         modified = Files.getLastModifiedTime(file);
         size = Files.size(file);
       } catch (IOException e) {
+        next.remove(file); // gone (or unreadable: a rescan retries it)
         continue;
       }
       FileState previous = files.get(file);
       if (previous != null && previous.modified().equals(modified) && previous.size() == size) {
-        seen.put(file, previous);
+        next.put(file, previous);
         continue;
       }
-      changed = true;
-      String location = folder.relativize(file).toString();
-      LoadResult read;
-      try {
-        read =
-            size > ManifestReader.MAX_FILE_BYTES
-                ? new LoadResult(
-                    ResourceSnapshot.empty(),
-                    List.of(
-                        new LoadError(
-                            location, "", "file larger than 4 MiB: split it or remove it")))
-                : reader.readString(location, Files.readString(file));
-      } catch (IOException e) {
-        read =
-            new LoadResult(
-                ResourceSnapshot.empty(),
-                List.of(new LoadError(location, "", "cannot read file: " + e.getMessage())));
-      }
-      List<HasMetadata> objects = objects(read.snapshot());
-      if (read.errors().isEmpty()) {
-        seen.put(file, new FileState(modified, size, objects, List.of()));
-      } else {
-        List<HasMetadata> kept = previous == null ? objects : previous.lastGood();
-        List<LoadError> errors = new ArrayList<>(read.errors());
-        if (previous != null) {
-          errors.add(
-              new LoadError(
-                  location,
-                  "",
-                  "kept the resources of the last good version of this file until it is fixed"));
-        }
-        seen.put(file, new FileState(modified, size, kept, errors));
-      }
+      toRead.add(file);
+      modifiedTimes.put(file, modified);
+      sizes.put(file, size);
     }
-    if (!seen.keySet().equals(files.keySet())) {
-      changed = true;
+    // Parsing dominates a large first read; each file is read on its own, so it parallelises.
+    Map<Path, FileState> read = new java.util.concurrent.ConcurrentHashMap<>();
+    (toRead.size() > 16 ? toRead.parallelStream() : toRead.stream())
+        .forEach(
+            file ->
+                read.put(
+                    file, read(file, modifiedTimes.get(file), sizes.get(file), files.get(file))));
+    boolean changed = current == null;
+    for (Path file : toRead) {
+      FileState state = read.get(file);
+      FileState previous = files.get(file);
+      if (previous == null || !previous.text().equals(state.text())) {
+        changed = true;
+      }
+      next.put(file, state);
     }
-    files.clear();
-    files.putAll(seen);
-    if (!changed) {
+    if (!changed && next.keySet().equals(files.keySet())) {
+      files.clear();
+      files.putAll(next); // new modification times of files rewritten with the same text
       return false;
     }
+    files.clear();
+    files.putAll(next);
     List<HasMetadata> all = new ArrayList<>();
     List<LoadError> errors = new ArrayList<>();
     for (FileState state : files.values()) {
       all.addAll(state.lastGood());
       errors.addAll(state.errors());
     }
-    LoadResult next = new LoadResult(snapshot(all), errors);
-    boolean different = current == null || !Objects.equals(describe(current), describe(next));
-    current = next;
-    return different;
+    current = new LoadResult(snapshot(all), errors);
+    return true;
+  }
+
+  private FileState read(Path file, FileTime modified, long size, FileState previous) {
+    String location = folder.relativize(file).toString();
+    String text = "";
+    LoadResult read;
+    try {
+      if (size > ManifestReader.MAX_FILE_BYTES) {
+        read =
+            new LoadResult(
+                ResourceSnapshot.empty(),
+                List.of(
+                    new LoadError(location, "", "file larger than 4 MiB: split it or remove it")));
+      } else {
+        text = Files.readString(file);
+        read = reader.readString(location, text);
+      }
+    } catch (IOException e) {
+      read =
+          new LoadResult(
+              ResourceSnapshot.empty(),
+              List.of(new LoadError(location, "", "cannot read file: " + e.getMessage())));
+    }
+    List<HasMetadata> objects = objects(read.snapshot());
+    if (read.errors().isEmpty()) {
+      return new FileState(modified, size, text, objects, List.of());
+    }
+    List<HasMetadata> kept = previous == null ? objects : previous.lastGood();
+    List<LoadError> errors = new ArrayList<>(read.errors());
+    if (previous != null) {
+      errors.add(
+          new LoadError(
+              location,
+              "",
+              "kept the resources of the last good version of this file until it is fixed"));
+    }
+    return new FileState(modified, size, text, kept, errors);
   }
 
   private List<Path> manifestFiles() {
@@ -206,11 +273,7 @@ public final class FolderWatcher implements ConfigSource {
       return List.of();
     }
     try (Stream<Path> walk = Files.walk(folder)) {
-      return walk.filter(Files::isRegularFile)
-          .filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
-          .filter(p -> !p.getFileName().toString().startsWith("."))
-          .sorted()
-          .toList();
+      return walk.filter(Files::isRegularFile).filter(FolderEvents::isManifest).sorted().toList();
     } catch (IOException e) {
       LOG.warn("cannot list {}: {}", folder, e.getMessage());
       return List.copyOf(files.keySet());
@@ -240,12 +303,15 @@ public final class FolderWatcher implements ConfigSource {
     return all.stream().filter(type::isInstance).map(type::cast).toList();
   }
 
-  private static String describe(LoadResult result) {
-    return String.valueOf(objects(result.snapshot())) + result.errors();
-  }
-
   @Override
   public void close() {
-    poller.shutdownNow();
+    FolderEvents running;
+    synchronized (this) {
+      closed = true;
+      running = events;
+    }
+    if (running != null) {
+      running.close();
+    }
   }
 }
