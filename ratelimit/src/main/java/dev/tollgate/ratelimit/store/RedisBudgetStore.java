@@ -1,74 +1,32 @@
 package dev.tollgate.ratelimit.store;
 
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.Range;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
-import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.Delay;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Budget counters in Redis, shared by every replica and kept across restarts of the service.
  *
- * <p>Key layout (prefix {@code tollgate}, namespace {@code team-a}):
- *
- * <pre>
- * tollgate:{team-a}:b:&lt;bucket id&gt;     hash: used, res (reserved), r:&lt;request id&gt; per held
- *                                    reservation, warned/over flags; expires after its window
- * tollgate:{team-a}:b:&lt;bucket id&gt;:r   sorted set: request id by reservation expiry (ms)
- * tollgate:{team-a}:q:&lt;request id&gt;    hash: b (bucket ids held), e (expiry ms)
- * tollgate:{team-a}:c:&lt;request id&gt;    string: until when the commit is remembered (ms)
- * tollgate:{team-a}:open              sorted set: live reservations by expiry
- * tollgate:{team-a}:idx               sorted set: bucket ids by window end, for usage reports
- * </pre>
- *
- * <p>Every key of a namespace carries the namespace as its hash tag. A request only ever counts in
- * buckets of its own namespace, so one Lua script can check and reserve all of them atomically and
- * still run on a single Redis Cluster shard. Each script is idempotent by request id, which also
- * makes Lettuce's replay of commands in flight across a reconnect harmless.
+ * <p>The keys ({@link RedisKeys}) of a namespace share its hash tag, so one Lua script ({@link
+ * LuaScript}) can check and reserve all buckets of a request atomically and still run on a single
+ * Redis Cluster shard. Each script is idempotent by request id, which also makes Lettuce's replay
+ * of commands in flight across a reconnect harmless.
  *
  * <p>Thread-safe; one connection is shared, and concurrent calls are pipelined on it.
  */
 public final class RedisBudgetStore implements BudgetStore {
-  private static final Script RESERVE = Script.load("buckets.lua", "reserve.lua");
-  private static final Script COMMIT = Script.load("buckets.lua", "commit.lua");
-  private static final Script READ = Script.load("buckets.lua", "read.lua");
   private static final int COMMIT_ATTEMPTS = 3;
 
   private final RedisStoreSettings settings;
-  private final Clock clock;
-  private final ClientResources resources;
-  private final RedisClient client;
-  private final RedisURI uri;
-  private final Object connectLock = new Object();
-  private volatile CompletableFuture<StatefulRedisConnection<String, String>> connection;
-  private Instant nextConnectAttempt = Instant.MIN;
+  private final RedisConnector redis;
 
   /**
    * Creates a store; it connects on first use and keeps trying while Redis is away.
@@ -78,31 +36,7 @@ public final class RedisBudgetStore implements BudgetStore {
    */
   public RedisBudgetStore(RedisStoreSettings settings, Clock clock) {
     this.settings = settings;
-    this.clock = clock;
-    this.uri = RedisURI.create(settings.uri());
-    this.uri.setTimeout(settings.commandTimeout());
-    this.resources =
-        ClientResources.builder()
-            .ioThreadPoolSize(2)
-            .computationThreadPoolSize(2)
-            .reconnectDelay(
-                Delay.exponential(
-                    Duration.ofMillis(20), settings.reconnectDelay(), 2, TimeUnit.MILLISECONDS))
-            .build();
-    this.client = RedisClient.create(resources);
-    this.client.setOptions(
-        ClientOptions.builder()
-            .autoReconnect(true)
-            // Fail at once while disconnected instead of queueing: the caller's failure mode
-            // decides, and a budget decision that waits for Redis is worse than either.
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout()))
-            .socketOptions(
-                SocketOptions.builder()
-                    .connectTimeout(settings.commandTimeout())
-                    .keepAlive(true)
-                    .build())
-            .build());
+    this.redis = new RedisConnector(settings, clock);
   }
 
   @Override
@@ -113,7 +47,7 @@ public final class RedisBudgetStore implements BudgetStore {
   @Override
   public CompletableFuture<ReserveResult> reserve(
       String namespace, String requestId, List<Charge> charges, Instant now, Instant expiresAt) {
-    Keys k = new Keys(namespace);
+    RedisKeys k = keys(namespace);
     List<String> keys = new ArrayList<>(4 + 2 * charges.size());
     keys.add(k.record(requestId));
     keys.add(k.marker(requestId));
@@ -131,7 +65,7 @@ public final class RedisBudgetStore implements BudgetStore {
       keys.add(k.reservations(charge.bucketId()));
       addCharge(args, charge);
     }
-    return eval(RESERVE, keys, args)
+    return eval(LuaScript.RESERVE, keys, args)
         .thenApply(
             out -> {
               int code = (int) (long) out.get(0);
@@ -184,30 +118,31 @@ public final class RedisBudgetStore implements BudgetStore {
   @Override
   public CompletableFuture<List<BucketState>> read(
       String namespace, List<Charge> charges, Instant now) {
-    Keys k = new Keys(namespace);
+    RedisKeys k = keys(namespace);
     // One read script per bucket, sent without waiting for each reply: pipelined.
     List<CompletableFuture<BucketState>> reads = new ArrayList<>(charges.size());
     for (Charge charge : charges) {
       String id = charge.bucketId();
       reads.add(
-          eval(READ, List.of(k.bucket(id), k.reservations(id)), List.of(ms(now)))
+          eval(LuaScript.READ, List.of(k.bucket(id), k.reservations(id)), List.of(ms(now)))
               .thenApply(out -> new BucketState((long) out.get(0), (long) out.get(1))));
     }
     return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
         .thenApply(v -> reads.stream().map(CompletableFuture::join).toList())
-        .exceptionallyCompose(RedisBudgetStore::unavailable);
+        .exceptionallyCompose(RedisConnector::unavailable);
   }
 
   @Override
   public CompletableFuture<List<BucketReading>> usage(String namespace, Instant now) {
-    Keys k = new Keys(namespace);
-    return connection()
+    RedisKeys k = keys(namespace);
+    return redis
+        .connection()
         .thenCompose(
             c -> {
-              RedisAsyncCommands<String, String> redis = c.async();
+              RedisAsyncCommands<String, String> commands = c.async();
               // Ended windows leave the index here rather than on every reservation.
-              redis.zremrangebyscore(k.index(), Range.create(0d, (double) now.toEpochMilli()));
-              return redis.zrangebyscoreWithScores(k.index(), after(now)).toCompletableFuture();
+              commands.zremrangebyscore(k.index(), Range.create(0d, (double) now.toEpochMilli()));
+              return commands.zrangebyscoreWithScores(k.index(), after(now)).toCompletableFuture();
             })
         .thenCompose(
             entries -> {
@@ -217,7 +152,10 @@ public final class RedisBudgetStore implements BudgetStore {
                 String id = entry.getValue();
                 Instant end = Instant.ofEpochMilli((long) entry.getScore());
                 reads.add(
-                    eval(READ, List.of(k.bucket(id), k.reservations(id)), List.of(ms(now)))
+                    eval(
+                            LuaScript.READ,
+                            List.of(k.bucket(id), k.reservations(id)),
+                            List.of(ms(now)))
                         .thenApply(
                             out ->
                                 new BucketReading(id, (long) out.get(0), (long) out.get(1), end)));
@@ -230,37 +168,33 @@ public final class RedisBudgetStore implements BudgetStore {
                               .sorted(Comparator.comparing(BucketReading::bucketId))
                               .toList());
             })
-        .exceptionallyCompose(RedisBudgetStore::unavailable);
+        .exceptionallyCompose(RedisConnector::unavailable);
   }
 
   @Override
   public CompletableFuture<Long> outstandingReservations(
       Collection<String> namespaces, Instant now) {
-    return connection()
+    return redis
+        .connection()
         .thenCompose(
             c -> {
-              RedisAsyncCommands<String, String> redis = c.async();
+              RedisAsyncCommands<String, String> commands = c.async();
               List<CompletableFuture<Long>> counts = new ArrayList<>();
               for (String namespace : namespaces) {
-                String open = new Keys(namespace).open();
+                String open = keys(namespace).open();
                 // Expired reservations leave the set here rather than on every reservation.
-                redis.zremrangebyscore(open, Range.create(0d, (double) now.toEpochMilli()));
-                counts.add(redis.zcount(open, after(now)).toCompletableFuture());
+                commands.zremrangebyscore(open, Range.create(0d, (double) now.toEpochMilli()));
+                counts.add(commands.zcount(open, after(now)).toCompletableFuture());
               }
               return CompletableFuture.allOf(counts.toArray(CompletableFuture[]::new))
                   .thenApply(v -> counts.stream().mapToLong(CompletableFuture::join).sum());
             })
-        .exceptionallyCompose(RedisBudgetStore::unavailable);
+        .exceptionallyCompose(RedisConnector::unavailable);
   }
 
   @Override
   public void close() {
-    CompletableFuture<StatefulRedisConnection<String, String>> current = connection;
-    if (current != null && current.isDone() && !current.isCompletedExceptionally()) {
-      current.join().close();
-    }
-    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-    resources.shutdown(0, 2, TimeUnit.SECONDS);
+    redis.close();
   }
 
   /** Commits or releases: reads which buckets the request holds, then runs the script on them. */
@@ -272,10 +206,11 @@ public final class RedisBudgetStore implements BudgetStore {
       Instant now,
       boolean release,
       int attempt) {
-    Keys k = new Keys(namespace);
-    return connection()
+    RedisKeys k = keys(namespace);
+    return redis
+        .connection()
         .thenCompose(c -> c.async().hmget(k.record(requestId), "b", "e").toCompletableFuture())
-        .exceptionallyCompose(RedisBudgetStore::unavailable)
+        .exceptionallyCompose(RedisConnector::unavailable)
         .thenCompose(
             record -> {
               String heldText = liveHolds(record, now);
@@ -306,7 +241,7 @@ public final class RedisBudgetStore implements BudgetStore {
                 keys.add(k.reservations(charge.bucketId()));
                 addCharge(args, charge);
               }
-              return eval(COMMIT, keys, args);
+              return eval(LuaScript.COMMIT, keys, args);
             })
         .thenCompose(
             out -> {
@@ -367,62 +302,12 @@ public final class RedisBudgetStore implements BudgetStore {
   }
 
   private CompletableFuture<List<Object>> eval(
-      Script script, List<String> keys, List<String> args) {
-    String[] k = keys.toArray(String[]::new);
-    String[] a = args.toArray(String[]::new);
-    return connection()
-        .thenCompose(
-            c -> {
-              RedisAsyncCommands<String, String> redis = c.async();
-              return redis
-                  .<List<Object>>evalsha(script.sha(), ScriptOutputType.MULTI, k, a)
-                  .toCompletableFuture()
-                  .exceptionallyCompose(
-                      e ->
-                          cause(e) instanceof RedisNoScriptException
-                              // Redis restarted and lost its script cache: send the source once.
-                              ? redis
-                                  .<List<Object>>eval(script.source(), ScriptOutputType.MULTI, k, a)
-                                  .toCompletableFuture()
-                              : CompletableFuture.failedFuture(e));
-            })
-        .exceptionallyCompose(RedisBudgetStore::unavailable);
+      LuaScript script, List<String> keys, List<String> args) {
+    return redis.eval(script, keys.toArray(String[]::new), args.toArray(String[]::new));
   }
 
-  private CompletableFuture<StatefulRedisConnection<String, String>> connection() {
-    CompletableFuture<StatefulRedisConnection<String, String>> current = connection;
-    if (current != null && !current.isCompletedExceptionally()) {
-      return current;
-    }
-    synchronized (connectLock) {
-      if (connection == current) {
-        Instant now = clock.instant();
-        if (current != null && now.isBefore(nextConnectAttempt)) {
-          return current;
-        }
-        nextConnectAttempt = now.plus(settings.reconnectDelay());
-        connection = client.connectAsync(StringCodec.UTF8, uri).toCompletableFuture();
-      }
-      return connection;
-    }
-  }
-
-  private static <T> CompletableFuture<T> unavailable(Throwable e) {
-    Throwable cause = cause(e);
-    if (cause instanceof StoreUnavailableException) {
-      return CompletableFuture.failedFuture(cause);
-    }
-    return CompletableFuture.failedFuture(
-        new StoreUnavailableException("Redis: " + cause.getMessage(), cause));
-  }
-
-  private static Throwable cause(Throwable e) {
-    Throwable t = e;
-    while ((t instanceof CompletionException || t instanceof ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
+  private RedisKeys keys(String namespace) {
+    return new RedisKeys(settings.keyPrefix(), namespace);
   }
 
   private static Range<Double> after(Instant now) {
@@ -434,62 +319,4 @@ public final class RedisBudgetStore implements BudgetStore {
   }
 
   private record Parsed(List<BucketState> states, List<Crossing> crossings) {}
-
-  /** The keys of one namespace; see the class comment. */
-  private final class Keys {
-    private final String base;
-
-    Keys(String namespace) {
-      this.base = settings.keyPrefix() + ":{" + namespace + "}:";
-    }
-
-    String bucket(String id) {
-      return base + "b:" + id;
-    }
-
-    String reservations(String id) {
-      return base + "b:" + id + ":r";
-    }
-
-    String record(String requestId) {
-      return base + "q:" + requestId;
-    }
-
-    String marker(String requestId) {
-      return base + "c:" + requestId;
-    }
-
-    String open() {
-      return base + "open";
-    }
-
-    String index() {
-      return base + "idx";
-    }
-  }
-
-  private record Script(String source, String sha) {
-    /** Loads a script from resources, the given files joined in order. */
-    static Script load(String... names) {
-      StringBuilder joined = new StringBuilder();
-      for (String name : names) {
-        try (InputStream in = RedisBudgetStore.class.getResourceAsStream(name)) {
-          if (in == null) {
-            throw new IllegalStateException("missing resource " + name);
-          }
-          joined.append(new String(in.readAllBytes(), StandardCharsets.UTF_8)).append('\n');
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }
-      String source = joined.toString();
-      try {
-        byte[] digest =
-            MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8));
-        return new Script(source, HexFormat.of().formatHex(digest));
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException("SHA-1 is part of every JDK", e);
-      }
-    }
-  }
 }
