@@ -156,7 +156,14 @@ class AgentsIT {
     AgentCli.Outcome claude =
         AgentCli.run(
             "claude",
-            List.of("-p", "Say hello", "--model", O4_MINI, "--tools", "Read", "--output-format",
+            List.of(
+                "-p",
+                "Say hello",
+                "--model",
+                O4_MINI,
+                "--tools",
+                "Read",
+                "--output-format",
                 "text"),
             dir,
             claudeEnvironment(O4_MINI));

@@ -11,6 +11,7 @@ import dev.tollgate.emulator.ReceivedRequest;
 import dev.tollgate.emulator.openai.AzureOpenAiEmulator;
 import dev.tollgate.emulator.openai.EmulatedModel;
 import dev.tollgate.emulator.openai.OpenAiEmulator;
+import dev.tollgate.model.Wire;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
@@ -317,6 +318,9 @@ class AttemptIT {
       assertThat(r.headers().values())
           .as(what)
           .noneMatch(values -> values.stream().anyMatch(v -> v.contains(KEY)));
+      assertThat(r.headers())
+          .as("the attempt's model header stays in the gateway: %s", what)
+          .doesNotContainKeys(Wire.UPSTREAM_MODEL_HEADER, Wire.TRANSLATION_HEADER);
     }
   }
 

@@ -9,6 +9,7 @@ import dev.tollgate.emulator.EmulatorServer;
 import dev.tollgate.emulator.ReceivedRequest;
 import dev.tollgate.emulator.openai.EmulatedModel;
 import dev.tollgate.emulator.openai.OpenAiEmulator;
+import dev.tollgate.model.Wire;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -245,7 +246,9 @@ class CrossApiIT {
     assertThat(r.header("authorization")).contains("Bearer " + key);
     assertThat(r.header("x-api-key")).isEmpty();
     assertThat(r.header("anthropic-version")).isEmpty();
-    assertThat(r.header("anthropic-beta")).isEmpty();
+    assertThat(r.header("anthropic-beta")).isEmpty();    assertThat(r.headers())
+        .as("what the attempt's filters passed between them stays in the gateway")
+        .doesNotContainKeys(Wire.UPSTREAM_MODEL_HEADER, Wire.TRANSLATION_HEADER);
   }
 
   static void assertAnthropic(ReceivedRequest r, List<String> models, String key) throws Exception {
@@ -256,6 +259,8 @@ class CrossApiIT {
     assertThat(body.path("max_tokens").asLong()).isPositive();
     assertThat(r.header("x-api-key")).contains(key);
     assertThat(r.header("authorization")).isEmpty();
-    assertThat(r.header("anthropic-version")).contains("2023-06-01");
+    assertThat(r.header("anthropic-version")).contains("2023-06-01");    assertThat(r.headers())
+        .as("what the attempt's filters passed between them stays in the gateway")
+        .doesNotContainKeys(Wire.UPSTREAM_MODEL_HEADER, Wire.TRANSLATION_HEADER);
   }
 }

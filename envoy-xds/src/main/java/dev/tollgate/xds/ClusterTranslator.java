@@ -237,7 +237,11 @@ final class ClusterTranslator {
     }
     List<HeaderMutation> mutations = new ArrayList<>(AnthropicHeaders.edits(List.of(provider)));
     namedKeyHeaderRemoval(provider).ifPresent(mutations::add);
-    mutations.add(set(Wire.UPSTREAM_MODEL_HEADER, literal(model)));
+    // Read only by the model filter and the attempt translator, and removed after them.
+    boolean upstreamModelHeader = modelPerAttempt || translating;
+    if (upstreamModelHeader) {
+      mutations.add(set(Wire.UPSTREAM_MODEL_HEADER, literal(model)));
+    }
     if (translating) {
       mutations.add(AttemptTranslation.translationHeader(AttemptTranslation.api(provider)));
     }
@@ -263,6 +267,9 @@ final class ClusterTranslator {
       filters.add(
           UpstreamFilters.credentialInjectorFilter(
               credential, ProviderCredentials.header(provider)));
+    }
+    if (upstreamModelHeader) {
+      filters.add(UpstreamFilters.internalHeaderRemoval());
     }
     cluster.putTypedExtensionProtocolOptions(
         XdsProtos.HTTP_PROTOCOL_OPTIONS, Any.pack(UpstreamFilters.upstreamProtocol(filters)));
@@ -308,7 +315,10 @@ final class ClusterTranslator {
                 members.stream()
                     .map(m -> model.provider(m.providerNamespace(), m.providerName()).orElseThrow())
                     .toList()));
-    mutations.add(set(Wire.UPSTREAM_MODEL_HEADER, endpointMetadata(META_UPSTREAM_MODEL)));
+    boolean upstreamModelHeader = modelPerAttempt || translating;
+    if (upstreamModelHeader) {
+      mutations.add(set(Wire.UPSTREAM_MODEL_HEADER, endpointMetadata(META_UPSTREAM_MODEL)));
+    }
     mutations.add(set(Wire.PATH_PREFIX_HEADER, endpointMetadata(META_PATH_PREFIX)));
     mutations.add(set(Wire.PATH_STRIP_HEADER, endpointMetadata(META_PATH_STRIP)));
     mutations.add(set(Wire.PATH_QUERY_HEADER, endpointMetadata(META_PATH_QUERY)));
@@ -341,6 +351,9 @@ final class ClusterTranslator {
     if (translating) {
       filters.add(
           AttemptTranslation.filter(settings.processorTimeoutMillis(), credentialHeaders.values()));
+    }
+    if (upstreamModelHeader) {
+      filters.add(UpstreamFilters.internalHeaderRemoval());
     }
     return Cluster.newBuilder()
         .setName(name)

@@ -66,8 +66,25 @@ final class UpstreamFilters {
   }
 
   static HttpFilter headerMutation(List<HeaderMutation> mutations) {
+    return headerMutation("tollgate.upstream_headers", mutations);
+  }
+
+  /**
+   * The last filter before the codec on clusters that pass state between their filters in headers
+   * the first filter sets again on every attempt: the attempt's upstream model and translation
+   * reach no provider.
+   */
+  static HttpFilter internalHeaderRemoval() {
+    return headerMutation(
+        "tollgate.upstream_internal_headers",
+        Stream.of(Wire.UPSTREAM_MODEL_HEADER, Wire.TRANSLATION_HEADER)
+            .map(h -> HeaderMutation.newBuilder().setRemove(h).build())
+            .toList());
+  }
+
+  private static HttpFilter headerMutation(String name, List<HeaderMutation> mutations) {
     return httpFilter(
-        "tollgate.upstream_headers",
+        name,
         io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation.newBuilder()
             .setMutations(Mutations.newBuilder().addAllRequestMutations(mutations))
             .build());
