@@ -98,18 +98,8 @@ class RoleSecretsIT {
     rateLimit = rateLimitCommand.start(asRateLimit);
     // Created after every role watches, so the operator's publications reach operatorModel.
     ClusterObjects.createExample(admin, "multi-team");
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(200))
-        .untilAsserted(
-            () -> {
-              GatewayModel published = operatorModel.get();
-              assertThat(published).as("a model published by the operator").isNotNull();
-              assertThat(published.providers()).hasSize(3);
-              assertThat(published.quotas()).hasSize(3);
-              assertThat(model(processor).routes()).isEqualTo(published.routes());
-              assertThat(model(rateLimit).routes()).isEqualTo(published.routes());
-            });
+    awaitRolesMatchOperator(3);
+    assertThat(operatorModel.get().quotas()).hasSize(3);
   }
 
   static String[] roleArgs(boolean usagePort) {
@@ -215,6 +205,7 @@ class RoleSecretsIT {
         .untilAsserted(
             () -> {
               GatewayModel published = operatorModel.get();
+              assertThat(published).as("a model published by the operator").isNotNull();
               assertThat(published.providers()).as("the operator's providers").hasSize(providers);
               for (RoleProcess role : List.of(processor, rateLimit)) {
                 assertThat(model(role).providers())

@@ -202,24 +202,20 @@ class PinnedJwksFetchTest {
     tmf.init(trust);
     SSLContext clientTls = SSLContext.getInstance("TLS");
     clientTls.init(null, tmf.getTrustManagers(), null);
-    InetAddress loopback = address("idp.example", 127, 0, 0, 1);
+    InetAddress[] loopback = {address("idp.example", 127, 0, 0, 1)};
+    java.util.function.Function<String, String> fetchLoopback =
+        uri -> {
+          try {
+            return fetch(
+                PRIVATE_ALLOWED, new Rebinding(loopback, loopback), new Network(), clientTls, uri);
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        };
 
-    assertThat(
-            fetch(
-                PRIVATE_ALLOWED,
-                new Rebinding(new InetAddress[] {loopback}, new InetAddress[] {loopback}),
-                new Network(),
-                clientTls,
-                "https://idp.example/keys"))
-        .isEqualTo("ok");
+    assertThat(fetchLoopback.apply("https://idp.example/keys")).isEqualTo("ok");
     // The same server and address under a name its certificate does not carry: refused.
-    assertThat(
-            fetch(
-                PRIVATE_ALLOWED,
-                new Rebinding(new InetAddress[] {loopback}, new InetAddress[] {loopback}),
-                new Network(),
-                clientTls,
-                "https://other.example/keys"))
+    assertThat(fetchLoopback.apply("https://other.example/keys"))
         .contains("No subject alternative DNS name matching other.example");
     assertThat(served.get()).isEqualTo(1);
   }
