@@ -246,7 +246,8 @@ class CrossApiIT {
     assertThat(r.header("authorization")).contains("Bearer " + key);
     assertThat(r.header("x-api-key")).isEmpty();
     assertThat(r.header("anthropic-version")).isEmpty();
-    assertThat(r.header("anthropic-beta")).isEmpty();    assertThat(r.headers())
+    assertThat(r.header("anthropic-beta")).isEmpty();
+    assertThat(r.headers())
         .as("what the attempt's filters passed between them stays in the gateway")
         .doesNotContainKeys(Wire.UPSTREAM_MODEL_HEADER, Wire.TRANSLATION_HEADER);
   }
@@ -259,7 +260,8 @@ class CrossApiIT {
     assertThat(body.path("max_tokens").asLong()).isPositive();
     assertThat(r.header("x-api-key")).contains(key);
     assertThat(r.header("authorization")).isEmpty();
-    assertThat(r.header("anthropic-version")).contains("2023-06-01");    assertThat(r.headers())
+    assertThat(r.header("anthropic-version")).contains("2023-06-01");
+    assertThat(r.headers())
         .as("what the attempt's filters passed between them stays in the gateway")
         .doesNotContainKeys(Wire.UPSTREAM_MODEL_HEADER, Wire.TRANSLATION_HEADER);
   }

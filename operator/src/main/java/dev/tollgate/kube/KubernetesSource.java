@@ -26,9 +26,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
- * The Kubernetes API as a {@link ConfigSource}: Fabric8 informers on Secrets and Namespaces, and on
- * ModelProviders, AIRoutes and TokenQuotas unless someone else already caches those (the operator's
- * controllers, see {@link Primaries}).
+ * The Kubernetes API as a {@link ConfigSource}: Fabric8 informers on Namespaces, on the Secrets a
+ * {@link SecretReading} names, and on ModelProviders, AIRoutes and TokenQuotas unless someone else
+ * already caches those (the operator's controllers, see {@link Primaries}).
  *
  * <p>{@link #start} returns only once every informer has listed, so no model is built from
  * half-filled caches. Any add, delete or new resourceVersion is a change; of a Namespace only its
@@ -49,7 +49,8 @@ public final class KubernetesSource implements ConfigSource {
 
   private final KubernetesClient client;
   private final Set<String> watched;
-  private final String secretSelector;
+  private final SecretReading secretReading;
+  private final CredentialStandIns standIns = new CredentialStandIns();
   private final Duration timeout;
   private final String rbacHint;
   private final Primaries primaries;
@@ -63,34 +64,35 @@ public final class KubernetesSource implements ConfigSource {
   private KubernetesSource(
       KubernetesClient client,
       Set<String> watched,
-      String secretSelector,
+      SecretReading secretReading,
       Duration timeout,
       String rbacHint,
       Primaries primaries) {
     this.client = client;
     this.watched = watched;
-    this.secretSelector = secretSelector;
+    this.secretReading = secretReading;
     this.timeout = timeout;
     this.rbacHint = rbacHint;
     this.primaries = primaries;
   }
 
   /**
-   * Watches all five kinds itself, the way the data-plane roles do.
+   * Watches the three Tollgate kinds, Namespaces and the Secrets {@code secrets} says itself, the
+   * way the data-plane roles do.
    *
-   * @param client the client; needs get, list and watch on the five kinds, nothing else
+   * @param client the client; needs list and watch on the kinds it reads, nothing else
    * @param watched namespaces whose resources and Secrets are read; empty for all
-   * @param secretSelector label selector the Secrets must match, or blank for all
+   * @param secrets which Secrets are read, and whether provider credentials get stand-ins
    * @param timeout how long to wait for the first list of each kind
    * @param rbacHint where to look when a list is forbidden, for the error message
    */
   public static KubernetesSource allKinds(
       KubernetesClient client,
       Set<String> watched,
-      String secretSelector,
+      SecretReading secrets,
       Duration timeout,
       String rbacHint) {
-    return new KubernetesSource(client, watched, secretSelector, timeout, rbacHint, null);
+    return new KubernetesSource(client, watched, secrets, timeout, rbacHint, null);
   }
 
   /**
@@ -104,7 +106,8 @@ public final class KubernetesSource implements ConfigSource {
       String secretSelector,
       Duration timeout,
       String rbacHint) {
-    return new KubernetesSource(client, watched, secretSelector, timeout, rbacHint, primaries);
+    return new KubernetesSource(
+        client, watched, SecretReading.all(secretSelector), timeout, rbacHint, primaries);
   }
 
   @Override
@@ -116,7 +119,9 @@ public final class KubernetesSource implements ConfigSource {
         routes.add(informer(client.resources(AIRoute.class), namespace, null, onChange));
         quotas.add(informer(client.resources(TokenQuota.class), namespace, null, onChange));
       }
-      secrets.add(informer(client.secrets(), namespace, secretSelector, onChange));
+      if (secretReading.reads()) {
+        secrets.add(informer(client.secrets(), namespace, secretReading.selector(), onChange));
+      }
     }
     SharedIndexInformer<Namespace> namespaceInformer = client.namespaces().runnableInformer(0);
     namespaceInformer.addEventHandler(
@@ -194,11 +199,16 @@ public final class KubernetesSource implements ConfigSource {
   @Override
   public ResourceSnapshot snapshot() {
     SharedIndexInformer<Namespace> ns = namespaces;
+    List<ModelProvider> providerItems =
+        primaries == null ? items(providers) : primaries.providers();
+    List<Secret> secretItems = items(secrets);
     return new ResourceSnapshot(
-        primaries == null ? items(providers) : primaries.providers(),
+        providerItems,
         primaries == null ? items(routes) : primaries.routes(),
         primaries == null ? items(quotas) : primaries.quotas(),
-        items(secrets),
+        secretReading.standInForCredentials()
+            ? standIns.around(providerItems, secretItems)
+            : secretItems,
         ns == null ? List.of() : ns.getStore().list());
   }
 

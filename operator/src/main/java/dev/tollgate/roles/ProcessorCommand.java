@@ -1,5 +1,6 @@
 package dev.tollgate.roles;
 
+import dev.tollgate.kube.SecretReading;
 import dev.tollgate.processor.JwksFetchPolicy;
 import dev.tollgate.processor.Processor;
 import dev.tollgate.processor.ProcessorConfig;
@@ -23,9 +24,9 @@ import picocli.CommandLine.Option;
     name = "processor",
     mixinStandardHelpOptions = true,
     description =
-        "Run the processor (ext_proc) as its own deployment, reading Tollgate resources, Secrets"
-            + " and Namespaces from the Kubernetes API (read-only). Uses the in-cluster service"
-            + " account, or ~/.kube/config.")
+        "Run the processor (ext_proc) as its own deployment, reading Tollgate resources,"
+            + " Namespaces and client-key Secrets from the Kubernetes API (read-only). Uses the"
+            + " in-cluster service account, or ~/.kube/config.")
 public final class ProcessorCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(ProcessorCommand.class);
 
@@ -42,6 +43,16 @@ public final class ProcessorCommand implements Callable<Integer> {
       defaultValue = "10001",
       description = "gRPC port Envoy reaches (the operator's --processor). Default: 10001.")
   int port = 10001;
+
+  @Option(
+      names = "--client-key-selector",
+      defaultValue = "tollgate.dev/client-key=true",
+      description =
+          "Label selector of the client-key Secrets the processor reads (ANDed with"
+              + " --secret-selector); no other Secret is read. Routes' clients.apiKeys.secretSelector"
+              + " must pick Secrets carrying it. Blank: every Secret. Default: ${DEFAULT-VALUE}, the"
+              + " label tollgate keys create writes.")
+  String clientKeySelector = "tollgate.dev/client-key=true";
 
   @Option(
       names = "--jwks-allow-http",
@@ -63,7 +74,9 @@ public final class ProcessorCommand implements Callable<Integer> {
 
   /** Starts the role on a client (not closed by the role) and returns once it serves. */
   public RoleProcess start(KubernetesClient client) {
-    RoleProcess role = RoleProcess.watching(client, watch);
+    RoleProcess role =
+        RoleProcess.watching(
+            client, watch, SecretReading.clientKeys(watch.secretSelector(), clientKeySelector));
     try {
       Processor processor =
           new Processor(

@@ -1,5 +1,6 @@
 package dev.tollgate.roles;
 
+import dev.tollgate.kube.SecretReading;
 import dev.tollgate.ratelimit.RateLimitServer;
 import dev.tollgate.ratelimit.RateLimitService;
 import dev.tollgate.ratelimit.RateLimitSettings;
@@ -30,9 +31,9 @@ import picocli.CommandLine.Option;
     name = "ratelimit",
     mixinStandardHelpOptions = true,
     description =
-        "Run the rate-limit service as its own deployment, reading Tollgate resources, Secrets"
-            + " and Namespaces from the Kubernetes API (read-only). Uses the in-cluster service"
-            + " account, or ~/.kube/config.")
+        "Run the rate-limit service as its own deployment, reading Tollgate resources and"
+            + " Namespaces from the Kubernetes API (read-only; no Secret: budgets need no key)."
+            + " Uses the in-cluster service account, or ~/.kube/config.")
 public final class RateLimitCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(RateLimitCommand.class);
 
@@ -68,7 +69,7 @@ public final class RateLimitCommand implements Callable<Integer> {
 
   /** Starts the role on a client (not closed by the role) and returns once it serves. */
   public RoleProcess start(KubernetesClient client) {
-    RoleProcess role = RoleProcess.watching(client, watch);
+    RoleProcess role = RoleProcess.watching(client, watch, SecretReading.none());
     try {
       Clock clock = Clock.systemUTC();
       BudgetStore store =

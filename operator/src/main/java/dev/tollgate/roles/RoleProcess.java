@@ -1,6 +1,7 @@
 package dev.tollgate.roles;
 
 import dev.tollgate.kube.KubernetesSource;
+import dev.tollgate.kube.SecretReading;
 import dev.tollgate.model.source.ModelPublisher;
 import dev.tollgate.serving.HealthServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -37,8 +38,11 @@ public final class RoleProcess implements AutoCloseable {
    * Starts what every role has: its metrics registry and the publisher that builds its model from
    * the Kubernetes API, with a first model built once every informer has listed. The caller adds
    * its service, then calls {@link #serving}; if it fails, it closes the role.
+   *
+   * @param secrets which Secrets the role reads (the processor its client keys, the rate-limit
+   *     service none)
    */
-  static RoleProcess watching(KubernetesClient client, WatchOptions watch) {
+  static RoleProcess watching(KubernetesClient client, WatchOptions watch, SecretReading secrets) {
     RoleProcess role = new RoleProcess();
     try {
       role.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -48,9 +52,9 @@ public final class RoleProcess implements AutoCloseable {
               KubernetesSource.allKinds(
                   client,
                   watch.namespaces(),
-                  watch.secretSelector(),
+                  secrets,
                   Duration.ofMinutes(2),
-                  "(check the role's RBAC: get, list, watch)"));
+                  "(check the role's RBAC: list, watch)"));
       role.publisher =
           role.add(
               new ModelPublisher(

@@ -24,7 +24,8 @@ public final class WatchOptions {
       names = "--secret-selector",
       defaultValue = "",
       description =
-          "Label selector of the Secrets to read; default: every Secret. Use the operator's value.")
+          "Label selector every Secret read must match; default: none. Use the operator's value."
+              + " The rate-limit service reads no Secret; the processor only client keys.")
   String secretSelector = "";
 
   @Mixin ProviderPolicyOptions providerPolicy = new ProviderPolicyOptions();
