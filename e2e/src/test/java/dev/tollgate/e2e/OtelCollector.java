@@ -17,8 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real OpenTelemetry Collector (built by scripts/install-otelcol.sh) receiving OTLP/gRPC on a
- * free port of 127.0.0.1 and writing every span it gets to a file as OTLP JSON, one export per
- * line. Its own telemetry is off, so it opens no other port.
+ * free port of 127.0.0.1, plaintext or TLS, and writing every span it gets to a file as OTLP JSON,
+ * one export per line. Its own telemetry is off, so it opens no other port.
  */
 final class OtelCollector implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,6 +31,11 @@ final class OtelCollector implements AutoCloseable {
 
     String spanId() {
       return span.path("spanId").asText();
+    }
+
+    /** The span's name. */
+    String name() {
+      return span.path("name").asText();
     }
 
     String parentSpanId() {
@@ -79,8 +84,16 @@ final class OtelCollector implements AutoCloseable {
     return base.resolve("bin/tollgate-otelcol");
   }
 
-  /** Starts a collector writing to {@code work/spans.jsonl}; waits until it listens. */
+  /** Starts a plaintext collector writing to {@code work/spans.jsonl}; waits until it listens. */
   static OtelCollector start(Path work) throws IOException {
+    return start(work, null, null);
+  }
+
+  /**
+   * Starts a collector writing to {@code work/spans.jsonl}, serving TLS with the PEM certificate
+   * and key files when they are given; waits until it listens.
+   */
+  static OtelCollector start(Path work, Path certificate, Path key) throws IOException {
     Path binary = binary();
     assertThat(binary)
         .as("the OpenTelemetry Collector; build it with scripts/install-otelcol.sh")
@@ -97,7 +110,7 @@ final class OtelCollector implements AutoCloseable {
           otlp:
             protocols:
               grpc:
-                endpoint: 127.0.0.1:%d
+                endpoint: 127.0.0.1:%d%s
         exporters:
           file:
             path: %s
@@ -111,7 +124,7 @@ final class OtelCollector implements AutoCloseable {
               receivers: [otlp]
               exporters: [file]
         """
-            .formatted(port, spans));
+            .formatted(port, tls(certificate, key), spans));
     Path log = work.resolve("otelcol.log");
     Process process =
         new ProcessBuilder(binary.toString(), "--config", "file:" + config)
@@ -121,6 +134,15 @@ final class OtelCollector implements AutoCloseable {
     OtelCollector collector = new OtelCollector(port, spans, log, process);
     collector.awaitListening();
     return collector;
+  }
+
+  /** The receiver's TLS block, on the lines after its endpoint, or nothing for plaintext. */
+  private static String tls(Path certificate, Path key) {
+    if (certificate == null) {
+      return "";
+    }
+    return "\n        tls:\n          cert_file: %s\n          key_file: %s"
+        .formatted(certificate, key);
   }
 
   private void awaitListening() {

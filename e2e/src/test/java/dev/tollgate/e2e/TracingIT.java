@@ -5,9 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tollgate.testkit.Ports;
+import dev.tollgate.tls.CertificateAuthority;
+import dev.tollgate.tls.IssuedCertificate;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -67,6 +75,12 @@ class TracingIT {
 
   /** Waits for the gateway's server span that is a child of {@code parent}. */
   static OtelCollector.Span serverSpan(Parent parent) {
+    return serverSpan(collector, gateway, parent);
+  }
+
+  /** Waits for the server span, a child of {@code parent}, that {@code collector} received. */
+  static OtelCollector.Span serverSpan(
+      OtelCollector collector, TollgateRun gateway, Parent parent) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       Optional<OtelCollector.Span> found =
@@ -113,6 +127,7 @@ class TracingIT {
 
     OtelCollector.Span span = serverSpan(parent);
     assertThat(span.serviceName()).isEqualTo("tollgate-gateway");
+    assertThat(span.name()).as("{operation} {request model}").isEqualTo("chat azure-chat");
     assertThat(span.kind()).as("span kind SERVER").isEqualTo(2);
     assertThat(span.spanId()).isNotEqualTo(parent.spanId());
     assertThat(span.attribute("gen_ai.operation.name")).isEqualTo("chat");
@@ -159,6 +174,7 @@ class TracingIT {
 
     OtelCollector.Span span = serverSpan(parent);
     assertThat(span.kind()).isEqualTo(2);
+    assertThat(span.name()).isEqualTo("chat fast");
     assertThat(span.attribute("gen_ai.operation.name")).isEqualTo("chat");
     assertThat(span.attribute("gen_ai.provider.name")).isEqualTo("openai_compatible");
     assertThat(span.attribute("gen_ai.request.model")).isEqualTo("fast");
@@ -169,6 +185,132 @@ class TracingIT {
         .isEqualTo(usage.path("completion_tokens").asText())
         .isEqualTo("6");
     assertNoSecretIn(collector.rawText());
+  }
+
+  @Test
+  void aRequestRefusedBeforeItsModelIsKnownHasASpanToo() {
+    Parent parent = Parent.random();
+    HttpResponse<String> response =
+        gateway.post(
+            "/v1/chat/completions",
+            "tg-not-a-key",
+            "{\"model\":\"fast\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+            parent.header());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(401);
+    OtelCollector.Span span = serverSpan(parent);
+    assertThat(span.attribute("gen_ai.request.model")).isNull();
+    assertThat(span.attribute("http.status_code")).isEqualTo("401");
+    // Envoy's format strings have no fallback: with neither operation nor model the name is
+    // blank (docs/observability.md).
+    assertThat(span.name()).isBlank();
+  }
+
+  /** A collector serving TLS with a certificate for 127.0.0.1 from {@code issuer}. */
+  static OtelCollector tlsCollector(Path work, CertificateAuthority issuer) throws IOException {
+    IssuedCertificate served =
+        issuer.issueServer("otel-collector", List.of(), List.of("127.0.0.1"), Duration.ofHours(1));
+    Files.createDirectories(work);
+    Path certificate = Files.writeString(work.resolve("collector.crt"), served.certificatePem());
+    Path key = Files.writeString(work.resolve("collector.key"), served.keyPem());
+    return OtelCollector.start(work.resolve("otelcol"), certificate, key);
+  }
+
+  static Path caFile(Path work, CertificateAuthority ca) throws IOException {
+    Files.createDirectories(work);
+    return Files.writeString(
+        work.resolve("collector-ca.crt"), IssuedCertificate.pem(ca.certificate()));
+  }
+
+  /** Over TLS, with the CA of the collector's certificate, spans arrive under the given name. */
+  @Test
+  void spansReachACollectorOverTlsUnderTheServiceNameGiven() throws Exception {
+    Path work = Path.of("target/e2e/tracing-tls").toAbsolutePath();
+    CertificateAuthority ca =
+        CertificateAuthority.create(
+            "tracing-it-collector-ca", Duration.ofHours(1), Clock.systemUTC());
+    try (OtelCollector secure = tlsCollector(work, ca);
+        TollgateRun traced =
+            TollgateRun.start(
+                "tracing",
+                work,
+                Map.of(),
+                "--otlp-endpoint",
+                "https://" + secure.endpoint(),
+                "--otlp-ca-file",
+                caFile(work, ca).toString(),
+                "--otlp-service-name",
+                "gateway-tls")) {
+      Parent parent = Parent.random();
+      HttpResponse<String> response =
+          traced.post(
+              "/v1/chat/completions",
+              KEY,
+              "{\"model\":\"fast\",\"max_tokens\":4,"
+                  + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+              parent.header());
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      OtelCollector.Span span = serverSpan(secure, traced, parent);
+      assertThat(span.serviceName()).isEqualTo("gateway-tls");
+      assertThat(span.name()).isEqualTo("chat fast");
+      assertThat(span.attribute("gen_ai.usage.output_tokens")).isEqualTo("4");
+      assertNoSecretIn(secure.rawText());
+    }
+  }
+
+  /**
+   * A collector whose certificate does not chain to the CA given gets no span: Envoy refuses it.
+   */
+  @Test
+  void aCollectorWithACertificateFromAnotherCaGetsNothing() throws Exception {
+    Path work = Path.of("target/e2e/tracing-tls-untrusted").toAbsolutePath();
+    Clock clock = Clock.systemUTC();
+    CertificateAuthority served =
+        CertificateAuthority.create("other-ca", Duration.ofHours(1), clock);
+    CertificateAuthority trusted =
+        CertificateAuthority.create("trusted-ca", Duration.ofHours(1), clock);
+    try (OtelCollector impostor = tlsCollector(work, served);
+        TollgateRun traced =
+            TollgateRun.start(
+                "tracing",
+                work,
+                Map.of(),
+                "--otlp-endpoint",
+                "https://" + impostor.endpoint(),
+                "--otlp-ca-file",
+                caFile(work, trusted).toString())) {
+      String body =
+          "{\"model\":\"fast\",\"max_tokens\":3,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+      // Envoy exports every 5 s; keep sending until it has tried, bounded.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      long refused = 0;
+      while (refused == 0 && System.nanoTime() < deadline) {
+        HttpResponse<String> response =
+            traced.post("/v1/chat/completions", KEY, body, Parent.random().header());
+        assertThat(response.statusCode()).as("tracing never fails a request").isEqualTo(200);
+        refused = stat(traced, "cluster.tollgate_otlp.ssl.fail_verify_error");
+        TollgateRun.sleep(500);
+      }
+      assertThat(refused)
+          .as("Envoy's TLS verify failures towards the collector:\n%s", traced.logTail())
+          .isPositive();
+      assertThat(impostor.spans()).as("spans the impostor received").isEmpty();
+    }
+  }
+
+  /** An Envoy counter, 0 when absent. */
+  static long stat(TollgateRun run, String name) throws Exception {
+    HttpResponse<String> stats =
+        TollgateRun.HTTP.send(
+            HttpRequest.newBuilder(URI.create(run.envoyAdminUrl() + "/stats?filter=" + name))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    for (String line : stats.body().split("\n")) {
+      if (line.startsWith(name + ": ")) {
+        return Long.parseLong(line.substring(name.length() + 2).strip());
+      }
+    }
+    return 0;
   }
 
   /** Spans are sent off the request path: a collector nobody listens for costs no request. */

@@ -1,11 +1,20 @@
 package dev.tollgate.xds;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.UnknownFieldSet;
 import com.google.protobuf.util.Durations;
 import dev.tollgate.model.Wire;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.GrpcService;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
 import io.envoyproxy.envoy.config.trace.v3.Tracing;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.type.metadata.v3.MetadataKey;
 import io.envoyproxy.envoy.type.metadata.v3.MetadataKind;
 import io.envoyproxy.envoy.type.tracing.v3.CustomTag;
@@ -17,18 +26,37 @@ import java.util.Map;
 
 /**
  * The gateway listener's OpenTelemetry tracing: one server span per request, exported over
- * OTLP/gRPC to the {@link #CLUSTER} cluster, a child of the client's W3C {@code traceparent} when
- * there is one. The GenAI semantic-convention attributes come from the processor's dynamic
- * metadata, which Envoy reads when it finishes the span, after the last body chunk: so the usage is
- * the one committed, for streams too. No header is turned into an attribute, so neither a client's
- * key nor a provider's ever reaches a span.
+ * OTLP/gRPC (plaintext or TLS) to the {@link #CLUSTER} cluster, a child of the client's W3C {@code
+ * traceparent} when there is one. The GenAI semantic-convention attributes come from the
+ * processor's dynamic metadata, which Envoy reads when it finishes the span, after the last body
+ * chunk: so the usage is the one committed, for streams too. The span is named {@code {operation}
+ * {request model}} from the same metadata. No header is turned into an attribute, so neither a
+ * client's key nor a provider's ever reaches a span.
  */
 final class ListenerTracing {
   /** Cluster of the OTLP collector. */
   static final String CLUSTER = "tollgate/otlp";
 
-  /** The {@code service.name} of the gateway's spans. */
-  static final String SERVICE_NAME = "tollgate-gateway";
+  /**
+   * The span name of the GenAI semantic conventions, {@code {gen_ai.operation.name}
+   * {gen_ai.request.model}}, as an Envoy format string read when the span ends.
+   */
+  static final String SPAN_NAME =
+      "%DYNAMIC_METADATA("
+          + Wire.METADATA_NAMESPACE
+          + ":"
+          + Wire.OPERATION
+          + ")% %DYNAMIC_METADATA("
+          + Wire.METADATA_NAMESPACE
+          + ":"
+          + Wire.MODEL_KEY
+          + ")%";
+
+  /**
+   * Number of {@code HttpConnectionManager.Tracing.operation}, which Envoy 1.40 reads and the
+   * generated API classes Tollgate builds on (control-plane 1.0.49) predate.
+   */
+  static final int OPERATION_FIELD = 11;
 
   /** How long Envoy waits for the collector to take one export. */
   private static final long EXPORT_TIMEOUT_MILLIS = 5000;
@@ -62,7 +90,7 @@ final class ListenerTracing {
                 GrpcService.newBuilder()
                     .setEnvoyGrpc(GrpcService.EnvoyGrpc.newBuilder().setClusterName(CLUSTER))
                     .setTimeout(Durations.fromMillis(EXPORT_TIMEOUT_MILLIS)))
-            .setServiceName(SERVICE_NAME)
+            .setServiceName(settings.serviceName())
             .build();
     HttpConnectionManager.Tracing.Builder tracing =
         HttpConnectionManager.Tracing.newBuilder()
@@ -72,7 +100,60 @@ final class ListenerTracing {
                     .setTypedConfig(com.google.protobuf.Any.pack(otel)))
             .setRandomSampling(Percent.newBuilder().setValue(settings.samplingPercent()));
     METADATA_TAGS.forEach((tag, key) -> tracing.addCustomTags(metadataTag(tag, key)));
+    setOperation(tracing, SPAN_NAME);
     return tracing.build();
+  }
+
+  /**
+   * Sets the span name's format string: by name once the API classes know the field, by number
+   * until then (protobuf keeps an unknown field and sends it, and Envoy reads it as {@code
+   * operation}). JSON renderings, the goldens' included, do not show an unknown field.
+   */
+  static void setOperation(HttpConnectionManager.Tracing.Builder tracing, String format) {
+    FieldDescriptor field =
+        HttpConnectionManager.Tracing.getDescriptor().findFieldByNumber(OPERATION_FIELD);
+    if (field != null) {
+      tracing.setField(field, format);
+      return;
+    }
+    tracing.setUnknownFields(
+        UnknownFieldSet.newBuilder(tracing.getUnknownFields())
+            .addField(
+                OPERATION_FIELD,
+                UnknownFieldSet.Field.newBuilder()
+                    .addLengthDelimited(ByteString.copyFromUtf8(format))
+                    .build())
+            .build());
+  }
+
+  /**
+   * The collector's cluster: HTTP/2 for gRPC, and TLS when asked for, the collector's certificate
+   * checked against the CA file (or {@code caBundlePath}) and the host name or address.
+   */
+  static Cluster cluster(OtlpTracing settings, String caBundlePath) {
+    Cluster cluster =
+        ClusterTranslator.grpcCluster(CLUSTER, settings.host(), settings.port(), null);
+    if (!settings.tls()) {
+      return cluster;
+    }
+    return cluster.toBuilder().setTransportSocket(tlsSocket(settings, caBundlePath)).build();
+  }
+
+  private static TransportSocket tlsSocket(OtlpTracing settings, String caBundlePath) {
+    boolean ip = XdsProtos.isIpAddress(settings.host());
+    String ca = settings.caFile() != null ? settings.caFile() : caBundlePath;
+    UpstreamTlsContext.Builder tls =
+        UpstreamTlsContext.newBuilder()
+            .setCommonTlsContext(
+                CommonTlsContext.newBuilder()
+                    // gRPC servers refuse a TLS connection that did not negotiate HTTP/2.
+                    .addAlpnProtocols("h2")
+                    .setValidationContext(
+                        CertificateValidationContext.newBuilder()
+                            .setTrustedCa(DataSource.newBuilder().setFilename(ca))
+                            .addMatchTypedSubjectAltNames(
+                                UpstreamTls.subjectAltName(settings.host(), ip))));
+    return UpstreamTls.socket(tls, settings.host(), ip);
   }
 
   private static CustomTag metadataTag(String tag, String key) {

@@ -1,19 +1,28 @@
 package dev.tollgate.xds;
 
 /**
- * Where Envoy sends the gateway's spans, over OTLP/gRPC (plaintext HTTP/2), and which share of the
- * requests without a client's trace context start a trace. A client's sampled {@code traceparent}
- * is always followed.
+ * Where Envoy sends the gateway's spans over OTLP/gRPC, how, and which share of the requests
+ * without a client's trace context start a trace. A client's sampled {@code traceparent} is always
+ * followed.
  *
  * @param host the collector's host name or IP address, as Envoy reaches it
  * @param port the collector's OTLP/gRPC port (4317 by convention)
  * @param samplingPercent the percentage of requests without a client's trace context that are
  *     traced, 0 to 100
+ * @param serviceName the {@code service.name} of the spans' resource
+ * @param tls whether Envoy speaks TLS to the collector (plaintext HTTP/2 otherwise); the
+ *     collector's certificate must chain to the CA and name {@code host}
+ * @param caFile the CA file, in Envoy's file system, that the collector's certificate must chain
+ *     to; null for the CA bundle Envoy validates providers against. Only with {@code tls}.
  */
-public record OtlpTracing(String host, int port, double samplingPercent) {
+public record OtlpTracing(
+    String host, int port, double samplingPercent, String serviceName, boolean tls, String caFile) {
 
   /** The OTLP/gRPC port of the OpenTelemetry Collector. */
   public static final int DEFAULT_PORT = 4317;
+
+  /** The {@code service.name} of the gateway's spans unless one is given. */
+  public static final String DEFAULT_SERVICE_NAME = "tollgate-gateway";
 
   /** Checks the values. */
   public OtlpTracing {
@@ -28,28 +37,59 @@ public record OtlpTracing(String host, int port, double samplingPercent) {
       throw new IllegalArgumentException(
           "the trace sampling percentage must be 0-100, got " + samplingPercent);
     }
+    if (serviceName == null
+        || serviceName.isBlank()
+        || serviceName.length() > 255
+        || serviceName.chars().anyMatch(Character::isISOControl)) {
+      throw new IllegalArgumentException(
+          "the OTLP service name must be 1-255 printable characters, got '" + serviceName + "'");
+    }
+    if (caFile != null && (!tls || caFile.isBlank())) {
+      throw new IllegalArgumentException(
+          "an OTLP CA file goes with TLS: write the endpoint https://HOST:PORT");
+    }
+  }
+
+  /** Plaintext OTLP/gRPC with the default service name. */
+  public OtlpTracing(String host, int port, double samplingPercent) {
+    this(host, port, samplingPercent, DEFAULT_SERVICE_NAME, false, null);
+  }
+
+  /** {@link #parse(String, double, String, String)} with the default service name, no CA file. */
+  public static OtlpTracing parse(String endpoint, double samplingPercent) {
+    return parse(endpoint, samplingPercent, null, null);
   }
 
   /**
-   * Reads an endpoint written {@code HOST:PORT}, {@code HOST} (port 4317) or {@code [IPV6]:PORT};
-   * an {@code http://} prefix, as OpenTelemetry SDKs write the endpoint, is accepted and dropped.
+   * Reads an endpoint written {@code HOST:PORT}, {@code HOST} (port 4317) or {@code [IPV6]:PORT},
+   * as OpenTelemetry SDKs write it: an {@code http://} prefix means plaintext, as no prefix does;
+   * {@code https://} means TLS.
    *
+   * @param serviceName the spans' {@code service.name}, null or blank for {@link
+   *     #DEFAULT_SERVICE_NAME}
+   * @param caFile the CA the collector's certificate must chain to, null or blank for the CA bundle
+   *     (only with {@code https://})
    * @return the tracing settings, or null when {@code endpoint} is null or blank (tracing off)
    */
-  public static OtlpTracing parse(String endpoint, double samplingPercent) {
+  public static OtlpTracing parse(
+      String endpoint, double samplingPercent, String serviceName, String caFile) {
     if (endpoint == null || endpoint.isBlank()) {
       return null;
     }
     String rest = endpoint.strip();
+    boolean tls = false;
     if (rest.startsWith("https://")) {
-      throw new IllegalArgumentException(
-          "the OTLP endpoint '"
-              + endpoint
-              + "' asks for TLS, which Tollgate does not set up yet;"
-              + " give the collector's plaintext OTLP/gRPC HOST:PORT");
-    }
-    if (rest.startsWith("http://")) {
+      tls = true;
+      rest = rest.substring("https://".length());
+    } else if (rest.startsWith("http://")) {
       rest = rest.substring("http://".length());
+    }
+    String ca = caFile == null || caFile.isBlank() ? null : caFile.strip();
+    if (ca != null && !tls) {
+      throw new IllegalArgumentException(
+          "a CA file was given for the plaintext OTLP endpoint '"
+              + endpoint
+              + "'; write it https://HOST:PORT for TLS");
     }
     if (rest.endsWith("/")) {
       rest = rest.substring(0, rest.length() - 1);
@@ -77,6 +117,8 @@ public record OtlpTracing(String host, int port, double samplingPercent) {
     if (bracketed) {
       host = host.substring(1, host.length() - 1);
     }
-    return new OtlpTracing(host, port, samplingPercent);
+    String service =
+        serviceName == null || serviceName.isBlank() ? DEFAULT_SERVICE_NAME : serviceName.strip();
+    return new OtlpTracing(host, port, samplingPercent, service, tls, ca);
   }
 }

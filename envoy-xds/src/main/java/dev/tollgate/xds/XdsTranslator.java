@@ -51,8 +51,7 @@ public final class XdsTranslator {
     if (settings.tracing() != null) {
       clusters.put(
           ListenerTracing.CLUSTER,
-          ClusterTranslator.grpcCluster(
-              ListenerTracing.CLUSTER, settings.tracing().host(), settings.tracing().port(), null));
+          ListenerTracing.cluster(settings.tracing(), settings.caBundlePath()));
     }
     RouteConfiguration routeConfig = routes.routes(model, clusters);
     return new XdsResources(

@@ -104,14 +104,26 @@ class GoldenTest {
     return Map.of(".out.yaml", report.toYaml(), ".model.yaml", report.modelYaml());
   }
 
-  /** The settings of a case: the local ones, traced when a line reads {@code # otlp: HOST:PORT}. */
+  /**
+   * The settings of a case: the local ones, traced when a line reads {@code # otlp: ENDPOINT} (with
+   * {@code # otlp-ca-file: PATH} and {@code # otlp-service-name: NAME} if given).
+   */
   private static XdsSettings settings(String text) {
-    String prefix = "# otlp:";
+    String endpoint = header(text, "# otlp:");
+    if (endpoint == null) {
+      return SETTINGS;
+    }
+    return SETTINGS.withTracing(
+        OtlpTracing.parse(
+            endpoint, 100, header(text, "# otlp-service-name:"), header(text, "# otlp-ca-file:")));
+  }
+
+  private static String header(String text, String prefix) {
     return text.lines()
         .filter(line -> line.startsWith(prefix))
         .findFirst()
-        .map(line -> SETTINGS.withTracing(OtlpTracing.parse(line.substring(prefix.length()), 100)))
-        .orElse(SETTINGS);
+        .map(line -> line.substring(prefix.length()).strip())
+        .orElse(null);
   }
 
   private static LoadResult load(Path input) throws IOException {

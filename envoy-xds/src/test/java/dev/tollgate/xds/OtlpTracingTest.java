@@ -24,9 +24,35 @@ class OtlpTracingTest {
   }
 
   @Test
+  void httpsMeansTlsWithTheCaBundleUnlessACaFileIsGiven() {
+    assertThat(OtlpTracing.parse("https://collector.observability.svc:4317", 100))
+        .isEqualTo(
+            new OtlpTracing(
+                "collector.observability.svc", 4317, 100, "tollgate-gateway", true, null));
+    assertThat(OtlpTracing.parse("https://10.0.0.7", 50, "gateway-eu", "/etc/ca/ca.crt"))
+        .isEqualTo(new OtlpTracing("10.0.0.7", 4317, 50, "gateway-eu", true, "/etc/ca/ca.crt"));
+  }
+
+  @Test
+  void theServiceNameDefaultsAndMustBePrintable() {
+    assertThat(OtlpTracing.parse("collector", 100, " ", null).serviceName())
+        .isEqualTo(OtlpTracing.DEFAULT_SERVICE_NAME);
+    assertThat(OtlpTracing.parse("collector", 100, " gateway-eu ", null).serviceName())
+        .isEqualTo("gateway-eu");
+    assertThatThrownBy(() -> OtlpTracing.parse("collector", 100, "gate\nway", null))
+        .hasMessageContaining("service name");
+    assertThatThrownBy(() -> OtlpTracing.parse("collector", 100, "x".repeat(256), null))
+        .hasMessageContaining("service name");
+  }
+
+  @Test
   void refusesWhatItCannotServe() {
-    assertThatThrownBy(() -> OtlpTracing.parse("https://collector:4317", 100))
-        .hasMessageContaining("TLS");
+    assertThatThrownBy(() -> OtlpTracing.parse("collector:4317", 100, null, "/etc/ca.crt"))
+        .hasMessageContaining("https://");
+    assertThatThrownBy(() -> OtlpTracing.parse("http://collector:4317", 100, null, "/etc/ca.crt"))
+        .hasMessageContaining("https://");
+    assertThatThrownBy(() -> OtlpTracing.parse("https://collector:4318/v1/traces", 100))
+        .hasMessageContaining("path");
     assertThatThrownBy(() -> OtlpTracing.parse("collector:otlp", 100))
         .hasMessageContaining("HOST:PORT");
     assertThatThrownBy(() -> OtlpTracing.parse("collector:0", 100)).hasMessageContaining("port");

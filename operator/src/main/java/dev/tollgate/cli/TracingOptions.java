@@ -13,9 +13,10 @@ public final class TracingOptions {
   @Option(
       names = "--otlp-endpoint",
       description =
-          "OTLP/gRPC endpoint (HOST:PORT, plaintext) that Envoy sends one span per gateway request"
-              + " to, with the GenAI attributes (operation, provider, models, token usage);"
-              + " a client's W3C traceparent makes it the parent. Default: none (no tracing).")
+          "OTLP/gRPC endpoint that Envoy sends one span per gateway request to, with the GenAI"
+              + " attributes (operation, provider, models, token usage): HOST:PORT or"
+              + " http://HOST:PORT for plaintext, https://HOST:PORT for TLS; a client's W3C"
+              + " traceparent makes it the parent. Default: none (no tracing).")
   String endpoint;
 
   @Option(
@@ -26,10 +27,31 @@ public final class TracingOptions {
               + " client's sampled traceparent is always followed. Default: ${DEFAULT-VALUE}.")
   double samplingPercent;
 
+  @Option(
+      names = "--otlp-service-name",
+      defaultValue = OtlpTracing.DEFAULT_SERVICE_NAME,
+      description = "The service.name of the gateway's spans. Default: ${DEFAULT-VALUE}.")
+  String serviceName;
+
+  @Option(
+      names = "--otlp-ca-file",
+      paramLabel = "PATH",
+      description =
+          "With an https:// --otlp-endpoint: the CA file (PEM, a path Envoy can read) the"
+              + " collector's certificate must chain to. Default: the CA bundle Envoy checks"
+              + " providers against.")
+  String caFile;
+
   /** The tracing settings, null when no endpoint is given, or a usage error naming the flag. */
   public OtlpTracing tracing(CommandLine commandLine) {
     try {
-      return OtlpTracing.parse(endpoint, samplingPercent);
+      if (endpoint == null || endpoint.isBlank()) {
+        if (caFile != null) {
+          throw new IllegalArgumentException("--otlp-ca-file needs an https:// --otlp-endpoint");
+        }
+        return null;
+      }
+      return OtlpTracing.parse(endpoint, samplingPercent, serviceName, caFile);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(commandLine, "--otlp-endpoint: " + e.getMessage());
     }
