@@ -52,7 +52,13 @@ fi
 awk '{print $5}' /proc/self/mountinfo | grep -E "^($CLUSTER_DIR|$RUN_DIR)/" | sort -r | while read -r m; do
   umount -l "$m" 2>/dev/null
 done
-ip netns del "$NETNS" 2>/dev/null
+left=()
+if ip netns list 2>/dev/null | grep -qw "$NETNS"; then
+  stuck="$(ip netns pids "$NETNS" 2>/dev/null | tr '\n' ' ')"
+  [[ -z "$stuck" ]] || left+=("processes in $NETNS: $stuck")
+  ip netns del "$NETNS" 2>/dev/null
+  ! ip netns list 2>/dev/null | grep -qw "$NETNS" || left+=("network namespace $NETNS")
+fi
 # Pod network namespaces containerd's CRI made (/run/netns/cni-<id>): with containerd stopped
 # nobody removes them. Only those with no process left are deleted.
 for ns in $(ip netns list 2>/dev/null | awk '/^cni-/{print $1}'); do
@@ -65,5 +71,14 @@ done
 rm -rf "$RUN_DIR"
 if [[ "${TOLLGATE_CLUSTER_KEEP_STATE:-}" != 1 ]]; then
   rm -rf "$CLUSTER_DIR"
+fi
+# What must be gone now, checked so that a test calling this script fails when a piece stays.
+shims="$(pgrep -f "containerd-shim-runc-v2 .*-address $RUN_DIR/containerd.sock" 2>/dev/null | tr '\n' ' ')"
+[[ -z "$shims" ]] || left+=("containerd shims: $shims")
+mounts="$(awk '{print $5}' /proc/self/mountinfo | grep -E "^($CLUSTER_DIR|$RUN_DIR)(/|$)" | head -5 | tr '\n' ' ')"
+[[ -z "$mounts" ]] || left+=("mounts: $mounts")
+if ((${#left[@]})); then
+  log "error: left behind: ${left[*]}"
+  exit 1
 fi
 log "stopped"

@@ -1,22 +1,22 @@
 #!/usr/bin/env bash
 # Builds the node half of a Kubernetes cluster from the Go module proxy, at the same version as
 # scripts/install-kube-apiserver.sh: kubelet, kube-controller-manager, kube-scheduler, kube-proxy
-# (one `go build` invocation, so the packages they share compile once) and CoreDNS.
+# (one `go build` invocation, so the packages they share compile once), then CoreDNS with
+# scripts/install-coredns.sh (only the plugins the cluster uses).
 # The binaries land in $KUBE_NODE_DIR/<version>/ and are rebuilt only when a binary is missing or
 # reports another version. Go's module and build caches stay where `go env` says.
 #
 # Environment:
 #   KUBE_VERSION     Kubernetes version without "v" (default 1.34.4, as install-kube-apiserver.sh)
-#   COREDNS_VERSION  CoreDNS version without "v" (default 1.12.3, the one Kubernetes 1.34 ships)
+#   COREDNS_VERSION  CoreDNS version without "v" (install-coredns.sh; default 1.12.3, the one
+#                    Kubernetes 1.34 ships)
 #   KUBE_NODE_DIR    output root (default ${XDG_CACHE_HOME:-~/.cache}/tollgate/kube-node)
 #   KUBE_BUILD_DIR   generated go.mod files and build logs (default .../tollgate/kube-build)
 #   KUBE_BUILD_JOBS  go build -p (default 2)
 set -euo pipefail
 
 KUBE_VERSION="${KUBE_VERSION:-1.34.4}"
-COREDNS_VERSION="${COREDNS_VERSION:-1.12.3}"
 KUBE_VERSION="${KUBE_VERSION#v}"
-COREDNS_VERSION="${COREDNS_VERSION#v}"
 cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/tollgate"
 KUBE_NODE_DIR="${KUBE_NODE_DIR:-$cache_root/kube-node}"
 KUBE_BUILD_DIR="${KUBE_BUILD_DIR:-$cache_root/kube-build}"
@@ -31,7 +31,6 @@ log() { echo "install-kube-node: $*" >&2; }
 [[ "$KUBE_VERSION" =~ ^1\.([0-9]+)\.([0-9]+)$ ]] || die "KUBE_VERSION must look like 1.34.4; got '$KUBE_VERSION'"
 kube_minor="${BASH_REMATCH[1]}"
 kube_patch="${BASH_REMATCH[2]}"
-[[ "$COREDNS_VERSION" =~ ^1\.[0-9]+\.[0-9]+$ ]] || die "COREDNS_VERSION must look like 1.12.3; got '$COREDNS_VERSION'"
 case "$(uname -m)" in
   x86_64 | amd64) arch=amd64 ;;
   aarch64 | arm64) arch=arm64 ;;
@@ -48,13 +47,15 @@ binaries_ok() {
     # grep without -q reads to the end: with -q it may exit first and pipefail then sees SIGPIPE.
     "$dir/$b" --version 2>/dev/null | grep -x "Kubernetes v${KUBE_VERSION}" >/dev/null || return 1
   done
-  [[ -x "$dir/coredns" ]] && "$dir/coredns" -version 2>/dev/null | grep "^CoreDNS-${COREDNS_VERSION}$" >/dev/null
 }
 
-report() { echo "${kube_binaries[*]} $KUBE_VERSION and coredns $COREDNS_VERSION in $target"; }
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+coredns() { COREDNS_OUT="$target" KUBE_BUILD_DIR="$KUBE_BUILD_DIR" "$here/install-coredns.sh"; }
+report() { echo "${kube_binaries[*]} $KUBE_VERSION in $target"; }
 
 if binaries_ok "$target"; then
   report
+  coredns
   exit 0
 fi
 
@@ -64,6 +65,7 @@ exec 9>"$KUBE_BUILD_DIR/.node.lock"
 flock 9
 if binaries_ok "$target"; then
   report
+  coredns
   exit 0
 fi
 
@@ -93,26 +95,11 @@ for b in "${kube_binaries[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$b"); done
   run_go "building ${kube_binaries[*]}" go build "${build_flags[@]}" -ldflags "$kube_ldflags" -o "$stage/" "${pkgs[@]}"
 )
 
-# ---- CoreDNS ----
-coredns_dir="$KUBE_BUILD_DIR/coredns-v${COREDNS_VERSION}"
-log "building coredns v${COREDNS_VERSION} (log: $coredns_dir/build.log)"
-coredns_mod="$(download_mod "github.com/coredns/coredns@v${COREDNS_VERSION}")"
-[[ -f "$coredns_mod" ]] || die "no go.mod found for github.com/coredns/coredns@v${COREDNS_VERSION}"
-new_module "$coredns_dir" "$coredns_mod" tollgate.local/coredns-build
-log_file="$coredns_dir/build.log"
-(
-  cd "$coredns_dir"
-  go mod edit -require="github.com/coredns/coredns@v${COREDNS_VERSION}"
-  run_go "resolving CoreDNS dependencies" go get "github.com/coredns/coredns@v${COREDNS_VERSION}"
-  run_go "building coredns" go build "${build_flags[@]}" -ldflags "-s -w" -o "$stage/coredns" github.com/coredns/coredns
-)
-
 binaries_ok "$stage" || die "the built binaries do not report the wanted versions:
-$(for b in "${kube_binaries[@]}"; do "$stage/$b" --version 2>&1 | head -1; done)
-$("$stage/coredns" -version 2>&1 | head -1)"
-chmod 755 "$stage"
-rm -rf "$target"
-mv "$stage" "$target"
-trap - EXIT
+$(for b in "${kube_binaries[@]}"; do "$stage/$b" --version 2>&1 | head -1; done)"
+# One binary at a time, so the CoreDNS next to them stays.
+mkdir -p "$target"
+for b in "${kube_binaries[@]}"; do mv -f "$stage/$b" "$target/$b"; done
 log "built in $((SECONDS - start_seconds))s"
 report
+coredns

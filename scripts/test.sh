@@ -21,6 +21,15 @@ scripts/install-chart-tools.sh >/dev/null
 # A minimal OpenTelemetry Collector (OTLP receiver, file exporter) for the tracing e2e test, from the
 # Go module proxy; a few minutes the first time, then cached.
 scripts/install-otelcol.sh >/dev/null
+# The single-node cluster of helm's ClusterIT (docs/cluster.md): Debian's containerd, runc and CNI
+# plugins, and kubelet, kube-controller-manager, kube-scheduler, kube-proxy and a slim CoreDNS
+# from the Go module proxy. Cold about 10 minutes for the kubelet and friends and 220 CPU-seconds
+# for CoreDNS (23 minutes on a machine shared with seven builds; README), then cached under
+# ~/.cache/tollgate (seconds).
+scripts/install-cluster.sh
+# The Envoy and Redis images (OCI archives, umoci; about 1 minute cold, then cached). ClusterIT
+# builds the Tollgate image itself from the operator jar that this very verify packages.
+scripts/build-images.sh envoy redis
 # pip may put envoy in a scripts folder that is not on a fresh shell's PATH.
 PATH="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):$HOME/.local/bin:$PATH"
 export PATH

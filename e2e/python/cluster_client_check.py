@@ -50,17 +50,25 @@ elif scenario == "budget":
         print("budget refusal after", expected, "answers:", error.status_code, error.body)
 elif scenario == "traffic":
     # Steady traffic for SECONDS; every request must be answered.
-    deadline = time.monotonic() + float(sys.argv[2])
-    ok, failed, errors = 0, 0, []
+    # The answers are counted by the model that gave them, so a canary backend that never answers
+    # shows.
+    start = time.monotonic()
+    deadline = start + float(sys.argv[2])
+    ok, failed, errors, by_model = 0, 0, [], {}
     while time.monotonic() < deadline:
         try:
-            ask()
+            reply = ask()
             ok += 1
+            by_model[reply.model] = by_model.get(reply.model, 0) + 1
         except openai.APIError as error:
             failed += 1
-            errors.append(repr(error)[:200])
+            # Seconds since the start: ClusterIT deletes the operator Pod at 8 s.
+            # The budget's Warning header tells a spent budget from a store that did not answer.
+            response = getattr(error, "response", None)
+            warning = response.headers.get("x-tollgate-quota-warning") if response is not None else None
+            errors.append("%.1fs %s warning=%s" % (time.monotonic() - start, repr(error)[:200], warning))
         time.sleep(0.2)
-    print("traffic:", ok, "answered,", failed, "failed", errors[:3])
+    print("traffic:", ok, "answered,", failed, "failed; answers by model:", by_model, errors[:3])
     assert ok > 0 and failed == 0, errors[:5]
 else:
     raise SystemExit("unknown scenario " + scenario)
