@@ -1131,7 +1131,11 @@ def goals_section(state, w, fmt):
     rss = g("tollgate", "json", "rss_own_mib", 1000)
     tree = g("tollgate", "json", "rss_mib", 1000)
     soak = state.get("soak")
-    if soak and soak.get("heap_first") is not None and soak.get("heap_end") is not None:
+    if soak and soak.get("success", 0) < 0.99:
+        ok6, soak_text = None, (f"the soak's requests mostly failed (success {soak['success']:.4f}), so it says "
+                                f"nothing about growth with traffic; heap after a full GC {soak['heap_first']} MiB "
+                                f"at {soak['first']} s, {soak['heap_end']} MiB at {soak['seconds']} s")
+    elif soak and soak.get("heap_first") is not None and soak.get("heap_end") is not None:
         # A few MiB either way is the GC's own bookkeeping, not growth.
         ok6 = soak["heap_end"] <= soak["heap_first"] * 1.05 + 2
         soak_text = (f"heap after a full GC {soak['heap_first']:.1f} MiB at {soak['first']} s and "
