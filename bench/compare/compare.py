@@ -223,9 +223,8 @@ def wait_until(check, timeout, what, proc=None):
     raise RuntimeError(f"{what}: not ready after {timeout} s" + (f"; its log ends:\n{proc.tail()}" if proc else ""))
 
 
-def tree_cpu_seconds(pid):
-    """CPU seconds used so far by a process, and by it with its live descendants."""
-    hz = os.sysconf("SC_CLK_TCK")
+def proc_table():
+    """Every live process: its parent's pid and CPU ticks so far, from /proc/<pid>/stat."""
     children, ticks = {}, {}
     for d in os.listdir("/proc"):
         if not d.isdigit():
@@ -237,30 +236,31 @@ def tree_cpu_seconds(pid):
             continue
         children.setdefault(int(fields[1]), []).append(int(d))
         ticks[int(d)] = int(fields[11]) + int(fields[12])
-    total, todo = 0, [pid]
+    return children, ticks
+
+
+def descendants(pid, children):
+    """A process and its live descendants."""
+    out, todo = [], [pid]
     while todo:
         p = todo.pop()
-        total += ticks.get(p, 0)
+        out.append(p)
         todo.extend(children.get(p, []))
+    return out
+
+
+def tree_cpu_seconds(pid):
+    """CPU seconds used so far by a process, and by it with its live descendants."""
+    hz = os.sysconf("SC_CLK_TCK")
+    children, ticks = proc_table()
+    total = sum(ticks.get(p, 0) for p in descendants(pid, children))
     return ticks.get(pid, 0) / hz, total / hz
 
 
 def tree_rss_mib(pid):
     """Resident memory of a process and of its live descendants, MiB: (own, tree)."""
-    own, total, todo, seen = 0.0, 0.0, [pid], set()
-    kids = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open(f"/proc/{d}/stat") as f:
-                    kids.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(d))
-            except OSError:
-                pass
-    while todo:
-        p = todo.pop()
-        if p in seen:
-            continue
-        seen.add(p)
+    own, total = 0.0, 0.0
+    for p in descendants(pid, proc_table()[0]):
         try:
             with open(f"/proc/{p}/status") as f:
                 kb = next((int(l.split()[1]) for l in f if l.startswith("VmRSS:")), 0)
@@ -269,7 +269,6 @@ def tree_rss_mib(pid):
         total += kb / 1024
         if p == pid:
             own = kb / 1024
-        todo.extend(kids.get(p, []))
     return own, total
 
 
