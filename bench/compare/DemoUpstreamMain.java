@@ -13,7 +13,7 @@ public final class DemoUpstreamMain {
     String key = args[1];
     long latencyMillis = Long.parseLong(args[2]);
     DemoUpstream upstream =
-        DemoUpstream.start("127.0.0.1", port, List.of("demo-chat"), key, latencyMillis);
+        DemoUpstream.start("127.0.0.1", port, List.of("demo-chat", "fast"), key, latencyMillis);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -375,12 +375,20 @@ final class Policy {
     return ByteBuffer.wrap(sha256, 0, 8).getLong();
   }
 
+  /** One digest per thread: looking the algorithm up costs more than hashing a key. */
+  private static final ThreadLocal<MessageDigest> SHA256 =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return MessageDigest.getInstance("SHA-256");
+            } catch (java.security.NoSuchAlgorithmException e) {
+              throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+            }
+          });
+
   /** SHA-256 of a presented key. */
   static byte[] sha256(String key) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
-    }
+    // digest() resets the digest, so the next call on this thread starts afresh.
+    return SHA256.get().digest(key.getBytes(StandardCharsets.UTF_8));
   }
 }
