@@ -13,16 +13,22 @@ import org.junit.jupiter.api.Test;
  */
 class TracingChartIT {
 
-  private static List<String> operatorArgs(List<String> values) {
+  private static JsonNode deployment(List<String> values, String suffix) {
     for (JsonNode object : Manifests.parse(ChartIT.render(values))) {
       if (object.path("kind").asText().equals("Deployment")
-          && object.path("metadata").path("name").asText().endsWith("-operator")) {
-        List<String> args = new ArrayList<>();
-        object.at("/spec/template/spec/containers/0/args").forEach(a -> args.add(a.asText()));
-        return args;
+          && object.path("metadata").path("name").asText().endsWith(suffix)) {
+        return object;
       }
     }
-    throw new AssertionError("no operator Deployment rendered with " + values);
+    throw new AssertionError("no " + suffix + " Deployment rendered with " + values);
+  }
+
+  private static List<String> operatorArgs(List<String> values) {
+    List<String> args = new ArrayList<>();
+    deployment(values, "-operator")
+        .at("/spec/template/spec/containers/0/args")
+        .forEach(a -> args.add(a.asText()));
+    return args;
   }
 
   @Test
@@ -41,6 +47,65 @@ class TracingChartIT {
         .contains(
             "--otlp-endpoint=otel-collector.observability.svc:4317",
             "--trace-sampling-percent=12.5");
+  }
+
+  @Test
+  void theServiceNameReachesTheOperatorWithItsDefault() {
+    List<String> endpoint = List.of("--set", "tracing.otlpEndpoint=collector:4317");
+    assertThat(operatorArgs(endpoint)).contains("--otlp-service-name=tollgate-gateway");
+    List<String> named = new ArrayList<>(endpoint);
+    named.addAll(List.of("--set", "tracing.serviceName=gateway-eu"));
+    assertThat(operatorArgs(named)).contains("--otlp-service-name=gateway-eu");
+  }
+
+  @Test
+  void aTlsCollectorsCaIsMountedIntoEnvoyAndNamedToTheOperator() {
+    List<String> values =
+        List.of(
+            "--set", "tracing.otlpEndpoint=https://otel-collector.observability.svc:4317",
+            "--set", "tracing.caSecret.name=otel-ca",
+            "--set", "tracing.caSecret.key=root.pem");
+    assertThat(operatorArgs(values))
+        .contains(
+            "--otlp-endpoint=https://otel-collector.observability.svc:4317",
+            "--otlp-ca-file=/etc/tollgate/otlp-ca/ca.crt");
+    JsonNode pod = deployment(values, "-envoy").at("/spec/template/spec");
+    JsonNode volume = null;
+    for (JsonNode v : pod.path("volumes")) {
+      if (v.path("name").asText().equals("otlp-ca")) {
+        volume = v;
+      }
+    }
+    assertThat(volume).as("the otlp-ca volume").isNotNull();
+    assertThat(volume.at("/secret/secretName").asText()).isEqualTo("otel-ca");
+    assertThat(volume.at("/secret/items/0/key").asText()).isEqualTo("root.pem");
+    assertThat(volume.at("/secret/items/0/path").asText()).isEqualTo("ca.crt");
+    List<String> mounts = new ArrayList<>();
+    pod.at("/containers/0/volumeMounts")
+        .forEach(m -> mounts.add(m.path("name").asText() + "=" + m.path("mountPath").asText()));
+    assertThat(mounts).contains("otlp-ca=/etc/tollgate/otlp-ca");
+    // Without a CA Secret, https uses the image's CA bundle and mounts nothing.
+    List<String> bundle =
+        List.of("--set", "tracing.otlpEndpoint=https://otel-collector.observability.svc:4317");
+    assertThat(operatorArgs(bundle)).noneMatch(a -> a.startsWith("--otlp-ca-file"));
+    assertThat(deployment(bundle, "-envoy").at("/spec/template/spec/volumes").toString())
+        .doesNotContain("otlp-ca");
+  }
+
+  @Test
+  void aCaSecretForAPlaintextEndpointIsRefused() {
+    Tools.Result result =
+        ChartIT.helm(
+            List.of(
+                "template",
+                "tollgate",
+                ChartIT.CHART.toString(),
+                "--set",
+                "tracing.otlpEndpoint=collector:4317",
+                "--set",
+                "tracing.caSecret.name=otel-ca"));
+    assertThat(result.exitCode()).isNotZero();
+    assertThat(result.stderr()).contains("tracing.caSecret").contains("https://");
   }
 
   @Test
