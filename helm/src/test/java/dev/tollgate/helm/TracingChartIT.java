@@ -92,33 +92,30 @@ class TracingChartIT {
         .doesNotContain("otlp-ca");
   }
 
+  /** {@code helm template} with these {@code --set} values; it must fail. */
+  private static Tools.Result refused(String... sets) {
+    List<String> args = new ArrayList<>(List.of("template", "tollgate", ChartIT.CHART.toString()));
+    for (String set : sets) {
+      args.add("--set");
+      args.add(set);
+    }
+    Tools.Result result = ChartIT.helm(args);
+    assertThat(result.exitCode()).as("helm template %s", args).isNotZero();
+    return result;
+  }
+
   @Test
   void aCaSecretForAPlaintextEndpointIsRefused() {
-    Tools.Result result =
-        ChartIT.helm(
-            List.of(
-                "template",
-                "tollgate",
-                ChartIT.CHART.toString(),
-                "--set",
-                "tracing.otlpEndpoint=collector:4317",
-                "--set",
-                "tracing.caSecret.name=otel-ca"));
-    assertThat(result.exitCode()).isNotZero();
-    assertThat(result.stderr()).contains("tracing.caSecret").contains("https://");
+    assertThat(
+            refused("tracing.otlpEndpoint=collector:4317", "tracing.caSecret.name=otel-ca")
+                .stderr())
+        .contains("tracing.caSecret")
+        .contains("https://");
   }
 
   @Test
   void anEndpointWithAPathIsRefusedNamingTheValue() {
-    Tools.Result result =
-        ChartIT.helm(
-            List.of(
-                "template",
-                "tollgate",
-                ChartIT.CHART.toString(),
-                "--set",
-                "tracing.otlpEndpoint=http://collector:4318/v1/traces"));
-    assertThat(result.exitCode()).isNotZero();
-    assertThat(result.stderr()).contains("otlpEndpoint");
+    assertThat(refused("tracing.otlpEndpoint=http://collector:4318/v1/traces").stderr())
+        .contains("otlpEndpoint");
   }
 }
