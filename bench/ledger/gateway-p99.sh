@@ -3,6 +3,7 @@
 # (--no-ledger), through real Envoy, rounds interleaved. Not a test: prints a table for
 # bench/README.md ("Usage ledger: gateway p99 on versus off").
 # Usage: bench/ledger/gateway-p99.sh [rate/s] [seconds per round] [rounds]   (default 100 20 3)
+# Rounds alternate ABBA; the medians over rounds and the load average are printed last.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"

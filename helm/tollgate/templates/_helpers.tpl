@@ -150,3 +150,7 @@ livenessProbe:
 {{/* Where Envoy finds its client certificate and the SDS files naming it (ServiceTls). */}}
 {{- define "tollgate.envoyTlsDir" -}}/etc/tollgate/service-tls{{- end -}}
 {{- define "tollgate.envoySdsDir" -}}/etc/tollgate/service-sds{{- end -}}
+
+{{/* Where Envoy finds the CA of the OpenTelemetry Collector (tracing.caSecret). */}}
+{{- define "tollgate.otlpCaDir" -}}/etc/tollgate/otlp-ca{{- end -}}
+{{- define "tollgate.otlpCaFile" -}}{{ include "tollgate.otlpCaDir" . }}/ca.crt{{- end -}}

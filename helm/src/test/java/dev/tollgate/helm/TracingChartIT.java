@@ -13,16 +13,22 @@ import org.junit.jupiter.api.Test;
  */
 class TracingChartIT {
 
-  private static List<String> operatorArgs(List<String> values) {
+  private static JsonNode deployment(List<String> values, String suffix) {
     for (JsonNode object : Manifests.parse(ChartIT.render(values))) {
       if (object.path("kind").asText().equals("Deployment")
-          && object.path("metadata").path("name").asText().endsWith("-operator")) {
-        List<String> args = new ArrayList<>();
-        object.at("/spec/template/spec/containers/0/args").forEach(a -> args.add(a.asText()));
-        return args;
+          && object.path("metadata").path("name").asText().endsWith(suffix)) {
+        return object;
       }
     }
-    throw new AssertionError("no operator Deployment rendered with " + values);
+    throw new AssertionError("no " + suffix + " Deployment rendered with " + values);
+  }
+
+  private static List<String> operatorArgs(List<String> values) {
+    List<String> args = new ArrayList<>();
+    deployment(values, "-operator")
+        .at("/spec/template/spec/containers/0/args")
+        .forEach(a -> args.add(a.asText()));
+    return args;
   }
 
   @Test
@@ -44,16 +50,72 @@ class TracingChartIT {
   }
 
   @Test
+  void theServiceNameReachesTheOperatorWithItsDefault() {
+    List<String> endpoint = List.of("--set", "tracing.otlpEndpoint=collector:4317");
+    assertThat(operatorArgs(endpoint)).contains("--otlp-service-name=tollgate-gateway");
+    List<String> named = new ArrayList<>(endpoint);
+    named.addAll(List.of("--set", "tracing.serviceName=gateway-eu"));
+    assertThat(operatorArgs(named)).contains("--otlp-service-name=gateway-eu");
+  }
+
+  @Test
+  void aTlsCollectorsCaIsMountedIntoEnvoyAndNamedToTheOperator() {
+    List<String> values =
+        List.of(
+            "--set", "tracing.otlpEndpoint=https://otel-collector.observability.svc:4317",
+            "--set", "tracing.caSecret.name=otel-ca",
+            "--set", "tracing.caSecret.key=root.pem");
+    assertThat(operatorArgs(values))
+        .contains(
+            "--otlp-endpoint=https://otel-collector.observability.svc:4317",
+            "--otlp-ca-file=/etc/tollgate/otlp-ca/ca.crt");
+    JsonNode pod = deployment(values, "-envoy").at("/spec/template/spec");
+    JsonNode volume = null;
+    for (JsonNode v : pod.path("volumes")) {
+      if (v.path("name").asText().equals("otlp-ca")) {
+        volume = v;
+      }
+    }
+    assertThat(volume).as("the otlp-ca volume").isNotNull();
+    assertThat(volume.at("/secret/secretName").asText()).isEqualTo("otel-ca");
+    assertThat(volume.at("/secret/items/0/key").asText()).isEqualTo("root.pem");
+    assertThat(volume.at("/secret/items/0/path").asText()).isEqualTo("ca.crt");
+    List<String> mounts = new ArrayList<>();
+    pod.at("/containers/0/volumeMounts")
+        .forEach(m -> mounts.add(m.path("name").asText() + "=" + m.path("mountPath").asText()));
+    assertThat(mounts).contains("otlp-ca=/etc/tollgate/otlp-ca");
+    // Without a CA Secret, https uses the image's CA bundle and mounts nothing.
+    List<String> bundle =
+        List.of("--set", "tracing.otlpEndpoint=https://otel-collector.observability.svc:4317");
+    assertThat(operatorArgs(bundle)).noneMatch(a -> a.startsWith("--otlp-ca-file"));
+    assertThat(deployment(bundle, "-envoy").at("/spec/template/spec/volumes").toString())
+        .doesNotContain("otlp-ca");
+  }
+
+  /** {@code helm template} with these {@code --set} values; it must fail. */
+  private static Tools.Result refused(String... sets) {
+    List<String> args = new ArrayList<>(List.of("template", "tollgate", ChartIT.CHART.toString()));
+    for (String set : sets) {
+      args.add("--set");
+      args.add(set);
+    }
+    Tools.Result result = ChartIT.helm(args);
+    assertThat(result.exitCode()).as("helm template %s", args).isNotZero();
+    return result;
+  }
+
+  @Test
+  void aCaSecretForAPlaintextEndpointIsRefused() {
+    assertThat(
+            refused("tracing.otlpEndpoint=collector:4317", "tracing.caSecret.name=otel-ca")
+                .stderr())
+        .contains("tracing.caSecret")
+        .contains("https://");
+  }
+
+  @Test
   void anEndpointWithAPathIsRefusedNamingTheValue() {
-    Tools.Result result =
-        ChartIT.helm(
-            List.of(
-                "template",
-                "tollgate",
-                ChartIT.CHART.toString(),
-                "--set",
-                "tracing.otlpEndpoint=http://collector:4318/v1/traces"));
-    assertThat(result.exitCode()).isNotZero();
-    assertThat(result.stderr()).contains("otlpEndpoint");
+    assertThat(refused("tracing.otlpEndpoint=http://collector:4318/v1/traces").stderr())
+        .contains("otlpEndpoint");
   }
 }

@@ -2,6 +2,7 @@ package dev.tollgate.ledger;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -47,11 +48,15 @@ public record UsageReport(UsageQuery query, List<Row> rows) {
     rows = List.copyOf(rows);
   }
 
-  /** The totals per currency ("" for unpriced records), sorted by currency. */
+  /**
+   * The totals per currency, sorted by currency, then the total of the unpriced records (currency
+   * null: a model listing, a request refused before its model was known, a model without pricing)
+   * if there are any. Unpriced requests cost nothing and count in no currency's total.
+   */
   public List<Row> totals() {
-    Map<String, Row> byCurrency = new TreeMap<>();
+    Map<String, Row> byCurrency = new TreeMap<>(Comparator.nullsLast(Comparator.naturalOrder()));
     for (Row r : rows) {
-      String key = r.currency() == null ? "" : r.currency();
+      String key = r.currency();
       Row t = byCurrency.get(key);
       byCurrency.put(
           key,

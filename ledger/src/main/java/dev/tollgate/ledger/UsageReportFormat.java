@@ -9,7 +9,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** How a {@link UsageReport} is written out: an aligned table, CSV (RFC 4180) or JSON. */
+/**
+ * How a {@link UsageReport} is written out: an aligned table, CSV (RFC 4180) or JSON. A value the
+ * records do not have (the model of a {@code /v1/models} call, the currency of an unpriced request)
+ * is {@code -} in the table, an empty cell in CSV and {@code null} in JSON.
+ */
 public enum UsageReportFormat {
   TABLE,
   CSV,
@@ -43,7 +47,13 @@ public enum UsageReportFormat {
     };
   }
 
-  /** Writes the report: its rows, then one total row per currency (table and CSV: key "TOTAL"). */
+  /** What the table shows for a value the records do not have. */
+  static final String MISSING_IN_TABLE = "-";
+
+  /**
+   * Writes the report: its rows, then one total row per currency (table and CSV: key "TOTAL"), the
+   * total of unpriced requests last.
+   */
   public String render(UsageReport report) {
     return switch (this) {
       case TABLE -> table(report);
@@ -59,26 +69,26 @@ public enum UsageReportFormat {
     return header;
   }
 
-  private static List<List<String>> cells(UsageReport report) {
+  private static List<List<String>> cells(UsageReport report, String missing) {
     List<List<String>> lines = new ArrayList<>();
     int keys = report.query().by().size();
     for (UsageReport.Row r : report.rows()) {
-      lines.add(cells(r.keys(), r));
+      lines.add(cells(r.keys(), r, missing));
     }
     for (UsageReport.Row t : report.totals()) {
       List<String> label = new ArrayList<>();
       for (int i = 0; i < keys; i++) {
         label.add(i == 0 ? "TOTAL" : "");
       }
-      lines.add(cells(label, t));
+      lines.add(cells(label, t, missing));
     }
     return lines;
   }
 
-  private static List<String> cells(List<String> keys, UsageReport.Row r) {
+  private static List<String> cells(List<String> keys, UsageReport.Row r, String missing) {
     List<String> line = new ArrayList<>();
-    keys.forEach(k -> line.add(k == null ? "" : k));
-    line.add(r.currency() == null ? "" : r.currency());
+    keys.forEach(k -> line.add(k == null ? missing : k));
+    line.add(r.currency() == null ? missing : r.currency());
     line.add(Long.toString(r.requests()));
     line.add(Long.toString(r.errors()));
     line.add(Long.toString(r.inputTokens()));
@@ -90,7 +100,7 @@ public enum UsageReportFormat {
 
   private static String table(UsageReport report) {
     List<String> header = header(report);
-    List<List<String>> lines = cells(report);
+    List<List<String>> lines = cells(report, MISSING_IN_TABLE);
     int[] width = new int[header.size()];
     for (int i = 0; i < width.length; i++) {
       width[i] = header.get(i).length();
@@ -124,7 +134,7 @@ public enum UsageReportFormat {
   private static String csv(UsageReport report) {
     StringBuilder out = new StringBuilder();
     out.append(csvLine(header(report)));
-    for (List<String> line : cells(report)) {
+    for (List<String> line : cells(report, "")) {
       out.append(csvLine(line));
     }
     return out.toString();

@@ -62,18 +62,18 @@ class EmbeddedLedgerTest {
       assertThat(report.totals())
           .extracting(UsageReport.Row::currency, UsageReport.Row::requests, UsageReport.Row::cost)
           .containsExactly(
-              org.assertj.core.groups.Tuple.tuple(null, 1L, BigDecimal.ZERO),
-              org.assertj.core.groups.Tuple.tuple("USD", 3L, new BigDecimal("0.751")));
+              org.assertj.core.groups.Tuple.tuple("USD", 3L, new BigDecimal("0.751")),
+              org.assertj.core.groups.Tuple.tuple(null, 1L, BigDecimal.ZERO));
 
       assertThat(UsageReportFormat.TABLE.render(report))
           .isEqualTo(
               """
               namespace  client  model        currency  requests  errors  input_tokens  cached_input_tokens  output_tokens   cost
               team-a     app-1   gpt-4o       USD              2       0           150                    0             15   0.75
-              team-a     app-2   gpt-4o-mini                   1       0             7                    0              3      0
+              team-a     app-2   gpt-4o-mini  -                1       0             7                    0              3      0
               team-b     app-9   gpt-4o       USD              1       0             1                    0              1  0.001
-              TOTAL                                            1       0             7                    0              3      0
               TOTAL                           USD              3       0           151                    0             16  0.751
+              TOTAL                           -                1       0             7                    0              3      0
               """);
       assertThat(UsageReportFormat.CSV.render(report))
           .startsWith(

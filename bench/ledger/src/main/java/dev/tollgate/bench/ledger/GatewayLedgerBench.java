@@ -22,10 +22,12 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The gateway's latency with the usage ledger on (tollgate run's embedded default) and off ({@code
  * --no-ledger}): two {@code tollgate run} processes on the same manifests and demo upstream, driven
- * in turn at a fixed open-loop rate, rounds interleaved (off, on, off, on, ...) so that the
- * machine's load falls on both alike. Latency is measured from each request's scheduled send time,
- * so a stall counts against the gateway that stalled. Not a test: it prints a table for
- * bench/README.md.
+ * in turn at a fixed open-loop rate, rounds interleaved ABBA (off then on, on then off, ...) so
+ * that the machine's load falls on both alike and neither always goes first. Each round's p99 is
+ * compared, with the load average at its start; the medians over rounds are the figure to quote on
+ * a shared machine, since one burst of another process spoils one round, not the median. Latency is
+ * measured from each request's scheduled send time, so a stall counts against the gateway that
+ * stalled. Not a test: it prints a table for bench/README.md.
  *
  * <p>Usage: {@code GatewayLedgerBench <tollgate.jar> [rate/s] [seconds per round] [rounds]}.
  */
@@ -53,17 +55,41 @@ public final class GatewayLedgerBench {
       }
       Map<String, List<Long>> latencies = new LinkedHashMap<>();
       Map<String, long[]> failures = new LinkedHashMap<>();
+      List<String> modes = new ArrayList<>(gateways.keySet());
+      List<Double> ratios = new ArrayList<>();
+      List<Double> roundP99Off = new ArrayList<>();
+      List<Double> roundP99On = new ArrayList<>();
+      List<Double> loads = new ArrayList<>();
+      StringBuilder roundsTable = new StringBuilder();
+      roundsTable.append(
+          "| round | order | load average (1 min) | p99 off | p99 on | on / off |\n");
+      roundsTable.append("|---|---|---|---|---|---|\n");
       for (int r = 0; r < rounds; r++) {
-        for (var e : gateways.entrySet()) {
-          Result result = load(http, e.getValue(), rate, seconds);
-          latencies.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).addAll(result.micros());
-          failures.computeIfAbsent(e.getKey(), k -> new long[1])[0] += result.failed();
-          System.err.printf(
-              "round %d %s: p99 %.2f ms%n", r + 1, e.getKey(), pct(result.micros(), 99) / 1000.0);
+        // ABBA: off first in even rounds, on first in odd ones, so neither always goes first.
+        List<String> order = r % 2 == 0 ? modes : List.of(modes.get(1), modes.get(0));
+        Map<String, Double> p99 = new LinkedHashMap<>();
+        double load = loadAverage();
+        loads.add(load);
+        for (String mode : order) {
+          Result result = load(http, gateways.get(mode), rate, seconds);
+          latencies.computeIfAbsent(mode, k -> new ArrayList<>()).addAll(result.micros());
+          failures.computeIfAbsent(mode, k -> new long[1])[0] += result.failed();
+          p99.put(mode, pct(result.micros(), 99) / 1000.0);
+          System.err.printf("round %d %s: p99 %.2f ms%n", r + 1, mode, p99.get(mode));
         }
+        double ratio = p99.get("on") / p99.get("off");
+        ratios.add(ratio);
+        roundP99Off.add(p99.get("off"));
+        roundP99On.add(p99.get("on"));
+        roundsTable.append(
+            String.format(
+                "| %d | %s | %.1f | %.2f ms | %.2f ms | %.3f |%n",
+                r + 1, String.join(", ", order), load, p99.get("off"), p99.get("on"), ratio));
       }
       System.out.printf(
-          "%d req/s, %d s x %d rounds per mode, interleaved%n%n", rate, seconds, rounds);
+          "%d req/s, %d s x %d rounds per mode, interleaved ABBA%n%n", rate, seconds, rounds);
+      System.out.print(roundsTable);
+      System.out.println();
       System.out.println("| ledger | requests | failed | p50 | p90 | p99 | max |");
       System.out.println("|---|---|---|---|---|---|---|");
       for (var e : latencies.entrySet()) {
@@ -78,9 +104,21 @@ public final class GatewayLedgerBench {
             pct(l, 99) / 1000.0,
             pct(l, 100) / 1000.0);
       }
+      long within = ratios.stream().filter(x -> x <= 1.10).count();
       System.out.printf(
-          "%np99 on / off: %.3f%n",
-          (double) pct(latencies.get("on"), 99) / pct(latencies.get("off"), 99));
+          "%nall rounds pooled, p99 on / off: %.3f%n"
+              + "median of the rounds' p99: off %.2f ms, on %.2f ms%n"
+              + "median of the rounds' on / off: %.3f; rounds with on within 10%% of off: %d of %d%n"
+              + "load average (1 min) at the rounds' start: median %.1f, min %.1f, max %.1f%n",
+          (double) pct(latencies.get("on"), 99) / pct(latencies.get("off"), 99),
+          median(roundP99Off),
+          median(roundP99On),
+          median(ratios),
+          within,
+          ratios.size(),
+          median(loads),
+          loads.stream().mapToDouble(Double::doubleValue).min().orElse(0),
+          loads.stream().mapToDouble(Double::doubleValue).max().orElse(0));
     } finally {
       gateways.values().forEach(Gateway::stop);
     }
@@ -126,6 +164,21 @@ public final class GatewayLedgerBench {
     List<Long> list = new ArrayList<>(total);
     Arrays.stream(micros).forEach(list::add);
     return new Result(list, failed.get());
+  }
+
+  private static double median(List<Double> values) {
+    double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  }
+
+  /** The machine's 1-minute load average, from /proc/loadavg (-1 where there is none). */
+  private static double loadAverage() {
+    try {
+      return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
   }
 
   private static long pct(List<Long> values, int percentile) {
