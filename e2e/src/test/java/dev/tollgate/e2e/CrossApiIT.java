@@ -137,6 +137,38 @@ class CrossApiIT {
   }
 
   /**
+   * The upstream ext_proc (the processor's attempt translator, on the mixed rules' clusters) gets
+   * each translated attempt's headers after the provider's key was injected, but never a credential
+   * header: Envoy's forward_rules withhold them. The processor counts every attempt by whether one
+   * arrived.
+   */
+  @Test
+  void theAttemptTranslatorNeverReceivesACredentialHeader() throws Exception {
+    assertThat(gateway.post("/v1/chat/completions", ALICE, CHAT, Map.of()).statusCode())
+        .isEqualTo(200);
+    assertThat(
+            gateway
+                .post("/v1/messages", ALICE, MESSAGE, Map.of("anthropic-version", "2023-06-01"))
+                .statusCode())
+        .isEqualTo(200);
+    String metrics = TollgateRun.get(gateway.metricsUrl() + "/metrics", null).body();
+    assertThat(
+            ReserveIT.metric(
+                metrics,
+                "tollgate_processor_attempts_total",
+                "tollgate_credential_headers=\"absent\""))
+        .as("both translated attempts reached the attempt translator")
+        .isGreaterThanOrEqualTo(2);
+    assertThat(
+            ReserveIT.metric(
+                metrics,
+                "tollgate_processor_attempts_total",
+                "tollgate_credential_headers=\"present\""))
+        .as("no attempt carried authorization, x-api-key or api-key to the processor")
+        .isZero();
+  }
+
+  /**
    * Translated errors, in the client's shape with the provider's status: the second tier of each
    * rule names a model its provider has retired (404, not retried).
    */

@@ -83,14 +83,17 @@ final class AttemptTranslator implements StreamObserver<ProcessingRequest> {
   }
 
   private void onHeaders(HttpHeaders headers) {
+    boolean credentials = false;
     for (HeaderValue h : headers.getHeaders().getHeadersList()) {
       switch (h.getKey()) {
         case Wire.TRANSLATION_HEADER -> translation = value(h);
         case ":path" -> path = value(h);
         case Wire.UPSTREAM_MODEL_HEADER -> upstreamModel = value(h);
-        default -> {}
+        default -> credentials |= AttemptMetrics.isCredential(h.getKey());
       }
     }
+    // Envoy's forward_rules withhold keys from this filter; counted so a test can prove it.
+    processor.attempts().received(credentials);
   }
 
   private void onBody(HttpBody body) {

@@ -35,6 +35,7 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
   private final RequestBodyReader bodyReader;
   private final ResponseStream.Settings responseSettings;
   private final OutcomeRecorder recorder;
+  private final AttemptMetrics attempts;
   private final OutputReserves reserves = new OutputReserves();
   private final Executor worker;
   private volatile Policy policy;
@@ -96,6 +97,7 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
     this.responseSettings =
         new ResponseStream.Settings(
             estimator, clock, config.maxErrorBodyBytes(), config.maxSseEventBytes());
+    this.attempts = new AttemptMetrics(registry);
     this.recorder =
         new OutcomeRecorder(
             clock,
@@ -181,6 +183,11 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
 
   ProcessorConfig config() {
     return config;
+  }
+
+  /** The counts of the attempts the processor translated. */
+  AttemptMetrics attempts() {
+    return attempts;
   }
 
   Clock clock() {

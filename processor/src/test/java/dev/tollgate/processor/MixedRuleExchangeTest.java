@@ -74,14 +74,16 @@ class MixedRuleExchangeTest {
           + "\"cache_read_input_tokens\":5,\"output_tokens\":3}}";
 
   ExtProcClient client;
+  SimpleMeterRegistry registry;
 
   @BeforeEach
   void start() throws Exception {
+    registry = new SimpleMeterRegistry();
     Processor processor =
         new Processor(
             ProcessorConfig.defaults(),
             new MutableClock(ProcessorExchangeTest.T0),
-            new SimpleMeterRegistry(),
+            registry,
             new GeneratedInputTest.NoKeys(),
             new AccessLog(line -> {}));
     processor.update(TestModels.build(YAML));
@@ -350,6 +352,32 @@ class MixedRuleExchangeTest {
     assertThat(chat.path("model").asText()).isEqualTo("gpt-4o");
     assertThat(chat.path("max_tokens").asInt()).isEqualTo(50);
     b.complete();
+    assertThat(attempts("absent")).isEqualTo(2);
+    assertThat(attempts("present")).isZero();
+
+    // Envoy withholds keys from this filter; one that reached it would be counted (name only).
+    ExtProcClient.Stream c = client.openAttempt();
+    c.requestHeaders(
+        false,
+        ":path",
+        "/v1/chat/completions",
+        "x-api-key",
+        "sk-ant-should-not-be-here",
+        Wire.TRANSLATION_HEADER,
+        Wire.OPENAI_TO_ANTHROPIC,
+        Wire.UPSTREAM_MODEL_HEADER,
+        "claude-sonnet-4-5");
+    c.requestBody(CHAT);
+    c.complete();
+    assertThat(attempts("present")).isEqualTo(1);
+  }
+
+  private double attempts(String credentials) {
+    return registry
+        .get(AttemptMetrics.ATTEMPTS)
+        .tag("tollgate.credential_headers", credentials)
+        .counter()
+        .count();
   }
 
   /** A client's request never reaches the attempt translator: only gRPC metadata selects it. */
