@@ -198,6 +198,9 @@ final class PinnedJwksFetch {
         } catch (NumberFormatException e) {
           throw new IllegalStateException("the key set at " + uri + " sent a bad chunk");
         }
+        if (chunk < 0) {
+          throw new IllegalStateException("the key set at " + uri + " sent a bad chunk");
+        }
         if (chunk == 0) {
           break;
         }
