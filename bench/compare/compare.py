@@ -42,7 +42,7 @@ VARIANT_BASES = {"tollgate-j25": 17240, "tollgate-nobudget": 17260, "tollgate-no
 REDIS_PORT = 17300
 LITELLM_PORT = 17400
 PORTKEY_PORT = 17500
-PROPAGATION_BASE = 17600
+PROPAGATION_BASE = int(os.environ.get("PROPAGATION_BASE", "17600"))
 RATELIMIT_BENCH_BASE = 17700
 
 TARGETS = ["direct", "envoy", "tollgate", "tollgate-redis", "litellm", "portkey"]
@@ -939,18 +939,24 @@ def propagation(state):
                     f.flush()
                     os.fsync(f.fileno())
                 deadline = t_write + 120
+                # A route edit may change only some xDS types (each has its own version): wait for
+                # Tollgate to publish a new version and for Envoy to change at least one type's.
                 while time.time() < deadline:
                     s = envoy_stats(admin)
-                    if all(s.get(v) not in (None, old[t]) for t, (v, _) in XDS_STATS.items()):
+                    if (any(s.get(v) not in (None, old[t]) for t, (v, _) in XDS_STATS.items())
+                            and log_times(proc.log_path, t_write, r"published configuration version (\S+) ")):
                         break
                     time.sleep(0.005)
                 else:
                     raise RuntimeError(f"Envoy did not apply the change within 120 s; versions {old}")
                 t_seen = time.time()
-                applied = {t: s.get(u) / 1000.0 for t, (_, u) in XDS_STATS.items() if s.get(u)}
                 while time.time() < deadline and http(f"http://127.0.0.1:{metrics}/readyz", timeout=2)[0] != 200:
                     time.sleep(0.005)
                 t_acked = time.time()
+                # Every type Tollgate resent is acknowledged now; the applied ones changed version.
+                s = envoy_stats(admin)
+                applied = {t: s.get(u) / 1000.0 for t, (v, u) in XDS_STATS.items()
+                           if s.get(u) and s.get(v) not in (None, old[t])}
                 t_read = os.stat(changed).st_atime  # Tollgate's read of the edited file (relatime)
                 lives = log_times(proc.log_path, t_write, r"configuration (\S+) live")
                 t_live = lives[0][0] if lives else None

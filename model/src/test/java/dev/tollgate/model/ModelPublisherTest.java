@@ -145,6 +145,23 @@ class ModelPublisherTest {
     assertThat(scheduler.closed).isTrue();
   }
 
+  @Test
+  void aPreviewIsReusedByTheFirstBuildOfTheSameSnapshotOnly() {
+    source.snapshot = Fixtures.example("quickstart");
+    ModelPublisher publisher = publisher(ModelPublisher.Gate.OPEN);
+    var preview = publisher.preview();
+    assertThat(received).isEmpty();
+
+    publisher.start();
+    assertThat(gated.get(0).model()).isSameAs(preview);
+
+    source.snapshot = Fixtures.example("multi-team");
+    publisher.requestBuild();
+    scheduler.runAll();
+    assertThat(gated.get(1).model()).isNotSameAs(preview);
+    assertThat(gated.get(1).model().version()).isNotEqualTo(preview.version());
+  }
+
   /** A source whose snapshot the test sets. */
   private static final class FakeSource implements ConfigSource {
     volatile ResourceSnapshot snapshot = ResourceSnapshot.empty();

@@ -7,7 +7,6 @@ import dev.tollgate.demo.DemoUpstream;
 import dev.tollgate.ledger.AuditLog;
 import dev.tollgate.ledger.LedgerDatabase;
 import dev.tollgate.ledger.LedgerWriter;
-import dev.tollgate.model.GatewayModelBuilder;
 import dev.tollgate.model.source.FolderWatcher;
 import dev.tollgate.model.source.ModelPublisher;
 import dev.tollgate.operator.EnvoyAnswers;
@@ -282,7 +281,7 @@ public final class RunCommand implements Callable<Integer> {
               gate);
       started.push(pipeline);
       // The services need a first model to start with; the pipeline publishes it below.
-      var initial = GatewayModelBuilder.build(watcher.snapshot(), policy);
+      var initial = pipeline.preview();
 
       BudgetStore store =
           redis == null

@@ -109,6 +109,8 @@ public final class ModelPublisher implements AutoCloseable {
   private volatile boolean closed;
   private String builtVersion;
   private volatile GatewayModel current;
+  private ResourceSnapshot previewedSnapshot;
+  private GatewayModel previewed;
 
   /**
    * Creates a publisher; nothing is built before {@link #start}.
@@ -168,11 +170,30 @@ public final class ModelPublisher implements AutoCloseable {
     }
   }
 
+  /**
+   * Builds the model of the source's snapshot without handing it on, for services that need a model
+   * before {@link #start}; the next build reuses it if the snapshot is still the same object, so a
+   * large gateway is not built twice at start.
+   */
+  public synchronized GatewayModel preview() {
+    ResourceSnapshot snapshot = source.snapshot();
+    if (snapshot != previewedSnapshot) {
+      previewed = GatewayModelBuilder.build(snapshot, providerPolicy);
+      previewedSnapshot = snapshot;
+    }
+    return previewed;
+  }
+
   /** Builds the model now from the source's snapshot and hands a new version on. */
   public synchronized void build() {
     long begin = System.nanoTime();
     ResourceSnapshot snapshot = source.snapshot();
-    GatewayModel model = GatewayModelBuilder.build(snapshot, providerPolicy);
+    GatewayModel model =
+        snapshot == previewedSnapshot
+            ? previewed
+            : GatewayModelBuilder.build(snapshot, providerPolicy);
+    previewedSnapshot = null;
+    previewed = null;
     boolean newVersion = !model.version().equals(builtVersion);
     Duration took = Duration.ofNanos(System.nanoTime() - begin);
     boolean admitted = gate.admit(new Build(snapshot, model, newVersion, took));
