@@ -5,6 +5,7 @@
 # when the run ends; on free ports, or on PORT_BASE..PORT_BASE+5 when it is set (bench/compare).
 #
 #   bench/ratelimit/run.sh            # CALLS=100000 ROUNDS=3 CONCURRENCY=64 CONNECTIONS=8
+#   JFR=1 (profiles), CLASSES=dir (another build), SKIP_BUILD=1, MAVEN_OFFLINE=1
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -28,13 +29,32 @@ mkdir -p "$WORK" "$BIN"
   GOBIN=$BIN GOFLAGS=-buildvcs=false go install "github.com/envoyproxy/ratelimit/src/service_cmd@$RATELIMIT_VERSION"
 command -v redis-server >/dev/null || bash "$ROOT/scripts/install-redis.sh"
 
-(cd "$ROOT" && ./mvnw -B -q -pl ratelimit -am install -DskipTests &&
-  ./mvnw -B -q -pl ratelimit dependency:build-classpath -Dmdep.includeScope=test \
-    -Dmdep.outputFile="$WORK/classpath")
-CP="$ROOT/ratelimit/target/classes:$(cat "$WORK/classpath")"
+# One reactor build (no install into the local repository): the classpath of the ratelimit module,
+# written last, names its sibling modules' jars in their target folders.
+[[ -n ${SKIP_BUILD:-} ]] ||
+  (cd "$ROOT" && ./mvnw -B -q ${MAVEN_OFFLINE:+-o} -pl ratelimit -am package -DskipTests \
+    dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/classpath")
+# CLASSES: another build of the ratelimit module's classes (a before/after comparison).
+CP="${CLASSES:-$ROOT/ratelimit/target/classes}:$(cat "$WORK/classpath")"
 java -cp "$CP" "$HERE/BenchData.java" "$WORK" "$CALLS" "$WARMUP" "$ROUNDS"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# A free port below the ephemeral range (32768-60999 on Linux): a port the kernel hands out could be
+# taken by another process's outgoing connection while a JVM starts on a busy machine.
+free_port() {
+  python3 -c '
+import random, socket
+for _ in range(1000):
+    port = random.randrange(20000, 32000)
+    s = socket.socket()
+    try:
+        s.bind(("", port))
+        print(port)
+        break
+    except OSError:
+        pass
+    finally:
+        s.close()'
+}
 if [[ -n $PORT_BASE ]]; then
   REDIS_PORT=$PORT_BASE MEMORY_PORT=$((PORT_BASE + 1)) REDIS_STORE_PORT=$((PORT_BASE + 2))
   ENVOY_GRPC_PORT=$((PORT_BASE + 3)) ENVOY_HTTP_PORT=$((PORT_BASE + 4)) ENVOY_DEBUG_PORT=$((PORT_BASE + 5))
@@ -55,7 +75,7 @@ cleanup() {
 trap cleanup EXIT
 
 wait_port() {
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 1200); do # up to 2 minutes: JVMs start slowly on a busy machine
     if (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
     sleep 0.1
   done
@@ -68,12 +88,15 @@ REDIS_PID=$!
 PIDS+=("$REDIS_PID")
 wait_port "$REDIS_PORT"
 
-JAVA=(java -Xms1g -Xmx1g -Dlogback.configurationFile="$HERE/logback.xml" -cp "$CP"
-  dev.tollgate.ratelimit.RateLimitServer --manifests "$HERE/manifests")
-"${JAVA[@]}" --port "$MEMORY_PORT" >"$WORK/tollgate-memory.log" 2>&1 &
+# JFR=1: a Java Flight Recorder profile of each Tollgate service over the whole run, in
+# $WORK/tollgate-{memory,redis}.jfr (`jfr print --events jdk.ExecutionSample`, or `jfr summary`).
+jfr() { [[ -n ${JFR:-} ]] && echo "-XX:StartFlightRecording=settings=profile,filename=$WORK/tollgate-$1.jfr"; true; }
+JAVA=(java -Xms1g -Xmx1g -Dlogback.configurationFile="$HERE/logback.xml" -cp "$CP")
+SERVER=(dev.tollgate.ratelimit.RateLimitServer --manifests "$HERE/manifests")
+"${JAVA[@]}" $(jfr memory) "${SERVER[@]}" --port "$MEMORY_PORT" >"$WORK/tollgate-memory.log" 2>&1 &
 MEMORY_PID=$!
 PIDS+=("$MEMORY_PID")
-"${JAVA[@]}" --port "$REDIS_STORE_PORT" --redis "redis://127.0.0.1:$REDIS_PORT" \
+"${JAVA[@]}" $(jfr redis) "${SERVER[@]}" --port "$REDIS_STORE_PORT" --redis "redis://127.0.0.1:$REDIS_PORT" \
   >"$WORK/tollgate-redis.log" 2>&1 &
 REDIS_STORE_PID=$!
 PIDS+=("$REDIS_STORE_PID")

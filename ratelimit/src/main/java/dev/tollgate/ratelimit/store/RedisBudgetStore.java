@@ -58,7 +58,7 @@ public final class RedisBudgetStore implements BudgetStore {
     args.add(ms(now));
     args.add(ms(expiresAt));
     args.add(Long.toString(Duration.between(now, expiresAt).plus(settings.keyGrace()).toMillis()));
-    args.add(String.join("\n", charges.stream().map(Charge::bucketId).toList()));
+    args.add(bucketIds(charges));
     args.add(Long.toString(settings.keyGrace().toMillis()));
     for (Charge charge : charges) {
       keys.add(k.bucket(charge.bucketId()));
@@ -92,7 +92,11 @@ public final class RedisBudgetStore implements BudgetStore {
       List<Charge> charges,
       boolean countWithoutReservation,
       Instant now) {
-    return finish(namespace, requestId, charges, countWithoutReservation, now, false, 1)
+    // The reservation held the buckets this commit charges, in the same order, unless the budgets
+    // changed in between: run the script on that guess at once, without reading the record first.
+    // The script checks the guess against the record and answers 9 when it was wrong.
+    String guess = charges.isEmpty() ? null : bucketIds(charges);
+    return finish(namespace, requestId, charges, countWithoutReservation, now, false, guess, 1)
         .thenApply(
             out -> {
               int code = (int) (long) out.get(0);
@@ -111,7 +115,7 @@ public final class RedisBudgetStore implements BudgetStore {
 
   @Override
   public CompletableFuture<Boolean> release(String namespace, String requestId, Instant now) {
-    return finish(namespace, requestId, List.of(), false, now, true, 1)
+    return finish(namespace, requestId, List.of(), false, now, true, null, 1)
         .thenApply(out -> (long) out.get(0) == 1L);
   }
 
@@ -197,7 +201,12 @@ public final class RedisBudgetStore implements BudgetStore {
     redis.close();
   }
 
-  /** Commits or releases: reads which buckets the request holds, then runs the script on them. */
+  /**
+   * Commits or releases: runs the script on the buckets the request holds, as guessed (one round
+   * trip), or else as read from its record first (two).
+   *
+   * @param guess the held bucket ids, newline separated, or null to read them
+   */
   private CompletableFuture<List<Object>> finish(
       String namespace,
       String requestId,
@@ -205,15 +214,21 @@ public final class RedisBudgetStore implements BudgetStore {
       boolean countWithoutReservation,
       Instant now,
       boolean release,
+      String guess,
       int attempt) {
     RedisKeys k = keys(namespace);
-    return redis
-        .connection()
-        .thenCompose(c -> c.async().hmget(k.record(requestId), "b", "e").toCompletableFuture())
-        .exceptionallyCompose(RedisConnector::unavailable)
+    CompletableFuture<String> holds =
+        guess != null
+            ? CompletableFuture.completedFuture(guess)
+            : redis
+                .connection()
+                .thenCompose(
+                    c -> c.async().hmget(k.record(requestId), "b", "e").toCompletableFuture())
+                .exceptionallyCompose(RedisConnector::unavailable)
+                .thenApply(record -> liveHolds(record, now));
+    return holds
         .thenCompose(
-            record -> {
-              String heldText = liveHolds(record, now);
+            heldText -> {
               List<String> held = heldText.isEmpty() ? List.of() : List.of(heldText.split("\n"));
               List<String> keys = new ArrayList<>();
               keys.add(k.record(requestId));
@@ -248,6 +263,18 @@ public final class RedisBudgetStore implements BudgetStore {
               if ((long) out.get(0) != 9L) {
                 return CompletableFuture.completedFuture(out);
               }
+              if (guess != null) {
+                // A wrong guess is no change of the record: read it, without counting an attempt.
+                return finish(
+                    namespace,
+                    requestId,
+                    charges,
+                    countWithoutReservation,
+                    now,
+                    release,
+                    null,
+                    attempt);
+              }
               if (attempt >= COMMIT_ATTEMPTS) {
                 return CompletableFuture.failedFuture(
                     new StoreUnavailableException(
@@ -263,6 +290,7 @@ public final class RedisBudgetStore implements BudgetStore {
                   countWithoutReservation,
                   now,
                   release,
+                  null,
                   attempt + 1);
             });
   }
@@ -274,6 +302,21 @@ public final class RedisBudgetStore implements BudgetStore {
       return "";
     }
     return held;
+  }
+
+  /** The bucket ids of the charges, newline separated, as a reservation records what it holds. */
+  private static String bucketIds(List<Charge> charges) {
+    if (charges.size() == 1) {
+      return charges.get(0).bucketId();
+    }
+    StringBuilder ids = new StringBuilder();
+    for (Charge charge : charges) {
+      if (!ids.isEmpty()) {
+        ids.append('\n');
+      }
+      ids.append(charge.bucketId());
+    }
+    return ids.toString();
   }
 
   private static void addCharge(List<String> args, Charge charge) {

@@ -4,8 +4,8 @@
 -- KEYS: 1 request record, 2 commit marker, 3 open reservations, 4 bucket index,
 --       then per held bucket: counters hash, reservations sorted set,
 --       then per charged bucket: counters hash, reservations sorted set
--- ARGV: 1 request id, 2 now (ms), 3 held bucket ids as the caller read them (newline separated,
---       empty when no live reservation), 4 number of held buckets, 5 mode (commit or release),
+-- ARGV: 1 request id, 2 now (ms), 3 held bucket ids as the caller read or guessed them (newline
+--       separated, empty when no live reservation), 4 number of held buckets, 5 mode (commit or release),
 --       6 count without a reservation (1 or 0), 7 marker expiry (ms), 8 marker TTL (ms),
 --       9 grace after a window's end (ms),
 --       then per charged bucket: id, amount, limit, warn threshold, enforced (1 or 0), window end (ms)
@@ -30,7 +30,9 @@ local held = ''
 if live then
   held = rec[1] or ''
 end
-if held ~= ARGV[3] then
+-- A live reservation must hold exactly the buckets the caller passed; with none, the caller's
+-- (guessed) held buckets are left alone and only the charges count.
+if held ~= ARGV[3] and held ~= '' then
   return {9}
 end
 if live then

@@ -113,6 +113,24 @@ public abstract class BudgetStoreContract {
   }
 
   @Test
+  void aCommitChargingOtherBucketsThanItsReservationHeldStillGivesBackAllItHeld() {
+    // The budgets changed between reserve and commit: other buckets, another order.
+    reserve("r1", enforced("tokens", 80, 100), enforced("requests", 1, 10));
+    CommitResult result =
+        commit("r1", true, enforced("requests", 1, 10), enforced("tokens-new", 30, 100));
+    assertThat(result.status()).isEqualTo(CommitResult.Status.COMMITTED);
+    assertThat(result.states()).containsExactly(new BucketState(1, 0), new BucketState(30, 0));
+    assertThat(usage())
+        .containsExactly(
+            new BucketReading("requests", 1, 0, HOUR_END),
+            new BucketReading("tokens", 0, 0, HOUR_END),
+            new BucketReading("tokens-new", 30, 0, HOUR_END));
+    assertThat(store.outstandingReservations(List.of(NS), T0).join()).isZero();
+    assertThat(commit("r1", true, enforced("requests", 1, 10)).status())
+        .isEqualTo(CommitResult.Status.DUPLICATE);
+  }
+
+  @Test
   void aRepeatedCommitOfOneRequestCountsOnce() {
     reserve("r1", enforced("tokens", 80, 100));
     assertThat(commit("r1", true, enforced("tokens", 30, 100)).status())
