@@ -14,19 +14,12 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -56,9 +49,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Thread-safe; one connection is shared, and concurrent calls are pipelined on it.
  */
 public final class RedisBudgetStore implements BudgetStore {
-  private static final Script RESERVE = Script.load("buckets.lua", "reserve.lua");
-  private static final Script COMMIT = Script.load("buckets.lua", "commit.lua");
-  private static final Script READ = Script.load("buckets.lua", "read.lua");
+  private static final RedisScript RESERVE = RedisScript.load("buckets.lua", "reserve.lua");
+  private static final RedisScript COMMIT = RedisScript.load("buckets.lua", "commit.lua");
+  private static final RedisScript READ = RedisScript.load("buckets.lua", "read.lua");
   private static final int COMMIT_ATTEMPTS = 3;
 
   private final RedisStoreSettings settings;
@@ -367,7 +360,7 @@ public final class RedisBudgetStore implements BudgetStore {
   }
 
   private CompletableFuture<List<Object>> eval(
-      Script script, List<String> keys, List<String> args) {
+      RedisScript script, List<String> keys, List<String> args) {
     String[] k = keys.toArray(String[]::new);
     String[] a = args.toArray(String[]::new);
     return connection()
@@ -465,31 +458,6 @@ public final class RedisBudgetStore implements BudgetStore {
 
     String index() {
       return base + "idx";
-    }
-  }
-
-  private record Script(String source, String sha) {
-    /** Loads a script from resources, the given files joined in order. */
-    static Script load(String... names) {
-      StringBuilder joined = new StringBuilder();
-      for (String name : names) {
-        try (InputStream in = RedisBudgetStore.class.getResourceAsStream(name)) {
-          if (in == null) {
-            throw new IllegalStateException("missing resource " + name);
-          }
-          joined.append(new String(in.readAllBytes(), StandardCharsets.UTF_8)).append('\n');
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }
-      String source = joined.toString();
-      try {
-        byte[] digest =
-            MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8));
-        return new Script(source, HexFormat.of().formatHex(digest));
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException("SHA-1 is part of every JDK", e);
-      }
     }
   }
 }
