@@ -1,18 +1,22 @@
 package dev.tollgate.run;
 
 import dev.tollgate.processor.TierProbe;
+import dev.tollgate.processor.UsageSettlement;
+import dev.tollgate.ratelimit.BudgetDescriptor;
 import dev.tollgate.ratelimit.RateLimitService;
 import dev.tollgate.ratelimit.RequestIdentity;
+import dev.tollgate.ratelimit.Usage;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The processor's tier probe when the rate-limit service runs in the same process ({@code tollgate
- * run}): asks the service's tier check directly, without a network hop.
+ * The processor's budget calls when the rate-limit service runs in the same process ({@code
+ * tollgate run}): the tier check and the settlement of a finished request, asked of the service
+ * directly, without a network hop. {@code RateLimitClient} makes the same calls over gRPC.
  */
-final class ServiceTierProbe implements TierProbe {
+final class ServiceBudgets implements TierProbe, UsageSettlement {
   private final RateLimitService service;
 
-  ServiceTierProbe(RateLimitService service) {
+  ServiceBudgets(RateLimitService service) {
     this.service = service;
   }
 
@@ -27,5 +31,29 @@ final class ServiceTierProbe implements TierProbe {
     return service
         .tierCheck(new RequestIdentity(namespace, route, client, model), reserveTokens, atWarn)
         .thenApply(d -> d.fall() ? new Fall(d.reason(), d.quota(), d.limit()) : null);
+  }
+
+  @Override
+  public CompletableFuture<Tokens> settle(Charged charged, Tokens usage) {
+    return service
+        .settle(
+            new BudgetDescriptor.Commit(
+                new RequestIdentity(
+                    charged.namespace(), charged.route(), charged.client(), charged.model()),
+                charged.requestId(),
+                new Usage(
+                    usage.input(),
+                    usage.cached(),
+                    usage.cacheWrite(),
+                    usage.output(),
+                    usage.provider())))
+        .thenApply(
+            u ->
+                new Tokens(
+                    u.inputTokens(),
+                    u.cachedInputTokens(),
+                    u.cacheWriteInputTokens(),
+                    u.outputTokens(),
+                    u.provider()));
   }
 }

@@ -232,6 +232,15 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
     return tierProbe;
   }
 
+  /**
+   * Commits every routed request's usage through {@code settlement} from now on when its exchange
+   * ends, and writes the settled usage to the ledger; without one, the ledger keeps what the
+   * processor answered (ledger/README.md, "Aborted streams").
+   */
+  public void settleWith(UsageSettlement settlement) {
+    recorder.settlement(settlement);
+  }
+
   OutcomeRecorder recorder() {
     return recorder;
   }

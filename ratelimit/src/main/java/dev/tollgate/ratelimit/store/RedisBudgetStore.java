@@ -36,7 +36,8 @@ import java.util.concurrent.TimeUnit;
  *                                    reservation, warned/over flags; expires after its window
  * tollgate:{team-a}:b:&lt;bucket id&gt;:r   sorted set: request id by reservation expiry (ms)
  * tollgate:{team-a}:q:&lt;request id&gt;    hash: b (bucket ids held), e (expiry ms)
- * tollgate:{team-a}:c:&lt;request id&gt;    string: until when the commit is remembered (ms)
+ * tollgate:{team-a}:c:&lt;request id&gt;    string: until when the commit is remembered (ms), a
+ *                                    space, and the commit's settlement
  * tollgate:{team-a}:open              sorted set: live reservations by expiry
  * tollgate:{team-a}:idx               sorted set: bucket ids by window end, for usage reports
  * </pre>
@@ -150,19 +151,29 @@ public final class RedisBudgetStore implements BudgetStore {
       String requestId,
       List<Charge> charges,
       boolean countWithoutReservation,
-      Instant now) {
-    return finish(namespace, requestId, charges, countWithoutReservation, now, false, 1)
+      Instant now,
+      String settlement) {
+    return finish(namespace, requestId, charges, countWithoutReservation, now, settlement, 1)
         .thenApply(
             out -> {
               int code = (int) (long) out.get(0);
               return switch (code) {
-                case 2 -> new CommitResult(CommitResult.Status.DUPLICATE, List.of(), List.of());
+                case 2 -> // The marker: "<until ms> <settlement>".
+                    new CommitResult(
+                        CommitResult.Status.DUPLICATE,
+                        List.of(),
+                        List.of(),
+                        ((String) out.get(1)).replaceFirst("^[0-9]+ ?", ""));
                 case 3 ->
-                    new CommitResult(CommitResult.Status.NOTHING_COUNTED, List.of(), List.of());
+                    new CommitResult(
+                        CommitResult.Status.NOTHING_COUNTED, List.of(), List.of(), settlement);
                 default -> {
                   Parsed parsed = parse(out, 1, charges.size());
                   yield new CommitResult(
-                      CommitResult.Status.COMMITTED, parsed.states(), parsed.crossings());
+                      CommitResult.Status.COMMITTED,
+                      parsed.states(),
+                      parsed.crossings(),
+                      settlement);
                 }
               };
             });
@@ -170,7 +181,7 @@ public final class RedisBudgetStore implements BudgetStore {
 
   @Override
   public CompletableFuture<Boolean> release(String namespace, String requestId, Instant now) {
-    return finish(namespace, requestId, List.of(), false, now, true, 1)
+    return finish(namespace, requestId, List.of(), false, now, null, 1)
         .thenApply(out -> (long) out.get(0) == 1L);
   }
 
@@ -256,14 +267,17 @@ public final class RedisBudgetStore implements BudgetStore {
     resources.shutdown(0, 2, TimeUnit.SECONDS);
   }
 
-  /** Commits or releases: reads which buckets the request holds, then runs the script on them. */
+  /**
+   * Commits (with the settlement to keep) or releases (a null settlement): reads which buckets the
+   * request holds, then runs the script on them.
+   */
   private CompletableFuture<List<Object>> finish(
       String namespace,
       String requestId,
       List<Charge> charges,
       boolean countWithoutReservation,
       Instant now,
-      boolean release,
+      String settlement,
       int attempt) {
     Keys k = new Keys(namespace);
     return connection()
@@ -288,12 +302,13 @@ public final class RedisBudgetStore implements BudgetStore {
               args.add(ms(now));
               args.add(heldText);
               args.add(Integer.toString(held.size()));
-              args.add(release ? "release" : "commit");
+              args.add(settlement == null ? "release" : "commit");
               args.add(countWithoutReservation ? "1" : "0");
               args.add(ms(markerUntil));
               args.add(
                   Long.toString(settings.commitRetention().plus(settings.keyGrace()).toMillis()));
               args.add(Long.toString(settings.keyGrace().toMillis()));
+              args.add(settlement == null ? "" : settlement);
               for (Charge charge : charges) {
                 keys.add(k.bucket(charge.bucketId()));
                 keys.add(k.reservations(charge.bucketId()));
@@ -320,7 +335,7 @@ public final class RedisBudgetStore implements BudgetStore {
                   charges,
                   countWithoutReservation,
                   now,
-                  release,
+                  settlement,
                   attempt + 1);
             });
   }
