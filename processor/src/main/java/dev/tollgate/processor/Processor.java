@@ -35,7 +35,7 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
   private final RequestBodyReader bodyReader;
   private final ResponseStream.Settings responseSettings;
   private final OutcomeRecorder recorder;
-  private final OutputReserves reserves = new OutputReserves();
+  private final OutputReserves reserves;
   private final Executor worker;
   private volatile Policy policy;
   private volatile TierProbe tierProbe;
@@ -86,6 +86,7 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
       AccessLog accessLog) {
     this.config = config;
     this.clock = clock;
+    this.reserves = new OutputReserves(config.reserveSizing());
     this.estimator = new TokenEstimator(config.exactTokenizeChars());
     this.jwks = jwks;
     this.authenticator =
