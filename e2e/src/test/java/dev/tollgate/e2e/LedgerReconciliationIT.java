@@ -39,9 +39,8 @@ import org.junit.jupiter.api.Test;
  * requests (JSON and streamed answers, clients that close mid-stream, upstream 500s retried, a
  * fallback from a provider that is down, an outage, a provider's own 429, the budget's refusals)
  * are 10,000 records whose tokens per client equal what the budget store committed, exactly, for
- * every client that did not abort; an aborting client's records are never below its commits (see
- * the test for the gap); and two requests sent with one forged {@code x-request-id} are two records
- * and two commits.
+ * every client, those that abort mid-stream included; and two requests sent with one forged {@code
+ * x-request-id} are two records and two commits.
  */
 class LedgerReconciliationIT {
   static final int REQUESTS = 10_000;
@@ -182,20 +181,12 @@ class LedgerReconciliationIT {
     buckets().forEach((client, b) -> committed.put(client, b[0]));
     ledgerTokens.values().removeIf(v -> v == 0);
     committed.values().removeIf(v -> v == 0);
-    // Client aborts are the one known gap: the processor's record counts every chunk it answered,
-    // while Envoy's stream-done commit carries the metadata of the last chunk it forwarded before
-    // the client went away, so chunks in flight at the cut are in the record but not the commit.
-    long quitterLedger = ledgerTokens.remove("quitter");
-    long quitterCommitted = committed.remove("quitter");
-    long aborts = seen.get("abort aborted");
+    // Aborted streams too: the processor settles each request with the rate-limit service, which
+    // keeps the first commit (its own or Envoy's stream-done one), and the ledger records that.
     System.out.printf(
-        "LedgerReconciliationIT: %d aborts, ledger %d tokens, committed %d%n",
-        aborts, quitterLedger, quitterCommitted);
-    assertThat(quitterLedger)
-        .as(
-            "an aborted stream's record is never below its commit, and above it by at most the"
-                + " chunks in flight")
-        .isBetween(quitterCommitted, quitterCommitted + 20 * aborts);
+        "LedgerReconciliationIT: %d aborts, ledger %d tokens, committed %d for the quitter%n",
+        seen.get("abort aborted"), ledgerTokens.get("quitter"), committed.get("quitter"));
+    assertThat(committed).containsKey("quitter");
     assertThat(ledgerTokens).as("ledger tokens per client = budget used").isEqualTo(committed);
     assertThat(committed).containsKeys("alice", "bob", "tight", "forger");
     assertThat(committed.get("forger")).isEqualTo(forgedTokens);
@@ -288,12 +279,16 @@ class LedgerReconciliationIT {
       InputStream in = socket.getInputStream();
       byte[] buffer = new byte[1024];
       int events = 0;
-      while (events < 10) {
-        int n = in.read(buffer);
-        if (n < 0) {
-          break;
+      try {
+        while (events < 10) {
+          int n = in.read(buffer);
+          if (n < 0) {
+            break;
+          }
+          events += AbortIT.count(AbortIT.DELTA, new String(buffer, 0, n, StandardCharsets.UTF_8));
         }
-        events += AbortIT.count(AbortIT.DELTA, new String(buffer, 0, n, StandardCharsets.UTF_8));
+      } catch (java.net.SocketTimeoutException e) {
+        // A saturated machine stalled the stream: the client gives up and hangs up, an abort too.
       }
     }
   }

@@ -62,6 +62,7 @@ class InternalTlsChartIT {
             "--server-certificate=tollgate-ratelimit-tls=tollgate-ratelimit.tollgate-system.svc,"
                 + "tollgate-ratelimit.tollgate-system.svc.cluster.local",
             "--client-certificate=tollgate-envoy-tls",
+            "--client-certificate=tollgate-processor-client-tls",
             "--ads-certificate-secret=tollgate-operator-tls",
             "--tls-dir=/tmp/tollgate-ads-tls",
             "--envoy-tls-dir=/etc/tollgate/service-tls",
@@ -71,6 +72,19 @@ class InternalTlsChartIT {
       assertThat(args(pod)).as(role).contains("--tls-dir=/etc/tollgate/tls");
       assertThat(secretVolume(pod, "tls")).as(role).isEqualTo("tollgate-" + role + "-tls");
     }
+    // The processor calls the rate-limit service (tier checks, settlements) with a client
+    // certificate of its own, as Envoy does; its server certificate could not be one.
+    JsonNode processor = pod(objects, "processor");
+    assertThat(args(processor))
+        .contains(
+            "--ratelimit-address=tollgate-ratelimit.tollgate-system.svc:10002",
+            "--ratelimit-tls-dir=/etc/tollgate/client-tls",
+            "--tier-check-timeout-ms=250",
+            "--settle-timeout-ms=2000",
+            "--reserve-percentile=0.99",
+            "--reserve-min-completions=20",
+            "--reserve-window=2000");
+    assertThat(secretVolume(processor, "client-tls")).isEqualTo("tollgate-processor-client-tls");
     JsonNode envoy = pod(objects, "envoy");
     assertThat(secretVolume(envoy, "service-tls")).isEqualTo("tollgate-envoy-tls");
     assertThat(
@@ -81,7 +95,11 @@ class InternalTlsChartIT {
     JsonNode role = objects.get("Role tollgate-operator-certificates");
     assertThat(role).isNotNull();
     assertThat(role.at("/rules/1/resourceNames").toString())
-        .contains("tollgate-internal-ca", "tollgate-envoy-tls", "tollgate-operator-tls");
+        .contains(
+            "tollgate-internal-ca",
+            "tollgate-envoy-tls",
+            "tollgate-operator-tls",
+            "tollgate-processor-client-tls");
     assertThat(objects.keySet()).noneMatch(n -> n.startsWith("Certificate "));
   }
 
@@ -97,6 +115,10 @@ class InternalTlsChartIT {
       assertThat(certificate.at("/spec/usages").toString())
           .contains(component.equals("envoy") ? "client auth" : "server auth");
     }
+    assertThat(
+            objects.get("Certificate tollgate-processor-client-tls").at("/spec/usages").toString())
+        .contains("client auth")
+        .doesNotContain("server auth");
     assertThat(objects.get("Certificate tollgate-internal-ca").at("/spec/isCA").asBoolean())
         .isTrue();
     List<String> operator = args(pod(objects, "operator"));
@@ -113,6 +135,8 @@ class InternalTlsChartIT {
     for (String component : COMPONENTS) {
       assertThat(args(pod(objects, component))).as(component).noneMatch(a -> a.contains("tls"));
     }
+    assertThat(args(pod(objects, "processor")))
+        .contains("--ratelimit-address=tollgate-ratelimit.tollgate-system.svc:10002");
     assertThat(objects.get("ConfigMap tollgate-envoy-bootstrap").toString())
         .doesNotContain("UpstreamTlsContext");
     assertThat(objects).doesNotContainKey("ConfigMap tollgate-envoy-service-sds");

@@ -36,6 +36,8 @@ public final class ProcessorCommand implements Callable<Integer> {
 
   @Mixin TokenLimitOptions tokenLimit = new TokenLimitOptions();
 
+  @Mixin RateLimitClientOptions rateLimitClient = new RateLimitClientOptions();
+
   @Mixin dev.tollgate.usage.LedgerOptions ledgerOptions = new dev.tollgate.usage.LedgerOptions();
 
   @Option(
@@ -85,6 +87,12 @@ public final class ProcessorCommand implements Callable<Integer> {
               Clock.systemUTC(),
               role.registry());
       role.publisher().addListener(processor::update);
+      RateLimitClient budgets = rateLimitClient.client(role);
+      if (budgets != null) {
+        // Tiered rules ask before they route; each request's usage is settled for the ledger.
+        processor.tierProbe(budgets);
+        processor.settleWith(budgets);
+      }
       dev.tollgate.ledger.LedgerWriter ledger =
           ledgerOptions.start(
               ledgerOptions.database(

@@ -317,8 +317,11 @@ public final class RunCommand implements Callable<Integer> {
               clock,
               registry);
       if (externalRateLimit == null) {
-        // Tiered rules ask the budgets before they route (docs/governance.md).
-        processor.tierProbe(new ServiceTierProbe(rateLimit));
+        // Tiered rules ask the budgets before they route (docs/governance.md); each request's
+        // usage is settled there for the ledger (ledger/README.md, "Aborted streams").
+        ServiceBudgets budgets = new ServiceBudgets(rateLimit);
+        processor.tierProbe(budgets);
+        processor.settleWith(budgets);
       }
       LedgerDatabase ledgerDatabase = ledgerOptions.database(true, workDir.resolve("ledger"));
       LedgerWriter ledger = ledgerOptions.start(ledgerDatabase);

@@ -101,6 +101,38 @@ record AccountedUsage(
         source = unseenOutput > seen ? "reserved" : "partial";
       }
     }
+    return priced(target, input, cached, written, output, source, provider);
+  }
+
+  /**
+   * The usage a request was settled at (the first commit that reached the rate-limit service), at
+   * the prices of the provider that commit named; keeps this usage's source.
+   */
+  AccountedUsage settled(Policy.Target target, UsageSettlement.Tokens tokens) {
+    return priced(
+        target,
+        tokens.input(),
+        tokens.cached(),
+        tokens.cacheWrite(),
+        tokens.output(),
+        source,
+        tokens.provider());
+  }
+
+  /** The token counts as a commit carries them. */
+  UsageSettlement.Tokens tokens(String provider) {
+    return new UsageSettlement.Tokens(
+        inputTokens, cachedTokens, cacheWriteTokens, outputTokens, provider);
+  }
+
+  private static AccountedUsage priced(
+      Policy.Target target,
+      long input,
+      long cached,
+      long written,
+      long output,
+      String source,
+      String provider) {
     GatewayModel.Price price = target == null ? null : price(target, provider);
     if (price == null) {
       return new AccountedUsage(input, cached, written, output, source, null, null);

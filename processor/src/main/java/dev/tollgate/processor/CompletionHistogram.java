@@ -6,42 +6,57 @@ package dev.tollgate.processor;
  *
  * <p>Memory is fixed: {@link #BUCKETS} counters with upper bounds 1, 2, 3, 4, 5, 6, 8, 10, 12, 15,
  * ..., each about 19% (2^¼) above the last, up to 10,000,000, so a percentile is rounded up by at
- * most one bucket, about 19%. Recency: when the counters hold more than {@link #MAX_SAMPLES}
- * completions, every counter is halved, so the histogram follows the last one to two thousand
- * completions and an old outlier fades. {@link #record} is called once per finished request and
- * {@link #percentile} on the request path reads one volatile field. Thread-safe.
+ * most one bucket, about 19%. Recency: when the counters hold more than the window's completions
+ * ({@link ReserveSizing}, 2,000 by default), every counter is halved, so the histogram follows the
+ * last one to two windows of completions and an old outlier fades. {@link #record} is called once
+ * per finished request and {@link #percentile} on the request path reads one volatile field.
+ * Thread-safe.
  */
 final class CompletionHistogram {
-  /** Completions seen before the histogram sizes reserves; until then the written cap is used. */
-  static final int MIN_SAMPLES = 20;
+  /** Default completions seen before the histogram sizes reserves ({@link ReserveSizing}). */
+  static final int MIN_SAMPLES = ReserveSizing.DEFAULTS.minCompletions();
 
-  /** Completions held before every counter is halved. */
-  static final int MAX_SAMPLES = 2_000;
+  /** Default completions held before every counter is halved. */
+  static final int MAX_SAMPLES = ReserveSizing.DEFAULTS.window();
 
-  /** The percentile that sizes the reserve. */
-  static final double PERCENTILE = 0.99;
+  /** The default percentile that sizes the reserve. */
+  static final double PERCENTILE = ReserveSizing.DEFAULTS.percentile();
 
   private static final long[] UPPER = bounds(10_000_000);
 
   /** The number of buckets. */
   static final int BUCKETS = UPPER.length;
 
+  private final ReserveSizing sizing;
   private final long[] counts = new long[BUCKETS];
   private long total;
   private volatile long percentile = -1;
+
+  /** A histogram with the default sizing. */
+  CompletionHistogram() {
+    this(ReserveSizing.DEFAULTS);
+  }
+
+  /** A histogram sized by {@code sizing}'s percentile, minimum and window. */
+  CompletionHistogram(ReserveSizing sizing) {
+    this.sizing = sizing;
+  }
 
   /** Adds a completion that generated {@code tokens} output tokens per choice. */
   synchronized void record(long tokens) {
     counts[bucket(tokens)]++;
     total++;
-    if (total > MAX_SAMPLES) {
+    if (total > sizing.window()) {
       total = 0;
       for (int i = 0; i < BUCKETS; i++) {
         counts[i] >>= 1;
         total += counts[i];
       }
     }
-    percentile = total < MIN_SAMPLES ? -1 : upperBoundOfRank((long) Math.ceil(PERCENTILE * total));
+    percentile =
+        total < sizing.minCompletions()
+            ? -1
+            : upperBoundOfRank((long) Math.ceil(sizing.percentile() * total));
   }
 
   /**

@@ -22,6 +22,22 @@ final class LedgerRecords {
   }
 
   static LedgerRecord of(Outcome o, Instant end, Details details) {
+    return of(
+        o,
+        end,
+        details,
+        new AccountedUsage(
+            o.inputTokens(),
+            o.cachedInputTokens(),
+            0,
+            o.outputTokens(),
+            o.usageSource(),
+            o.cost(),
+            o.currency()));
+  }
+
+  /** The record with the tokens and cost of {@code usage}: what the request was settled at. */
+  static LedgerRecord of(Outcome o, Instant end, Details details, AccountedUsage usage) {
     return new LedgerRecord(
         end,
         o.requestId() == null ? "" : o.requestId(),
@@ -34,12 +50,12 @@ final class LedgerRecords {
         o.provider(),
         o.operation().semconvName(),
         o.status(),
-        o.inputTokens(),
-        o.cachedInputTokens(),
-        o.outputTokens(),
-        o.cost(),
-        o.cost() == null ? null : o.currency(),
-        budget(o, details),
+        usage.inputTokens(),
+        usage.cachedTokens(),
+        usage.outputTokens(),
+        usage.cost(),
+        usage.cost() == null ? null : usage.currency(),
+        budget(o, details, usage),
         o.durationNanos() / 1_000_000.0,
         o.timeToFirstTokenNanos() < 0 ? null : o.timeToFirstTokenNanos() / 1_000_000.0,
         details.attempts(),
@@ -51,14 +67,14 @@ final class LedgerRecords {
    * refusal; committed usage is a commit, {@code downgraded} or {@code warned} when the budget said
    * so (a downgrade says more than its warning); a reservation that generated nothing was released.
    */
-  private static LedgerRecord.Budget budget(Outcome o, Details details) {
+  private static LedgerRecord.Budget budget(Outcome o, Details details, AccountedUsage usage) {
     if (details.refused()) {
       return LedgerRecord.Budget.REFUSED;
     }
     if (details.downgraded()) {
       return LedgerRecord.Budget.DOWNGRADED;
     }
-    if (o.inputTokens() > 0 || o.outputTokens() > 0) {
+    if (usage.inputTokens() > 0 || usage.outputTokens() > 0) {
       return details.warned() ? LedgerRecord.Budget.WARNED : LedgerRecord.Budget.COMMITTED;
     }
     return o.reserveTokens() > 0 ? LedgerRecord.Budget.RESERVED : LedgerRecord.Budget.NONE;

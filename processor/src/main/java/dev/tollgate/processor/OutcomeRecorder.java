@@ -21,6 +21,7 @@ final class OutcomeRecorder {
   private final OutputReserves reserves;
   private final AccessLog accessLog;
   private volatile LedgerSink ledger = LedgerSink.NONE;
+  private volatile UsageSettlement settlement;
 
   OutcomeRecorder(
       Clock clock,
@@ -40,12 +41,17 @@ final class OutcomeRecorder {
     this.ledger = sink;
   }
 
-  /** Counts a request the processor answered itself with an error. */
+  /** Commits each routed request's usage through {@code settlement} and records what it settled. */
+  void settlement(UsageSettlement settlement) {
+    this.settlement = settlement;
+  }
+
   /** Counts a request that fell to its rule's cheaper tier. */
   void downgraded(String namespace, Downgrade how) {
     metrics.downgraded(namespace, how);
   }
 
+  /** Counts a request the processor answered itself with an error. */
   void rejected(String code, Caller caller) {
     metrics.rejected(code, caller == null ? null : caller.namespace());
   }
@@ -119,16 +125,43 @@ final class OutcomeRecorder {
         recordReservation(request, response, usage, code);
       }
       accessLog.write(outcome, end);
-      ledger.offer(
-          LedgerRecords.of(
-              outcome,
-              end,
-              new LedgerRecords.Details(
-                  target == null ? null : target.rule(),
-                  response == null ? null : response.attempts(),
-                  response != null && response.budgetRefused(),
-                  response != null && response.quotaWarned(),
-                  request != null && request.downgrade() != null)));
+      LedgerRecords.Details details =
+          new LedgerRecords.Details(
+              target == null ? null : target.rule(),
+              response == null ? null : response.attempts(),
+              response != null && response.budgetRefused(),
+              response != null && response.quotaWarned(),
+              request != null && request.downgrade() != null);
+      UsageSettlement settling = settlement;
+      if (settling == null || target == null || status != 0 || details.refused()) {
+        ledger.offer(LedgerRecords.of(outcome, end, details, usage));
+        return;
+      }
+      // The ledger gets what the budget settled: Envoy's stream-done commit may have come first
+      // with the metadata it last applied, which for an aborted stream is not the processor's last.
+      settling
+          .settle(
+              new UsageSettlement.Charged(
+                  target.route().namespace(),
+                  target.route().name(),
+                  request.client(),
+                  target.requestedModel(),
+                  head.requestId()),
+              usage.tokens(provider))
+          .whenComplete(
+              (settled, failure) -> {
+                if (failure != null) {
+                  metrics.settlementFailed();
+                  LOG.debug(
+                      "could not settle request {}: {}", head.requestId(), failure.toString());
+                }
+                ledger.offer(
+                    LedgerRecords.of(
+                        outcome,
+                        end,
+                        details,
+                        settled == null ? usage : usage.settled(target, settled)));
+              });
     } catch (RuntimeException e) {
       LOG.warn("could not record request {}", head.requestId(), e);
     }

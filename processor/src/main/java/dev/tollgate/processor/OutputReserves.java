@@ -60,6 +60,17 @@ final class OutputReserves {
   record Reserve(long perChoice, Source source) {}
 
   private volatile Map<String, Map<String, Entry>> entries = Map.of();
+  private final ReserveSizing sizing;
+
+  /** Reserves sized by the defaults. */
+  OutputReserves() {
+    this(ReserveSizing.DEFAULTS);
+  }
+
+  /** Reserves sized by {@code sizing}. */
+  OutputReserves(ReserveSizing sizing) {
+    this.sizing = sizing;
+  }
 
   /** Applies a new model: the rules' fixed reserves, and which histograms to keep. */
   synchronized void update(GatewayModel model) {
@@ -73,7 +84,7 @@ final class OutputReserves {
           CompletionHistogram history =
               old != null && old.upstreamModels().equals(upstream)
                   ? old.history()
-                  : new CompletionHistogram();
+                  : new CompletionHistogram(sizing);
           next.computeIfAbsent(route.namespace(), k -> new HashMap<>())
               .put(requested, new Entry(rule.reserveOutputTokens(), upstream, history));
         }

@@ -36,7 +36,7 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
   private final ResponseStream.Settings responseSettings;
   private final OutcomeRecorder recorder;
   private final AttemptMetrics attempts;
-  private final OutputReserves reserves = new OutputReserves();
+  private final OutputReserves reserves;
   private final Executor worker;
   private volatile Policy policy;
   private volatile TierProbe tierProbe;
@@ -87,6 +87,7 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
       AccessLog accessLog) {
     this.config = config;
     this.clock = clock;
+    this.reserves = new OutputReserves(config.reserveSizing());
     this.estimator = new TokenEstimator(config.exactTokenizeChars());
     this.jwks = jwks;
     this.authenticator =
@@ -237,6 +238,15 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
 
   TierProbe tierProbe() {
     return tierProbe;
+  }
+
+  /**
+   * Commits every routed request's usage through {@code settlement} from now on when its exchange
+   * ends, and writes the settled usage to the ledger; without one, the ledger keeps what the
+   * processor answered (ledger/README.md, "Aborted streams").
+   */
+  public void settleWith(UsageSettlement settlement) {
+    recorder.settlement(settlement);
   }
 
   OutcomeRecorder recorder() {

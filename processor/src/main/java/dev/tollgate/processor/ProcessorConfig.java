@@ -24,6 +24,7 @@ import java.time.Duration;
  *     request may make; larger ones get 400 {@code reservation_too_large}. Keep it equal to the
  *     rate-limit service's {@code maxTokensPerRequest}, which refuses larger ones as invalid input
  *     (that Envoy lets through when it fails open); {@code tollgate run} sets both from one flag
+ * @param reserveSizing how reserves of requests without an output cap follow recent completions
  */
 public record ProcessorConfig(
     int maxRequestBodyBytes,
@@ -35,7 +36,8 @@ public record ProcessorConfig(
     Duration jwtClockSkew,
     Duration jwksCacheTtl,
     Duration jwksMinRefreshInterval,
-    long maxTokensPerRequest) {
+    long maxTokensPerRequest,
+    ReserveSizing reserveSizing) {
 
   /** The rate-limit service's default per-request limit, which this one must match. */
   public static final long DEFAULT_MAX_TOKENS_PER_REQUEST = 10_000_000;
@@ -47,6 +49,9 @@ public record ProcessorConfig(
     }
     if (defaultOutputTokens < 0 || exactTokenizeChars < 1024 || maxErrorBodyBytes < 256) {
       throw new IllegalArgumentException("limits must be positive and not tiny");
+    }
+    if (reserveSizing == null) {
+      throw new IllegalArgumentException("reserveSizing is required");
     }
     if (maxTokensPerRequest < 1) {
       throw new IllegalArgumentException("maxTokensPerRequest must be positive");
@@ -71,7 +76,8 @@ public record ProcessorConfig(
         Duration.ofSeconds(60),
         Duration.ofMinutes(10),
         Duration.ofSeconds(30),
-        DEFAULT_MAX_TOKENS_PER_REQUEST);
+        DEFAULT_MAX_TOKENS_PER_REQUEST,
+        ReserveSizing.DEFAULTS);
   }
 
   /** Returns this configuration with another request body limit. */
@@ -86,7 +92,8 @@ public record ProcessorConfig(
         jwtClockSkew,
         jwksCacheTtl,
         jwksMinRefreshInterval,
-        maxTokensPerRequest);
+        maxTokensPerRequest,
+        reserveSizing);
   }
 
   /** Returns this configuration with another default output reservation. */
@@ -101,7 +108,8 @@ public record ProcessorConfig(
         jwtClockSkew,
         jwksCacheTtl,
         jwksMinRefreshInterval,
-        maxTokensPerRequest);
+        maxTokensPerRequest,
+        reserveSizing);
   }
 
   /** Returns this configuration with another per-request reservation limit. */
@@ -116,6 +124,23 @@ public record ProcessorConfig(
         jwtClockSkew,
         jwksCacheTtl,
         jwksMinRefreshInterval,
-        tokens);
+        tokens,
+        reserveSizing);
+  }
+
+  /** Returns this configuration with another sizing of output reserves. */
+  public ProcessorConfig withReserveSizing(ReserveSizing sizing) {
+    return new ProcessorConfig(
+        maxRequestBodyBytes,
+        defaultOutputTokens,
+        exactTokenizeChars,
+        maxErrorBodyBytes,
+        maxSseEventBytes,
+        maxResponseModelLabels,
+        jwtClockSkew,
+        jwksCacheTtl,
+        jwksMinRefreshInterval,
+        maxTokensPerRequest,
+        sizing);
   }
 }

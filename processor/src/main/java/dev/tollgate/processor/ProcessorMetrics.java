@@ -37,6 +37,7 @@ final class ProcessorMetrics {
   static final String REJECTIONS = "tollgate.processor.rejections";
   static final String COST = "tollgate.processor.cost";
   static final String DOWNGRADES = "tollgate.processor.downgrades";
+  static final String SETTLEMENT_FAILURES = "tollgate.processor.settlement.failures";
   static final String OTHER = "_other";
   static final String NONE = "_none";
 
@@ -146,6 +147,17 @@ final class ProcessorMetrics {
     Counter.builder(REJECTIONS)
         .description("Requests the processor refused, by error code")
         .tags("error.type", code, "tollgate.namespace", or(namespace))
+        .register(registry)
+        .increment();
+  }
+
+  /**
+   * Counts a request whose settlement the rate-limit service did not answer in time: its ledger
+   * record keeps the processor's own figure (Envoy's commit still counts the budget).
+   */
+  void settlementFailed() {
+    Counter.builder(SETTLEMENT_FAILURES)
+        .description("Requests whose usage the rate-limit service did not settle in time")
         .register(registry)
         .increment();
   }

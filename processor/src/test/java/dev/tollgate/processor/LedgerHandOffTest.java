@@ -142,4 +142,72 @@ class LedgerHandOffTest {
     assertThat(r.rule()).isZero();
     assertThat(r.budget()).isEqualTo(LedgerRecord.Budget.WARNED);
   }
+
+  @Test
+  void aSettledRequestIsRecordedAtWhatTheBudgetSettledItAtAndPricedSo() throws Exception {
+    List<UsageSettlement.Charged> asked = new CopyOnWriteArrayList<>();
+    Processor processor =
+        new Processor(ProcessorConfig.defaults(), clock, new SimpleMeterRegistry(), line -> {});
+    processor.update(TestModels.standard());
+    processor.recordTo(ledger::add);
+    // Envoy's stream-done commit came first with fewer output tokens: that is what was settled.
+    processor.settleWith(
+        (charged, usage) -> {
+          asked.add(charged);
+          return java.util.concurrent.CompletableFuture.completedFuture(
+              new UsageSettlement.Tokens(
+                  usage.input(), 0, 0, usage.output() - 2, usage.provider()));
+        });
+    try (ExtProcClient settling = new ExtProcClient(processor)) {
+      ExtProcClient.Stream s = settling.open();
+      s.requestHeaders(
+          false, ProcessorExchangeTest.post("authorization", "Bearer " + TestModels.ALICE_KEY));
+      s.requestBody("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"model\":\"fast\"}");
+      s.responseHeaders(false, ":status", "200", "content-type", "application/json");
+      s.responseBody(
+          "{\"id\":\"c1\",\"model\":\"gpt-4o-mini\",\"choices\":[],\"usage\":"
+              + "{\"prompt_tokens\":12,\"completion_tokens\":5}}",
+          true);
+      s.complete();
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> !ledger.isEmpty());
+    }
+    assertThat(asked)
+        .containsExactly(
+            new UsageSettlement.Charged("team-a", asked.get(0).route(), "alice", "fast", "req-1"));
+    LedgerRecord r = ledger.get(0);
+    assertThat(r.inputTokens()).isEqualTo(12);
+    assertThat(r.outputTokens()).isEqualTo(3);
+    assertThat(r.budget()).isEqualTo(LedgerRecord.Budget.COMMITTED);
+    assertThat(r.cost()).as("priced at the settled tokens").isNotNull();
+  }
+
+  @Test
+  void aSettlementThatFailsLeavesTheProcessorsOwnFigure() throws Exception {
+    Processor processor =
+        new Processor(ProcessorConfig.defaults(), clock, new SimpleMeterRegistry(), line -> {});
+    processor.update(TestModels.standard());
+    processor.recordTo(ledger::add);
+    processor.settleWith(
+        (charged, usage) ->
+            java.util.concurrent.CompletableFuture.failedFuture(
+                new IllegalStateException("rate-limit service away")));
+    try (ExtProcClient settling = new ExtProcClient(processor)) {
+      ExtProcClient.Stream s = settling.open();
+      s.requestHeaders(
+          false, ProcessorExchangeTest.post("authorization", "Bearer " + TestModels.ALICE_KEY));
+      s.requestBody("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"model\":\"fast\"}");
+      s.responseHeaders(false, ":status", "200", "content-type", "application/json");
+      s.responseBody(
+          "{\"id\":\"c1\",\"model\":\"gpt-4o-mini\",\"choices\":[],\"usage\":"
+              + "{\"prompt_tokens\":12,\"completion_tokens\":5}}",
+          true);
+      s.complete();
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> !ledger.isEmpty());
+    }
+    assertThat(ledger.get(0).outputTokens()).isEqualTo(5);
+  }
 }

@@ -49,11 +49,21 @@ final class Committer {
 
   /** Decides a commit descriptor under the budgets in force; always allowed. */
   CompletableFuture<DescriptorOutcome> commit(BudgetPolicy current, Commit d, Instant now) {
+    return settle(current, d, now).thenApply(settled -> DescriptorOutcome.OK);
+  }
+
+  /**
+   * Commits as {@link #commit} does and answers what the request is settled at: this commit's usage
+   * when it counted (or when the store is away and it waits to be retried), the first commit's when
+   * the request was committed before (Envoy's stream-done commit or the processor's, whichever came
+   * first).
+   */
+  CompletableFuture<Usage> settle(BudgetPolicy current, Commit d, Instant now) {
     List<PlannedCharge> planned = current.commit(d.identity(), d.usage(), now);
     if (planned.isEmpty()) {
       countUsage(current, d.identity(), d.usage());
       metrics.decision("commit", "committed");
-      return CompletableFuture.completedFuture(DescriptorOutcome.OK);
+      return CompletableFuture.completedFuture(d.usage());
     }
     Timer.Sample sample = Timer.start(metrics.registry());
     return store
@@ -62,7 +72,8 @@ final class Committer {
             d.requestId(),
             PlannedCharge.toCharges(planned),
             !d.usage().isZero(),
-            now)
+            now,
+            d.usage().settlement())
         .handle(
             (result, error) -> {
               sample.stop(metrics.storeLatency("commit"));
@@ -78,10 +89,14 @@ final class Committer {
                             + Futures.unwrap(error).getMessage()
                             + "); commits are kept in memory and retried");
                 metrics.decision("commit", "deferred");
-                return DescriptorOutcome.OK;
+                return d.usage();
               }
               committed(current, d.identity(), d.usage(), planned, result);
-              return DescriptorOutcome.OK;
+              Usage first =
+                  result.status() == CommitResult.Status.DUPLICATE
+                      ? Usage.ofSettlement(result.settlement())
+                      : null;
+              return first == null ? d.usage() : first;
             });
   }
 
@@ -112,7 +127,8 @@ final class Committer {
                     next.requestId(),
                     PlannedCharge.toCharges(next.charges()),
                     !next.usage().isZero(),
-                    clock.instant())
+                    clock.instant(),
+                    next.usage().settlement())
                 .get();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -50,8 +50,8 @@ public final class RateLimitServer implements AutoCloseable {
   }
 
   /**
-   * Starts serving; with mutual-TLS credentials a client without a certificate from the CA can
-   * neither check nor commit a budget.
+   * Starts serving Envoy's calls and the processor's ({@link BudgetCalls}); with mutual-TLS
+   * credentials a client without a certificate from the CA can neither check nor commit a budget.
    *
    * @param service the service
    * @param host address to listen on
@@ -70,6 +70,7 @@ public final class RateLimitServer implements AutoCloseable {
         NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials)
             .directExecutor()
             .addService(service)
+            .addService(BudgetCalls.service(service))
             .build()
             .start();
     ScheduledExecutorService housekeeping =

@@ -82,6 +82,11 @@ public final class RateLimitService extends RateLimitServiceGrpc.RateLimitServic
     }
   }
 
+  /** The largest estimate or token count a descriptor may carry. */
+  long maxTokensPerRequest() {
+    return settings.maxTokensPerRequest();
+  }
+
   /** Returns the budgets in force. */
   public BudgetPolicy policy() {
     return policy;
@@ -156,6 +161,16 @@ public final class RateLimitService extends RateLimitServiceGrpc.RateLimitServic
   public CompletableFuture<TierDecision> tierCheck(
       RequestIdentity identity, long estimateTokens, boolean atWarn) {
     return tiers.check(policy, identity, estimateTokens, atWarn, clock.instant());
+  }
+
+  /**
+   * Commits a request's usage for the processor and answers what the request is settled at
+   * (ledger/README.md, "Aborted streams"): this usage when this commit is the first, the first
+   * commit's when Envoy's stream-done commit (or an earlier settlement) came before. Idempotent by
+   * request id, like Envoy's commit.
+   */
+  public CompletableFuture<Usage> settle(Commit commit) {
+    return committer.settle(policy, commit, clock.instant());
   }
 
   /**

@@ -31,6 +31,43 @@ public record Usage(
     this(inputTokens, cachedInputTokens, 0, outputTokens, provider);
   }
 
+  /**
+   * Returns the usage as the budget store keeps it with a commit's marker: {@code
+   * input,cached,cacheWrite,output,provider} ({@code -} for no provider), without spaces.
+   */
+  public String settlement() {
+    return inputTokens
+        + ","
+        + cachedInputTokens
+        + ","
+        + cacheWriteInputTokens
+        + ","
+        + outputTokens
+        + ","
+        + (provider == null ? "-" : provider);
+  }
+
+  /**
+   * Reads a {@link #settlement()}; null when the text is not one (a marker written before
+   * settlements were kept).
+   */
+  public static Usage ofSettlement(String text) {
+    String[] parts = text.split(",", -1);
+    if (parts.length != 5) {
+      return null;
+    }
+    try {
+      return new Usage(
+          Long.parseLong(parts[0]),
+          Long.parseLong(parts[1]),
+          Long.parseLong(parts[2]),
+          Long.parseLong(parts[3]),
+          parts[4].equals("-") ? null : parts[4]);
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
   /** Returns whether the request used nothing at all, as a request rejected before upstream. */
   public boolean isZero() {
     return inputTokens == 0 && outputTokens == 0;

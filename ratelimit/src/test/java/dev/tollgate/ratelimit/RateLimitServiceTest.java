@@ -119,6 +119,40 @@ class RateLimitServiceTest {
   }
 
   @Test
+  void whicheverCommitComesFirstSettlesTheRequestAndTheOtherLearnsItsUsage() throws IOException {
+    serve(Fixtures.quickstartWith(TOKENS_AND_REQUESTS));
+    RequestIdentity alice = new RequestIdentity("default", "chat", "alice", "fast");
+    // Envoy first (an aborted stream: the metadata it last applied), then the processor.
+    rls.shouldRateLimit(reserve("alice", "r1", 2000));
+    rls.shouldRateLimit(commit("alice", "r1", 100, 0, 40, "default/demo"));
+    Usage settled =
+        settle(BudgetCalls.settleRequest(alice, "r1", new Usage(100, 0, 41, "default/demo")));
+    assertThat(settled).isEqualTo(new Usage(100, 0, 40, "default/demo"));
+    // The processor first; Envoy's commit after it is a duplicate.
+    rls.shouldRateLimit(reserve("alice", "r2", 2000));
+    assertThat(settle(BudgetCalls.settleRequest(alice, "r2", new Usage(10, 2, 7, "default/demo"))))
+        .isEqualTo(new Usage(10, 2, 7, "default/demo"));
+    rls.shouldRateLimit(commit("alice", "r2", 10, 0, 5, "default/demo"));
+    assertThat(usageOf("default-budget", "tokens-per-minute", "client=alice").used())
+        .isEqualByComparingTo("157");
+    // A settlement is checked like Envoy's descriptors.
+    assertThatThrownBy(
+            () ->
+                settle(
+                    BudgetCalls.settleRequest(
+                        new RequestIdentity("Not_A_Namespace", "chat", "alice", "fast"),
+                        "r3",
+                        new Usage(1, 0, 1, null))))
+        .hasMessageContaining("INVALID_ARGUMENT");
+  }
+
+  private Usage settle(RateLimitRequest request) {
+    return BudgetCalls.usage(
+        io.grpc.stub.ClientCalls.blockingUnaryCall(
+            channel, BudgetCalls.SETTLE, io.grpc.CallOptions.DEFAULT, request));
+  }
+
+  @Test
   void aRepeatedCommitCountsOnce() throws IOException {
     serve(Fixtures.quickstartWith(TOKENS_AND_REQUESTS));
     rls.shouldRateLimit(reserve("alice", "r1", 2000));
@@ -596,7 +630,12 @@ class RateLimitServiceTest {
     service = new RateLimitService(model, store, settings, clock, registry);
     String name = InProcessServerBuilder.generateName();
     server =
-        InProcessServerBuilder.forName(name).directExecutor().addService(service).build().start();
+        InProcessServerBuilder.forName(name)
+            .directExecutor()
+            .addService(service)
+            .addService(BudgetCalls.service(service))
+            .build()
+            .start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     rls = RateLimitServiceGrpc.newBlockingStub(channel);
   }
@@ -689,10 +728,12 @@ class RateLimitServiceTest {
         String requestId,
         List<dev.tollgate.ratelimit.store.Charge> charges,
         boolean countWithoutReservation,
-        Instant now) {
+        Instant now,
+        String settlement) {
       return down
           ? failed()
-          : delegate.commit(namespace, requestId, charges, countWithoutReservation, now);
+          : delegate.commit(
+              namespace, requestId, charges, countWithoutReservation, now, settlement);
     }
 
     @Override

@@ -37,12 +37,28 @@ public interface BudgetStore extends AutoCloseable {
    * {@code countWithoutReservation} is false, nothing is counted: the request was rejected at the
    * start.
    */
+  default CompletableFuture<CommitResult> commit(
+      String namespace,
+      String requestId,
+      List<Charge> charges,
+      boolean countWithoutReservation,
+      Instant now) {
+    return commit(namespace, requestId, charges, countWithoutReservation, now, "");
+  }
+
+  /**
+   * Commits as {@link #commit(String, String, List, boolean, Instant)} does, and keeps {@code
+   * settlement} (what this commit counted, as the caller writes it; no spaces) with the commit's
+   * marker: a repeated commit of the request counts nothing and returns the first one's settlement
+   * in {@link CommitResult#settlement()}, so whoever commits second learns what was settled.
+   */
   CompletableFuture<CommitResult> commit(
       String namespace,
       String requestId,
       List<Charge> charges,
       boolean countWithoutReservation,
-      Instant now);
+      Instant now,
+      String settlement);
 
   /** Releases the request's reservation without counting usage; false when none was held. */
   CompletableFuture<Boolean> release(String namespace, String requestId, Instant now);

@@ -72,10 +72,11 @@ public final class MemoryBudgetStore implements BudgetStore {
       String requestId,
       List<Charge> charges,
       boolean countWithoutReservation,
-      Instant now) {
+      Instant now,
+      String settlement) {
     try {
       return CompletableFuture.completedFuture(
-          space(namespace).commit(requestId, charges, countWithoutReservation, now));
+          space(namespace).commit(requestId, charges, countWithoutReservation, now, settlement));
     } catch (StoreUnavailableException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -155,12 +156,14 @@ public final class MemoryBudgetStore implements BudgetStore {
 
   private record Marker(Instant until, String requestId) {}
 
+  private record Remembered(Instant until, String settlement) {}
+
   private final class Space {
     private final Map<String, Bucket> buckets = new HashMap<>();
     private final Map<String, Hold> holds = new HashMap<>();
     private final TreeSet<Expiry> expiries =
         new TreeSet<>(Comparator.comparing(Expiry::at).thenComparing(Expiry::requestId));
-    private final Map<String, Instant> committed = new HashMap<>();
+    private final Map<String, Remembered> committed = new HashMap<>();
     private final ArrayDeque<Marker> markers = new ArrayDeque<>();
 
     synchronized ReserveResult reserve(
@@ -200,15 +203,24 @@ public final class MemoryBudgetStore implements BudgetStore {
     }
 
     synchronized CommitResult commit(
-        String requestId, List<Charge> charges, boolean countWithoutReservation, Instant now) {
+        String requestId,
+        List<Charge> charges,
+        boolean countWithoutReservation,
+        Instant now,
+        String settlement) {
       expire(now);
       if (isCommitted(requestId, now)) {
-        return new CommitResult(CommitResult.Status.DUPLICATE, List.of(), List.of());
+        return new CommitResult(
+            CommitResult.Status.DUPLICATE,
+            List.of(),
+            List.of(),
+            committed.get(requestId).settlement());
       }
       boolean held = drop(requestId);
       if (!held && !countWithoutReservation) {
         // A request refused at reserve: no marker, so that refused requests leave no state.
-        return new CommitResult(CommitResult.Status.NOTHING_COUNTED, List.of(), List.of());
+        return new CommitResult(
+            CommitResult.Status.NOTHING_COUNTED, List.of(), List.of(), settlement);
       }
       ensureRoom(charges, now, false);
       List<Crossing> crossings = new ArrayList<>();
@@ -224,8 +236,8 @@ public final class MemoryBudgetStore implements BudgetStore {
         cross(bucket, charge, i, crossings);
         states.add(bucket.state());
       }
-      remember(requestId, now);
-      return new CommitResult(CommitResult.Status.COMMITTED, states, crossings);
+      remember(requestId, now, settlement);
+      return new CommitResult(CommitResult.Status.COMMITTED, states, crossings, settlement);
     }
 
     synchronized boolean release(String requestId, Instant now) {
@@ -267,7 +279,7 @@ public final class MemoryBudgetStore implements BudgetStore {
       }
       while (!markers.isEmpty() && !markers.peekFirst().until().isAfter(now)) {
         Marker marker = markers.pollFirst();
-        committed.remove(marker.requestId(), marker.until());
+        forget(marker);
       }
     }
 
@@ -315,18 +327,24 @@ public final class MemoryBudgetStore implements BudgetStore {
     }
 
     private boolean isCommitted(String requestId, Instant now) {
-      Instant until = committed.get(requestId);
-      return until != null && until.isAfter(now);
+      Remembered remembered = committed.get(requestId);
+      return remembered != null && remembered.until().isAfter(now);
     }
 
-    private void remember(String requestId, Instant now) {
+    /** Forgets a commit, unless the request was committed again since (a later marker). */
+    private void forget(Marker marker) {
+      committed.computeIfPresent(
+          marker.requestId(), (id, r) -> r.until().equals(marker.until()) ? null : r);
+    }
+
+    private void remember(String requestId, Instant now, String settlement) {
       Instant until = now.plus(commitRetention);
-      committed.put(requestId, until);
+      committed.put(requestId, new Remembered(until, settlement));
       markers.addLast(new Marker(until, requestId));
       // The oldest markers go first when too many commits arrive within the retention.
       while (markers.size() > maxReservations) {
         Marker marker = markers.pollFirst();
-        committed.remove(marker.requestId(), marker.until());
+        forget(marker);
       }
     }
 

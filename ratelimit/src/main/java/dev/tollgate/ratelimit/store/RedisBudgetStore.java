@@ -91,23 +91,33 @@ public final class RedisBudgetStore implements BudgetStore {
       String requestId,
       List<Charge> charges,
       boolean countWithoutReservation,
-      Instant now) {
+      Instant now,
+      String settlement) {
     // The reservation held the buckets this commit charges, in the same order, unless the budgets
     // changed in between: run the script on that guess at once, without reading the record first.
     // The script checks the guess against the record and answers 9 when it was wrong.
     String guess = charges.isEmpty() ? null : bucketIds(charges);
-    return finish(namespace, requestId, charges, countWithoutReservation, now, false, guess, 1)
+    return finish(namespace, requestId, charges, countWithoutReservation, now, settlement, guess, 1)
         .thenApply(
             out -> {
               int code = (int) (long) out.get(0);
               return switch (code) {
-                case 2 -> new CommitResult(CommitResult.Status.DUPLICATE, List.of(), List.of());
+                case 2 -> // The marker: "<until ms> <settlement>".
+                    new CommitResult(
+                        CommitResult.Status.DUPLICATE,
+                        List.of(),
+                        List.of(),
+                        ((String) out.get(1)).replaceFirst("^[0-9]+ ?", ""));
                 case 3 ->
-                    new CommitResult(CommitResult.Status.NOTHING_COUNTED, List.of(), List.of());
+                    new CommitResult(
+                        CommitResult.Status.NOTHING_COUNTED, List.of(), List.of(), settlement);
                 default -> {
                   Parsed parsed = parse(out, 1, charges.size());
                   yield new CommitResult(
-                      CommitResult.Status.COMMITTED, parsed.states(), parsed.crossings());
+                      CommitResult.Status.COMMITTED,
+                      parsed.states(),
+                      parsed.crossings(),
+                      settlement);
                 }
               };
             });
@@ -115,7 +125,7 @@ public final class RedisBudgetStore implements BudgetStore {
 
   @Override
   public CompletableFuture<Boolean> release(String namespace, String requestId, Instant now) {
-    return finish(namespace, requestId, List.of(), false, now, true, null, 1)
+    return finish(namespace, requestId, List.of(), false, now, null, null, 1)
         .thenApply(out -> (long) out.get(0) == 1L);
   }
 
@@ -202,8 +212,9 @@ public final class RedisBudgetStore implements BudgetStore {
   }
 
   /**
-   * Commits or releases: runs the script on the buckets the request holds, as guessed (one round
-   * trip), or else as read from its record first (two).
+   * Commits (with the settlement to keep) or releases (a null settlement): runs the script on the
+   * buckets the request holds, as guessed (one round trip), or else as read from its record first
+   * (two).
    *
    * @param guess the held bucket ids, newline separated, or null to read them
    */
@@ -213,7 +224,7 @@ public final class RedisBudgetStore implements BudgetStore {
       List<Charge> charges,
       boolean countWithoutReservation,
       Instant now,
-      boolean release,
+      String settlement,
       String guess,
       int attempt) {
     RedisKeys k = keys(namespace);
@@ -245,12 +256,13 @@ public final class RedisBudgetStore implements BudgetStore {
               args.add(ms(now));
               args.add(heldText);
               args.add(Integer.toString(held.size()));
-              args.add(release ? "release" : "commit");
+              args.add(settlement == null ? "release" : "commit");
               args.add(countWithoutReservation ? "1" : "0");
               args.add(ms(markerUntil));
               args.add(
                   Long.toString(settings.commitRetention().plus(settings.keyGrace()).toMillis()));
               args.add(Long.toString(settings.keyGrace().toMillis()));
+              args.add(settlement == null ? "" : settlement);
               for (Charge charge : charges) {
                 keys.add(k.bucket(charge.bucketId()));
                 keys.add(k.reservations(charge.bucketId()));
@@ -271,7 +283,7 @@ public final class RedisBudgetStore implements BudgetStore {
                     charges,
                     countWithoutReservation,
                     now,
-                    release,
+                    settlement,
                     null,
                     attempt);
               }
@@ -289,7 +301,7 @@ public final class RedisBudgetStore implements BudgetStore {
                   charges,
                   countWithoutReservation,
                   now,
-                  release,
+                  settlement,
                   null,
                   attempt + 1);
             });

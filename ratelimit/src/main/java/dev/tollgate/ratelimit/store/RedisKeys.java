@@ -10,7 +10,8 @@ package dev.tollgate.ratelimit.store;
  *                                    reservation, warned/over flags; expires after its window
  * tollgate:{team-a}:b:&lt;bucket id&gt;:r   sorted set: request id by reservation expiry (ms)
  * tollgate:{team-a}:q:&lt;request id&gt;    hash: b (bucket ids held), e (expiry ms)
- * tollgate:{team-a}:c:&lt;request id&gt;    string: until when the commit is remembered (ms)
+ * tollgate:{team-a}:c:&lt;request id&gt;    string: until when the commit is remembered (ms), a
+ *                                    space, and the commit's settlement
  * tollgate:{team-a}:open              sorted set: live reservations by expiry
  * tollgate:{team-a}:idx               sorted set: bucket ids by window end, for usage reports
  * </pre>

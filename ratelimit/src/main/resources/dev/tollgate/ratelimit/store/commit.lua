@@ -7,10 +7,10 @@
 -- ARGV: 1 request id, 2 now (ms), 3 held bucket ids as the caller read or guessed them (newline
 --       separated, empty when no live reservation), 4 number of held buckets, 5 mode (commit or release),
 --       6 count without a reservation (1 or 0), 7 marker expiry (ms), 8 marker TTL (ms),
---       9 grace after a window's end (ms),
---       then per charged bucket: id, amount, limit, warn threshold, enforced (1 or 0), window end (ms)
--- Returns: for commit: status (0 committed, 2 duplicate, 3 nothing counted, 9 record changed:
---          read it again), then per charged bucket: used, reserved, crossed warn, crossed limit;
+--       9 grace after a window's end (ms), 10 settlement (kept with the marker after its expiry,
+--       returned to a duplicate), then per charged bucket: id, amount, limit, warn threshold, enforced (1 or 0), window end (ms)
+-- Returns: for commit: status (0 committed, 2 duplicate, then the marker, 3 nothing counted,
+--          9 record changed: read it again), then per charged bucket: used, reserved, crossed warn, crossed limit;
 --          for release: 1 released, 0 nothing held, 2 already committed, 9 record changed
 local id = ARGV[1]
 local now = tonumber(ARGV[2])
@@ -20,8 +20,8 @@ local FIELDS = 6
 local nCharged = (#KEYS - 4 - 2 * nHeld) / 2
 
 local marker = redis.call('GET', KEYS[2])
-if marker and tonumber(marker) > now then
-  return {2}
+if marker and tonumber(string.match(marker, '^%d+')) > now then
+  return {2, marker}
 end
 
 local rec = redis.call('HMGET', KEYS[1], 'b', 'e')
@@ -61,7 +61,7 @@ end
 local out = {0}
 local base = 4 + 2 * nHeld
 for i = 1, nCharged do
-  local a = 10 + (i - 1) * FIELDS
+  local a = 11 + (i - 1) * FIELDS
   local h, z = KEYS[base + 2 * i - 1], KEYS[base + 2 * i]
   local windowEnd = tonumber(ARGV[a + 5])
   local used, res, crossedWarn, crossedLimit = 0, 0, 0, 0
@@ -91,5 +91,5 @@ for i = 1, nCharged do
   out[#out + 1] = crossedWarn
   out[#out + 1] = crossedLimit
 end
-redis.call('SET', KEYS[2], ARGV[7], 'PX', ARGV[8])
+redis.call('SET', KEYS[2], ARGV[7] .. ' ' .. ARGV[10], 'PX', ARGV[8])
 return out

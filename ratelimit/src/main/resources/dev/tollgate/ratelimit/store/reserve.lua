@@ -20,7 +20,7 @@ local n = (#KEYS - 4) / 2
 local FIELDS = 6
 
 local marker = redis.call('GET', KEYS[2])
-if marker and tonumber(marker) > now then
+if marker and tonumber(string.match(marker, '^%d+')) > now then
   return {3, 0}
 end
 

@@ -143,6 +143,24 @@ public abstract class BudgetStoreContract {
   }
 
   @Test
+  void theSecondCommitOfARequestLearnsTheSettlementOfTheFirst() {
+    reserve("r1", enforced("tokens", 80, 100));
+    List<Charge> processor = List.of(enforced("tokens", 31, 100));
+    List<Charge> envoy = List.of(enforced("tokens", 30, 100));
+    CommitResult first = store.commit(NS, "r1", envoy, true, T0, "30,0,0,0,ns/p").join();
+    assertThat(first.status()).isEqualTo(CommitResult.Status.COMMITTED);
+    assertThat(first.settlement()).isEqualTo("30,0,0,0,ns/p");
+    CommitResult second = store.commit(NS, "r1", processor, true, T0, "31,0,0,0,ns/p").join();
+    assertThat(second.status()).isEqualTo(CommitResult.Status.DUPLICATE);
+    assertThat(second.settlement()).isEqualTo("30,0,0,0,ns/p");
+    assertThat(usage()).containsExactly(new BucketReading("tokens", 30, 0, HOUR_END));
+    // A commit without one (Envoy's, through the old signature) settles with an empty one.
+    reserve("r2", enforced("tokens", 10, 100));
+    commit("r2", true, enforced("tokens", 5, 100));
+    assertThat(store.commit(NS, "r2", envoy, true, T0, "9,0,0,0,-").join().settlement()).isEmpty();
+  }
+
+  @Test
   void aRepeatedReservationOfOneRequestHoldsOnce() {
     reserve("r1", enforced("tokens", 60, 100));
     ReserveResult again = reserve("r1", enforced("tokens", 60, 100));
