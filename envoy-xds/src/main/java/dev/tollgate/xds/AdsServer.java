@@ -24,12 +24,6 @@ import org.slf4j.LoggerFactory;
  * node.cluster} (the {@code --service-cluster} flag); every group gets the snapshot published for
  * it. Snapshots are checked for consistency before they are published.
  *
- * <p>Each xDS type has its own version ({@link TypeVersions}): a type whose resources are the same
- * as in the group's previous publish keeps its version, so Envoy is not sent it again (a route edit
- * resends the route configuration only, not thousands of clusters). A type that changed gets the
- * model's version. The {@link NodeStatusTracker} reports what a node acknowledged in model
- * versions.
- *
  * <p>Thread-safe.
  */
 public final class AdsServer implements AutoCloseable {
@@ -54,7 +48,6 @@ public final class AdsServer implements AutoCloseable {
   private final NodeStatusTracker tracker;
   private final Server server;
   private final Map<String, XdsResources> published = new HashMap<>();
-  private final Map<String, TypeVersions> versions = new HashMap<>();
   private ListenerCertificate listenerCertificate;
 
   private AdsServer(SimpleCache<String> cache, NodeStatusTracker tracker, Server server) {
@@ -119,19 +112,11 @@ public final class AdsServer implements AutoCloseable {
               + ": "
               + problems);
     }
-    TypeVersions next;
     synchronized (this) {
-      next = TypeVersions.next(published.get(group), versions.get(group), resources);
       published.put(group, resources);
-      versions.put(group, next);
-      tracker.published(resources.version(), next);
       setSnapshot(group, resources);
     }
-    LOG.info(
-        "published configuration version {} to node group {} (sent again: {})",
-        resources.version(),
-        group,
-        next.changedIn(resources.version()));
+    LOG.info("published configuration version {} to node group {}", resources.version(), group);
   }
 
   /**
@@ -153,9 +138,8 @@ public final class AdsServer implements AutoCloseable {
   }
 
   private void setSnapshot(String group, XdsResources resources) {
-    TypeVersions v = versions.get(group);
     List<Secret> secrets = new ArrayList<>(resources.secrets());
-    String secretsVersion = v.secrets();
+    String secretsVersion = resources.version();
     if (listenerCertificate != null) {
       secrets.add(listenerCertificate.secret());
       secretsVersion += VERSION_SUFFIX + listenerCertificate.version();
@@ -164,21 +148,21 @@ public final class AdsServer implements AutoCloseable {
         group,
         Snapshot.create(
             resources.clusters(),
-            v.clusters(),
+            resources.version(),
             List.of(),
-            v.clusters(),
+            resources.version(),
             resources.listeners(),
-            v.listeners(),
+            resources.version(),
             resources.routes(),
-            v.routes(),
+            resources.version(),
             secrets,
             secretsVersion));
   }
 
   /** Returns the version last published to a group, or null. */
-  public synchronized String publishedVersion(String group) {
-    XdsResources resources = published.get(group);
-    return resources == null ? null : resources.version();
+  public String publishedVersion(String group) {
+    Snapshot snapshot = cache.getSnapshot(group);
+    return snapshot == null ? null : snapshot.clusters().version();
   }
 
   @Override

@@ -20,10 +20,6 @@ import org.slf4j.LoggerFactory;
  * the last configuration it rejected with Envoy's error detail. The operator turns this into the
  * {@code Programmed} condition.
  *
- * <p>Acknowledged versions are reported as model versions: a type that a publish did not change
- * keeps the version it last changed at ({@link TypeVersions}) and is not sent again, so a node that
- * acknowledged it there is at every later model version whose type still has that version.
- *
  * <p>Thread-safe: the discovery server calls it from its gRPC threads.
  */
 public final class NodeStatusTracker implements DiscoveryServerCallbacks {
@@ -79,19 +75,6 @@ public final class NodeStatusTracker implements DiscoveryServerCallbacks {
           });
   private final CopyOnWriteArrayList<Consumer<NodeStatus>> listeners = new CopyOnWriteArrayList<>();
 
-  /**
-   * The newest model version published with each (type URL, type version); least recently used
-   * first, and every publish touches the current type versions, so only old ones are dropped.
-   */
-  private final Map<String, String> modelByTypeVersion =
-      java.util.Collections.synchronizedMap(
-          new java.util.LinkedHashMap<>(256, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-              return size() > 4096;
-            }
-          });
-
   /** Creates a tracker that timestamps rejections with the given clock. */
   public NodeStatusTracker(Clock clock) {
     this.clock = clock;
@@ -114,22 +97,11 @@ public final class NodeStatusTracker implements DiscoveryServerCallbacks {
     return out;
   }
 
-  /**
-   * Records that a model version was published with these type versions, so that a node which
-   * acknowledged a type version that the publish kept counts as being at the new model version.
-   * Called by {@link AdsServer#publish} before the snapshot is served.
-   */
-  public void published(String modelVersion, TypeVersions versions) {
-    versions.byTypeUrl().forEach((type, v) -> modelByTypeVersion.put(type + " " + v, modelVersion));
-  }
-
   /** Returns the status of one node. */
   public NodeStatus status(String nodeId) {
-    Map<String, String> resolved = new TreeMap<>();
-    acked.getOrDefault(nodeId, Map.of()).forEach((type, v) -> resolved.put(type, asModel(type, v)));
     return new NodeStatus(
         nodeId,
-        Map.copyOf(resolved),
+        Map.copyOf(new TreeMap<>(acked.getOrDefault(nodeId, Map.of()))),
         Optional.ofNullable(nacks.get(nodeId)),
         openStreams.getOrDefault(nodeId, 0L) > 0);
   }
@@ -172,13 +144,6 @@ public final class NodeStatusTracker implements DiscoveryServerCallbacks {
     }
     NodeStatus status = status(node);
     listeners.forEach(l -> l.accept(status));
-  }
-
-  /** The newest model version an acknowledged type version belongs to, suffix kept. */
-  private String asModel(String typeUrl, String acked) {
-    String base = AdsServer.modelVersion(acked);
-    String model = modelByTypeVersion.get(typeUrl + " " + base);
-    return model == null ? acked : model + acked.substring(base.length());
   }
 
   /** Returns the configuration version sent with a response nonce, if it is still known. */
