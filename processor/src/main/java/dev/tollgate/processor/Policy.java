@@ -78,7 +78,28 @@ final class Policy {
       String unpriced,
       BackendApi api,
       Set<String> anthropicBetas,
-      int rule) {}
+      int rule) {
+
+    /** This target with another way of writing the upstream model into the body. */
+    Target writingModel(String upstreamModelRewrite, boolean modelPerAttempt) {
+      return new Target(
+          route,
+          requestedModel,
+          upstreamModelRewrite,
+          modelPerAttempt,
+          tokenizer,
+          estimateEncodings,
+          contextWindow,
+          onlyProvider,
+          prices,
+          systems,
+          readsMaxCompletionTokens,
+          unpriced,
+          api,
+          anthropicBetas,
+          rule);
+    }
+  }
 
   /** The API the backends of a rule speak. */
   enum BackendApi {

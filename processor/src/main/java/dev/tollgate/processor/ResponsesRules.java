@@ -128,22 +128,7 @@ final class ResponsesRules implements BodyRules {
     if (t.modelPerAttempt() || !t.systems().containsValue(Policy.AZURE_SYSTEM)) {
       return t;
     }
-    return new Policy.Target(
-        t.route(),
-        t.requestedModel(),
-        t.upstreamModelRewrite(),
-        true,
-        t.tokenizer(),
-        t.estimateEncodings(),
-        t.contextWindow(),
-        t.onlyProvider(),
-        t.prices(),
-        t.systems(),
-        t.readsMaxCompletionTokens(),
-        t.unpriced(),
-        t.api(),
-        t.anthropicBetas(),
-        t.rule());
+    return t.writingModel(t.upstreamModelRewrite(), true);
   }
 
   private static RequestBodyParser.InvalidBodyException unsupported(String name, String reason) {
