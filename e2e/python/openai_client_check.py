@@ -1,7 +1,7 @@
 """Drives Tollgate with the official OpenAI Python client, as a user's application would.
 
 Usage: openai_client_check.py basic|rate-limited|refused|responses|responses-azure|
-    responses-rate-limited
+    responses-azure-fallback|responses-rate-limited
 Environment: TOLLGATE_BASE_URL (e.g. http://127.0.0.1:10000/v1), TOLLGATE_KEY.
 Prints PASSED and exits 0 when every check holds; raises otherwise.
 """
@@ -174,6 +174,9 @@ elif scenario == "responses-azure":
     final = stream_hi("eu")
     assert (final.usage.input_tokens, final.usage.output_tokens) == (8, 21), final.usage
     print("azure responses.stream:", final.usage.total_tokens, "tokens")
+elif scenario == "responses-azure-fallback":
+    # The OpenAI backend answers 503; Envoy falls back to the Azure deployment.
+    create_story("eu-fallback")
 elif scenario == "responses-rate-limited":
     # 1,000 tokens an hour: the first response (150 input + 16 output tokens committed) fits, then
     # a request reserving 900 output tokens does not, whether it streams or not.

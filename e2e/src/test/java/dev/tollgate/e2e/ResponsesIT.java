@@ -32,6 +32,7 @@ class ResponsesIT {
   static final String KEY = "tg-e2e-alice-key-0001";
   static final String TIGHT_BUDGET_KEY = "tg-e2e-bob-key-00001";
   static EmulatorServer openai;
+  static EmulatorServer openaiDown;
   static TollgateRun gateway;
 
   @BeforeAll
@@ -47,11 +48,25 @@ class ResponsesIT {
                 OpenAiEmulator.serving(
                     List.of(EmulatedModel.named("gpt-4.1")), "sk-e2e-responses-upstream")),
             0);
+    // An OpenAI account answering 503 to everything: its rule falls back to the Azure deployment.
+    openaiDown =
+        EmulatorServer.start(
+            "127.0.0.1",
+            0,
+            List.of(
+                OpenAiEmulator.serving(
+                        List.of(EmulatedModel.named("gpt-4.1")), "sk-e2e-responses-upstream")
+                    .unavailable()),
+            0);
     gateway =
         TollgateRun.start(
             "responses",
             Path.of("target/e2e/responses").toAbsolutePath(),
-            Map.of("RESPONSES_URL", "http://127.0.0.1:" + openai.port()));
+            Map.of(
+                "RESPONSES_URL",
+                "http://127.0.0.1:" + openai.port(),
+                "RESPONSES_DOWN_URL",
+                "http://127.0.0.1:" + openaiDown.port()));
   }
 
   @AfterAll
@@ -61,6 +76,9 @@ class ResponsesIT {
     }
     if (openai != null) {
       openai.close();
+    }
+    if (openaiDown != null) {
+      openaiDown.close();
     }
   }
 
@@ -122,6 +140,22 @@ class ResponsesIT {
     JsonNode streamed = assertCreatedAndStreamedCounted("eu");
     assertThat(streamed.path("output_tokens").asLong()).isEqualTo(21);
     assertThat(streamed.path("usage_source").asText()).isEqualTo("reported");
+  }
+
+  @Test
+  void aFallbackFromOpenAiToAzureSendsEachAttemptItsOwnModelPathAndKey() throws Exception {
+    OpenAiClient.run(gateway, KEY, "responses-azure-fallback").assertPassed();
+
+    ReceivedRequest first = openaiDown.lastReceived();
+    assertThat(first.path()).isEqualTo("/v1/responses");
+    assertThat(first.header("authorization")).contains("Bearer sk-e2e-responses-upstream");
+    assertThat(first.headers()).doesNotContainKey("api-key");
+    assertThat(JSON.readTree(first.body()).path("model").asText()).isEqualTo("gpt-4.1");
+    ReceivedRequest second = openai.lastReceived();
+    assertThat(second.path()).isEqualTo("/openai/v1/responses");
+    assertThat(second.header("api-key")).contains("sk-e2e-responses-upstream");
+    assertThat(second.headers()).doesNotContainKey("authorization");
+    assertThat(JSON.readTree(second.body()).path("model").asText()).isEqualTo("gpt-41-eu");
   }
 
   @Test
