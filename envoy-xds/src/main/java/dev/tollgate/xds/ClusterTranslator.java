@@ -57,6 +57,7 @@ final class ClusterTranslator {
   private static final String META_PATH_PREFIX = "path_prefix";
   private static final String META_PATH_STRIP = "path_strip";
   private static final String META_PATH_QUERY = "path_query";
+  private static final String META_PATH_RESPONSES = "path_responses";
   private static final String META_CREDENTIAL = "credential";
 
   /** Endpoint metadata key: the provider, as namespace/name; routes echo it to the processor. */
@@ -118,7 +119,7 @@ final class ClusterTranslator {
                   name,
                   provider,
                   backend.model(),
-                  perAttempt.contains(name),
+                  perAttempt.contains(name) || UpstreamPath.namesDeploymentInBody(provider),
                   translating.contains(name)));
     }
     List<String> targets = new ArrayList<>();
@@ -143,7 +144,7 @@ final class ClusterTranslator {
               name,
               chain,
               model,
-              rule.upstreamModelPerAttempt(),
+              rule.upstreamModelPerAttempt() || namesDeploymentInBody(model, chain),
               AttemptTranslation.mixed(model, rule)));
       targets.add(name);
     }
@@ -205,6 +206,13 @@ final class ClusterTranslator {
     return names;
   }
 
+  /** Whether some member of a fallback chain takes an Azure deployment as the body's model. */
+  private static boolean namesDeploymentInBody(GatewayModel model, List<Backend> chain) {
+    return chain.stream()
+        .map(b -> model.provider(b.providerNamespace(), b.providerName()).orElseThrow())
+        .anyMatch(UpstreamPath::namesDeploymentInBody);
+  }
+
   private Cluster providerCluster(
       String name, Provider provider, String model, boolean modelPerAttempt, boolean translating) {
     var upstream = provider.upstream();
@@ -214,10 +222,11 @@ final class ClusterTranslator {
         provider.credential() == null ? NO_CREDENTIAL : ProviderCredentials.sdsSecretName(provider);
     Struct.Builder metadata =
         Struct.newBuilder()
-            .putFields(META_UPSTREAM_MODEL, text(model))
+            .putFields(META_UPSTREAM_MODEL, text(UpstreamPath.bodyModel(provider, model)))
             .putFields(META_PATH_PREFIX, text(path.prefix()))
             .putFields(META_PATH_STRIP, text(path.strip()))
             .putFields(META_PATH_QUERY, text(path.query()))
+            .putFields(META_PATH_RESPONSES, text(path.responses()))
             .putFields(META_CREDENTIAL, text(credential))
             .putFields(META_PROVIDER, text(provider.namespace() + "/" + provider.name()));
     if (provider.anthropic() != null) {
@@ -258,7 +267,8 @@ final class ClusterTranslator {
     // Read only by the model filter and the attempt translator, and removed after them.
     boolean upstreamModelHeader = modelPerAttempt || translating;
     if (upstreamModelHeader) {
-      mutations.add(set(Wire.UPSTREAM_MODEL_HEADER, literal(model)));
+      mutations.add(
+          set(Wire.UPSTREAM_MODEL_HEADER, literal(UpstreamPath.bodyModel(provider, model))));
     }
     if (translating) {
       mutations.add(AttemptTranslation.translationHeader(AttemptTranslation.api(provider)));
@@ -267,6 +277,7 @@ final class ClusterTranslator {
       mutations.add(set(Wire.PATH_PREFIX_HEADER, literal(path.prefix())));
       mutations.add(set(Wire.PATH_STRIP_HEADER, literal(path.strip())));
       mutations.add(set(Wire.PATH_QUERY_HEADER, literal(path.query())));
+      mutations.add(set(Wire.PATH_RESPONSES_HEADER, literal(path.responses())));
     }
     List<HttpFilter> filters = new ArrayList<>();
     filters.add(UpstreamFilters.headerMutation(mutations));
@@ -340,6 +351,7 @@ final class ClusterTranslator {
     mutations.add(set(Wire.PATH_PREFIX_HEADER, endpointMetadata(META_PATH_PREFIX)));
     mutations.add(set(Wire.PATH_STRIP_HEADER, endpointMetadata(META_PATH_STRIP)));
     mutations.add(set(Wire.PATH_QUERY_HEADER, endpointMetadata(META_PATH_QUERY)));
+    mutations.add(set(Wire.PATH_RESPONSES_HEADER, endpointMetadata(META_PATH_RESPONSES)));
     mutations.add(set(Wire.CREDENTIAL_HEADER, endpointMetadata(META_CREDENTIAL)));
     if (translating) {
       mutations.add(AttemptTranslation.translationHeaderByEndpoint());

@@ -21,8 +21,11 @@ import java.util.regex.Pattern;
  * @param prefix prepended to the path, e.g. {@code /openai/deployments/gpt-4o-eu}
  * @param strip removed from the start of the path first, e.g. {@code /v1}
  * @param query appended as query parameters, e.g. {@code api-version=2024-10-21}
+ * @param responses for Responses API paths ({@code /v1/responses...}) only: the base that replaces
+ *     {@code /v1}, with no query and instead of the three above, e.g. Azure OpenAI's v1 API {@code
+ *     /openai/v1}
  */
-record UpstreamPath(String prefix, String strip, String query) {
+record UpstreamPath(String prefix, String strip, String query, String responses) {
   static final String NOTHING = "-";
 
   private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Z_]+)}");
@@ -36,6 +39,7 @@ record UpstreamPath(String prefix, String strip, String query) {
           "PATH_PREFIX_HEADER", Wire.PATH_PREFIX_HEADER,
           "PATH_STRIP_HEADER", Wire.PATH_STRIP_HEADER,
           "PATH_QUERY_HEADER", Wire.PATH_QUERY_HEADER,
+          "PATH_RESPONSES_HEADER", Wire.PATH_RESPONSES_HEADER,
           "CLIENT_PATH_HEADER", Wire.CLIENT_PATH_HEADER,
           "CREDENTIAL_HEADER", Wire.CREDENTIAL_HEADER,
           "NOTHING", NOTHING);
@@ -51,22 +55,49 @@ record UpstreamPath(String prefix, String strip, String query) {
     String base = provider.upstream().basePath();
     if (provider.type() == ProviderType.AzureOpenAI) {
       String deployment = provider.model(model).orElseThrow().deployment();
+      // The Responses API is not under the deployment: Azure's GA v1 API serves it at
+      // /openai/v1/responses, without api-version, with the deployment as the body's model.
       return new UpstreamPath(
           base + "/openai/deployments/" + deployment,
           "/v1",
-          "api-version=" + provider.azureApiVersion());
+          "api-version=" + provider.azureApiVersion(),
+          base + "/openai/v1");
     }
     String apiPath = provider.upstream().apiPath();
     if (apiPath != null) {
       // Client paths are MeteredApis' /v1/...: the provider's API path takes /v1's place.
-      return new UpstreamPath(base + apiPath, "/v1", NOTHING);
+      return new UpstreamPath(base + apiPath, "/v1", NOTHING, NOTHING);
     }
-    return new UpstreamPath(base.isEmpty() ? NOTHING : base, NOTHING, NOTHING);
+    return new UpstreamPath(base.isEmpty() ? NOTHING : base, NOTHING, NOTHING, NOTHING);
+  }
+
+  /**
+   * Returns the model name an attempt to this provider writes into the body, when the body is
+   * rewritten per attempt: an Azure OpenAI deployment's name (its Responses API reads the
+   * deployment from the body's {@code model}; its deployment paths ignore the body's model), else
+   * the upstream model.
+   */
+  static String bodyModel(Provider provider, String model) {
+    if (provider.type() == ProviderType.AzureOpenAI) {
+      return provider.model(model).orElseThrow().deployment();
+    }
+    return model;
+  }
+
+  /**
+   * Returns whether every request body to this provider that the processor marks needs the upstream
+   * model filter, whatever its rule: Azure OpenAI's Responses API takes the deployment as model.
+   */
+  static boolean namesDeploymentInBody(Provider provider) {
+    return provider.type() == ProviderType.AzureOpenAI;
   }
 
   /** Returns whether the client's path goes upstream unchanged. */
   boolean isIdentity() {
-    return prefix.equals(NOTHING) && strip.equals(NOTHING) && query.equals(NOTHING);
+    return prefix.equals(NOTHING)
+        && strip.equals(NOTHING)
+        && query.equals(NOTHING)
+        && responses.equals(NOTHING);
   }
 
   /**

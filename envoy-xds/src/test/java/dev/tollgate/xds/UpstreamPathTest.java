@@ -46,6 +46,7 @@ class UpstreamPathTest {
             Wire.PATH_PREFIX_HEADER,
             Wire.PATH_STRIP_HEADER,
             Wire.PATH_QUERY_HEADER,
+            Wire.PATH_RESPONSES_HEADER,
             Wire.CLIENT_PATH_HEADER,
             Wire.CREDENTIAL_HEADER);
     assertThat(Wire.IDENTITY_HEADERS).containsAll(lua);

@@ -71,6 +71,12 @@ public final class Wire {
   /** Header of the upstream path filter: appended as query parameters. */
   public static final String PATH_QUERY_HEADER = HEADER_PREFIX + "path-query";
 
+  /**
+   * Header of the upstream path filter: the base that replaces {@code /v1} on Responses API paths
+   * ({@code /v1/responses...}), whose provider path differs from its other APIs' (Azure OpenAI).
+   */
+  public static final String PATH_RESPONSES_HEADER = HEADER_PREFIX + "path-responses";
+
   /** Header naming the credential an aggregate cluster's chosen member needs. */
   public static final String CREDENTIAL_HEADER = HEADER_PREFIX + "credential";
 
@@ -127,6 +133,7 @@ public final class Wire {
           PATH_PREFIX_HEADER,
           PATH_STRIP_HEADER,
           PATH_QUERY_HEADER,
+          PATH_RESPONSES_HEADER,
           CREDENTIAL_HEADER,
           PROVIDER_HEADER,
           CLIENT_API_HEADER,

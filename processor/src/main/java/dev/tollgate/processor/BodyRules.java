@@ -59,4 +59,12 @@ interface BodyRules {
    * @throws Rejection.Exception when one does not
    */
   default void checkTarget(Policy.Target target) throws Rejection.Exception {}
+
+  /**
+   * The target as this API sends it: the same, unless some backend reads the model from another
+   * name on this API's path (see {@link ResponsesRules}).
+   */
+  default Policy.Target forAttempts(Policy.Target target) {
+    return target;
+  }
 }

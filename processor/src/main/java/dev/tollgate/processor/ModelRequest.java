@@ -59,8 +59,9 @@ record ModelRequest(
       long maxTokensPerRequest,
       OutputReserves reserves)
       throws Rejection.Exception {
-    Policy.Target target = routing.target();
-    BodyRules.forPath(path).checkTarget(target);
+    BodyRules rules = BodyRules.forPath(path);
+    rules.checkTarget(routing.target());
+    Policy.Target target = rules.forAttempts(routing.target());
     long estimate = estimate(estimator, target, body);
     OutputCap.Decision cap = OutputCap.of(path, body, target, estimate, defaultOutputTokens);
     OutputReserves.Reserve output =

@@ -42,8 +42,9 @@ final class Policy {
    * @param requestedModel the model name the client asked for
    * @param upstreamModelRewrite the model name to write into the body, when every backend of the
    *     rule serves one upstream model different from the requested name; else null
-   * @param modelPerAttempt whether the rule's backends name different upstream models, so that
-   *     Envoy's upstream model filter writes each attempt's model at the span the processor marks
+   * @param modelPerAttempt whether the rule's backends name different upstream models (or, on
+   *     {@code /v1/responses}, some backend is an Azure OpenAI deployment), so that Envoy's
+   *     upstream model filter writes each attempt's model at the span the processor marks
    * @param tokenizer the tokenizer of the first backend's upstream model
    * @param estimateEncodings the distinct encodings of every backend's upstream model: the input
    *     estimate is the largest count among them, since the reserve is made before Envoy picks the
@@ -77,7 +78,28 @@ final class Policy {
       String unpriced,
       BackendApi api,
       Set<String> anthropicBetas,
-      int rule) {}
+      int rule) {
+
+    /** This target with another way of writing the upstream model into the body. */
+    Target writingModel(String upstreamModelRewrite, boolean modelPerAttempt) {
+      return new Target(
+          route,
+          requestedModel,
+          upstreamModelRewrite,
+          modelPerAttempt,
+          tokenizer,
+          estimateEncodings,
+          contextWindow,
+          onlyProvider,
+          prices,
+          systems,
+          readsMaxCompletionTokens,
+          unpriced,
+          api,
+          anthropicBetas,
+          rule);
+    }
+  }
 
   /** The API the backends of a rule speak. */
   enum BackendApi {
@@ -263,11 +285,14 @@ final class Policy {
     };
   }
 
+  /** OpenTelemetry's {@code gen_ai.provider.name} of Azure OpenAI. */
+  static final String AZURE_SYSTEM = "azure.ai.openai";
+
   /** OpenTelemetry's {@code gen_ai.provider.name} of a provider type. */
   static String system(ProviderType type) {
     return switch (type) {
       case OpenAI -> "openai";
-      case AzureOpenAI -> "azure.ai.openai";
+      case AzureOpenAI -> AZURE_SYSTEM;
       case OpenAICompatible -> "openai_compatible";
       case Anthropic -> "anthropic";
     };

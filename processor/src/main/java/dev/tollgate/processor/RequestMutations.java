@@ -12,6 +12,7 @@ import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
 import io.envoyproxy.envoy.service.ext_proc.v3.HeadersResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -68,10 +69,13 @@ final class RequestMutations {
       edits.addAll(parsed.usageEdits());
     }
     edits.addAll(request.capEdits());
+    // The model's span in the body sent: the edits above never touch it.
+    int modelStart = BodyEdits.shifted(parsed.modelStart(), edits);
+    int modelEnd = BodyEdits.shifted(parsed.modelEnd() - 1, edits) + 1;
     if (target.upstreamModelRewrite() != null) {
-      edits.add(
-          BodyEdits.Edit.of(
-              parsed.modelStart(), parsed.modelEnd(), Json.quote(target.upstreamModelRewrite())));
+      String quoted = Json.quote(target.upstreamModelRewrite());
+      edits.add(BodyEdits.Edit.of(parsed.modelStart(), parsed.modelEnd(), quoted));
+      modelEnd = modelStart + quoted.getBytes(StandardCharsets.UTF_8).length;
     }
     String namespace = target.route().namespace();
     HeaderMutation.Builder headers =
@@ -81,12 +85,7 @@ final class RequestMutations {
             .addSetHeaders(set(Wire.MODEL_HEADER, target.requestedModel()));
     if (target.modelPerAttempt()) {
       // The upstream model filter writes each attempt's model here (see upstream-model.lua).
-      headers.addSetHeaders(
-          set(
-              Wire.MODEL_SPAN_HEADER,
-              BodyEdits.shifted(parsed.modelStart(), edits)
-                  + ","
-                  + (BodyEdits.shifted(parsed.modelEnd() - 1, edits) + 1)));
+      headers.addSetHeaders(set(Wire.MODEL_SPAN_HEADER, modelStart + "," + modelEnd));
     }
     CommonResponse.Builder common = CommonResponse.newBuilder().setClearRouteCache(true);
     if (!edits.isEmpty()) {

@@ -22,9 +22,13 @@ import java.util.Set;
  *       {@code stream_options} are added (OpenAI refuses {@code include_usage} there).
  *   <li>{@code input} items (messages, function calls and their outputs, reasoning) are counted
  *       like chat messages.
- *   <li>Every backend of the rule must be an OpenAI or OpenAI-compatible provider; Azure OpenAI
- *       serves the Responses API on another path with the deployment as model, and Anthropic does
- *       not serve it, so both are refused with 400 rather than sent a request they would refuse.
+ *   <li>Every backend of the rule must be an OpenAI, OpenAI-compatible or Azure OpenAI provider;
+ *       Anthropic does not serve the API, so a rule with an Anthropic backend is refused with 400
+ *       rather than sent a request it would refuse. Azure OpenAI serves it at {@code
+ *       /openai/v1/responses} (Envoy's upstream path filter) with the deployment as the body's
+ *       {@code model}: a rule with an Azure backend has its model written per attempt, so that
+ *       Envoy's upstream model filter writes the deployment on Azure attempts and the upstream
+ *       model on the others.
  * </ul>
  *
  * <p>Stateless and thread-safe.
@@ -36,10 +40,10 @@ final class ResponsesRules implements BodyRules {
   static final BodyRules INSTANCE = new ResponsesRules();
 
   /** {@code gen_ai.provider.name} of the provider types that serve {@code /v1/responses} as is. */
-  private static final Set<String> SERVING_SYSTEMS = Set.of("openai", "openai_compatible");
+  private static final Set<String> SERVING_SYSTEMS =
+      Set.of("openai", "openai_compatible", Policy.AZURE_SYSTEM);
 
-  private static final Map<String, String> TYPE_NAMES =
-      Map.of("azure.ai.openai", "Azure OpenAI", "anthropic", "Anthropic");
+  private static final Map<String, String> TYPE_NAMES = Map.of("anthropic", "Anthropic");
 
   private static final String STATELESS =
       " Send the whole conversation in 'input' instead (with \"store\": false, as Codex does).";
@@ -113,10 +117,18 @@ final class ResponsesRules implements BodyRules {
                     + TYPE_NAMES.getOrDefault(system, system)
                     + " provider, to which Tollgate does not yet send the Responses API. Call"
                     + " POST /v1/chat/completions for this model, or use a model whose providers"
-                    + " are of type OpenAI or OpenAICompatible.",
+                    + " are of type OpenAI, OpenAICompatible or AzureOpenAI.",
                 "model"));
       }
     }
+  }
+
+  @Override
+  public Policy.Target forAttempts(Policy.Target t) {
+    if (t.modelPerAttempt() || !t.systems().containsValue(Policy.AZURE_SYSTEM)) {
+      return t;
+    }
+    return t.writingModel(t.upstreamModelRewrite(), true);
   }
 
   private static RequestBodyParser.InvalidBodyException unsupported(String name, String reason) {

@@ -75,21 +75,6 @@ final class Tiers {
     if (t.modelPerAttempt() || t.upstreamModelRewrite() != null) {
       return t;
     }
-    return new Policy.Target(
-        t.route(),
-        t.requestedModel(),
-        t.requestedModel(),
-        false,
-        t.tokenizer(),
-        t.estimateEncodings(),
-        t.contextWindow(),
-        t.onlyProvider(),
-        t.prices(),
-        t.systems(),
-        t.readsMaxCompletionTokens(),
-        t.unpriced(),
-        t.api(),
-        t.anthropicBetas(),
-        t.rule());
+    return t.writingModel(t.requestedModel(), false);
   }
 }

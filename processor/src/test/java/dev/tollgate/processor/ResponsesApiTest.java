@@ -2,6 +2,7 @@ package dev.tollgate.processor;
 
 import static dev.tollgate.processor.ProcessorExchangeTest.metadata;
 import static dev.tollgate.processor.ProcessorExchangeTest.o200k;
+import static dev.tollgate.processor.ProcessorExchangeTest.setHeaders;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -70,6 +71,15 @@ class ResponsesApiTest {
         models: [{name: gpt-4o, deployment: gpt-4o-eu}]
       ---
       apiVersion: tollgate.dev/v1alpha1
+      kind: ModelProvider
+      metadata: {name: claude, namespace: team-a}
+      spec:
+        type: Anthropic
+        endpoint: {url: "http://127.0.0.1:9"}
+        credentials: {name: upstream-key}
+        models: [{name: claude-sonnet-4-5}]
+      ---
+      apiVersion: tollgate.dev/v1alpha1
       kind: AIRoute
       metadata: {name: agents, namespace: team-a}
       spec:
@@ -83,6 +93,10 @@ class ResponsesApiTest {
             backends:
               - {provider: {name: openai}, model: gpt-4.1, priority: 0}
               - {provider: {name: azure}, model: gpt-4o, priority: 1}
+          - models: [eu-only]
+            backends: [{provider: {name: azure}, model: gpt-4o}]
+          - models: [claude]
+            backends: [{provider: {name: claude}, model: claude-sonnet-4-5}]
       """
           .formatted(KEY);
 
@@ -277,18 +291,44 @@ class ResponsesApiTest {
   }
 
   @Test
-  void aModelWithAnAzureBackendIsRefusedWithAClearMessageAndCompatibleServersAreServed()
+  void aModelWithAnAzureBackendHasItsModelWrittenPerAttemptSoEnvoyCanWriteTheDeployment()
       throws Exception {
-    ImmediateResponse azure =
-        open().requestBody("{\"model\":\"eu\",\"input\":\"x\"}").getImmediateResponse();
-    assertThat(azure.getStatus().getCodeValue()).isEqualTo(400);
-    JsonNode error = error(azure);
+    // One Azure backend: the upstream model is written here, and its span marked for Envoy's
+    // upstream model filter, which writes the deployment (gpt-4o-eu) on the Azure attempt.
+    String client = "{\"model\":\"eu-only\",\"input\":\"x\"}";
+    ProcessingResponse only = open().requestBody(client);
+    assertThat(only.hasImmediateResponse()).isFalse();
+    String sentBody =
+        only.getRequestBody().getResponse().getBodyMutation().getBody().toStringUtf8();
+    assertThat(JSON.readTree(sentBody).path("model").asText()).isEqualTo("gpt-4o");
+    String[] span =
+        setHeaders(only.getRequestBody().getResponse()).get(Wire.MODEL_SPAN_HEADER).split(",");
+    assertThat(sentBody.substring(Integer.parseInt(span[0]), Integer.parseInt(span[1])))
+        .isEqualTo("\"gpt-4o\"");
+
+    // A fallback from OpenAI to Azure: the span of the client's model, as for any split.
+    ProcessingResponse eu = open().requestBody("{\"model\":\"eu\",\"input\":\"x\"}");
+    assertThat(eu.hasImmediateResponse()).isFalse();
+    assertThat(setHeaders(eu.getRequestBody().getResponse())).containsKey(Wire.MODEL_SPAN_HEADER);
+
+    // OpenAI-only rules stay free of the per-attempt rewrite.
+    ProcessingResponse codex = open().requestBody("{\"model\":\"codex\",\"input\":\"x\"}");
+    assertThat(setHeaders(codex.getRequestBody().getResponse()))
+        .doesNotContainKey(Wire.MODEL_SPAN_HEADER);
+  }
+
+  @Test
+  void aModelWithAnAnthropicBackendIsRefusedWithAClearMessageAndCompatibleServersAreServed()
+      throws Exception {
+    ImmediateResponse claude =
+        open().requestBody("{\"model\":\"claude\",\"input\":\"x\"}").getImmediateResponse();
+    assertThat(claude.getStatus().getCodeValue()).isEqualTo(400);
+    JsonNode error = error(claude);
     assertThat(error.path("code").asText()).isEqualTo("unsupported_api");
-    assertThat(error.path("param").asText()).isEqualTo("model");
     assertThat(error.path("message").asText())
-        .contains("Azure OpenAI")
+        .contains("Anthropic")
         .contains("/v1/chat/completions")
-        .doesNotContain("gpt-4o-eu");
+        .doesNotContain("claude-sonnet-4-5");
 
     ProcessingResponse llama = open().requestBody("{\"model\":\"llama\",\"input\":\"x\"}");
     assertThat(llama.hasImmediateResponse()).isFalse();

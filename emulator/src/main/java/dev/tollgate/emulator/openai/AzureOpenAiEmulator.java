@@ -18,13 +18,15 @@ import java.util.function.Supplier;
  * Azure OpenAI ({@code https://<resource>.openai.azure.com}) as a strict stand-in: {@code
  * /openai/deployments/<deployment>/{chat/completions,completions,embeddings}} and {@code
  * /openai/responses} (deployment as the body's {@code model}; only from api-version
- * 2025-03-01-preview, else 404 as for a path that version lacks), each with {@code ?api-version=}.
- * It refuses as Azure does, in this order: no {@code api-version} or an unknown path (404 "Resource
- * not found"), an unknown {@code api-version} (400), a missing or wrong {@code api-key} header
- * (401; Azure takes no Bearer key here), a deployment it does not have (404 DeploymentNotFound),
- * then OpenAI's own body checks. The answer names the deployment's model, as Azure does, and the
- * body's {@code model} is ignored on deployment paths. It claims paths under {@code /openai/}.
- * Thread-safe.
+ * 2025-03-01-preview, else 404 as for a path that version lacks), each with {@code ?api-version=};
+ * and the v1 API's {@code /openai/v1/responses} (deployment as the body's {@code model}), which
+ * takes no {@code api-version} or {@code api-version=preview} and any other value with a 400. It
+ * refuses as Azure does, in this order: no {@code api-version} on a dated path or an unknown path
+ * (404 "Resource not found"), an unknown {@code api-version} (400), a missing or wrong {@code
+ * api-key} header (401; only the v1 API also takes the key as {@code Authorization: Bearer}), a
+ * deployment it does not have (404 DeploymentNotFound), then OpenAI's own body checks. The answer
+ * names the deployment's model, as Azure does, and the body's {@code model} is ignored on
+ * deployment paths. It claims paths under {@code /openai/}. Thread-safe.
  */
 public final class AzureOpenAiEmulator implements ProviderEmulator {
   /** The {@code api-version}s accepted by default: the GA ones and recent previews. */
@@ -45,6 +47,9 @@ public final class AzureOpenAiEmulator implements ProviderEmulator {
       Set.of("2025-03-01-preview", "2025-04-01-preview");
 
   private static final String DEPLOYMENTS = "/openai/deployments/";
+
+  /** The v1 API's Responses path, which has no dated {@code api-version}. */
+  private static final String V1_RESPONSES = "/openai/v1/responses";
 
   private final Supplier<Map<String, EmulatedModel>> deployments;
   private final String apiKey;
@@ -79,21 +84,28 @@ public final class AzureOpenAiEmulator implements ProviderEmulator {
   @Override
   public void answer(ReceivedRequest request, Reply reply) throws IOException {
     Optional<String> apiVersion = request.queryParameter("api-version");
-    Optional<Route> route = route(request.path());
-    if (apiVersion.isEmpty() || route.isEmpty() || !request.method().equals("POST")) {
+    boolean v1 = request.path().equals(V1_RESPONSES);
+    Optional<Route> route =
+        v1 ? Optional.of(new Route(Endpoint.RESPONSES, null)) : route(request.path());
+    if ((apiVersion.isEmpty() && !v1) || route.isEmpty() || !request.method().equals("POST")) {
       send(reply, AzureError.resourceNotFound());
       return;
     }
-    if (!API_VERSIONS.contains(apiVersion.get())) {
+    if (v1
+        ? apiVersion.filter(version -> !version.equals("preview")).isPresent()
+        : !API_VERSIONS.contains(apiVersion.get())) {
       send(reply, AzureError.unsupportedApiVersion());
       return;
     }
-    if (route.get().endpoint() == Endpoint.RESPONSES
+    if (!v1
+        && route.get().endpoint() == Endpoint.RESPONSES
         && !RESPONSES_API_VERSIONS.contains(apiVersion.get())) {
       send(reply, AzureError.resourceNotFound());
       return;
     }
-    if (!request.header("api-key").map(apiKey::equals).orElse(false)) {
+    if (!request.header("api-key").map(apiKey::equals).orElse(false)
+        && !(v1
+            && request.header("authorization").map(("Bearer " + apiKey)::equals).orElse(false))) {
       send(reply, AzureError.accessDenied());
       return;
     }
@@ -121,7 +133,7 @@ public final class AzureOpenAiEmulator implements ProviderEmulator {
     if (fault.isPresent()) {
       if (fault.get() == DemoControls.ModelFault.RATE_LIMITED) {
         reply.header("retry-after", "1");
-        send(reply, AzureError.rateLimited(apiVersion.get()));
+        send(reply, AzureError.rateLimited(apiVersion.orElse("v1")));
       } else {
         send(reply, AzureError.unavailable());
       }

@@ -189,6 +189,58 @@ class AzureOpenAiEmulatorTest {
   }
 
   @Test
+  void servesTheV1ResponsesApiWithTheDeploymentAsModelAndNoApiVersion() throws Exception {
+    String body = "{\"model\":\"team-a\",\"input\":\"Hi\"}";
+    for (String path :
+        List.of("/openai/v1/responses", "/openai/v1/responses?api-version=preview")) {
+      HttpResponse<String> ok = call(server, "POST", path, body, "api-key", KEY);
+      assertThat(ok.statusCode()).as(path).isEqualTo(200);
+      JsonNode answer = JSON.readTree(ok.body());
+      assertThat(answer.path("object").asText()).isEqualTo("response");
+      assertThat(answer.path("model").asText()).startsWith("gpt-4o");
+    }
+    // The v1 API also takes the key as a Bearer token, as the plain OpenAI SDK sends it.
+    assertThat(
+            call(server, "POST", "/openai/v1/responses", body, "authorization", "Bearer " + KEY)
+                .statusCode())
+        .isEqualTo(200);
+  }
+
+  @Test
+  void refusesTheV1ResponsesApiOnAWrongPathKeyVersionOrDeployment() throws Exception {
+    String body = "{\"model\":\"team-a\",\"input\":\"Hi\"}";
+    HttpResponse<String> version =
+        call(server, "POST", "/openai/v1/responses?api-version=2024-10-21", body, "api-key", KEY);
+    assertThat(version.statusCode()).isEqualTo(400);
+    assertThat(version.body()).isEqualTo(AzureError.unsupportedApiVersion().body());
+    for (String path : List.of("/openai/v1/response", "/openai/v1/deployments/team-a/responses")) {
+      HttpResponse<String> wrong = call(server, "POST", path, body, "api-key", KEY);
+      assertThat(wrong.statusCode()).as(path).isEqualTo(404);
+      assertThat(wrong.body()).isEqualTo(AzureError.resourceNotFound().body());
+    }
+    for (String[] headers :
+        List.of(
+            new String[] {},
+            new String[] {"api-key", "nope"},
+            new String[] {"authorization", "Bearer nope"})) {
+      HttpResponse<String> denied = call(server, "POST", "/openai/v1/responses", body, headers);
+      assertThat(denied.statusCode()).isEqualTo(401);
+      assertThat(denied.body()).isEqualTo(AzureError.accessDenied().body());
+    }
+    HttpResponse<String> unknown =
+        call(
+            server,
+            "POST",
+            "/openai/v1/responses",
+            "{\"model\":\"gpt-4o\",\"input\":\"Hi\"}",
+            "api-key",
+            KEY);
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(JSON.readTree(unknown.body()).at("/error/code").asText())
+        .isEqualTo("DeploymentNotFound");
+  }
+
+  @Test
   void failsADeploymentOfADemoFaultModelInAzuresShape() throws Exception {
     HttpResponse<String> response =
         call(
