@@ -197,7 +197,8 @@ class ServiceCertificatesIT {
             "tollgate-operator-tls",
             "tollgate-processor-tls",
             "tollgate-ratelimit-tls",
-            "tollgate-envoy-tls");
+            "tollgate-envoy-tls",
+            "tollgate-processor-client-tls");
     Secret caSecret = admin.secrets().inNamespace(NS).withName("tollgate-internal-ca").get();
     assertThat(caSecret).as("the CA Secret").isNotNull();
     X509Certificate ca = Pem.certificates(TlsSecret.of(caSecret).certificatePem())[0];
@@ -210,10 +211,14 @@ class ServiceCertificatesIT {
       X509Certificate certificate = leaf(e.getValue());
       certificate.verify(ca.getPublicKey());
       assertThat(e.getValue().caPem()).isEqualTo(TlsSecret.of(caSecret).certificatePem());
-      boolean envoy = e.getKey().equals("tollgate-envoy-tls");
+      // Envoy's and the processor's client certificates (the processor calls the rate-limit
+      // service for tier checks and settlements) are for client authentication only.
+      boolean client =
+          e.getKey().equals("tollgate-envoy-tls")
+              || e.getKey().equals("tollgate-processor-client-tls");
       assertThat(certificate.getExtendedKeyUsage())
-          .containsExactly(envoy ? "1.3.6.1.5.5.7.3.2" : "1.3.6.1.5.5.7.3.1");
-      if (!envoy) {
+          .containsExactly(client ? "1.3.6.1.5.5.7.3.2" : "1.3.6.1.5.5.7.3.1");
+      if (!client) {
         String service = e.getKey().replace("-tls", "");
         List<String> names = new ArrayList<>();
         certificate.getSubjectAlternativeNames().forEach(n -> names.add(String.valueOf(n.get(1))));
