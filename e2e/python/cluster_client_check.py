@@ -27,6 +27,23 @@ def ask(model=os.environ.get("TOLLGATE_MODEL", "fast"), max_tokens=8):
     )
 
 
+def ask_past_store_outage(seconds=60):
+    """Asks until the budget store answers. Envoy's 503 "budget service is unavailable" means the
+    request was not sent and nothing was reserved or committed, so retrying it keeps the budget
+    check exact. Right after the rate-limit Deployment rolls, an Envoy worker whose connection went
+    to an old Pod can still answer that 503 (docs/cluster.md)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return ask()
+        except openai.InternalServerError as error:
+            unavailable = error.status_code == 503 and "budget service is unavailable" in str(error)
+            if not unavailable or time.monotonic() > deadline:
+                raise
+            print("budget store unavailable, retrying:", str(error)[:120])
+            time.sleep(0.5)
+
+
 if scenario == "governed":
     reply = ask()
     assert reply.choices[0].message.content, reply
@@ -41,9 +58,9 @@ elif scenario == "budget":
     # refused with the budget's 429.
     expected = int(sys.argv[2])
     for _ in range(expected):
-        ask()
+        ask_past_store_outage()
     try:
-        ask()
+        ask_past_store_outage()
         raise AssertionError("request past the budget was answered")
     except openai.RateLimitError as error:
         assert error.status_code == 429, error
