@@ -189,6 +189,12 @@ class AbortIT {
 
   /** Opens a connection and sends a request to this path on it, not reading the answer. */
   static Socket send(String path, String key, String body, String extraHeaders) throws IOException {
+    return send(gateway, path, key, body, extraHeaders);
+  }
+
+  /** Opens a connection to this gateway and sends a request on it, not reading the answer. */
+  static Socket send(TollgateRun gateway, String path, String key, String body, String extraHeaders)
+      throws IOException {
     URI url = URI.create(gateway.url());
     Socket socket = new Socket(url.getHost(), url.getPort());
     socket.setSoTimeout(15_000);

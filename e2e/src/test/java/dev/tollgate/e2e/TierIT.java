@@ -10,8 +10,13 @@ import dev.tollgate.emulator.openai.EmulatedModel;
 import dev.tollgate.emulator.openai.OpenAiEmulator;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,7 +33,9 @@ class TierIT {
   static TollgateRun gateway;
 
   @BeforeAll
-  static void start() {
+  static void start() throws Exception {
+    // The embedded ledger is a file in the work folder: start from none.
+    ExternalRateLimitIT.deleteTree(Path.of("target/e2e/tiers").toAbsolutePath());
     openai =
         EmulatorServer.start(
             "127.0.0.1",
@@ -113,5 +120,27 @@ class TierIT {
     String metrics = TollgateRun.get(gateway.metricsUrl() + "/metrics", null).body();
     assertThat(metrics)
         .containsPattern("tollgate_processor_downgrades_total\\{[^}]*tollgate_reason=\"warn\"");
+
+    // The ledger: the five fallen requests are downgraded, the one the tier refused is refused.
+    Map<String, Long> expected = Map.of("committed", 2L, "downgraded", 5L, "refused", 1L);
+    Awaitility.await("every request in the ledger")
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(200))
+        .untilAsserted(() -> assertThat(ledgerRequestsByBudget()).isEqualTo(expected));
+  }
+
+  /** The ledger's requests by budget outcome, this month. */
+  static Map<String, Long> ledgerRequestsByBudget() throws Exception {
+    String period = YearMonth.now(ZoneOffset.UTC).toString();
+    HttpResponse<String> r =
+        TollgateRun.get(
+            gateway.metricsUrl() + "/usage/report?period=" + period + "&by=budget&output=json",
+            null);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    Map<String, Long> requests = new TreeMap<>();
+    for (JsonNode row : JSON.readTree(r.body()).path("rows")) {
+      requests.merge(row.path("budget").asText(), row.path("requests").asLong(), Long::sum);
+    }
+    return requests;
   }
 }

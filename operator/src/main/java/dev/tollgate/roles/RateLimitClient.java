@@ -10,6 +10,7 @@ import dev.tollgate.ratelimit.Usage;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.grpc.CallOptions;
 import io.grpc.ChannelCredentials;
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -113,27 +114,36 @@ public final class RateLimitClient implements TierProbe, UsageSettlement, AutoCl
       RateLimitRequest request,
       Duration deadline) {
     CompletableFuture<Struct> answer = new CompletableFuture<>();
-    ClientCalls.asyncUnaryCall(
-        channel.newCall(
-            method,
-            CallOptions.DEFAULT.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)),
-        request,
-        new StreamObserver<>() {
-          @Override
-          public void onNext(Struct value) {
-            answer.complete(value);
-          }
+    // The processor calls from its ext_proc stream's gRPC context, which is cancelled when the
+    // stream ends: exactly when a settlement starts. A fork keeps the context's values but not its
+    // cancellation, so the call lives by its own deadline only.
+    Context forked = Context.current().fork();
+    Context previous = forked.attach();
+    try {
+      ClientCalls.asyncUnaryCall(
+          channel.newCall(
+              method,
+              CallOptions.DEFAULT.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)),
+          request,
+          new StreamObserver<>() {
+            @Override
+            public void onNext(Struct value) {
+              answer.complete(value);
+            }
 
-          @Override
-          public void onError(Throwable t) {
-            answer.completeExceptionally(t);
-          }
+            @Override
+            public void onError(Throwable t) {
+              answer.completeExceptionally(t);
+            }
 
-          @Override
-          public void onCompleted() {
-            answer.completeExceptionally(new IllegalStateException("no answer"));
-          }
-        });
+            @Override
+            public void onCompleted() {
+              answer.completeExceptionally(new IllegalStateException("no answer"));
+            }
+          });
+    } finally {
+      forked.detach(previous);
+    }
     return answer;
   }
 

@@ -23,10 +23,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The mutual TLS of {@code tollgate run}: a CA made at start whose key never leaves memory, a
- * server certificate for 127.0.0.1 that ADS, the processor and the rate-limit service present, and
- * Envoy's client certificate. The files live in a 0700 temporary directory removed on close; the
- * certificates are valid for a day and renewed every eight hours, and both sides pick up the new
- * files without a restart.
+ * server certificate for 127.0.0.1 that ADS, the processor and the rate-limit service present,
+ * Envoy's client certificate, and the processor's own client certificate for its calls to a
+ * rate-limit service run elsewhere ({@code --ratelimit-address}). The files live in a 0700
+ * temporary directory removed on close; the certificates are valid for a day and renewed every
+ * eight hours, and both sides pick up the new files without a restart.
  *
  * <p>Thread-safe.
  */
@@ -95,6 +96,14 @@ final class LocalTls implements AutoCloseable {
     return server.credentials();
   }
 
+  /**
+   * The processor's client certificate (and the CA) for its calls to a rate-limit service run
+   * elsewhere, which must present a certificate of this run's CA for 127.0.0.1 or localhost.
+   */
+  TlsFiles processorClient() {
+    return TlsFiles.in(root.resolve("processor-client"));
+  }
+
   /** Where Envoy finds its client certificate. */
   ServiceTls envoy() {
     return envoy;
@@ -103,7 +112,7 @@ final class LocalTls implements AutoCloseable {
   private void renew() {
     try {
       writeCertificates(root, ca);
-      LOG.info("renewed the TLS certificates of Envoy and the services");
+      LOG.info("renewed the TLS certificates of Envoy, the services and the processor's client");
     } catch (IOException | RuntimeException e) {
       LOG.warn("cannot renew the TLS certificates: {}", e.getMessage());
     }
@@ -118,6 +127,10 @@ final class LocalTls implements AutoCloseable {
     TlsFiles.write(
         root.resolve("envoy"),
         ca.issueClient("tollgate-run-envoy", CERTIFICATE_VALIDITY),
+        ca.certificate());
+    TlsFiles.write(
+        root.resolve("processor-client"),
+        ca.issueClient("tollgate-run-processor", CERTIFICATE_VALIDITY),
         ca.certificate());
   }
 

@@ -22,8 +22,11 @@ import dev.tollgate.ratelimit.store.BudgetStore;
 import dev.tollgate.ratelimit.store.MemoryBudgetStore;
 import dev.tollgate.ratelimit.store.RedisBudgetStore;
 import dev.tollgate.ratelimit.store.RedisStoreSettings;
+import dev.tollgate.roles.RateLimitClient;
 import dev.tollgate.roles.TokenLimitOptions;
 import dev.tollgate.serving.HealthServer;
+import dev.tollgate.tls.ClientTls;
+import dev.tollgate.tls.ServerTls;
 import dev.tollgate.usage.AuditEndpoint;
 import dev.tollgate.usage.LedgerOptions;
 import dev.tollgate.usage.UsageReportEndpoint;
@@ -66,6 +69,11 @@ import picocli.CommandLine.Spec;
 public final class RunCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
   private static final String ENVOY_NODE = "tollgate-run";
+
+  /** Deadlines of the processor's calls to a rate-limit service run elsewhere: the role's. */
+  private static final long EXTERNAL_TIER_CHECK_TIMEOUT_MS = 250;
+
+  private static final long EXTERNAL_SETTLE_TIMEOUT_MS = 2000;
 
   /**
    * The provider endpoints {@code tollgate run} allows by default: loopback, so that the quickstart
@@ -192,8 +200,9 @@ public final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--ratelimit-address",
       description =
-          "Use a rate-limit service running elsewhere (HOST:PORT) instead of starting one;"
-              + " Envoy still requires mutual TLS with this run's own CA.")
+          "Use a rate-limit service running elsewhere (HOST:PORT) instead of starting one:"
+              + " Envoy's budget calls and the processor's tier checks and settlements go there,"
+              + " over mutual TLS with this run's own CA.")
   String externalRateLimit;
 
   @Option(
@@ -316,10 +325,23 @@ public final class RunCommand implements Callable<Integer> {
               JwksFetchPolicy.defaults().withLocalAllowed(jwksAllowHttp, jwksAllowPrivateAddresses),
               clock,
               registry);
+      // Tiered rules ask the budgets before they route (docs/governance.md); each request's
+      // usage is settled there for the ledger (ledger/README.md, "Aborted streams"): the service
+      // of this process, or the one Envoy uses elsewhere, over mutual TLS with this run's CA.
       if (externalRateLimit == null) {
-        // Tiered rules ask the budgets before they route (docs/governance.md); each request's
-        // usage is settled there for the ledger (ledger/README.md, "Aborted streams").
         ServiceBudgets budgets = new ServiceBudgets(rateLimit);
+        processor.tierProbe(budgets);
+        processor.settleWith(budgets);
+      } else {
+        ClientTls clientTls = ClientTls.fromFiles(tls.processorClient(), ServerTls.DEFAULT_RELOAD);
+        started.push(clientTls);
+        RateLimitClient budgets =
+            new RateLimitClient(
+                externalRateLimit,
+                clientTls.credentials(),
+                Duration.ofMillis(EXTERNAL_TIER_CHECK_TIMEOUT_MS),
+                Duration.ofMillis(EXTERNAL_SETTLE_TIMEOUT_MS));
+        started.push(budgets);
         processor.tierProbe(budgets);
         processor.settleWith(budgets);
       }

@@ -18,6 +18,7 @@ import dev.tollgate.tls.CertificateAuthority;
 import dev.tollgate.tls.ClientTls;
 import dev.tollgate.tls.ServerTls;
 import dev.tollgate.tls.TlsFiles;
+import io.grpc.Context;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.TlsChannelCredentials;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -25,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -105,6 +107,22 @@ class RateLimitClientTest {
                 .settle(ALICE, new Tokens(100, 0, 0, 51, "default/demo"))
                 .get(10, TimeUnit.SECONDS))
         .isEqualTo(first);
+  }
+
+  /**
+   * The processor settles when its ext_proc stream ends, from that stream's gRPC context, which is
+   * cancelled by then: the settlement must still reach the service.
+   */
+  @Test
+  void aSettlementStartedFromACancelledCallContextStillReachesTheService() throws Exception {
+    Tokens usage = new Tokens(100, 0, 0, 50, "default/demo");
+    Context.CancellableContext stream = Context.current().withCancellation();
+    stream.cancel(null);
+    CompletableFuture<Tokens> settled = stream.call(() -> client.settle(ALICE, usage));
+    assertThat(settled.get(10, TimeUnit.SECONDS)).isEqualTo(usage);
+    // Committed at the service: a second settlement learns the first.
+    assertThat(client.settle(ALICE, new Tokens(1, 0, 0, 1, null)).get(10, TimeUnit.SECONDS))
+        .isEqualTo(usage);
   }
 
   @Test

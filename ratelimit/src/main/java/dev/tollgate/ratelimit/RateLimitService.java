@@ -203,7 +203,7 @@ public final class RateLimitService extends RateLimitServiceGrpc.RateLimitServic
             v -> {
               Map<String, List<BucketReading>> readings = new TreeMap<>();
               reads.forEach((ns, read) -> readings.put(ns, read.join()));
-              return UsageReports.of(budgets, readings, namespace, quota, now, tiers::falls);
+              return UsageReports.of(budgets, readings, namespace, quota, now);
             });
   }
 
@@ -214,7 +214,6 @@ public final class RateLimitService extends RateLimitServiceGrpc.RateLimitServic
   public void maintain() {
     Instant now = clock.instant();
     store.maintain(now);
-    tiers.maintain(now);
     retryPendingCommits();
     store
         .outstandingReservations(policy.namespaces(), now)

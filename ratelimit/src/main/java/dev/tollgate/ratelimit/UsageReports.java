@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.function.ToLongBiFunction;
 
 /** Turns the store's bucket readings into the usage a TokenQuota's status shows. Pure. */
 final class UsageReports {
@@ -19,29 +18,19 @@ final class UsageReports {
    * @param readings every bucket the store holds in each namespace the quota covers
    * @param quotaNamespace the quota's namespace
    * @param quota the quota's name
-   * @param tierFalls how many requests fell to a tier because of a bucket (namespace, bucket id)
    */
   static List<BucketUsageReport> of(
       List<Budget> budgets,
       Map<String, List<BucketReading>> readings,
       String quotaNamespace,
       String quota,
-      Instant now,
-      ToLongBiFunction<String, String> tierFalls) {
+      Instant now) {
     List<BucketUsageReport> reports = new ArrayList<>();
     for (Map.Entry<String, List<BucketReading>> namespace : readings.entrySet()) {
       for (BucketReading reading : namespace.getValue()) {
         BucketKey.parse(namespace.getKey(), reading.bucketId())
             .filter(k -> k.quota().equals(quota) && k.quotaNamespace().equals(quotaNamespace))
-            .ifPresent(
-                k ->
-                    add(
-                        reports,
-                        budgets,
-                        reading,
-                        k,
-                        now,
-                        tierFalls.applyAsLong(namespace.getKey(), reading.bucketId())));
+            .ifPresent(k -> add(reports, budgets, reading, k, now));
       }
     }
     reports.sort(
@@ -57,8 +46,7 @@ final class UsageReports {
       List<Budget> budgets,
       BucketReading reading,
       BucketKey k,
-      Instant now,
-      long downgraded) {
+      Instant now) {
     for (Budget quotaBudget : budgets) {
       Budget budget = quotaBudget.forClient(k.client());
       WindowSpan span = budget.span(now);
@@ -78,7 +66,7 @@ final class UsageReports {
                 budget.amountOf(Math.max(0, budget.limitUnits() - total)),
                 ResponseHeaders.percent(total, budget.limitUnits()),
                 span.end(),
-                downgraded));
+                reading.falls()));
       }
     }
   }

@@ -748,6 +748,12 @@ class RateLimitServiceTest {
     }
 
     @Override
+    public CompletableFuture<Long> countFall(
+        String namespace, dev.tollgate.ratelimit.store.Charge charge, Instant now) {
+      return down ? failed() : delegate.countFall(namespace, charge, now);
+    }
+
+    @Override
     public CompletableFuture<List<BucketReading>> usage(String namespace, Instant now) {
       return down ? failed() : delegate.usage(namespace, now);
     }

@@ -69,6 +69,16 @@ public interface BudgetStore extends AutoCloseable {
    */
   CompletableFuture<List<BucketState>> read(String namespace, List<Charge> charges, Instant now);
 
+  /**
+   * Counts one request of a tiered rule that fell to its tier because of the charge's bucket, in
+   * the bucket's current window (nothing is counted once the window has ended). The count lives
+   * with the bucket's counters, so it is the same whichever replica reads it, and it ends with the
+   * window; a bucket nothing was charged to yet is created empty. Changes no other counter.
+   *
+   * @return the bucket's count after this one (0 when the window has ended)
+   */
+  CompletableFuture<Long> countFall(String namespace, Charge charge, Instant now);
+
   /** Returns the live buckets of a namespace, sorted by id. */
   CompletableFuture<List<BucketReading>> usage(String namespace, Instant now);
 

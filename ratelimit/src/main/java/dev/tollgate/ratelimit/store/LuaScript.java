@@ -19,6 +19,7 @@ record LuaScript(String source, String sha) {
   static final LuaScript RESERVE = load("buckets.lua", "reserve.lua");
   static final LuaScript COMMIT = load("buckets.lua", "commit.lua");
   static final LuaScript READ = load("buckets.lua", "read.lua");
+  static final LuaScript FALL = load("buckets.lua", "fall.lua");
 
   /** Loads a script from resources, the given files joined in order. */
   static LuaScript load(String... names) {

@@ -98,6 +98,15 @@ public final class MemoryBudgetStore implements BudgetStore {
   }
 
   @Override
+  public CompletableFuture<Long> countFall(String namespace, Charge charge, Instant now) {
+    try {
+      return CompletableFuture.completedFuture(space(namespace).countFall(charge, now));
+    } catch (StoreUnavailableException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
   public CompletableFuture<List<BucketReading>> usage(String namespace, Instant now) {
     Space space = spaces.get(namespace);
     return CompletableFuture.completedFuture(space == null ? List.of() : space.readings(now));
@@ -138,6 +147,7 @@ public final class MemoryBudgetStore implements BudgetStore {
     final Instant windowEnd;
     long used;
     long reserved;
+    long falls;
     boolean warned;
     boolean over;
 
@@ -240,6 +250,14 @@ public final class MemoryBudgetStore implements BudgetStore {
       return new CommitResult(CommitResult.Status.COMMITTED, states, crossings, settlement);
     }
 
+    synchronized long countFall(Charge charge, Instant now) {
+      if (!charge.windowEnd().isAfter(now)) {
+        return 0;
+      }
+      ensureRoom(List.of(charge), now, false);
+      return ++bucket(charge).falls;
+    }
+
     synchronized boolean release(String requestId, Instant now) {
       expire(now);
       return drop(requestId);
@@ -251,7 +269,9 @@ public final class MemoryBudgetStore implements BudgetStore {
       buckets.forEach(
           (id, bucket) -> {
             if (bucket.windowEnd.isAfter(now)) {
-              readings.add(new BucketReading(id, bucket.used, bucket.reserved, bucket.windowEnd));
+              readings.add(
+                  new BucketReading(
+                      id, bucket.used, bucket.reserved, bucket.windowEnd, bucket.falls));
             }
           });
       readings.sort(Comparator.comparing(BucketReading::bucketId));

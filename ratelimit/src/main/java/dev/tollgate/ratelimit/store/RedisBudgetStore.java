@@ -147,6 +147,22 @@ public final class RedisBudgetStore implements BudgetStore {
   }
 
   @Override
+  public CompletableFuture<Long> countFall(String namespace, Charge charge, Instant now) {
+    RedisKeys k = keys(namespace);
+    return redis
+        .eval(
+            LuaScript.FALL,
+            new String[] {k.bucket(charge.bucketId()), k.index()},
+            new String[] {
+              ms(now),
+              charge.bucketId(),
+              ms(charge.windowEnd()),
+              Long.toString(settings.keyGrace().toMillis())
+            })
+        .thenApply(out -> (long) out.get(0));
+  }
+
+  @Override
   public CompletableFuture<List<BucketReading>> usage(String namespace, Instant now) {
     RedisKeys k = keys(namespace);
     return redis
@@ -172,7 +188,12 @@ public final class RedisBudgetStore implements BudgetStore {
                             List.of(ms(now)))
                         .thenApply(
                             out ->
-                                new BucketReading(id, (long) out.get(0), (long) out.get(1), end)));
+                                new BucketReading(
+                                    id,
+                                    (long) out.get(0),
+                                    (long) out.get(1),
+                                    end,
+                                    (long) out.get(2))));
               }
               return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
                   .thenApply(

@@ -7,7 +7,8 @@ package dev.tollgate.ratelimit.store;
  *
  * <pre>
  * tollgate:{team-a}:b:&lt;bucket id&gt;     hash: used, res (reserved), r:&lt;request id&gt; per held
- *                                    reservation, warned/over flags; expires after its window
+ *                                    reservation, warned/over flags, falls (requests that fell
+ *                                    to a tier); expires after its window
  * tollgate:{team-a}:b:&lt;bucket id&gt;:r   sorted set: request id by reservation expiry (ms)
  * tollgate:{team-a}:q:&lt;request id&gt;    hash: b (bucket ids held), e (expiry ms)
  * tollgate:{team-a}:c:&lt;request id&gt;    string: until when the commit is remembered (ms), a

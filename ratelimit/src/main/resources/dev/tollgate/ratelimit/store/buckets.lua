@@ -1,4 +1,4 @@
--- Shared by reserve.lua, commit.lua and read.lua (RedisBudgetStore prepends it to each): helpers
+-- Shared by reserve.lua, commit.lua, read.lua and fall.lua (RedisBudgetStore prepends it to each): helpers
 -- over a bucket's counters hash h and reservations sorted set z.
 
 -- gives back what request rid holds in bucket h

@@ -228,6 +228,26 @@ public abstract class BudgetStoreContract {
   }
 
   @Test
+  void tierFallsAreCountedWithTheBucketAndEndWithItsWindow() {
+    reserve("r1", enforced("tokens", 90, 100));
+    assertThat(store.countFall(NS, enforced("tokens", 20, 100), T0).join()).isEqualTo(1);
+    assertThat(store.countFall(NS, enforced("tokens", 20, 100), T0).join()).isEqualTo(2);
+    // Counting a fall changes no other counter, and the reading carries the count.
+    assertThat(usage()).containsExactly(new BucketReading("tokens", 0, 90, HOUR_END, 2));
+    commit("r1", true, enforced("tokens", 70, 100));
+    assertThat(usage()).containsExactly(new BucketReading("tokens", 70, 0, HOUR_END, 2));
+    // A bucket nothing was charged to yet is created empty to hold its count.
+    store.countFall(NS, enforced("fresh", 500, 100), T0).join();
+    assertThat(usage())
+        .containsExactly(
+            new BucketReading("fresh", 0, 0, HOUR_END, 1),
+            new BucketReading("tokens", 70, 0, HOUR_END, 2));
+    // A window that has ended counts nothing, and its buckets (counts included) are gone.
+    assertThat(store.countFall(NS, enforced("tokens", 1, 100), HOUR_END).join()).isZero();
+    assertThat(store.usage(NS, HOUR_END).join()).isEmpty();
+  }
+
+  @Test
   void countersStayExactUpToTheLargestValueLuaNumbersHoldExactly() {
     long limit = (1L << 53) - 1;
     long big = 1_234_567_890_123_456L;
