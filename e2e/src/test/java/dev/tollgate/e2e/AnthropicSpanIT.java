@@ -198,6 +198,11 @@ class AnthropicSpanIT {
       return server.received();
     }
 
+    /** The requests received with a gateway-internal header ({@code x-tollgate-*}). */
+    List<String> gatewayHeaderLeaks() {
+      return server.gatewayHeaderLeaks();
+    }
+
     @Override
     public void close() {
       server.close();

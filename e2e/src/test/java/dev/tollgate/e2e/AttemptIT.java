@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -115,6 +116,18 @@ class AttemptIT {
                 "VLLM_URL", vllm.url(),
                 "AZURE_URL", azure.url(),
                 "GEMINI_URL", gemini.url()));
+  }
+
+  /**
+   * Nothing Tollgate's filters pass between themselves ({@code x-tollgate-*}) reaches a provider.
+   */
+  @AfterEach
+  void noProviderReceivedAGatewayHeader() {
+    for (Provider p : new Provider[] {openai, openaiDown, vllm, azure, gemini}) {
+      assertThat(p.server().gatewayHeaderLeaks())
+          .as("requests %s received with x-tollgate-* headers", p.name())
+          .isEmpty();
+    }
   }
 
   @AfterAll

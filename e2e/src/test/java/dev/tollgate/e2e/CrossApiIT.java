@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -77,6 +78,17 @@ class CrossApiIT {
                 opus.url()));
   }
 
+  /**
+   * Nothing Tollgate's filters pass between themselves ({@code x-tollgate-*}) reaches a provider.
+   */
+  @AfterEach
+  void noProviderReceivedAGatewayHeader() {
+    assertThat(openaiDown.gatewayHeaderLeaks()).as("at openai-down").isEmpty();
+    assertThat(openai.gatewayHeaderLeaks()).as("at openai").isEmpty();
+    assertThat(sonnet.gatewayHeaderLeaks()).as("at sonnet").isEmpty();
+    assertThat(opus.gatewayHeaderLeaks()).as("at opus").isEmpty();
+  }
+
   @AfterAll
   static void stop() {
     if (gateway != null) {
@@ -134,6 +146,69 @@ class CrossApiIT {
             gateway, "cross_api_check.py", gateway.url(), ALICE, "messages-to-openai")
         .assertPassed();
     eachProviderReceivedOnlyItsOwn();
+  }
+
+  /** An {@code anthropic-version} other than the providers' own (2023-06-01, the default). */
+  static final String CLIENT_VERSION = "2023-01-01";
+
+  static final Map<String, String> ANTHROPIC_HEADERS =
+      Map.of(
+          "anthropic-version",
+          CLIENT_VERSION,
+          "anthropic-beta",
+          "files-api-2025-04-14,prompt-caching-2024-07-31");
+
+  /**
+   * A Messages client's {@code anthropic-version} (and its betas, cut to the providers' {@code
+   * anthropic.betas}) reach the Anthropic attempts of a mixed rule, never its OpenAI attempts: an
+   * OpenAI attempt first (an outage) then the Anthropic fallback, whose header edits must not lose
+   * them for it, and the reverse. A client that sends no version gets the provider's.
+   */
+  @Test
+  void aMessagesClientsAnthropicHeadersReachOnlyTheAnthropicAttemptsOfAMixedRule()
+      throws Exception {
+    String toSmart = MESSAGE.replace("claude-first", "smart");
+    int down = openaiDown.received().size();
+    int sonnetBefore = sonnet.received().size();
+    HttpResponse<String> fallback = gateway.post("/v1/messages", ALICE, toSmart, ANTHROPIC_HEADERS);
+    assertThat(fallback.statusCode()).as(fallback.body()).isEqualTo(200);
+    assertThat(JSON.readTree(fallback.body()).path("model").asText())
+        .isEqualTo("claude-sonnet-4-5");
+    List<ReceivedRequest> outage = since(openaiDown.received(), down);
+    assertThat(outage).as("the OpenAI outage was tried first").isNotEmpty();
+    for (ReceivedRequest r : outage) {
+      assertThat(r.headers()).doesNotContainKeys("anthropic-version", "anthropic-beta");
+    }
+    ReceivedRequest toSonnet = only(since(sonnet.received(), sonnetBefore));
+    assertThat(toSonnet.header("anthropic-version")).contains(CLIENT_VERSION);
+    assertThat(toSonnet.header("anthropic-beta")).contains("prompt-caching-2024-07-31");
+
+    int opusBefore = opus.received().size();
+    int openaiBefore = openai.received().size();
+    HttpResponse<String> reverse = gateway.post("/v1/messages", ALICE, MESSAGE, ANTHROPIC_HEADERS);
+    assertThat(reverse.statusCode()).as(reverse.body()).isEqualTo(200);
+    ReceivedRequest toOpus = only(since(opus.received(), opusBefore));
+    assertThat(toOpus.header("anthropic-version")).contains(CLIENT_VERSION);
+    assertThat(toOpus.header("anthropic-beta")).contains("prompt-caching-2024-07-31");
+    ReceivedRequest toOpenAi = only(since(openai.received(), openaiBefore));
+    assertThat(toOpenAi.headers()).doesNotContainKeys("anthropic-version", "anthropic-beta");
+
+    sonnetBefore = sonnet.received().size();
+    HttpResponse<String> noVersion = gateway.post("/v1/messages", ALICE, toSmart, Map.of());
+    assertThat(noVersion.statusCode()).as(noVersion.body()).isEqualTo(200);
+    ReceivedRequest defaulted = only(since(sonnet.received(), sonnetBefore));
+    assertThat(defaulted.header("anthropic-version")).contains("2023-06-01");
+    assertThat(defaulted.header("anthropic-beta")).isEmpty();
+    eachProviderReceivedOnlyItsOwn();
+  }
+
+  static List<ReceivedRequest> since(List<ReceivedRequest> received, int before) {
+    return received.subList(before, received.size());
+  }
+
+  static ReceivedRequest only(List<ReceivedRequest> requests) {
+    assertThat(requests).as("exactly one attempt").hasSize(1);
+    return requests.get(0);
   }
 
   /**
@@ -292,7 +367,9 @@ class CrossApiIT {
     assertThat(body.path("max_tokens").asLong()).isPositive();
     assertThat(r.header("x-api-key")).contains(key);
     assertThat(r.header("authorization")).isEmpty();
-    assertThat(r.header("anthropic-version")).contains("2023-06-01");
+    // The client's own (the anthropic SDK sends its version), else the provider's: see
+    // aMessagesClientsAnthropicHeadersReachOnlyTheAnthropicAttemptsOfAMixedRule.
+    assertThat(r.header("anthropic-version")).as("anthropic-version").isPresent();
     assertThat(r.headers())
         .as("what the attempt's filters passed between them stays in the gateway")
         .doesNotContainKeys(Wire.UPSTREAM_MODEL_HEADER, Wire.TRANSLATION_HEADER);

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -67,6 +68,17 @@ class ResponsesIT {
                 "http://127.0.0.1:" + openai.port(),
                 "RESPONSES_DOWN_URL",
                 "http://127.0.0.1:" + openaiDown.port()));
+  }
+
+  /**
+   * Nothing Tollgate's filters pass between themselves ({@code x-tollgate-*}) reaches a provider.
+   */
+  @AfterEach
+  void noProviderReceivedAGatewayHeader() {
+    assertThat(openai.gatewayHeaderLeaks()).as("x-tollgate-* headers at the provider").isEmpty();
+    assertThat(openaiDown.gatewayHeaderLeaks())
+        .as("x-tollgate-* headers at the provider in an outage")
+        .isEmpty();
   }
 
   @AfterAll
@@ -130,8 +142,9 @@ class ResponsesIT {
             Wire.UPSTREAM_MODEL_HEADER,
             Wire.PATH_PREFIX_HEADER,
             Wire.PATH_RESPONSES_HEADER);
-    // x-tollgate-model-span and x-tollgate-client-path still reach providers, as on every
-    // per-attempt cluster: docs/xds.md, "Known limits" (they must survive into retry attempts).
+    // The model span and the client's path survive into retry attempts in metadata, not in
+    // headers: no x-tollgate-* header at all reaches the provider
+    // (noProviderReceivedAGatewayHeader).
     JsonNode sent = JSON.readTree(last.body());
     assertThat(sent.path("model").asText()).isEqualTo("gpt-41-eu");
     assertThat(sent.path("stream").asBoolean()).isTrue();

@@ -107,6 +107,22 @@ public final class EmulatorServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Returns the requests received so far that carried a gateway-internal header ({@link
+   * ReceivedRequest#gatewayHeaders}), each as its method, path and those headers' names: what a
+   * test asserts is empty, since the provider a real request reaches must never see one.
+   */
+  public List<String> gatewayHeaderLeaks() {
+    List<String> leaks = new ArrayList<>();
+    for (ReceivedRequest request : received()) {
+      List<String> names = request.gatewayHeaders();
+      if (!names.isEmpty()) {
+        leaks.add(request.method() + " " + request.path() + " " + names);
+      }
+    }
+    return leaks;
+  }
+
   /** Forgets the requests received and answered so far. */
   public void clearReceived() {
     synchronized (received) {

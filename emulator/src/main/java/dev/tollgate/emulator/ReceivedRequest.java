@@ -30,6 +30,20 @@ public record ReceivedRequest(
     return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
   }
 
+  /**
+   * Returns the names of the headers a gateway's components use between themselves ({@value
+   * #GATEWAY_HEADER_PREFIX}...), sorted: a provider must never receive one.
+   */
+  public List<String> gatewayHeaders() {
+    return headers.keySet().stream()
+        .filter(h -> h.startsWith(GATEWAY_HEADER_PREFIX))
+        .sorted()
+        .toList();
+  }
+
+  /** The prefix of Tollgate's internal headers, which no provider may receive. */
+  public static final String GATEWAY_HEADER_PREFIX = "x-tollgate-";
+
   /** Returns the first value of a query parameter, decoded, if present. */
   public Optional<String> queryParameter(String name) {
     if (query.isEmpty()) {

@@ -31,13 +31,13 @@ import java.util.stream.Stream;
  * Per-attempt API translation for rules whose backends speak both APIs (OpenAI-shaped and Anthropic
  * providers): the clusters such a rule uses (its provider clusters and its fallback aggregates) set
  * {@link Wire#TRANSLATION_HEADER} per attempt to {@code <client API>-to-<backend API>} (the
- * client's API from the processor's {@link Wire#CLIENT_API_HEADER}, the backend's from the cluster
- * or the chosen endpoint's metadata {@code api}), and a composite filter runs the processor as an
- * upstream ext_proc filter only when the two differ. That filter sends only the request headers and
- * the buffered body, and nothing of the response, which the client's own ext_proc stream translates
- * back after reading its usage. Clusters no mixed rule uses have none of this; on a translating
- * cluster, an attempt to a backend of the client's own API passes the composite filter without a
- * call.
+ * client's API from the processor's metadata {@link Wire#CLIENT_API}, the backend's from the
+ * cluster or the chosen endpoint's metadata {@code api}), and a composite filter runs the processor
+ * as an upstream ext_proc filter only when the two differ. That filter sends only the request
+ * headers and the buffered body, and nothing of the response, which the client's own ext_proc
+ * stream translates back after reading its usage. Clusters no mixed rule uses have none of this; on
+ * a translating cluster, an attempt to a backend of the client's own API passes the composite
+ * filter without a call.
  */
 final class AttemptTranslation {
   /** Endpoint metadata key: the API the provider speaks ({@link #api}). */
@@ -79,7 +79,8 @@ final class AttemptTranslation {
    */
   static HeaderMutation translationHeader(String backendApi) {
     return UpstreamFilters.set(
-        Wire.TRANSLATION_HEADER, "%REQ(" + Wire.CLIENT_API_HEADER + ")%-to-" + backendApi);
+        Wire.TRANSLATION_HEADER,
+        UpstreamFilters.requestMetadata(Wire.CLIENT_API) + "-to-" + backendApi);
   }
 
   /** The header edit of an aggregate: the chosen endpoint's API. */

@@ -270,6 +270,9 @@ final class ClusterTranslator {
       mutations.add(
           set(Wire.UPSTREAM_MODEL_HEADER, literal(UpstreamPath.bodyModel(provider, model))));
     }
+    if (modelPerAttempt) {
+      mutations.add(UpstreamFilters.modelSpan());
+    }
     if (translating) {
       mutations.add(AttemptTranslation.translationHeader(AttemptTranslation.api(provider)));
     }
@@ -347,6 +350,9 @@ final class ClusterTranslator {
     boolean upstreamModelHeader = modelPerAttempt || translating;
     if (upstreamModelHeader) {
       mutations.add(set(Wire.UPSTREAM_MODEL_HEADER, endpointMetadata(META_UPSTREAM_MODEL)));
+    }
+    if (modelPerAttempt) {
+      mutations.add(UpstreamFilters.modelSpan());
     }
     mutations.add(set(Wire.PATH_PREFIX_HEADER, endpointMetadata(META_PATH_PREFIX)));
     mutations.add(set(Wire.PATH_STRIP_HEADER, endpointMetadata(META_PATH_STRIP)));

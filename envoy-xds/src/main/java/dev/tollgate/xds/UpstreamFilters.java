@@ -71,15 +71,28 @@ final class UpstreamFilters {
 
   /**
    * The last filter before the codec on clusters that pass state between their filters in headers
-   * the first filter sets again on every attempt: the attempt's upstream model and translation
-   * reach no provider.
+   * the first filter sets again on every attempt ({@link Wire#ATTEMPT_HEADERS}: the attempt's
+   * upstream model, model span and translation): none reaches a provider.
    */
   static HttpFilter internalHeaderRemoval() {
     return headerMutation(
         "tollgate.upstream_internal_headers",
-        Stream.of(Wire.UPSTREAM_MODEL_HEADER, Wire.TRANSLATION_HEADER)
+        Wire.ATTEMPT_HEADERS.stream()
             .map(h -> HeaderMutation.newBuilder().setRemove(h).build())
             .toList());
+  }
+
+  /**
+   * The header edit that gives an attempt the model span the processor marked, from its metadata
+   * (nothing when it marked none): the model filter reads it, the attempt's last filter removes it.
+   */
+  static HeaderMutation modelSpan() {
+    return set(Wire.MODEL_SPAN_HEADER, requestMetadata(Wire.MODEL_SPAN));
+  }
+
+  /** A header value read from the processor's metadata of the request; empty when it wrote none. */
+  static String requestMetadata(String key) {
+    return "%DYNAMIC_METADATA(" + Wire.METADATA_NAMESPACE + ":" + key + ")%";
   }
 
   private static HttpFilter headerMutation(String name, List<HeaderMutation> mutations) {
@@ -109,7 +122,8 @@ final class UpstreamFilters {
   /**
    * The Lua filter that writes the attempt's upstream model (the {@code x-tollgate-upstream-model}
    * header the header mutation set) over the body's top-level model, at the span the processor
-   * marked; requests without the mark pass untouched, their body never buffered by it.
+   * marked (the {@code x-tollgate-model-span} header the header mutation set from the processor's
+   * metadata); requests without the mark pass untouched, their body never buffered by it.
    */
   static HttpFilter modelFilter() {
     return httpFilter(

@@ -40,7 +40,8 @@ record UpstreamPath(String prefix, String strip, String query, String responses)
           "PATH_STRIP_HEADER", Wire.PATH_STRIP_HEADER,
           "PATH_QUERY_HEADER", Wire.PATH_QUERY_HEADER,
           "PATH_RESPONSES_HEADER", Wire.PATH_RESPONSES_HEADER,
-          "CLIENT_PATH_HEADER", Wire.CLIENT_PATH_HEADER,
+          "PATH_NAMESPACE", Wire.UPSTREAM_PATH_NAMESPACE,
+          "CLIENT_PATH_KEY", Wire.CLIENT_PATH,
           "CREDENTIAL_HEADER", Wire.CREDENTIAL_HEADER,
           "NOTHING", NOTHING);
 

@@ -1,6 +1,8 @@
 -- Runs as an upstream filter on every attempt to a provider that needs a different path than
 -- the client's /v1/... path. Upstream filters' header edits persist into retry attempts, so the
--- client's path is kept in a header on the first run and every attempt starts again from it.
+-- client's path is kept on the first run and every attempt starts again from it. It is kept in
+-- the request's dynamic metadata (upstream filters share the downstream request's), not in a
+-- header, which would reach the provider.
 -- The header_mutation filter before this one sets the four x-tollgate-path-* headers; "-" means
 -- "nothing to do". A Responses API path (/v1/responses...) to a provider that serves it on its own
 -- base (Azure OpenAI's /openai/v1) gets that base in place of /v1 and nothing else.
@@ -10,10 +12,12 @@ function envoy_on_request(handle)
   if prefix == nil then
     return
   end
-  local path = headers:get("${CLIENT_PATH_HEADER}")
+  local metadata = handle:streamInfo():dynamicMetadata()
+  local kept = metadata:get("${PATH_NAMESPACE}")
+  local path = kept ~= nil and kept["${CLIENT_PATH_KEY}"] or nil
   if path == nil then
     path = headers:get(":path")
-    headers:add("${CLIENT_PATH_HEADER}", path)
+    metadata:set("${PATH_NAMESPACE}", "${CLIENT_PATH_KEY}", path)
   end
   local responses = headers:get("${PATH_RESPONSES_HEADER}")
   local rest = string.sub(path, 14, 14)

@@ -185,6 +185,7 @@ class EnvoyDataPathIT {
     assertThat(echo.path("headers").has(Wire.NAMESPACE_HEADER)).isFalse();
     assertThat(echo.path("headers").has(Wire.MODEL_HEADER)).isFalse();
     assertThat(echo.path("headers").has(Wire.CLIENT_HEADER)).isFalse();
+    assertNoGatewayHeader(echo);
   }
 
   @Test
@@ -205,6 +206,9 @@ class EnvoyDataPathIT {
       assertThat(echo.path("headers").has(Wire.NAMESPACE_HEADER)).isFalse();
       assertThat(echo.path("headers").has(Wire.MODEL_HEADER)).isFalse();
       assertThat(echo.toString()).doesNotContain("sk-openai-in-test").doesNotContain(CLIENT_KEY);
+      // The path filter kept the client's path for this second attempt in metadata, not in a
+      // header.
+      assertNoGatewayHeader(echo);
     } finally {
       openai.failing(false);
     }
@@ -219,6 +223,7 @@ class EnvoyDataPathIT {
       assertThat(echo.path("headers").path("authorization").asText())
           .isEqualTo("Bearer compat-key-in-test");
       assertThat(echo.path("headers").has(Wire.UPSTREAM_MODEL_HEADER)).isFalse();
+      assertNoGatewayHeader(echo);
     }
   }
 
@@ -229,6 +234,20 @@ class EnvoyDataPathIT {
     JsonNode error = JSON.readTree(response.body()).path("error");
     assertThat(error.path("code").asText()).isEqualTo("model_not_found");
     assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+  }
+
+  /** What Tollgate's filters pass between themselves (any {@code x-tollgate-*}) stays in Envoy. */
+  private static void assertNoGatewayHeader(JsonNode echo) {
+    java.util.List<String> leaked = new java.util.ArrayList<>();
+    echo.path("headers")
+        .fieldNames()
+        .forEachRemaining(
+            name -> {
+              if (name.toLowerCase(java.util.Locale.ROOT).startsWith(Wire.HEADER_PREFIX)) {
+                leaked.add(name);
+              }
+            });
+    assertThat(leaked).as("x-tollgate-* headers the provider received").isEmpty();
   }
 
   private static JsonNode call(String model, int status) throws Exception {

@@ -47,9 +47,11 @@ class UpstreamPathTest {
             Wire.PATH_STRIP_HEADER,
             Wire.PATH_QUERY_HEADER,
             Wire.PATH_RESPONSES_HEADER,
-            Wire.CLIENT_PATH_HEADER,
             Wire.CREDENTIAL_HEADER);
     assertThat(Wire.IDENTITY_HEADERS).containsAll(lua);
+    // It only removes the headers it reads: the client's path it keeps across attempts is in
+    // the request's metadata, and no header it adds can reach the provider.
+    assertThat(UpstreamPath.LUA).doesNotContain("headers:add(");
 
     // A rule with fallbacks across an Azure and an OpenAI provider: both a provider cluster that
     // rewrites the path and an aggregate cluster that reads it from endpoint metadata.
@@ -63,9 +65,7 @@ class UpstreamPathTest {
         setByProviderClusters.addAll(headersSet(cluster));
       }
     }
-    // The Lua adds the client path itself, on the first attempt.
     Set<String> read = new TreeSet<>(lua);
-    read.remove(Wire.CLIENT_PATH_HEADER);
     read.remove(Wire.CREDENTIAL_HEADER);
     assertThat(setByProviderClusters).containsAll(read);
     assertThat(setByAggregates).containsAll(read).contains(Wire.CREDENTIAL_HEADER);
@@ -91,7 +91,10 @@ class UpstreamPathTest {
     for (Cluster cluster : xds.clusters()) {
       if (filterNames(cluster).contains("tollgate.upstream_model")) {
         withFilter++;
-        assertThat(headersSet(cluster)).contains(Wire.UPSTREAM_MODEL_HEADER);
+        assertThat(headersSet(cluster))
+            .contains(Wire.UPSTREAM_MODEL_HEADER, Wire.MODEL_SPAN_HEADER);
+        assertThat(filterNames(cluster))
+            .endsWith("tollgate.upstream_internal_headers", "envoy.filters.http.upstream_codec");
       }
     }
     assertThat(withFilter).isPositive();

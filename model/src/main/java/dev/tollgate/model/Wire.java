@@ -31,8 +31,9 @@ public final class Wire {
 
   /**
    * Header with the byte span ({@code start,end}) of the body's top-level {@code model} string, set
-   * by the processor on requests whose rule's backends name different upstream models; the upstream
-   * model filter writes each attempt's upstream model there.
+   * per attempt by the upstream header edits of clusters whose rules' backends name different
+   * upstream models, from the processor's metadata {@link #MODEL_SPAN}; the upstream model filter
+   * writes the attempt's upstream model there, and the attempt's last filter removes it.
    */
   public static final String MODEL_SPAN_HEADER = HEADER_PREFIX + "model-span";
 
@@ -59,9 +60,6 @@ public final class Wire {
    */
   public static final String ATTEMPT_COUNT_HEADER = "x-envoy-attempt-count";
 
-  /** Header of the upstream path filter: the client's path, kept across retry attempts. */
-  public static final String CLIENT_PATH_HEADER = HEADER_PREFIX + "client-path";
-
   /** Header of the upstream path filter: prepended to the path. */
   public static final String PATH_PREFIX_HEADER = HEADER_PREFIX + "path-prefix";
 
@@ -81,24 +79,25 @@ public final class Wire {
   public static final String CREDENTIAL_HEADER = HEADER_PREFIX + "credential";
 
   /**
-   * Header with the client's API ({@link #API_OPENAI} or {@link #API_ANTHROPIC}), set by the
-   * processor on calls to rules whose backends speak both APIs: the clusters of such rules compare
-   * it with their attempt's API to decide whether the attempt is translated.
-   */
-  public static final String CLIENT_API_HEADER = HEADER_PREFIX + "client-api";
-
-  /**
    * Header set per attempt by a translating cluster's header edits: {@code <client API>-to-<backend
-   * API>}, the backend API followed by {@code /<anthropic-version>} for Anthropic providers. The
-   * attempt translator runs only when it is {@link #OPENAI_TO_ANTHROPIC} or {@link
-   * #ANTHROPIC_TO_OPENAI} (a prefix match), and removes it.
+   * API>}, the client's API from the processor's metadata {@link #CLIENT_API}. The attempt
+   * translator runs only when it is {@link #OPENAI_TO_ANTHROPIC} or {@link #ANTHROPIC_TO_OPENAI},
+   * and removes it; the attempt's last filter removes it on every other attempt.
    */
   public static final String TRANSLATION_HEADER = HEADER_PREFIX + "translation";
 
-  /** Value of {@link #CLIENT_API_HEADER}: OpenAI's Chat Completions. */
+  /**
+   * The headers the upstream filters of one attempt pass between themselves: set again on every
+   * attempt (from the cluster, the chosen endpoint's metadata or the processor's metadata) and
+   * removed by the attempt's last filter, so none reaches a provider.
+   */
+  public static final List<String> ATTEMPT_HEADERS =
+      List.of(UPSTREAM_MODEL_HEADER, MODEL_SPAN_HEADER, TRANSLATION_HEADER);
+
+  /** Value of {@link #CLIENT_API}: OpenAI's Chat Completions. */
   public static final String API_OPENAI = "openai";
 
-  /** Value of {@link #CLIENT_API_HEADER}: Anthropic's Messages. */
+  /** Value of {@link #CLIENT_API}: Anthropic's Messages. */
   public static final String API_ANTHROPIC = "anthropic";
 
   /** {@link #TRANSLATION_HEADER} prefix of an attempt from an OpenAI client to Anthropic. */
@@ -129,14 +128,12 @@ public final class Wire {
           MODEL_HEADER,
           UPSTREAM_MODEL_HEADER,
           MODEL_SPAN_HEADER,
-          CLIENT_PATH_HEADER,
           PATH_PREFIX_HEADER,
           PATH_STRIP_HEADER,
           PATH_QUERY_HEADER,
           PATH_RESPONSES_HEADER,
           CREDENTIAL_HEADER,
           PROVIDER_HEADER,
-          CLIENT_API_HEADER,
           TRANSLATION_HEADER);
 
   /** Client credentials that must never reach a provider. */
@@ -207,6 +204,43 @@ public final class Wire {
 
   /** Metadata key: the model the provider's response names. */
   public static final String RESPONSE_MODEL = "response_model";
+
+  /**
+   * Metadata key: the byte span ({@code start,end}) of the top-level {@code model} string of the
+   * body sent, on requests whose rule's backends name different upstream models. State that every
+   * attempt needs lives in metadata, never in a request header: upstream filters' header edits
+   * persist into the next attempt, and a header left for the next attempt would reach a provider.
+   */
+  public static final String MODEL_SPAN = "model_span";
+
+  /**
+   * Metadata key: the client's API ({@link #API_OPENAI} or {@link #API_ANTHROPIC}), on calls to
+   * rules whose backends speak both APIs: the clusters of such rules compare it with their
+   * attempt's API to decide whether the attempt is translated.
+   */
+  public static final String CLIENT_API = "client_api";
+
+  /**
+   * Metadata key: the client's {@code anthropic-version}, on calls to rules whose backends speak
+   * both APIs: their fallback clusters send it to Anthropic attempts only.
+   */
+  public static final String CLIENT_ANTHROPIC_VERSION = "client_anthropic_version";
+
+  /**
+   * Metadata key: the client's {@code anthropic-beta} cut to what the rule's Anthropic providers
+   * allow, on Messages calls to rules whose backends speak both APIs: their fallback clusters send
+   * it to Anthropic attempts only.
+   */
+  public static final String CLIENT_ANTHROPIC_BETA = "client_anthropic_beta";
+
+  /**
+   * Dynamic metadata namespace the upstream path filter writes to: the path the first attempt
+   * started from ({@link #CLIENT_PATH}), so every attempt starts again from it.
+   */
+  public static final String UPSTREAM_PATH_NAMESPACE = "tollgate.upstream_path";
+
+  /** Metadata key, in {@link #UPSTREAM_PATH_NAMESPACE}: the client's path. */
+  public static final String CLIENT_PATH = "client_path";
 
   /** Descriptor key: the phase of the budget protocol, {@link #RESERVE} or {@link #COMMIT}. */
   public static final String PHASE = "tollgate_phase";

@@ -2,6 +2,7 @@ package dev.tollgate.processor;
 
 import static dev.tollgate.processor.ExtProcMessages.set;
 
+import dev.tollgate.model.Wire;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
@@ -19,6 +20,7 @@ final class AnthropicApi {
   static final String MESSAGES = "/v1/messages";
   static final String COUNT_TOKENS = "/v1/messages/count_tokens";
   static final String BETA_HEADER = "anthropic-beta";
+  static final String VERSION_HEADER = "anthropic-version";
 
   private AnthropicApi() {}
 
@@ -55,8 +57,17 @@ final class AnthropicApi {
 
   /** The client's {@code anthropic-beta} header, or null. */
   static String betaHeader(HttpHeaders headers) {
+    return header(headers, BETA_HEADER);
+  }
+
+  /** The client's {@code anthropic-version} header, or null. */
+  static String versionHeader(HttpHeaders headers) {
+    return header(headers, VERSION_HEADER);
+  }
+
+  private static String header(HttpHeaders headers, String name) {
     for (HeaderValue h : headers.getHeaders().getHeadersList()) {
-      if (h.getKey().equals(BETA_HEADER)) {
+      if (h.getKey().equals(name)) {
         return ExtProcMessages.value(h);
       }
     }
@@ -132,6 +143,41 @@ final class AnthropicApi {
     if (clientBetas == null) {
       return answer;
     }
+    String kept = allowedBetas(clientBetas, allowed);
+    ProcessingResponse.Builder builder = answer.toBuilder();
+    var mutation = builder.getRequestBodyBuilder().getResponseBuilder().getHeaderMutationBuilder();
+    if (kept == null) {
+      mutation.addRemoveHeaders(BETA_HEADER);
+    } else {
+      mutation.addSetHeaders(set(BETA_HEADER, kept));
+    }
+    return builder.build();
+  }
+
+  /**
+   * The body answer of a Messages call to a rule whose backends speak both APIs, with the client's
+   * {@code anthropic-version} and allowed {@code anthropic-beta} in the metadata: the rule's
+   * fallback clusters send them to Anthropic attempts only, and their header edits persist into the
+   * next attempt, so the headers themselves cannot carry them past an OpenAI attempt.
+   */
+  static ProcessingResponse withMixedRuleHeaders(
+      ProcessingResponse answer, String clientVersion, String clientBetas, Set<String> allowed) {
+    String kept = clientBetas == null ? null : allowedBetas(clientBetas, allowed);
+    if (clientVersion == null && kept == null) {
+      return answer;
+    }
+    ProcessingResponse.Builder builder = answer.toBuilder();
+    if (clientVersion != null) {
+      ExtProcMessages.putMetadata(builder, Wire.CLIENT_ANTHROPIC_VERSION, clientVersion);
+    }
+    if (kept != null) {
+      ExtProcMessages.putMetadata(builder, Wire.CLIENT_ANTHROPIC_BETA, kept);
+    }
+    return builder.build();
+  }
+
+  /** The client's betas that {@code allowed} lists, comma-separated, or null when none is. */
+  private static String allowedBetas(String clientBetas, Set<String> allowed) {
     StringJoiner kept = new StringJoiner(",");
     for (String beta : clientBetas.split(",")) {
       String b = beta.trim();
@@ -139,14 +185,7 @@ final class AnthropicApi {
         kept.add(b);
       }
     }
-    ProcessingResponse.Builder builder = answer.toBuilder();
-    var mutation = builder.getRequestBodyBuilder().getResponseBuilder().getHeaderMutationBuilder();
-    if (kept.length() == 0) {
-      mutation.addRemoveHeaders(BETA_HEADER);
-    } else {
-      mutation.addSetHeaders(set(BETA_HEADER, kept.toString()));
-    }
-    return builder.build();
+    return kept.length() == 0 ? null : kept.toString();
   }
 
   private static Rejection.Exception refusal(String code, String message) {

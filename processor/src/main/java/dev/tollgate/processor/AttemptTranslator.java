@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * translated with the {@code translate} module; the path's API suffix is swapped ({@code
  * /chat/completions} and {@code /messages}), which keeps the provider's base path, Azure's
  * deployment and query. The cluster's header edits have already set the attempt's {@code
- * anthropic-version} and key.
+ * anthropic-version} and key; an attempt translated to OpenAI loses the Anthropic headers.
  *
  * <p>The response is translated back by the client's own {@link Exchange}, which reads the
  * backend's bytes for usage first, so metering sees exactly what the provider reported. Nothing
@@ -150,6 +150,13 @@ final class AttemptTranslator implements StreamObserver<ProcessingRequest> {
             .addSetHeaders(set(":path", swappedPath))
             .addSetHeaders(set("content-length", Integer.toString(out.length)))
             .addRemoveHeaders(Wire.TRANSLATION_HEADER);
+    if (toOpenAi) {
+      // A mixed fallback cluster gives every attempt of a Messages client the client's Anthropic
+      // headers (AnthropicHeaders in envoy-xds); they reach Anthropic providers only.
+      headers
+          .addRemoveHeaders(AnthropicApi.VERSION_HEADER)
+          .addRemoveHeaders(AnthropicApi.BETA_HEADER);
+    }
     return ProcessingResponse.newBuilder()
         .setRequestBody(
             BodyResponse.newBuilder()

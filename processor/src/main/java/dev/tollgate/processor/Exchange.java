@@ -38,6 +38,7 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
   private Instant start;
   private RequestHead head = RequestHead.NONE;
   private String anthropicBetas;
+  private String anthropicVersion;
   private boolean anthropicBetaQuery;
   private TranslatedCall translated;
   private Caller caller;
@@ -151,6 +152,7 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
     head = RequestHead.of(headers);
     if (AnthropicApi.serves(head.path())) {
       anthropicBetas = AnthropicApi.betaHeader(headers);
+      anthropicVersion = AnthropicApi.versionHeader(headers);
       anthropicBetaQuery = AnthropicApi.betaQuery(headers);
     }
     Rejection unserved = UnservedCalls.refusal(head);
@@ -327,6 +329,11 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
     if (AnthropicApi.serves(head.path()) && request.target().api() != Policy.BackendApi.OPENAI) {
       // Anthropic attempts (all of them, or some of a mixed rule's) get the allowed betas.
       answer = AnthropicApi.withBetas(answer, anthropicBetas, request.target().anthropicBetas());
+      if (request.target().api() == Policy.BackendApi.MIXED) {
+        answer =
+            AnthropicApi.withMixedRuleHeaders(
+                answer, anthropicVersion, anthropicBetas, request.target().anthropicBetas());
+      }
     }
     send(answer);
   }

@@ -44,6 +44,20 @@ final class ExtProcMessages {
         .build();
   }
 
+  /**
+   * Sets one field of an answer's dynamic metadata under Tollgate's namespace, keeping the rest.
+   */
+  static void putMetadata(ProcessingResponse.Builder answer, String key, String value) {
+    Struct.Builder metadata = answer.getDynamicMetadataBuilder();
+    Struct.Builder fields =
+        metadata
+            .getFieldsOrDefault(Wire.METADATA_NAMESPACE, Value.getDefaultInstance())
+            .getStructValue()
+            .toBuilder();
+    put(fields, key, value);
+    metadata.putFields(Wire.METADATA_NAMESPACE, Value.newBuilder().setStructValue(fields).build());
+  }
+
   /** Dynamic metadata with one field under Tollgate's namespace. */
   static Struct metadata(String key, String value) {
     Struct.Builder fields = Struct.newBuilder();

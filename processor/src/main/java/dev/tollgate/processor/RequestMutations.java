@@ -83,10 +83,6 @@ final class RequestMutations {
             .addSetHeaders(set(Wire.NAMESPACE_HEADER, namespace))
             .addSetHeaders(set(Wire.CLIENT_HEADER, request.client()))
             .addSetHeaders(set(Wire.MODEL_HEADER, target.requestedModel()));
-    if (target.modelPerAttempt()) {
-      // The upstream model filter writes each attempt's model here (see upstream-model.lua).
-      headers.addSetHeaders(set(Wire.MODEL_SPAN_HEADER, modelStart + "," + modelEnd));
-    }
     CommonResponse.Builder common = CommonResponse.newBuilder().setClearRouteCache(true);
     if (!edits.isEmpty()) {
       byte[] edited = BodyEdits.apply(bytes, bytes.length, edits);
@@ -108,6 +104,11 @@ final class RequestMutations {
     put(meta, Wire.NAMESPACE_KEY, namespace);
     put(meta, Wire.CLIENT_KEY, request.client());
     put(meta, Wire.MODEL_KEY, target.requestedModel());
+    if (target.modelPerAttempt()) {
+      // The upstream model filter writes each attempt's model here (see upstream-model.lua); in
+      // metadata, which every attempt reads and no provider sees.
+      put(meta, Wire.MODEL_SPAN, modelStart + "," + modelEnd);
+    }
     if (requestId != null) {
       put(meta, REQUEST_ID, requestId);
     }

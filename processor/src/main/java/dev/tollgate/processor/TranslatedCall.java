@@ -27,7 +27,7 @@ import java.util.Optional;
  * model at is marked on the translated body.
  *
  * <p>When the rule mixes both APIs ({@link Policy.BackendApi#MIXED}), the client's body is sent as
- * it is, with {@link Wire#CLIENT_API_HEADER}; the translating clusters run {@link
+ * it is, with the metadata {@link Wire#CLIENT_API}; the translating clusters run {@link
  * AttemptTranslator} for attempts whose backend speaks the other API. The request is still
  * translated here once, so that what cannot be translated is refused before any attempt, and the
  * way back is ready: it applies only when the provider that answered speaks the other API.
@@ -130,26 +130,23 @@ final class TranslatedCall {
         toOpenAi ? Policy.BackendApi.OPENAI : Policy.BackendApi.ANTHROPIC;
     if (perAttempt) {
       // The client's body goes as it is; the translating clusters translate the attempts that
-      // need it (AttemptTranslator).
-      common
-          .getHeaderMutationBuilder()
-          .addSetHeaders(
-              set(Wire.CLIENT_API_HEADER, toOpenAi ? Wire.API_ANTHROPIC : Wire.API_OPENAI));
+      // need it (AttemptTranslator), reading the client's API from the metadata.
+      ExtProcMessages.putMetadata(
+          answer, Wire.CLIENT_API, toOpenAi ? Wire.API_ANTHROPIC : Wire.API_OPENAI);
       return new TranslatedCall(translation, backendApi, true);
     }
     byte[] body = translation.body();
     common.setBodyMutation(BodyMutation.newBuilder().setBody(ByteString.copyFrom(body)));
     var headers = common.getHeaderMutationBuilder();
     for (int i = headers.getSetHeadersCount() - 1; i >= 0; i--) {
-      String key = headers.getSetHeaders(i).getHeader().getKey();
-      if (key.equals("content-length") || key.equals(Wire.MODEL_SPAN_HEADER)) {
+      if (headers.getSetHeaders(i).getHeader().getKey().equals("content-length")) {
         headers.removeSetHeaders(i);
       }
     }
     headers.addSetHeaders(set("content-length", Integer.toString(body.length)));
     if (target.modelPerAttempt()) {
       // The span the client body's parse marked is gone with its bytes: mark the body sent.
-      headers.addSetHeaders(set(Wire.MODEL_SPAN_HEADER, ModelSpan.of(body)));
+      ExtProcMessages.putMetadata(answer, Wire.MODEL_SPAN, ModelSpan.of(body));
     }
     headers.addSetHeaders(set(":path", translation.upstreamPath()));
     return new TranslatedCall(translation, backendApi, false);

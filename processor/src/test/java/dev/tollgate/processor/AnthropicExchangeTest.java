@@ -304,14 +304,16 @@ class AnthropicExchangeTest {
     for (String[] call : calls) {
       ExtProcClient.Stream s = client.open();
       s.requestHeaders(false, headers(call[0]));
-      CommonResponse common = s.requestBody(call[1]).getRequestBody().getResponse();
+      ProcessingResponse answer = s.requestBody(call[1]);
+      CommonResponse common = answer.getRequestBody().getResponse();
       byte[] sent =
           common.hasBodyMutation()
               ? common.getBodyMutation().getBody().toByteArray()
               : call[1].getBytes(java.nio.charset.StandardCharsets.UTF_8);
       String requested = JSON.readTree(call[1]).path("model").asText();
       assertThat(JSON.readTree(sent).path("model").asText()).as(call[0]).isEqualTo(requested);
-      String[] span = setHeaders(common).get(Wire.MODEL_SPAN_HEADER).split(",");
+      assertThat(setHeaders(common)).doesNotContainKey(Wire.MODEL_SPAN_HEADER);
+      String[] span = metadata(answer).get(Wire.MODEL_SPAN).split(",");
       int start = Integer.parseInt(span[0]);
       int end = Integer.parseInt(span[1]);
       assertThat(new String(sent, start, end - start, java.nio.charset.StandardCharsets.UTF_8))

@@ -38,6 +38,7 @@ class MixedRuleExchangeTest {
       metadata: {name: anthropic, namespace: team-m}
       spec:
         type: Anthropic
+        anthropic: {betas: [prompt-caching-2024-07-31]}
         models:
           - name: claude-sonnet-4-5
             pricing: {currency: USD, inputPerMillion: "3", outputPerMillion: "15", cachedInputPerMillion: "0.30", cacheWriteInputPerMillion: "3.75"}
@@ -113,11 +114,15 @@ class MixedRuleExchangeTest {
   private ExtProcClient.Stream send(String path, String body, String clientApi) throws Exception {
     ExtProcClient.Stream s = client.open();
     s.requestHeaders(false, headers(path));
-    CommonResponse common = s.requestBody(body).getRequestBody().getResponse();
+    ProcessingResponse answer = s.requestBody(body);
+    CommonResponse common = answer.getRequestBody().getResponse();
     String sent =
         common.hasBodyMutation() ? common.getBodyMutation().getBody().toStringUtf8() : body;
-    // The client's API, as the client sent it (its own output cap and model span aside).
-    assertThat(setHeaders(common)).containsEntry(Wire.CLIENT_API_HEADER, clientApi);
+    // The client's API, in the metadata every attempt reads (no header: it would reach the
+    // provider), and the client's body as it sent it (its own output cap aside).
+    assertThat(metadata(answer)).containsEntry(Wire.CLIENT_API, clientApi);
+    assertThat(setHeaders(common))
+        .doesNotContainKeys(Wire.MODEL_SPAN_HEADER, "x-tollgate-client-api");
     assertThat(setHeaders(common)).doesNotContainKey(":path");
     assertThat(JSON.readTree(sent).path("messages").get(0).path("content").asText())
         .isEqualTo("Hi");
@@ -296,6 +301,37 @@ class MixedRuleExchangeTest {
     s.complete();
   }
 
+  /**
+   * A Messages client's {@code anthropic-version} and allowed betas go into the metadata, from
+   * which the rule's fallback cluster gives them to Anthropic attempts only: its header edits
+   * persist into the next attempt, so an OpenAI attempt first would otherwise lose them for the
+   * fallback.
+   */
+  @Test
+  void aMessagesClientsAnthropicHeadersAreKeptForTheAnthropicAttempts() throws Exception {
+    ExtProcClient.Stream s = client.open();
+    String[] base = headers("/v1/messages");
+    String[] withAnthropic = java.util.Arrays.copyOf(base, base.length + 4);
+    withAnthropic[base.length] = "anthropic-version";
+    withAnthropic[base.length + 1] = "2023-01-01";
+    withAnthropic[base.length + 2] = "anthropic-beta";
+    withAnthropic[base.length + 3] = "files-api-2025-04-14, prompt-caching-2024-07-31";
+    s.requestHeaders(false, withAnthropic);
+    ProcessingResponse answer = s.requestBody(MESSAGE);
+    assertThat(metadata(answer))
+        .containsEntry(Wire.CLIENT_API, Wire.API_ANTHROPIC)
+        .containsEntry(Wire.CLIENT_ANTHROPIC_VERSION, "2023-01-01")
+        .containsEntry(Wire.CLIENT_ANTHROPIC_BETA, "prompt-caching-2024-07-31");
+    // The header itself is cut too, for the rule's provider clusters of a split.
+    assertThat(setHeaders(answer.getRequestBody().getResponse()))
+        .containsEntry("anthropic-beta", "prompt-caching-2024-07-31");
+
+    ExtProcClient.Stream none = client.open();
+    none.requestHeaders(false, headers("/v1/messages"));
+    assertThat(metadata(none.requestBody(MESSAGE)))
+        .doesNotContainKeys(Wire.CLIENT_ANTHROPIC_VERSION, Wire.CLIENT_ANTHROPIC_BETA);
+  }
+
   @Test
   void whatTheOtherApiCannotSayIsRefusedBeforeAnyAttempt() throws Exception {
     ExtProcClient.Stream s = client.open();
@@ -348,6 +384,9 @@ class MixedRuleExchangeTest {
     assertThat(setHeaders(toAzure))
         .containsEntry(
             ":path", "/openai/deployments/gpt4o/chat/completions?api-version=2024-10-21");
+    // The fallback cluster gave the attempt the client's Anthropic headers; OpenAI gets neither.
+    assertThat(toAzure.getHeaderMutation().getRemoveHeadersList())
+        .containsExactlyInAnyOrder(Wire.TRANSLATION_HEADER, "anthropic-version", "anthropic-beta");
     JsonNode chat = JSON.readTree(toAzure.getBodyMutation().getBody().toStringUtf8());
     assertThat(chat.path("model").asText()).isEqualTo("gpt-4o");
     assertThat(chat.path("max_tokens").asInt()).isEqualTo(50);

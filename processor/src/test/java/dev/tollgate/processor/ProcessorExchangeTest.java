@@ -100,7 +100,7 @@ class ProcessorExchangeTest {
       credential,
       Wire.NAMESPACE_HEADER,
       "team-b",
-      Wire.CLIENT_PATH_HEADER,
+      "x-tollgate-client-path",
       "/evil",
       "accept-encoding",
       "gzip"
@@ -114,7 +114,7 @@ class ProcessorExchangeTest {
         s.requestHeaders(false, post("authorization", "Bearer " + TestModels.ALICE_KEY));
     assertThat(headers.getRequestHeaders().getResponse().getHeaderMutation().getRemoveHeadersList())
         .containsExactlyInAnyOrder(
-            "authorization", Wire.NAMESPACE_HEADER, Wire.CLIENT_PATH_HEADER, "accept-encoding");
+            "authorization", Wire.NAMESPACE_HEADER, "x-tollgate-client-path", "accept-encoding");
 
     String prompt = "Hello there, how are you today?";
     ProcessingResponse body =
@@ -135,7 +135,7 @@ class ProcessorExchangeTest {
         .isEqualTo(prompt);
     assertThat(setHeaders(common)).containsEntry("content-length", Integer.toString(sent.length()));
     // One upstream model, written here: no span for the upstream model filter.
-    assertThat(setHeaders(common)).doesNotContainKey(Wire.MODEL_SPAN_HEADER);
+    assertThat(metadata(body)).doesNotContainKey(Wire.MODEL_SPAN);
     long estimate = o200k(prompt + "\n") + 3 + 3;
     assertThat(metadata(body))
         .containsEntry(Wire.RESERVE_TOKENS, Long.toString(estimate + 100))
@@ -205,8 +205,10 @@ class ProcessorExchangeTest {
     // in the edited body tells Envoy's upstream model filter where each attempt's model goes.
     assertThat(sent.path("model").asText()).isEqualTo("split");
     String edited = body.getRequestBody().getResponse().getBodyMutation().getBody().toStringUtf8();
-    String[] span =
-        setHeaders(body.getRequestBody().getResponse()).get(Wire.MODEL_SPAN_HEADER).split(",");
+    // In metadata, not a header: every attempt reads it, and no provider sees it.
+    assertThat(setHeaders(body.getRequestBody().getResponse()))
+        .doesNotContainKey(Wire.MODEL_SPAN_HEADER);
+    String[] span = metadata(body).get(Wire.MODEL_SPAN).split(",");
     assertThat(edited.substring(Integer.parseInt(span[0]), Integer.parseInt(span[1])))
         .isEqualTo("\"split\"");
     // No max_tokens: the default cap, bounded by the largest context window of the backends.

@@ -2,7 +2,6 @@ package dev.tollgate.processor;
 
 import static dev.tollgate.processor.ProcessorExchangeTest.metadata;
 import static dev.tollgate.processor.ProcessorExchangeTest.o200k;
-import static dev.tollgate.processor.ProcessorExchangeTest.setHeaders;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -301,20 +300,18 @@ class ResponsesApiTest {
     String sentBody =
         only.getRequestBody().getResponse().getBodyMutation().getBody().toStringUtf8();
     assertThat(JSON.readTree(sentBody).path("model").asText()).isEqualTo("gpt-4o");
-    String[] span =
-        setHeaders(only.getRequestBody().getResponse()).get(Wire.MODEL_SPAN_HEADER).split(",");
+    String[] span = metadata(only).get(Wire.MODEL_SPAN).split(",");
     assertThat(sentBody.substring(Integer.parseInt(span[0]), Integer.parseInt(span[1])))
         .isEqualTo("\"gpt-4o\"");
 
     // A fallback from OpenAI to Azure: the span of the client's model, as for any split.
     ProcessingResponse eu = open().requestBody("{\"model\":\"eu\",\"input\":\"x\"}");
     assertThat(eu.hasImmediateResponse()).isFalse();
-    assertThat(setHeaders(eu.getRequestBody().getResponse())).containsKey(Wire.MODEL_SPAN_HEADER);
+    assertThat(metadata(eu)).containsKey(Wire.MODEL_SPAN);
 
     // OpenAI-only rules stay free of the per-attempt rewrite.
     ProcessingResponse codex = open().requestBody("{\"model\":\"codex\",\"input\":\"x\"}");
-    assertThat(setHeaders(codex.getRequestBody().getResponse()))
-        .doesNotContainKey(Wire.MODEL_SPAN_HEADER);
+    assertThat(metadata(codex)).doesNotContainKey(Wire.MODEL_SPAN);
   }
 
   @Test

@@ -238,4 +238,18 @@ class AnthropicEmulatorTest {
         .contains("\"stop_reason\":\"end_turn\"")
         .contains("\"type\":\"text\"");
   }
+
+  @Test
+  void reportsEveryRequestThatCarriedAGatewayInternalHeader() throws Exception {
+    post("/v1/messages", hello("claude-test", 5, false), good());
+    assertThat(server.gatewayHeaderLeaks()).isEmpty();
+    Map<String, String> leaking = good();
+    leaking.put("X-Tollgate-Model-Span", "9,22");
+    leaking.put("x-tollgate-client-path", "/v1/messages");
+    post("/v1/messages", hello("claude-test", 5, false), leaking);
+    assertThat(server.lastReceived().gatewayHeaders())
+        .containsExactly("x-tollgate-client-path", "x-tollgate-model-span");
+    assertThat(server.gatewayHeaderLeaks())
+        .containsExactly("POST /v1/messages [x-tollgate-client-path, x-tollgate-model-span]");
+  }
 }
