@@ -17,9 +17,11 @@ its own. Nothing here renders without ledger.database.secretName.
 
 {{- define "tollgate.auditArgs" -}}
 {{- if .Values.ledger.database.secretName }}
-# The audit trail of published configuration (with Envoy's ACK/NACK) in the ledger's database.
+# The audit trail of published configuration (with Envoy's ACK/NACK) in the ledger's database,
+# and the ledger's reports (/usage/report, /audit) on a port of their own.
 - --ledger-database=$(TOLLGATE_LEDGER_URL)
 - --ledger-user=$(TOLLGATE_LEDGER_USER)
+- --usage-port=9091
 {{- end }}
 {{- end -}}
 

@@ -83,6 +83,29 @@ class LedgerIT {
         .isEqualTo(401);
     sent++;
     assertThat(refused).as("the budget refused some requests").isPositive();
+    // The Messages and Responses APIs (translated to the demo's chat completions, or served as
+    // they are) are their own API in the ledger, though a trace names both operations chat.
+    HttpResponse<String> messages =
+        gateway.post(
+            "/v1/messages",
+            BudgetIT.DAVE,
+            "{\"model\":\"demo-chat\",\"max_tokens\":6,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello there\"}]}",
+            Map.of("anthropic-version", "2023-06-01"));
+    assertThat(messages.statusCode()).as(messages.body()).isEqualTo(200);
+    HttpResponse<String> responses =
+        gateway.post(
+            "/v1/responses",
+            BudgetIT.DAVE,
+            "{\"model\":\"demo-chat\",\"max_output_tokens\":16,\"input\":\"Hello there\"}",
+            Map.of());
+    assertThat(responses.statusCode()).as(responses.body()).isEqualTo(200);
+    assertThat(
+            gateway
+                .post("/v1/chat/completions", BudgetIT.DAVE, chat(5, false), Map.of())
+                .statusCode())
+        .isEqualTo(200);
+    sent += 3;
 
     Awaitility.await("the budget's reservations released")
         .atMost(Duration.ofSeconds(20))
@@ -107,6 +130,16 @@ class LedgerIT {
       }
     }
     assertThat(ledgerRefused).isEqualTo(refused);
+
+    Map<String, Long> byApi = new HashMap<>();
+    for (JsonNode row : report("namespace,api").path("rows")) {
+      if ("warn".equals(row.path("namespace").asText())) {
+        byApi.merge(row.path("api").asText(), row.path("requests").asLong(), Long::sum);
+      }
+    }
+    assertThat(byApi)
+        .as("the warn namespace's requests by API")
+        .isEqualTo(Map.of("chat", 1L, "messages", 1L, "responses", 1L));
 
     JsonNode quota =
         BudgetIT.find(

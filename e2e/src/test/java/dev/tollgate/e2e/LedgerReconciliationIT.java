@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.testkit.Ports;
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigDecimal;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpResponse;
@@ -38,9 +39,9 @@ import org.junit.jupiter.api.Test;
  * The ledger of {@code tollgate run} against its budget store, through a real Envoy: 10,000 mixed
  * requests (JSON and streamed answers, clients that close mid-stream, upstream 500s retried, a
  * fallback from a provider that is down, an outage, a provider's own 429, the budget's refusals)
- * are 10,000 records whose tokens per client equal what the budget store committed, exactly, for
- * every client, those that abort mid-stream included; and two requests sent with one forged {@code
- * x-request-id} are two records and two commits.
+ * are 10,000 records whose tokens and cost per client equal what the budget store committed (a
+ * Tokens and a Cost limit), exactly, for every client, those that abort mid-stream included; and
+ * two requests sent with one forged {@code x-request-id} are two records and two commits.
  */
 class LedgerReconciliationIT {
   static final int REQUESTS = 10_000;
@@ -50,6 +51,13 @@ class LedgerReconciliationIT {
   static final String TIGHT = "tg-e2e-recon-tight-01";
   static final String FORGER = "tg-e2e-recon-forge-01";
   static final String QUITTER = "tg-e2e-recon-quit-001";
+  static final String TOKENS_LIMIT = "tokens-per-client-month";
+  static final String COST_LIMIT = "cost-per-client-month";
+
+  /** Reads the report's cost as the exact decimal it was written as, not a double. */
+  static final com.fasterxml.jackson.databind.ObjectMapper DECIMALS =
+      new com.fasterxml.jackson.databind.ObjectMapper()
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
   TollgateRun gateway;
 
@@ -160,27 +168,43 @@ class LedgerReconciliationIT {
     Awaitility.await("every reservation released")
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(500))
-        .until(() -> buckets().values().stream().allMatch(b -> b[1] == 0));
+        .until(
+            () ->
+                buckets(TOKENS_LIMIT).values().stream().allMatch(b -> b[1].signum() == 0)
+                    && buckets(COST_LIMIT).values().stream().allMatch(b -> b[1].signum() == 0));
     Awaitility.await("every request in the ledger")
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(500))
         .until(() -> ledgerRequests() == expected);
 
     Map<String, Long> ledgerTokens = new TreeMap<>();
+    Map<String, BigDecimal> ledgerCost = new TreeMap<>();
     long ledgerRefused = 0;
     for (JsonNode row : report("client,budget").path("rows")) {
+      String client = row.path("client").asText();
       ledgerTokens.merge(
-          row.path("client").asText(),
+          client,
           row.path("input_tokens").asLong() + row.path("output_tokens").asLong(),
           Long::sum);
+      if (!row.path("currency").isNull()) {
+        assertThat(row.path("currency").asText()).isEqualTo("USD");
+        ledgerCost.merge(client, row.path("cost").decimalValue(), BigDecimal::add);
+      }
       if ("refused".equals(row.path("budget").asText())) {
         ledgerRefused += row.path("requests").asLong();
       }
     }
     Map<String, Long> committed = new TreeMap<>();
-    buckets().forEach((client, b) -> committed.put(client, b[0]));
+    buckets(TOKENS_LIMIT).forEach((client, b) -> committed.put(client, b[0].longValueExact()));
+    Map<String, BigDecimal> committedCost = new TreeMap<>();
+    buckets(COST_LIMIT).forEach((client, b) -> committedCost.put(client, b[0]));
     ledgerTokens.values().removeIf(v -> v == 0);
     committed.values().removeIf(v -> v == 0);
+    // Compared as exact decimals, whatever their written scale (0.00030 and 0.0003 are equal).
+    ledgerCost.replaceAll((client, cost) -> cost.stripTrailingZeros());
+    committedCost.replaceAll((client, cost) -> cost.stripTrailingZeros());
+    ledgerCost.values().removeIf(v -> v.signum() == 0);
+    committedCost.values().removeIf(v -> v.signum() == 0);
     // Aborted streams too: the processor settles each request with the rate-limit service, which
     // keeps the first commit (its own or Envoy's stream-done one), and the ledger records that.
     System.out.printf(
@@ -189,6 +213,11 @@ class LedgerReconciliationIT {
     assertThat(committed).containsKey("quitter");
     assertThat(ledgerTokens).as("ledger tokens per client = budget used").isEqualTo(committed);
     assertThat(committed).containsKeys("alice", "bob", "tight", "forger");
+    System.out.printf(
+        "LedgerReconciliationIT: cost per client, ledger %s, committed %s%n",
+        ledgerCost, committedCost);
+    assertThat(committedCost).containsKeys("alice", "bob", "tight", "forger", "quitter");
+    assertThat(ledgerCost).as("ledger cost per client = Cost budget used").isEqualTo(committedCost);
     assertThat(committed.get("forger")).isEqualTo(forgedTokens);
     assertThat(ledgerRefused)
         .as("refused records = the budget's 429s")
@@ -305,7 +334,7 @@ class LedgerReconciliationIT {
                 + "&namespace=recon&output=json",
             null);
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-    return BudgetIT.JSON.readTree(r.body());
+    return DECIMALS.readTree(r.body());
   }
 
   private long ledgerRequests() throws Exception {
@@ -316,22 +345,25 @@ class LedgerReconciliationIT {
     return n;
   }
 
-  /** Used and reserved tokens per client of the quota's buckets. */
-  private Map<String, long[]> buckets() throws Exception {
+  /** Used and reserved amounts per client of one limit's buckets (tokens, or USD for Cost). */
+  private Map<String, BigDecimal[]> buckets(String limit) throws Exception {
     JsonNode quota =
         BudgetIT.find(
             BudgetIT.JSON.readTree(TollgateRun.get(gateway.metricsUrl() + "/usage", null).body()),
             "recon",
             "budget");
-    Map<String, long[]> out = new TreeMap<>();
+    Map<String, BigDecimal[]> out = new TreeMap<>();
     for (JsonNode bucket : quota.path("buckets")) {
+      if (!bucket.path("limit").asText().equals(limit)) {
+        continue;
+      }
       String name = bucket.path("bucket").asText();
       String client = name.substring(name.lastIndexOf('=') + 1);
       out.put(
           client,
-          new long[] {
-            Long.parseLong(bucket.path("used").asText()),
-            Long.parseLong(bucket.path("reserved").asText())
+          new BigDecimal[] {
+            new BigDecimal(bucket.path("used").asText()),
+            new BigDecimal(bucket.path("reserved").asText())
           });
     }
     return out;

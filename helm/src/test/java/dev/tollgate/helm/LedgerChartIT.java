@@ -45,6 +45,50 @@ class LedgerChartIT {
         .doesNotContain("\"value\":\"jdbc");
   }
 
+  private static JsonNode object(String kind, String suffix, List<String> values) {
+    for (JsonNode object : Manifests.parse(ChartIT.render(values))) {
+      if (object.path("kind").asText().equals(kind)
+          && object.path("metadata").path("name").asText().endsWith(suffix)) {
+        return object;
+      }
+    }
+    throw new AssertionError("no " + suffix + " " + kind + " rendered with " + values);
+  }
+
+  @Test
+  void withALedgerTheOperatorServesItsReportsOnAPortNoPodReachesUnlessNamed() {
+    List<String> none = List.of();
+    assertThat(object("Service", "-operator", none).toString()).doesNotContain("9091");
+    assertThat(object("NetworkPolicy", "-operator", none).toString()).doesNotContain("9091");
+    List<String> ledger = List.of("--set", "ledger.database.secretName=finance-db");
+    JsonNode container = deployment("-operator", ledger).path("containers").get(0);
+    assertThat(texts(container.path("args"))).contains("--usage-port=9091");
+    assertThat(texts(container.path("ports")))
+        .anyMatch(p -> p.contains("\"usage\"") && p.contains("9091"));
+    assertThat(texts(object("Service", "-operator", ledger).path("spec").path("ports")))
+        .anyMatch(p -> p.contains("\"usage\"") && p.contains("9091"));
+    assertThat(object("NetworkPolicy", "-operator", ledger).toString())
+        .as("no Pod reaches the reports by default (kubectl port-forward does)")
+        .doesNotContain("9091");
+    JsonNode opened =
+        object(
+            "NetworkPolicy",
+            "-operator",
+            List.of(
+                "--set",
+                "ledger.database.secretName=finance-db",
+                "--set-json",
+                "networkPolicy.usageReportsFrom=[{\"podSelector\":{\"matchLabels\":"
+                    + "{\"app\":\"finance\"}}}]"));
+    assertThat(texts(opened.path("spec").path("ingress")))
+        .anyMatch(
+            rule ->
+                rule.contains("9091")
+                    && rule.contains("\"finance\"")
+                    && !rule.contains("18000")
+                    && !rule.contains("8080"));
+  }
+
   private static List<String> texts(JsonNode array) {
     List<String> texts = new ArrayList<>();
     array.forEach(n -> texts.add(n.isTextual() ? n.asText() : n.toString()));

@@ -26,12 +26,14 @@ public final class AuditLog implements ConfigAudit, AutoCloseable {
           + " changed, removed, changes, problem) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT"
           + " DO NOTHING";
 
+  private final LedgerDatabase database;
   private final JdbcLedgerStore store;
   private final ThreadPoolExecutor writer;
   private final AtomicLong lost = new AtomicLong();
 
   /** An audit log in {@code database}, connected on its first use. */
   public AuditLog(LedgerDatabase database) {
+    this.database = database;
     this.store = JdbcLedgerStore.lazy(database);
     this.writer =
         new ThreadPoolExecutor(
@@ -178,6 +180,11 @@ public final class AuditLog implements ConfigAudit, AutoCloseable {
             return AuditAnswers.attach(c, records);
           });
     }
+  }
+
+  /** The database the trail is kept in (the ledger's). */
+  public LedgerDatabase database() {
+    return database;
   }
 
   /** Records that could not be written (queue full or database refused). */

@@ -27,9 +27,12 @@ public final class MeteredApis {
    * @param prefix whether {@code path} is a prefix (e.g. {@code /v1/models/{id}})
    * @param servedBy who answers it
    * @param operation OpenTelemetry's {@code gen_ai.operation.name}, or null when no model runs
+   * @param api the client API the usage ledger names ({@code chat}, {@code text_completion}, {@code
+   *     embeddings}, {@code responses}, {@code messages}); {@code other} for a call that runs no
+   *     model
    */
   public record Endpoint(
-      String method, String path, boolean prefix, ServedBy servedBy, String operation) {
+      String method, String path, boolean prefix, ServedBy servedBy, String operation, String api) {
     private static final Pattern SAFE_PATH = Pattern.compile("/[a-z0-9_/]+");
 
     /** Checks that a path needs no escaping in a route's regular expression. */
@@ -53,15 +56,34 @@ public final class MeteredApis {
   /** Every call Tollgate serves, provider calls first, in a fixed order. */
   public static final List<Endpoint> ALL =
       List.of(
-          new Endpoint("POST", "/v1/chat/completions", false, ServedBy.PROVIDER, "chat"),
-          new Endpoint("POST", "/v1/completions", false, ServedBy.PROVIDER, "text_completion"),
-          new Endpoint("POST", "/v1/embeddings", false, ServedBy.PROVIDER, "embeddings"),
-          // OpenAI's Responses API; OpenTelemetry names its operation chat as well.
-          new Endpoint("POST", "/v1/responses", false, ServedBy.PROVIDER, "chat"),
-          new Endpoint("POST", "/v1/messages", false, ServedBy.PROVIDER, "chat"),
-          new Endpoint("POST", "/v1/messages/count_tokens", false, ServedBy.PROVIDER, "other"),
-          new Endpoint("GET", "/v1/models", false, ServedBy.GATEWAY, null),
-          new Endpoint("GET", "/v1/models/", true, ServedBy.GATEWAY, null));
+          new Endpoint("POST", "/v1/chat/completions", false, ServedBy.PROVIDER, "chat", "chat"),
+          new Endpoint(
+              "POST",
+              "/v1/completions",
+              false,
+              ServedBy.PROVIDER,
+              "text_completion",
+              "text_completion"),
+          new Endpoint(
+              "POST", "/v1/embeddings", false, ServedBy.PROVIDER, "embeddings", "embeddings"),
+          // OpenAI's Responses API and Anthropic's Messages API: OpenTelemetry names both
+          // operations chat; the ledger keeps the API apart.
+          new Endpoint("POST", "/v1/responses", false, ServedBy.PROVIDER, "chat", "responses"),
+          new Endpoint("POST", "/v1/messages", false, ServedBy.PROVIDER, "chat", "messages"),
+          new Endpoint(
+              "POST", "/v1/messages/count_tokens", false, ServedBy.PROVIDER, "other", "other"),
+          new Endpoint("GET", "/v1/models", false, ServedBy.GATEWAY, null, "other"),
+          new Endpoint("GET", "/v1/models/", true, ServedBy.GATEWAY, null, "other"));
+
+  /** The API the ledger records for a request path without its query: {@code other} if unserved. */
+  public static String apiOfPath(String path) {
+    for (Endpoint endpoint : PROVIDER_CALLS) {
+      if (endpoint.matchesPath(path)) {
+        return endpoint.api();
+      }
+    }
+    return "other";
+  }
 
   /** The calls sent to a provider. */
   public static final List<Endpoint> PROVIDER_CALLS =

@@ -34,6 +34,19 @@ class MeteredApisTest {
   }
 
   @Test
+  void theLedgerNamesEachClientApiWhereTracesSayChat() {
+    assertThat(MeteredApis.apiOfPath("/v1/chat/completions")).isEqualTo("chat");
+    assertThat(MeteredApis.apiOfPath("/v1/messages")).isEqualTo("messages");
+    assertThat(MeteredApis.apiOfPath("/v1/responses")).isEqualTo("responses");
+    assertThat(MeteredApis.apiOfPath("/v1/embeddings")).isEqualTo("embeddings");
+    assertThat(MeteredApis.apiOfPath("/v1/completions")).isEqualTo("text_completion");
+    assertThat(MeteredApis.apiOfPath("/v1/messages/count_tokens")).isEqualTo("other");
+    assertThat(MeteredApis.apiOfPath("/v1/models")).isEqualTo("other");
+    assertThat(MeteredApis.apiOfPath("/v1/files")).isEqualTo("other");
+    assertThat(MeteredApis.of("POST", "/v1/messages").orElseThrow().operation()).isEqualTo("chat");
+  }
+
+  @Test
   void namesTheMethodsOfAPathForAllow() {
     assertThat(MeteredApis.methodsOf("/v1/chat/completions")).containsExactly("POST");
     assertThat(MeteredApis.methodsOf("/v1/models")).containsExactly("GET");
@@ -45,7 +58,7 @@ class MeteredApisTest {
     assertThatThrownBy(
             () ->
                 new MeteredApis.Endpoint(
-                    "POST", "/v1/a.b", false, MeteredApis.ServedBy.PROVIDER, "chat"))
+                    "POST", "/v1/a.b", false, MeteredApis.ServedBy.PROVIDER, "chat", "chat"))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -143,6 +143,17 @@ public final class OperatorCommand implements Callable<Integer> {
   int probePort;
 
   @Option(
+      names = "--usage-port",
+      defaultValue = "9091",
+      description =
+          "Port of /usage/report and /audit (tollgate usage and tollgate audit --server): spend"
+              + " per team and client, and the published configuration versions, from"
+              + " --ledger-database; served only with it. Its own port, so that the NetworkPolicy"
+              + " can keep it from those who may scrape metrics; -1 for none. Default:"
+              + " ${DEFAULT-VALUE}.")
+  int usagePort;
+
+  @Option(
       names = "--leader-election",
       negatable = true,
       defaultValue = "true",
@@ -266,6 +277,7 @@ public final class OperatorCommand implements Callable<Integer> {
         .nodeGroup(nodeGroup)
         .xds(xds)
         .probes("0.0.0.0", probePort)
+        .usagePort(usagePort)
         .leaderElection(leaderElection)
         .lease(leaseName, leaseNamespace)
         .quotaUsageInterval(duration(quotaUsageInterval, "--quota-usage-interval"))

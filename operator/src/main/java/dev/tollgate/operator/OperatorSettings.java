@@ -27,6 +27,8 @@ import java.util.TreeSet;
  * @param xds where Envoy listens and finds the processor and rate-limit services
  * @param probeHost address of the probe and metrics server
  * @param probePort its port; 0 picks a free one, -1 starts none
+ * @param usagePort the port of the ledger's reports ({@code /usage/report}, {@code /audit}) on the
+ *     probe host, served only with an audit trail's database; 0 picks a free one, -1 starts none
  * @param leaderElection whether replicas elect a leader through a Lease
  * @param leaseName name of the Lease
  * @param leaseNamespace namespace of the Lease, or null for the operator's own namespace
@@ -58,6 +60,7 @@ public record OperatorSettings(
     XdsSettings xds,
     String probeHost,
     int probePort,
+    int usagePort,
     boolean leaderElection,
     String leaseName,
     String leaseNamespace,
@@ -99,6 +102,7 @@ public record OperatorSettings(
     private XdsSettings xds = XdsSettings.local();
     private String probeHost = "0.0.0.0";
     private int probePort = 8080;
+    private int usagePort = 9091;
     private boolean leaderElection = true;
     private String leaseName = "tollgate-operator";
     private String leaseNamespace;
@@ -172,6 +176,15 @@ public record OperatorSettings(
     public Builder probes(String host, int port) {
       probeHost = host;
       probePort = port;
+      return this;
+    }
+
+    /**
+     * Sets the port of the ledger's reports ({@code /usage/report}, {@code /audit}) on the probe
+     * server's host, served only with an audit trail's database; -1 starts none.
+     */
+    public Builder usagePort(int port) {
+      usagePort = port;
       return this;
     }
 
@@ -266,6 +279,7 @@ public record OperatorSettings(
           xds,
           probeHost,
           probePort,
+          usagePort,
           leaderElection,
           leaseName,
           leaseNamespace,

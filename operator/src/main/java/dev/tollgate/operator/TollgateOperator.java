@@ -60,8 +60,10 @@ public final class TollgateOperator implements AutoCloseable {
   private final Operator operator;
   private final AtomicBoolean leader;
   private final AtomicBoolean shuttingDown = new AtomicBoolean();
+  private final dev.tollgate.ledger.AuditLog auditLog;
   private volatile boolean started;
   private HealthServer probes;
+  private dev.tollgate.usage.LedgerReports reports;
 
   private TollgateOperator(
       KubernetesClient client,
@@ -72,6 +74,7 @@ public final class TollgateOperator implements AutoCloseable {
       dev.tollgate.ledger.AuditLog auditLog) {
     this.client = client;
     this.settings = settings;
+    this.auditLog = auditLog;
     this.identity = identity(settings);
     this.leaseNamespace = leaseNamespace(client, settings);
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -239,6 +242,14 @@ public final class TollgateOperator implements AutoCloseable {
               this::ready,
               Map.of());
     }
+    if (auditLog != null && settings.usagePort() >= 0) {
+      // Every replica answers: each reads the same database.
+      reports =
+          dev.tollgate.usage.LedgerReports.start(
+              settings.probeHost(), settings.usagePort(), auditLog);
+      LOG.info(
+          "ledger reports (/usage/report, /audit) on {}:{}", settings.probeHost(), reports.port());
+    }
     LOG.info(
         "operator {} started: watching {}, ADS on {}:{}{}",
         identity,
@@ -271,6 +282,14 @@ public final class TollgateOperator implements AutoCloseable {
   /** Returns the port of the probe and metrics server, or -1 when there is none. */
   public int probePort() {
     return probes == null ? -1 : probes.port();
+  }
+
+  /**
+   * Returns the port of the ledger's reports ({@code /usage/report}, {@code /audit}), or -1 when
+   * there is none (no audit trail's database, or {@code usagePort} -1).
+   */
+  public int usagePort() {
+    return reports == null ? -1 : reports.port();
   }
 
   /** Returns the configuration version published last, if any. */
@@ -336,6 +355,9 @@ public final class TollgateOperator implements AutoCloseable {
     }
     if (probes != null) {
       probes.close();
+    }
+    if (reports != null) {
+      reports.close();
     }
     gcMetrics.close();
     registry.close();

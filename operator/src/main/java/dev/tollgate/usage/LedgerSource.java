@@ -6,15 +6,18 @@ import picocli.CommandLine.Option;
 
 /**
  * Where {@code tollgate usage} and {@code tollgate audit} read the ledger: a running gateway's
- * endpoint (default: {@code tollgate run} on this machine, which holds the embedded file), or a
- * PostgreSQL ledger directly.
+ * endpoint (default: {@code tollgate run} on this machine, which holds the embedded file; in a
+ * cluster, the operator's usage port), or a PostgreSQL ledger directly.
  */
 final class LedgerSource {
   @Option(
       names = "--server",
       defaultValue = "http://127.0.0.1:9090",
       description =
-          "A running gateway to ask: tollgate run's --metrics-port. Default: ${DEFAULT-VALUE}.")
+          "A running gateway to ask: tollgate run's --metrics-port, or in a cluster the"
+              + " operator's --usage-port (kubectl -n tollgate-system port-forward"
+              + " svc/tollgate-operator 9091, then http://127.0.0.1:9091)."
+              + " Default: ${DEFAULT-VALUE}.")
   URI server;
 
   @Option(

@@ -38,8 +38,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The operator's audit trail on a real kube-apiserver, a real PostgreSQL and a real Envoy: two
  * replicas publish every version, the leader alone records it, and each record carries Envoy's ACK
- * or, for a configuration Envoy rejects, its NACK with the reason. Fails (never skips) when Envoy,
- * the API server or PostgreSQL is missing.
+ * or, for a configuration Envoy rejects, its NACK with the reason; every replica serves the
+ * ledger's reports ({@code /usage/report}, {@code /audit}) from PostgreSQL on its usage port, which
+ * {@code tollgate usage} and {@code tollgate audit} ask. Fails (never skips) when Envoy, the API
+ * server or PostgreSQL is missing.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OperatorAuditIT {
@@ -106,6 +108,7 @@ class OperatorAuditIT {
             .ads("127.0.0.1", adsPort)
             .xds(xds)
             .probes("127.0.0.1", -1)
+            .usagePort(Ports.free())
             .lease("tollgate-operator", "tollgate-system")
             .identity(identity)
             .coalesce(Duration.ofMillis(100))
@@ -252,6 +255,113 @@ class OperatorAuditIT {
     assertThat(words).containsEntry("nack", 1L);
     assertThat(leaderLog.lost()).isZero();
     assertThat(followerLog.lost()).isZero();
+  }
+
+  /**
+   * Both replicas answer {@code /usage/report} with what the processors wrote to the ledger (spend
+   * per team and client, totals per currency) and {@code /audit} with the trail the leader wrote;
+   * {@code tollgate usage} and {@code tollgate audit} print them from the operator's port.
+   */
+  @Test
+  @Order(4)
+  void everyReplicaServesTheLedgersReportsThatTheCommandsAsk() throws Exception {
+    LedgerDatabase database = new LedgerDatabase(postgres.jdbcUrl(), postgres.user(), null, 0);
+    try (dev.tollgate.ledger.JdbcLedgerStore store =
+        dev.tollgate.ledger.JdbcLedgerStore.open(database)) {
+      store.write(
+          List.of(
+              record("r1", "team-a", "alice", "0.50"),
+              record("r2", "team-a", "bob", "0.25"),
+              record("r3", "team-b", "carol", "1.125")));
+    }
+    assertThat(leader.usagePort()).isPositive();
+    assertThat(follower.usagePort()).isPositive().isNotEqualTo(leader.usagePort());
+    for (TollgateOperator replica : List.of(leader, follower)) {
+      String base = "http://127.0.0.1:" + replica.usagePort();
+      java.net.http.HttpResponse<String> csv =
+          get(base + "/usage/report?period=2026-11&by=namespace,client&output=csv");
+      assertThat(csv.statusCode()).as(csv.body()).isEqualTo(200);
+      assertThat(csv.body())
+          .isEqualTo(
+              "namespace,client,currency,requests,errors,input_tokens,cached_input_tokens,"
+                  + "output_tokens,cost\r\n"
+                  + "team-a,alice,USD,1,0,100,0,10,0.5\r\n"
+                  + "team-a,bob,USD,1,0,100,0,10,0.25\r\n"
+                  + "team-b,carol,USD,1,0,100,0,10,1.125\r\n"
+                  + "TOTAL,,USD,3,0,300,0,30,1.875\r\n");
+      java.net.http.HttpResponse<String> bad = get(base + "/usage/report?by=namespace");
+      assertThat(bad.statusCode()).isEqualTo(400);
+      assertThat(bad.body()).contains("\"code\":\"invalid_query\"");
+      java.net.http.HttpResponse<String> audit = get(base + "/audit?output=json&limit=100");
+      assertThat(audit.statusCode()).as(audit.body()).isEqualTo(200);
+      for (AuditRecord r : leaderLog.list(100)) {
+        assertThat(audit.body()).contains("\"version\" : \"" + r.version() + "\"");
+      }
+      assertThat(audit.body()).contains("removed").contains("\"answer\" : \"nack\"");
+    }
+    String base = "http://127.0.0.1:" + follower.usagePort();
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    int status =
+        new picocli.CommandLine(new dev.tollgate.cli.TollgateCommand())
+            .setOut(new java.io.PrintWriter(out))
+            .setErr(new java.io.PrintWriter(err))
+            .execute("usage", "--server", base, "--period", "2026-11", "--by", "namespace");
+    assertThat(err.toString()).isEmpty();
+    assertThat(status).isZero();
+    assertThat(out.toString())
+        .isEqualTo(
+            """
+            namespace  currency  requests  errors  input_tokens  cached_input_tokens  output_tokens   cost
+            team-a     USD              2       0           200                    0             20   0.75
+            team-b     USD              1       0           100                    0             10  1.125
+            TOTAL      USD              3       0           300                    0             30  1.875
+            """);
+    out.getBuffer().setLength(0);
+    status =
+        new picocli.CommandLine(new dev.tollgate.cli.TollgateCommand())
+            .setOut(new java.io.PrintWriter(out))
+            .setErr(new java.io.PrintWriter(err))
+            .execute("audit", "--server", base, "--limit", "1");
+    assertThat(err.toString()).isEmpty();
+    assertThat(status).isZero();
+    assertThat(out.toString())
+        .startsWith("published")
+        .contains(leaderLog.list(1).get(0).version())
+        .contains("nack by Envoy node " + NODE);
+  }
+
+  private static java.net.http.HttpResponse<String> get(String url) throws Exception {
+    return java.net.http.HttpClient.newHttpClient()
+        .send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static dev.tollgate.ledger.LedgerRecord record(
+      String id, String namespace, String client, String cost) {
+    return new dev.tollgate.ledger.LedgerRecord(
+        java.time.Instant.parse("2026-11-05T10:00:00Z"),
+        id,
+        namespace,
+        namespace + "/chat",
+        0,
+        client,
+        "gpt-4o",
+        "gpt-4o-2024-08-06",
+        namespace + "/openai",
+        "chat",
+        200,
+        100,
+        0,
+        10,
+        new java.math.BigDecimal(cost),
+        "USD",
+        dev.tollgate.ledger.LedgerRecord.Budget.COMMITTED,
+        20.0,
+        null,
+        1,
+        null);
   }
 
   static void create(String yaml) {

@@ -28,6 +28,8 @@ class OperatorCommandTest {
     assertThat(s.xds().processorPort()).isEqualTo(10001);
     assertThat(s.xds().rateLimitHost()).isEqualTo("tollgate-ratelimit");
     assertThat(s.statusWithServerSideApply()).isTrue();
+    assertThat(s.usagePort()).as("the ledger's reports, on a port of their own").isEqualTo(9091);
+    assertThat(parse("--usage-port=-1").usagePort()).isEqualTo(-1);
   }
 
   @Test

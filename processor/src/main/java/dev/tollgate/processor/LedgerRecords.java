@@ -1,6 +1,7 @@
 package dev.tollgate.processor;
 
 import dev.tollgate.ledger.LedgerRecord;
+import dev.tollgate.model.MeteredApis;
 import java.time.Instant;
 
 /** Turns what a request amounted to into its ledger record. */
@@ -48,7 +49,7 @@ final class LedgerRecords {
         o.requestModel(),
         o.responseModel(),
         o.provider(),
-        o.operation().semconvName(),
+        MeteredApis.apiOfPath(o.path()),
         o.status(),
         usage.inputTokens(),
         usage.cachedTokens(),

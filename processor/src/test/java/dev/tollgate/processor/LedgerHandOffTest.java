@@ -94,6 +94,30 @@ class LedgerHandOffTest {
   }
 
   @Test
+  void eachRecordNamesTheClientsApiNotTheTraceOperation() throws Exception {
+    List<String> paths =
+        List.of(
+            "/v1/chat/completions",
+            "/v1/messages",
+            "/v1/responses?stream=false",
+            "/v1/embeddings",
+            "/v1/completions",
+            "/v1/models");
+    for (String path : paths) {
+      String[] headers = ProcessorExchangeTest.post("x-api-key", "tg-not-a-key-at-all-000");
+      headers[3] = path;
+      client.open().requestHeaders(false, headers);
+    }
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> ledger.size() == paths.size());
+    assertThat(ledger)
+        .extracting(LedgerRecord::api)
+        .containsExactlyInAnyOrder(
+            "chat", "messages", "responses", "embeddings", "text_completion", "other");
+  }
+
+  @Test
   void theRateLimitFiltersOwn429IsMarkedRefused() throws Exception {
     ExtProcClient.Stream s = client.open();
     s.requestHeaders(
