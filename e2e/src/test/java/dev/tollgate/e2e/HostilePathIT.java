@@ -324,7 +324,7 @@ class HostilePathIT {
     }
   }
 
-  private static Response parse(InputStream in) throws IOException {
+  static Response parse(InputStream in) throws IOException {
     byte[] raw = in.readAllBytes();
     String text = new String(raw, StandardCharsets.ISO_8859_1);
     if (raw.length == 0) {

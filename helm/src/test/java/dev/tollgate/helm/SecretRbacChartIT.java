@@ -126,14 +126,26 @@ class SecretRbacChartIT {
   }
 
   @Test
-  void theProcessorIsToldWhichLabelItsClientKeysCarry() {
+  void theProcessorAndTheOperatorAreToldWhichLabelClientKeysCarry() {
+    List<JsonNode> objects =
+        Manifests.parse(ChartIT.render(List.of("--set", "watch.clientKeySelector=team=keys")));
+    assertThat(args(objects, PROCESSOR)).contains("--client-key-selector=team=keys");
+    assertThat(args(objects, OPERATOR)).contains("--client-key-selector=team=keys");
+    List<JsonNode> defaults = Manifests.parse(ChartIT.render(List.of()));
+    assertThat(args(defaults, PROCESSOR))
+        .contains("--client-key-selector=tollgate.dev/client-key=true");
+    assertThat(args(defaults, OPERATOR))
+        .contains("--client-key-selector=tollgate.dev/client-key=true");
+  }
+
+  private static List<String> args(List<JsonNode> objects, String deployment) {
     List<String> args = new ArrayList<>();
-    for (JsonNode o :
-        Manifests.parse(ChartIT.render(List.of("--set", "watch.clientKeySelector=team=keys")))) {
-      if (Manifests.name(o).equals("Deployment " + PROCESSOR)) {
+    for (JsonNode o : objects) {
+      if (Manifests.name(o).equals("Deployment " + deployment)) {
         o.at("/spec/template/spec/containers/0/args").forEach(a -> args.add(a.asText()));
       }
     }
-    assertThat(args).contains("--client-key-selector=team=keys");
+    assertThat(args).as("args of Deployment %s", deployment).isNotEmpty();
+    return args;
   }
 }

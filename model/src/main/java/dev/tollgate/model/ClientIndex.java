@@ -54,6 +54,10 @@ final class ClientIndex {
         }
         selected++;
         String secretName = secret.getMetadata().getName();
+        if (!context.providerPolicy.clientKeys().reads(secret.getMetadata().getLabels())) {
+          problems.add(notWatched(ref.namespace(), secretName));
+          continue;
+        }
         Optional<String> value = context.secretValue(ref.namespace(), secretName, dataKey);
         if (value.isEmpty() || value.get().length() < Defaults.MIN_CLIENT_KEY_LENGTH) {
           problems.add(
@@ -128,6 +132,39 @@ final class ClientIndex {
                     c.models(),
                     c.expiresAt())));
     return List.copyOf(withRoutes);
+  }
+
+  /**
+   * The problem of a client Secret the processor does not read: the processor never learns its key,
+   * so leaving it out here keeps the operator's clients what the processor holds.
+   */
+  private Problem notWatched(String namespace, String secretName) {
+    ClientKeyWatch watch = context.providerPolicy.clientKeys();
+    String labels = watch.labelArguments();
+    String fix =
+        labels == null
+            ? "label the Secret so that it matches '" + watch.text() + "'"
+            : "label it (kubectl label secret -n "
+                + namespace
+                + " "
+                + secretName
+                + " "
+                + labels
+                + ")";
+    return new Problem(
+        "spec.clients.apiKeys.secretSelector",
+        Reasons.CLIENT_KEY_NOT_WATCHED,
+        "Secret "
+            + namespace
+            + "/"
+            + secretName
+            + " does not match '"
+            + watch.text()
+            + "', "
+            + ClientKeyWatch.SETTING
+            + ", so the processor never reads it and its key gets 401 invalid_api_key: "
+            + fix
+            + ", or narrow this route's selector to labelled Secrets");
   }
 
   /** The client id of a key: its Secret's client label, else the Secret's name. */

@@ -22,16 +22,22 @@ import java.util.TreeSet;
  * @param onlyListed whether an endpoint must match an entry even when it is public
  * @param platformNamespaces the platform's namespaces, whose TokenQuotas may select other
  *     namespaces with {@code spec.namespaceSelector}; empty for none
+ * @param clientKeys which Secrets the processor reads client keys from; a route's client Secret
+ *     outside it is left out and reported ({@code ClientKeyNotWatched}), as the processor never
+ *     sees it. Like the platform namespaces, a platform setting every build needs, kept here so
+ *     that every mode passes it along with the rest.
  */
 public record ProviderPolicy(
     Set<String> namespaces,
     List<EndpointRule> endpoints,
     boolean onlyListed,
-    Set<String> platformNamespaces) {
+    Set<String> platformNamespaces,
+    ClientKeyWatch clientKeys) {
 
   /** Honours every namespace and every endpoint: for tests and offline translation only. */
   public static final ProviderPolicy UNRESTRICTED =
-      new ProviderPolicy(Set.of(), List.of(EndpointRule.parse("*")), false, Set.of());
+      new ProviderPolicy(
+          Set.of(), List.of(EndpointRule.parse("*")), false, Set.of(), ClientKeyWatch.EVERY_SECRET);
 
   /** The flag that names the platform namespaces, as status messages cite it. */
   public static final String PLATFORM_NAMESPACES_SETTING =
@@ -47,6 +53,7 @@ public record ProviderPolicy(
 
   /** Copies and sorts the values. */
   public ProviderPolicy {
+    clientKeys = clientKeys == null ? ClientKeyWatch.EVERY_SECRET : clientKeys;
     namespaces = Collections.unmodifiableSortedSet(new TreeSet<>(namespaces));
     platformNamespaces = Collections.unmodifiableSortedSet(new TreeSet<>(platformNamespaces));
     endpoints =
@@ -70,7 +77,8 @@ public record ProviderPolicy(
             .map(EndpointRule::parse)
             .toList(),
         onlyListed,
-        Set.of());
+        Set.of(),
+        ClientKeyWatch.EVERY_SECRET);
   }
 
   /** Returns this policy with the given platform namespaces, blank entries ignored. */
@@ -79,7 +87,18 @@ public record ProviderPolicy(
         namespaces,
         endpoints,
         onlyListed,
-        new TreeSet<>(names.stream().map(String::strip).filter(s -> !s.isEmpty()).toList()));
+        new TreeSet<>(names.stream().map(String::strip).filter(s -> !s.isEmpty()).toList()),
+        clientKeys);
+  }
+
+  /**
+   * Returns this policy with the processor's client-key selector.
+   *
+   * @throws IllegalArgumentException when the selector cannot be read
+   */
+  public ProviderPolicy withClientKeySelector(String selector) {
+    return new ProviderPolicy(
+        namespaces, endpoints, onlyListed, platformNamespaces, ClientKeyWatch.parse(selector));
   }
 
   /** Returns whether a namespace is one of the platform's. */
@@ -89,8 +108,8 @@ public record ProviderPolicy(
 
   /**
    * Returns the policy that a golden case's first line asks for, {@code # provider-policy:
-   * namespaces=a,b endpoints=x,y only-listed platform=p,q} (each part optional), or {@link
-   * #UNRESTRICTED} when the first line is not one.
+   * namespaces=a,b endpoints=x,y only-listed platform=p,q client-keys=k=v} (each part optional; the
+   * client-key selector without spaces), or {@link #UNRESTRICTED} when the first line is not one.
    *
    * @throws IllegalArgumentException on a part it does not know
    */
@@ -104,6 +123,7 @@ public record ProviderPolicy(
     List<String> endpoints = List.of();
     boolean onlyListed = false;
     List<String> platform = List.of();
+    String clientKeys = "";
     for (String part : first.substring(prefix.length()).trim().split("\\s+")) {
       if (part.startsWith("namespaces=")) {
         namespaces = List.of(part.substring("namespaces=".length()).split(","));
@@ -111,13 +131,17 @@ public record ProviderPolicy(
         endpoints = List.of(part.substring("endpoints=".length()).split(","));
       } else if (part.startsWith("platform=")) {
         platform = List.of(part.substring("platform=".length()).split(","));
+      } else if (part.startsWith("client-keys=")) {
+        clientKeys = part.substring("client-keys=".length());
       } else if (part.equals("only-listed")) {
         onlyListed = true;
       } else if (!part.isEmpty()) {
         throw new IllegalArgumentException("unknown provider-policy part: " + part);
       }
     }
-    return of(namespaces, endpoints, onlyListed).withPlatformNamespaces(platform);
+    return of(namespaces, endpoints, onlyListed)
+        .withPlatformNamespaces(platform)
+        .withClientKeySelector(clientKeys);
   }
 
   /** Returns whether ModelProviders in a namespace are honoured. */

@@ -35,6 +35,12 @@ public final class Reasons {
   /** A client key Secret cannot be used. */
   public static final String INVALID_CLIENT_KEY = "InvalidClientKey";
 
+  /**
+   * A route's client Secret lacks the label the processor reads client keys by, so that key gets
+   * 401 until the Secret is labelled.
+   */
+  public static final String CLIENT_KEY_NOT_WATCHED = "ClientKeyNotWatched";
+
   /** A ModelProvider is in a namespace whose providers the platform does not honour. */
   public static final String NAMESPACE_NOT_ALLOWED = "NamespaceNotAllowed";
 

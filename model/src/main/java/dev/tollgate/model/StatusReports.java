@@ -88,6 +88,7 @@ final class StatusReports {
         .anyMatch(
             p ->
                 !p.reason().equals(Reasons.INVALID_CLIENT_KEY)
+                    && !p.reason().equals(Reasons.CLIENT_KEY_NOT_WATCHED)
                     && !p.reason().equals(Reasons.CONFLICTED));
   }
 

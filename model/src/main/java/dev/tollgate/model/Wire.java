@@ -54,6 +54,15 @@ public final class Wire {
   public static final String QUOTA_WARNING_HEADER = HEADER_PREFIX + "quota-warning";
 
   /**
+   * Response header the rate-limit service adds to a refusal when a budget that no body can change
+   * (every route of the namespace, not per model, not Cost) is exhausted by settled usage alone:
+   * {@code scope=client|namespace;until=EPOCH_SECONDS;family=tokens|requests;limit=AMOUNT}. The
+   * processor remembers it, refuses that client's next requests at their headers until the window
+   * ends, and removes the header before the client.
+   */
+  public static final String BUDGET_EXHAUSTED_HEADER = HEADER_PREFIX + "budget-exhausted";
+
+  /**
    * Envoy's count of upstream attempts, which the router adds to the response because the virtual
    * host sets {@code include_attempt_count_in_response}; the processor reads it into the ledger
    * record and removes it before the client.

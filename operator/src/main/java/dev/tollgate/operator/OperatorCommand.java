@@ -4,6 +4,7 @@ import dev.tollgate.certs.CertificateKeeper;
 import dev.tollgate.certs.ServiceCertificateOptions;
 import dev.tollgate.cli.ProviderPolicyOptions;
 import dev.tollgate.cli.TracingOptions;
+import dev.tollgate.model.ClientKeyWatch;
 import dev.tollgate.xds.ServiceTls;
 import dev.tollgate.xds.XdsSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -57,6 +58,17 @@ public final class OperatorCommand implements Callable<Integer> {
   String secretSelector;
 
   @Mixin ProviderPolicyOptions providerPolicy = new ProviderPolicyOptions();
+
+  @Option(
+      names = "--client-key-selector",
+      defaultValue = ClientKeyWatch.DEFAULT_SELECTOR,
+      description =
+          "The processor's --client-key-selector: the label selector of the Secrets it reads"
+              + " client keys from. A route's client Secret that does not match gets"
+              + " ResolvedRefs=False, ClientKeyNotWatched, naming the Secret and the label, and is"
+              + " left out (the route's other keys keep working). Blank: the processor reads every"
+              + " Secret. Default: ${DEFAULT-VALUE}, as the processor's.")
+  String clientKeySelector;
 
   @Mixin TracingOptions tracing = new TracingOptions();
 
@@ -270,7 +282,10 @@ public final class OperatorCommand implements Callable<Integer> {
     return OperatorSettings.builder()
         .namespaces(watched)
         .secretSelector(secretSelector)
-        .providerPolicy(providerPolicy.policy(List.of(), spec.commandLine()))
+        .providerPolicy(
+            providerPolicy
+                .policy(List.of(), spec.commandLine())
+                .withClientKeySelector(clientKeySelector()))
         .ads(adsAddress, adsPort)
         .adsTls(tlsDir)
         .listenerTlsSecret(listenerTlsSecret)
@@ -284,6 +299,15 @@ public final class OperatorCommand implements Callable<Integer> {
         .coalesce(duration(coalesce, "--coalesce"))
         .pod(System.getenv("POD_NAME"), System.getenv("POD_NAMESPACE"), System.getenv("POD_UID"))
         .build();
+  }
+
+  private String clientKeySelector() {
+    try {
+      ClientKeyWatch.parse(clientKeySelector);
+      return clientKeySelector;
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--client-key-selector: " + e.getMessage());
+    }
   }
 
   private String[] hostPort(String value, String option) {

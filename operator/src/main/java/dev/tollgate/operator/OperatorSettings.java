@@ -16,7 +16,9 @@ import java.util.TreeSet;
  * @param namespaces namespaces watched for resources and Secrets; empty for all
  * @param secretSelector label selector a Secret must match to be read, blank for every Secret in
  *     the watched namespaces
- * @param providerPolicy where ModelProviders may point; the data-plane roles must get the same
+ * @param providerPolicy where ModelProviders may point (the data-plane roles must get the same),
+ *     and which Secrets the processor reads client keys from (by default every Secret, so no client
+ *     Secret is reported; {@code tollgate operator} passes its {@code --client-key-selector})
  * @param adsHost address the ADS server binds
  * @param adsPort port of the ADS server; 0 picks a free one
  * @param adsTls the ADS server's certificate, key and client CA ({@code tls.crt}, {@code tls.key},

@@ -1,6 +1,7 @@
 package dev.tollgate.roles;
 
 import dev.tollgate.kube.SecretReading;
+import dev.tollgate.model.ClientKeyWatch;
 import dev.tollgate.processor.JwksFetchPolicy;
 import dev.tollgate.processor.Processor;
 import dev.tollgate.processor.ProcessorConfig;
@@ -48,13 +49,13 @@ public final class ProcessorCommand implements Callable<Integer> {
 
   @Option(
       names = "--client-key-selector",
-      defaultValue = "tollgate.dev/client-key=true",
+      defaultValue = ClientKeyWatch.DEFAULT_SELECTOR,
       description =
           "Label selector of the client-key Secrets the processor reads (ANDed with"
               + " --secret-selector); no other Secret is read. Routes' clients.apiKeys.secretSelector"
               + " must pick Secrets carrying it. Blank: every Secret. Default: ${DEFAULT-VALUE}, the"
-              + " label tollgate keys create writes.")
-  String clientKeySelector = "tollgate.dev/client-key=true";
+              + " label tollgate keys create writes. Give the operator the same value.")
+  String clientKeySelector = ClientKeyWatch.DEFAULT_SELECTOR;
 
   @Option(
       names = "--jwks-allow-http",

@@ -88,4 +88,26 @@ class OperatorCommandTest {
     assertThat(err.toString())
         .contains("--processor must be host:port, e.g. tollgate-processor:10001; got 'no-port'");
   }
+
+  @Test
+  void theOperatorIsToldTheProcessorsClientKeySelectorWithTheSameDefault() {
+    assertThat(parse().providerPolicy().clientKeys().text())
+        .isEqualTo(dev.tollgate.model.ClientKeyWatch.DEFAULT_SELECTOR);
+    assertThat(parse("--client-key-selector=team=keys").providerPolicy().clientKeys().text())
+        .isEqualTo("team=keys");
+    assertThat(parse("--client-key-selector=").providerPolicy().clientKeys().everySecret())
+        .isTrue();
+  }
+
+  @Test
+  void anUnreadableClientKeySelectorIsAUsageError() {
+    StringWriter err = new StringWriter();
+    CommandLine cli = new CommandLine(new OperatorCommand());
+    cli.setErr(new PrintWriter(err));
+
+    int status = cli.execute("--client-key-selector=a b");
+
+    assertThat(status).isEqualTo(2);
+    assertThat(err.toString()).contains("--client-key-selector: cannot read 'a b'");
+  }
 }

@@ -201,6 +201,15 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
 
   private void authenticated() throws Rejection.Exception {
     if (!head.headersOnly()) {
+      ExhaustedBudgets.Exhausted exhausted =
+          head.path().equals(AnthropicApi.COUNT_TOKENS)
+              ? null
+              : processor.exhausted().refusing(caller);
+      if (exhausted != null) {
+        // No body can fit a budget exhausted by settled usage: refuse before it is sent.
+        refuseOverBudget(exhausted);
+        return;
+      }
       processor.bodyReader().checkHeaders(head);
       send(
           anthropicBetaQuery
@@ -342,6 +351,12 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
 
   private void onResponseHeaders(HttpHeaders headers) {
     send(responseStream().onHeaders(headers, policy, head.requestId()));
+    if (response.exhaustedBudget() != null && request != null) {
+      processor
+          .exhausted()
+          .learn(
+              request.target().route().namespace(), request.client(), response.exhaustedBudget());
+    }
     if (response.ended()) {
       finish(false);
     }
@@ -380,6 +395,29 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
             r.allow(),
             body,
             "tollgate_" + r.code()));
+    processor.recorder().rejected(r.code(), caller);
+    finish(false);
+  }
+
+  /**
+   * Answers as the rate-limit filter's refusal does (429, its error, {@code retry-after} and the
+   * exhausted budget's {@code x-ratelimit-*} headers), before the body is read.
+   */
+  private void refuseOverBudget(ExhaustedBudgets.Exhausted exhausted) {
+    Rejection r = ExhaustedBudgets.REFUSAL;
+    status = r.status();
+    error = r.code();
+    byte[] body =
+        AnthropicApi.serves(head.path())
+            ? AnthropicErrors.body(AnthropicErrors.typeForStatus(r.status()), r.message())
+            : r.body();
+    send(
+        ExtProcMessages.immediate(
+            r.status(),
+            head.requestId(),
+            exhausted.headers(processor.clock().instant()),
+            body,
+            "tollgate_budget_exhausted"));
     processor.recorder().rejected(r.code(), caller);
     finish(false);
   }

@@ -94,6 +94,19 @@ final class ExtProcMessages {
         .build();
   }
 
+  /** An immediate JSON answer with extra headers (name, value pairs). */
+  static ProcessingResponse immediate(
+      int status, String requestId, java.util.List<String[]> extra, byte[] body, String details) {
+    ProcessingResponse plain = immediate(status, requestId, false, null, body, details);
+    HeaderMutation.Builder headers = plain.getImmediateResponse().getHeaders().toBuilder();
+    for (String[] h : extra) {
+      headers.addSetHeaders(set(h[0], h[1]));
+    }
+    return plain.toBuilder()
+        .setImmediateResponse(plain.getImmediateResponse().toBuilder().setHeaders(headers))
+        .build();
+  }
+
   /** A decimal header value, or -1 when it is not one. */
   static long parseLength(String value) {
     try {

@@ -129,7 +129,8 @@ final class OutcomeRecorder {
           new LedgerRecords.Details(
               target == null ? null : target.rule(),
               response == null ? null : response.attempts(),
-              response != null && response.budgetRefused(),
+              (response != null && response.budgetRefused())
+                  || (status == 429 && ExhaustedBudgets.REFUSAL.code().equals(error)),
               response != null && response.quotaWarned(),
               request != null && request.downgrade() != null);
       UsageSettlement settling = settlement;

@@ -38,6 +38,7 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
   private final AttemptMetrics attempts;
   private final OutputReserves reserves;
   private final Executor worker;
+  private final ExhaustedBudgets exhausted;
   private volatile Policy policy;
   private volatile TierProbe tierProbe;
 
@@ -106,6 +107,7 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
             new ReservationMetrics(registry),
             reserves,
             accessLog);
+    this.exhausted = new ExhaustedBudgets(clock, ExhaustedBudgets.MAX_PER_NAMESPACE);
     AtomicInteger threads = new AtomicInteger();
     this.worker =
         Executors.newFixedThreadPool(
@@ -131,6 +133,8 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
       warmUp();
     }
     reserves.update(model);
+    // A changed quota may have raised a limit: ask the rate-limit service again.
+    exhausted.clear();
     policy = next;
     jwks.retain(next.jwksUris());
     LOG.info("processor serves model version {}", model.version());
@@ -251,6 +255,11 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
 
   OutcomeRecorder recorder() {
     return recorder;
+  }
+
+  /** The budgets known to be exhausted until their windows end. */
+  ExhaustedBudgets exhausted() {
+    return exhausted;
   }
 
   /** Threads for work too heavy for a transport thread: large request bodies. */

@@ -60,6 +60,7 @@ final class ResponseStream {
   private TranslatedCall translating;
   private String provider;
   private boolean budgetRefused;
+  private String exhaustedBudget;
   private boolean quotaWarned;
   private Integer attempts;
   private Instant firstToken;
@@ -100,6 +101,8 @@ final class ResponseStream {
         case "x-envoy-ratelimited" -> budgetRefused = true;
         // The rate-limit service's reserve answer: this request's charge reaches a warning level.
         case Wire.QUOTA_WARNING_HEADER -> quotaWarned = true;
+        // The rate-limit service's refusal: a budget no request can fit until its window ends.
+        case Wire.BUDGET_EXHAUSTED_HEADER -> exhaustedBudget = value(h);
         // The router's count of upstream attempts (include_attempt_count_in_response).
         case Wire.ATTEMPT_COUNT_HEADER -> attempts = attemptCount(value(h));
         case Wire.PROVIDER_HEADER -> {
@@ -124,6 +127,10 @@ final class ResponseStream {
     HeaderMutation.Builder mutation = HeaderMutation.newBuilder();
     if (hasProviderHeader) {
       mutation.addRemoveHeaders(Wire.PROVIDER_HEADER);
+    }
+    if (exhaustedBudget != null) {
+      // For the processor, not for the client.
+      mutation.addRemoveHeaders(Wire.BUDGET_EXHAUSTED_HEADER);
     }
     if (attempts != null) {
       // For the ledger, not for the client: how often Envoy retried is the gateway's business.
@@ -317,6 +324,14 @@ final class ResponseStream {
   /** Whether the answer is the rate-limit filter's refusal, not a provider's. */
   boolean budgetRefused() {
     return budgetRefused && status == 429;
+  }
+
+  /**
+   * The rate-limit service's word that this refusal's budget stays exhausted until its window ends
+   * ({@link Wire#BUDGET_EXHAUSTED_HEADER}), or null.
+   */
+  String exhaustedBudget() {
+    return budgetRefused() ? exhaustedBudget : null;
   }
 
   /** Whether the rate-limit service warned that this request's charge reaches a warning level. */

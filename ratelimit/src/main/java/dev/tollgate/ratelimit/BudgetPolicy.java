@@ -175,6 +175,19 @@ public final class BudgetPolicy {
     return matching;
   }
 
+  /**
+   * Returns whether a budget's quota applies to every route of the namespaces it covers (a platform
+   * quota, or a team quota naming no routes), so that which route a request's body picks cannot
+   * take it out of the budget.
+   */
+  public boolean coversEveryRoute(Budget budget) {
+    return quotasByNamespace.getOrDefault(budget.namespace(), List.of()).stream()
+        .filter(q -> q.quota().name().equals(budget.quota()))
+        .findFirst()
+        .map(q -> q.quota().platform() || q.quota().routes().isEmpty())
+        .orElse(false);
+  }
+
   /** Returns the budgets of one quota, in limit order; empty when the quota has none. */
   public List<Budget> budgetsOfQuota(String namespace, String quota) {
     return quotasByNamespace.getOrDefault(namespace, List.of()).stream()

@@ -9,6 +9,7 @@ import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.Code;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.DescriptorStatus;
 import io.micrometer.core.instrument.Timer;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -58,12 +59,12 @@ final class Reserver {
               if (error != null) {
                 return storeFailure(error);
               }
-              return reserved(planned, result, now);
+              return reserved(current, planned, result, now);
             });
   }
 
   private DescriptorOutcome reserved(
-      List<PlannedCharge> planned, ReserveResult result, Instant now) {
+      BudgetPolicy current, List<PlannedCharge> planned, ReserveResult result, Instant now) {
     crossings.report(planned, result.crossings(), result.states());
     metrics.budgets(planned, result.states());
     if (result.status() == ReserveResult.Status.ALREADY_COMMITTED) {
@@ -74,10 +75,13 @@ final class Reserver {
     if (result.status() == ReserveResult.Status.REJECTED) {
       metrics.decision("reserve", "over_limit");
       int blocked = result.blockedIndex();
+      List<HeaderValue> headers =
+          new ArrayList<>(ResponseHeaders.of(planned, states, blocked, now));
+      ExhaustedBudget.of(current, planned, states).ifPresent(e -> headers.add(e.header()));
       return new DescriptorOutcome(
           Code.OVER_LIMIT,
           DescriptorOutcome.status(Code.OVER_LIMIT, planned.get(blocked), states.get(blocked), now),
-          ResponseHeaders.of(planned, states, blocked, now));
+          List.copyOf(headers));
     }
     List<HeaderValue> headers = ResponseHeaders.of(planned, states, -1, now);
     boolean warned = headers.stream().anyMatch(h -> h.getKey().equals(ResponseHeaders.WARNING));
