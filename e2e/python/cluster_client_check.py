@@ -1,7 +1,7 @@
 """The cluster test's calls (helm ClusterIT), made with the official OpenAI Python client through a
 port-forward to the chart's Envoy Service.
 
-Usage: cluster_client_check.py governed | calls N | budget ANSWERS | traffic SECONDS
+Usage: cluster_client_check.py governed | calls N | budget ANSWERS | traffic SECONDS | tier
 Environment: TOLLGATE_BASE_URL (e.g. http://127.0.0.1:PORT/v1), TOLLGATE_KEY, TOLLGATE_MODEL
 (default fast).
 Prints PASSED (and for traffic the counts) and exits 0 when every check holds; raises otherwise.
@@ -65,6 +65,31 @@ elif scenario == "budget":
     except openai.RateLimitError as error:
         assert error.status_code == 429, error
         print("budget refusal after", expected, "answers:", error.status_code, error.body)
+elif scenario == "tier":
+    # TOLLGATE_MODEL (smart) has a tier (fast) and a budget whose warn threshold a few requests
+    # reach: the first requests are answered by smart's model without the header, then one falls
+    # to the tier, says so in x-tollgate-downgraded, and is answered by the tier's model.
+    stayed = 0
+    for attempt in range(6):
+        raw = client.chat.completions.with_raw_response.create(
+            model=os.environ.get("TOLLGATE_MODEL", "smart"),
+            max_tokens=8,
+            messages=[{"role": "user", "content": "Hello"}],
+        )
+        reply = raw.parse()
+        downgraded = raw.headers.get("x-tollgate-downgraded")
+        print("tier call", attempt, "model", reply.model, "x-tollgate-downgraded:", downgraded)
+        if downgraded is None:
+            assert reply.model.startswith("gpt-4o") and not reply.model.startswith("gpt-4o-mini"), reply.model
+            stayed += 1
+            continue
+        assert stayed > 0, "the first request fell already: " + downgraded
+        assert downgraded.startswith("fast; from=smart; reason=warn; quota=team-t/tier-budget"), downgraded
+        assert reply.model.startswith("gpt-4o-mini"), reply.model
+        print("fell to the tier after", stayed, "answers by smart's model:", downgraded)
+        break
+    else:
+        raise AssertionError("no request fell to the tier after %d answers" % stayed)
 elif scenario == "traffic":
     # Steady traffic for SECONDS; every request must be answered.
     # The answers are counted by the model that gave them, so a canary backend that never answers

@@ -36,14 +36,14 @@ public final class XdsTranslator {
     Map<String, Cluster> clusters = new TreeMap<>();
     clusters.put(
         XdsNames.PROCESSOR_CLUSTER,
-        ClusterTranslator.grpcCluster(
+        ServiceClusters.cluster(
             XdsNames.PROCESSOR_CLUSTER,
             settings.processorHost(),
             settings.processorPort(),
             settings.serviceTls()));
     clusters.put(
         XdsNames.RATE_LIMIT_CLUSTER,
-        ClusterTranslator.grpcCluster(
+        ServiceClusters.cluster(
             XdsNames.RATE_LIMIT_CLUSTER,
             settings.rateLimitHost(),
             settings.rateLimitPort(),

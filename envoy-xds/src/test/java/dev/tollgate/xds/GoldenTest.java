@@ -105,15 +105,25 @@ class GoldenTest {
   }
 
   /**
-   * The settings of a case: the local ones, traced when a line reads {@code # otlp: ENDPOINT} (with
-   * {@code # otlp-ca-file: PATH} and {@code # otlp-service-name: NAME} if given).
+   * The settings of a case: the local ones, with the processor and the rate-limit service at DNS
+   * names when a line reads {@code # service-hosts: PROCESSOR RATELIMIT}, traced when a line reads
+   * {@code # otlp: ENDPOINT} (with {@code # otlp-ca-file: PATH} and {@code # otlp-service-name:
+   * NAME} if given).
    */
   private static XdsSettings settings(String text) {
+    XdsSettings settings = SETTINGS;
+    String services = header(text, "# service-hosts:");
+    if (services != null) {
+      String[] hosts = services.split("\\s+");
+      settings =
+          settings.withServices(
+              hosts[0], settings.processorPort(), hosts[1], settings.rateLimitPort());
+    }
     String endpoint = header(text, "# otlp:");
     if (endpoint == null) {
-      return SETTINGS;
+      return settings;
     }
-    return SETTINGS.withTracing(
+    return settings.withTracing(
         OtlpTracing.parse(
             endpoint, 100, header(text, "# otlp-service-name:"), header(text, "# otlp-ca-file:")));
   }

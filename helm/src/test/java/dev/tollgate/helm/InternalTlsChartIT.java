@@ -64,6 +64,7 @@ class InternalTlsChartIT {
             "--client-certificate=tollgate-envoy-tls",
             "--client-certificate=tollgate-processor-client-tls",
             "--ads-certificate-secret=tollgate-operator-tls",
+            "--certificates-owner=tollgate-operator",
             "--tls-dir=/tmp/tollgate-ads-tls",
             "--envoy-tls-dir=/etc/tollgate/service-tls",
             "--envoy-sds-dir=/etc/tollgate/service-sds");
@@ -100,6 +101,10 @@ class InternalTlsChartIT {
             "tollgate-envoy-tls",
             "tollgate-operator-tls",
             "tollgate-processor-client-tls");
+    // It reads its own Deployment, the Secrets' owner, and no other.
+    assertThat(role.at("/rules/2/resources/0").asText()).isEqualTo("deployments");
+    assertThat(role.at("/rules/2/resourceNames").toString()).isEqualTo("[\"tollgate-operator\"]");
+    assertThat(role.at("/rules/2/verbs").toString()).isEqualTo("[\"get\"]");
     assertThat(objects.keySet()).noneMatch(n -> n.startsWith("Certificate "));
   }
 

@@ -48,6 +48,13 @@ public final class ServiceCertificateOptions {
   String adsSecret;
 
   @Option(
+      names = "--certificates-owner",
+      description =
+          "Name of a Deployment in --certificates-namespace (the operator's own) that owns those"
+              + " Secrets: deleting it (helm uninstall) deletes them. Default: none (they stay).")
+  String ownerDeployment;
+
+  @Option(
       names = "--certificate-check-interval",
       defaultValue = "60",
       description = "Minutes between checks for certificates due for renewal. Default: 60.")
@@ -101,7 +108,13 @@ public final class ServiceCertificateOptions {
     }
     ServiceCertificates certificates =
         new ServiceCertificates(
-            client, ns, caSecret, requests(), ServiceCertificates.DEFAULT_VALIDITY, clock);
+            client,
+            ns,
+            caSecret,
+            requests(),
+            ServiceCertificates.DEFAULT_VALIDITY,
+            clock,
+            ownerDeployment);
     return CertificateKeeper.start(
         certificates, adsSecret, adsTlsDir, Duration.ofMinutes(checkMinutes));
   }

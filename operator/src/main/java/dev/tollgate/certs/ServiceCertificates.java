@@ -3,8 +3,11 @@ package dev.tollgate.certs;
 import dev.tollgate.tls.CertificateAuthority;
 import dev.tollgate.tls.IssuedCertificate;
 import dev.tollgate.tls.Pem;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
@@ -14,6 +17,7 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * with its CA ({@code tls.crt}, {@code tls.key}, {@code ca.crt}, as cert-manager writes them), and
  * reissues a certificate when a third of its validity is left, when the CA changed, or when the
  * names asked for changed. The roles mount their Secret and re-read the files; nothing restarts.
+ *
+ * <p>With an owner (the operator's Deployment) every Secret carries an owner reference to it, so
+ * Kubernetes' garbage collector deletes them with it ({@code helm uninstall}); Secrets written
+ * before without one get it at the next check.
  *
  * <p>Several operator replicas may run it at once: every write carries the resourceVersion it read,
  * so a replica that loses a race reads the winner's Secret at its next check.
@@ -59,6 +67,7 @@ public final class ServiceCertificates {
   private final List<CertificateRequest> requests;
   private final Duration validity;
   private final Clock clock;
+  private final String ownerDeployment;
 
   /**
    * @param client the API client (the operator's service account)
@@ -75,6 +84,24 @@ public final class ServiceCertificates {
       List<CertificateRequest> requests,
       Duration validity,
       Clock clock) {
+    this(client, namespace, caSecret, requests, validity, clock, null);
+  }
+
+  /**
+   * As the other constructor, with the Secrets owned by a Deployment.
+   *
+   * @param ownerDeployment the Deployment in {@code namespace} (the operator's) whose deletion
+   *     deletes the Secrets, or null for Secrets without an owner
+   */
+  public ServiceCertificates(
+      KubernetesClient client,
+      String namespace,
+      String caSecret,
+      List<CertificateRequest> requests,
+      Duration validity,
+      Clock clock,
+      String ownerDeployment) {
+    this.ownerDeployment = ownerDeployment;
     this.client = client;
     this.namespace = namespace;
     this.caSecret = caSecret;
@@ -91,7 +118,8 @@ public final class ServiceCertificates {
    *     replica's concurrent write included: the next call reads it)
    */
   public synchronized Map<String, TlsSecret> ensure() {
-    CertificateAuthority ca = authority();
+    OwnerReference owner = owner();
+    CertificateAuthority ca = authority(owner);
     String caPem = IssuedCertificate.pem(ca.certificate());
     Map<String, TlsSecret> out = new LinkedHashMap<>();
     for (CertificateRequest request : requests) {
@@ -99,6 +127,7 @@ public final class ServiceCertificates {
       TlsSecret held = current == null ? null : TlsSecret.of(current);
       String due = held == null ? "missing" : renewalReason(held, request, caPem);
       if (due == null) {
+        adopt(current, held, owner);
         out.put(request.secretName(), held);
         continue;
       }
@@ -108,7 +137,7 @@ public final class ServiceCertificates {
               : ca.issueClient(request.commonName(), validity);
       TlsSecret fresh =
           new TlsSecret(issued.certificatePem(), issued.keyPem(), caPem, request.describe());
-      write(current, request.secretName(), fresh, request.describe());
+      write(current, request.secretName(), fresh, request.describe(), owner);
       LOG.info(
           "issued the certificate in Secret {}/{} ({}), valid until {}: {}",
           namespace,
@@ -121,14 +150,61 @@ public final class ServiceCertificates {
     return out;
   }
 
-  private CertificateAuthority authority() {
+  /**
+   * The reference to the owner Deployment, read now (its uid changes when it is made again), or
+   * null without an owner.
+   */
+  private OwnerReference owner() {
+    if (ownerDeployment == null) {
+      return null;
+    }
+    Deployment deployment =
+        client.apps().deployments().inNamespace(namespace).withName(ownerDeployment).get();
+    if (deployment == null) {
+      throw new IllegalStateException(
+          "the owner of the certificate Secrets, Deployment "
+              + namespace
+              + "/"
+              + ownerDeployment
+              + ", does not exist: check --certificates-owner");
+    }
+    return new OwnerReferenceBuilder()
+        .withApiVersion("apps/v1")
+        .withKind("Deployment")
+        .withName(ownerDeployment)
+        .withUid(deployment.getMetadata().getUid())
+        .build();
+  }
+
+  /** Gives a Secret that is still good the owner reference it lacks (written before owners). */
+  private void adopt(Secret current, TlsSecret held, OwnerReference owner) {
+    if (owner == null || owned(current, owner)) {
+      return;
+    }
+    write(current, current.getMetadata().getName(), held, held.purpose(), owner);
+    LOG.info(
+        "Secret {}/{} is now owned by Deployment {}",
+        namespace,
+        current.getMetadata().getName(),
+        ownerDeployment);
+  }
+
+  private static boolean owned(Secret secret, OwnerReference owner) {
+    List<OwnerReference> refs = secret.getMetadata().getOwnerReferences();
+    return refs != null && refs.stream().anyMatch(r -> owner.getUid().equals(r.getUid()));
+  }
+
+  private CertificateAuthority authority(OwnerReference owner) {
     Secret current = read(caSecret);
     if (current != null) {
       TlsSecret held = TlsSecret.of(current);
       try {
         X509Certificate certificate = Pem.certificates(held.certificatePem())[0];
         if (certificate.getNotAfter().toInstant().isAfter(clock.instant())) {
-          return CertificateAuthority.restore(certificate, Pem.privateKey(held.keyPem()), clock);
+          CertificateAuthority restored =
+              CertificateAuthority.restore(certificate, Pem.privateKey(held.keyPem()), clock);
+          adopt(current, held, owner);
+          return restored;
         }
         LOG.warn("the CA in Secret {}/{} has expired; making a new one", namespace, caSecret);
       } catch (GeneralSecurityException | IOException | RuntimeException e) {
@@ -143,7 +219,7 @@ public final class ServiceCertificates {
         CertificateAuthority.create("tollgate internal CA " + namespace, CA_VALIDITY, clock);
     IssuedCertificate self = ca.asIssued();
     String pem = self.certificatePem();
-    write(current, caSecret, new TlsSecret(pem, self.keyPem(), pem, "ca"), "ca");
+    write(current, caSecret, new TlsSecret(pem, self.keyPem(), pem, "ca"), "ca", owner);
     LOG.info("made the internal CA in Secret {}/{}", namespace, caSecret);
     return ca;
   }
@@ -172,7 +248,8 @@ public final class ServiceCertificates {
     return client.secrets().inNamespace(namespace).withName(name).get();
   }
 
-  private void write(Secret current, String name, TlsSecret content, String purpose) {
+  private void write(
+      Secret current, String name, TlsSecret content, String purpose, OwnerReference owner) {
     // The CA's own Secret holds its certificate as both tls.crt and ca.crt.
     Base64.Encoder b64 = Base64.getEncoder();
     Map<String, String> data = new LinkedHashMap<>();
@@ -190,6 +267,7 @@ public final class ServiceCertificates {
             .addToAnnotations(PURPOSE_ANNOTATION, purpose)
             .withResourceVersion(
                 current == null ? null : current.getMetadata().getResourceVersion())
+            .withOwnerReferences(ownerReferences(current, owner))
             .endMetadata()
             .withType("kubernetes.io/tls")
             .withData(data);
@@ -198,6 +276,26 @@ public final class ServiceCertificates {
     } else {
       client.secrets().inNamespace(namespace).resource(secret.build()).update();
     }
+  }
+
+  /** The Secret's owner references with {@code owner} in place of an older one of the same name. */
+  private static List<OwnerReference> ownerReferences(Secret current, OwnerReference owner) {
+    List<OwnerReference> out = new ArrayList<>();
+    if (current != null && current.getMetadata().getOwnerReferences() != null) {
+      for (OwnerReference ref : current.getMetadata().getOwnerReferences()) {
+        boolean replaced =
+            owner != null
+                && owner.getKind().equals(ref.getKind())
+                && owner.getName().equals(ref.getName());
+        if (!replaced) {
+          out.add(ref);
+        }
+      }
+    }
+    if (owner != null) {
+      out.add(owner);
+    }
+    return out;
   }
 
   /**

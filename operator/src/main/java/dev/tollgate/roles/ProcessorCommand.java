@@ -9,6 +9,7 @@ import dev.tollgate.processor.ProcessorServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -72,7 +73,7 @@ public final class ProcessorCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     KubernetesClient client = new KubernetesClientBuilder().build();
-    return RoleProcess.runUntilStopped(client, start(client));
+    return RoleProcess.runUntilStopped(client, start(client), serve);
   }
 
   /** Starts the role on a client (not closed by the role) and returns once it serves. */
@@ -105,7 +106,12 @@ public final class ProcessorCommand implements Callable<Integer> {
       ProcessorServer server =
           role.add(
               ProcessorServer.start(
-                  serve.address(), port, processor, serve.credentials(role, "the processor")));
+                  serve.address(),
+                  port,
+                  processor,
+                  serve.credentials(role, "the processor"),
+                  List.of(role.grpcHealth().service())));
+      role.drainsWith(server::drain);
       role.serving(
           server.port(),
           serve,

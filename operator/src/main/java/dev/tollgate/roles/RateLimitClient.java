@@ -54,6 +54,10 @@ public final class RateLimitClient implements TierProbe, UsageSettlement, AutoCl
         NettyChannelBuilder.forTarget(
                 target.contains("://") ? target : "dns:///" + target, credentials)
             .defaultLoadBalancingPolicy("round_robin")
+            // Find a replica that went away without a word (the server permits pings every 5 s).
+            .keepAliveTime(10, TimeUnit.SECONDS)
+            .keepAliveTimeout(5, TimeUnit.SECONDS)
+            .keepAliveWithoutCalls(true)
             .build();
     this.tierDeadline = tierDeadline;
     this.settleDeadline = settleDeadline;

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -64,7 +65,7 @@ public final class RateLimitCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     KubernetesClient client = new KubernetesClientBuilder().build();
-    return RoleProcess.runUntilStopped(client, start(client));
+    return RoleProcess.runUntilStopped(client, start(client), serve);
   }
 
   /** Starts the role on a client (not closed by the role) and returns once it serves. */
@@ -99,7 +100,9 @@ public final class RateLimitCommand implements Callable<Integer> {
                     serve.address(),
                     port,
                     Duration.ofSeconds(5),
-                    serve.credentials(role, "the rate-limit service")));
+                    serve.credentials(role, "the rate-limit service"),
+                    List.of(role.grpcHealth().service())));
+        role.drainsWith(server::drain);
       } catch (IOException e) {
         throw new UncheckedIOException(
             "cannot start the rate-limit service on " + serve.address() + ":" + port, e);

@@ -3,6 +3,7 @@ package dev.tollgate.roles;
 import dev.tollgate.kube.KubernetesSource;
 import dev.tollgate.kube.SecretReading;
 import dev.tollgate.model.source.ModelPublisher;
+import dev.tollgate.serving.GrpcHealth;
 import dev.tollgate.serving.HealthServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -13,18 +14,22 @@ import java.util.Deque;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A data-plane role started from the Kubernetes API: its source and model publisher, gRPC server
- * and probes.
+ * and probes. It stops gracefully ({@link #stop}): first it reports that it is stopping (/readyz
+ * 503, gRPC health NOT_SERVING) while it still serves, then its gRPC server says GOAWAY and drains.
  */
 public final class RoleProcess implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RoleProcess.class);
 
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
+  private final GrpcHealth grpcHealth = new GrpcHealth();
+  private Consumer<Duration> drainServer;
   private PrometheusMeterRegistry registry;
   private KubernetesSource source;
   private ModelPublisher publisher;
@@ -77,6 +82,16 @@ public final class RoleProcess implements AutoCloseable {
     return closeable;
   }
 
+  /** Returns the gRPC health service the role's gRPC server must carry. */
+  GrpcHealth grpcHealth() {
+    return grpcHealth;
+  }
+
+  /** Records how the role's gRPC server drains when the role stops ({@link #stop}). */
+  void drainsWith(Consumer<Duration> drain) {
+    this.drainServer = drain;
+  }
+
   /** Returns the registry the role's meters go to and /metrics serves. */
   PrometheusMeterRegistry registry() {
     return registry;
@@ -84,8 +99,9 @@ public final class RoleProcess implements AutoCloseable {
 
   /**
    * Records the port the role's gRPC service bound and, unless {@code serve.probePort()} is
-   * negative, starts /healthz (the source is watching), /readyz and /metrics; extra JSON endpoints
-   * get a server of their own on {@code serve.usagePort()} unless it is negative.
+   * negative, starts /healthz (the source is watching), /readyz ({@code ready}, and not stopping)
+   * and /metrics; extra JSON endpoints get a server of their own on {@code serve.usagePort()}
+   * unless it is negative.
    */
   void serving(
       int servicePort,
@@ -96,7 +112,12 @@ public final class RoleProcess implements AutoCloseable {
     if (serve.probePort() >= 0) {
       healthPort =
           add(HealthServer.start(
-                  serve.address(), serve.probePort(), registry, this::watching, ready, Map.of()))
+                  serve.address(),
+                  serve.probePort(),
+                  registry,
+                  this::watching,
+                  () -> grpcHealth.serving() && ready.getAsBoolean(),
+                  Map.of()))
               .port();
     }
     if (!json.isEmpty() && serve.usagePort() >= 0) {
@@ -130,15 +151,40 @@ public final class RoleProcess implements AutoCloseable {
     return usagePort;
   }
 
-  /** Runs a role until SIGTERM, then closes it and the client; returns the exit status. */
-  static int runUntilStopped(KubernetesClient client, RoleProcess role)
+  /**
+   * Stops the role gracefully: /readyz answers 503 and the gRPC health service NOT_SERVING at once;
+   * after {@code delay} (Envoy's health checks see it within that) the gRPC server says GOAWAY and
+   * its open streams get up to {@code drain} to finish; then everything closes.
+   */
+  void stop(Duration delay, Duration drain) {
+    grpcHealth.stopServing();
+    LOG.info(
+        "stopping: not ready from now on; GOAWAY in {} s, then up to {} s for open streams",
+        delay.toSeconds(),
+        drain.toSeconds());
+    try {
+      Thread.sleep(delay.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (drainServer != null) {
+      drainServer.accept(drain);
+    }
+    close();
+  }
+
+  /**
+   * Runs a role until SIGTERM, then stops it gracefully ({@link #stop}) and closes the client;
+   * returns the exit status.
+   */
+  static int runUntilStopped(KubernetesClient client, RoleProcess role, ServeOptions serve)
       throws InterruptedException {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
-                  role.close();
+                  role.stop(serve.shutdownDelay(), serve.drain());
                   client.close();
                   stopped.countDown();
                 },

@@ -5,6 +5,7 @@ import dev.tollgate.tls.TlsFiles;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerCredentials;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
@@ -35,6 +36,22 @@ public final class ServeOptions {
   int usagePort = 9091;
 
   @Option(
+      names = "--shutdown-delay-seconds",
+      defaultValue = "5",
+      description =
+          "On SIGTERM, how long the role keeps serving while /readyz answers 503 and the gRPC"
+              + " health service NOT_SERVING, so Envoy's health checks (every 2 s) leave it out. Default: 5.")
+  int shutdownDelaySeconds = 5;
+
+  @Option(
+      names = "--drain-seconds",
+      defaultValue = "10",
+      description =
+          "After that delay the gRPC server sends GOAWAY and stops accepting streams; how long the"
+              + " open ones may still finish before they are ended. Default: 10.")
+  int drainSeconds = 10;
+
+  @Option(
       names = "--tls-dir",
       description =
           "Directory with tls.crt, tls.key and ca.crt (a Kubernetes TLS Secret with its CA): the"
@@ -63,6 +80,16 @@ public final class ServeOptions {
   /** Returns the port of the role's extra JSON endpoints ({@code /usage}), or -1 for none. */
   public int usagePort() {
     return usagePort;
+  }
+
+  /** Returns how long a stopping role keeps serving while it reports that it is stopping. */
+  public Duration shutdownDelay() {
+    return Duration.ofSeconds(Math.max(0, shutdownDelaySeconds));
+  }
+
+  /** Returns how long a stopping role's open streams may finish after GOAWAY. */
+  public Duration drain() {
+    return Duration.ofSeconds(Math.max(0, drainSeconds));
   }
 
   /** Returns the probe port, or -1 for none. */

@@ -84,6 +84,8 @@ class ServiceCertificatesIT {
         if (object instanceof Deployment d
             && d.getMetadata().getName().equals("tollgate-operator")) {
           chartArgs = d.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
+          // The owner of the certificate Secrets (no controller runs it here).
+          admin.resource(d).create();
         }
         if (RBAC_KINDS.contains(object.getKind())
             && object.getMetadata().getName().startsWith("tollgate-operator")) {
@@ -130,7 +132,8 @@ class ServiceCertificatesIT {
               "--certificates-namespace",
               "--server-certificate",
               "--client-certificate",
-              "--ads-certificate-secret")
+              "--ads-certificate-secret",
+              "--certificates-owner")
           .contains(flag)) {
         mine.add(arg);
       }
@@ -147,7 +150,8 @@ class ServiceCertificatesIT {
         options.caSecret,
         options.requests(),
         ServiceCertificates.DEFAULT_VALIDITY,
-        clock);
+        clock,
+        options.ownerDeployment);
   }
 
   static void deleteAll() throws InterruptedException {
@@ -225,6 +229,80 @@ class ServiceCertificatesIT {
         assertThat(names).contains(service + ".tollgate-system.svc");
       }
     }
+  }
+
+  @Test
+  void everySecretIsOwnedByTheOperatorsDeploymentAndOlderSecretsAreAdopted() throws Exception {
+    deleteAll();
+    ServiceCertificateOptions options = chartOptions();
+    assertThat(options.ownerDeployment).as("the chart's --certificates-owner").isNotNull();
+    // Written as an operator without --certificates-owner did: no owner.
+    new ServiceCertificates(
+            operator,
+            options.namespace,
+            options.caSecret,
+            options.requests(),
+            ServiceCertificates.DEFAULT_VALIDITY,
+            Clock.systemUTC())
+        .ensure();
+    String uid =
+        admin
+            .apps()
+            .deployments()
+            .inNamespace(NS)
+            .withName(options.ownerDeployment)
+            .get()
+            .getMetadata()
+            .getUid();
+    List<Secret> before =
+        admin.secrets().inNamespace(NS).withLabel(ServiceCertificates.LABEL).list().getItems();
+    assertThat(before).hasSize(6);
+    before.forEach(s -> assertThat(s.getMetadata().getOwnerReferences()).isNullOrEmpty());
+    Map<String, String> serials = new java.util.HashMap<>();
+    before.forEach(s -> serials.put(s.getMetadata().getName(), TlsSecret.of(s).certificatePem()));
+
+    certificates(Clock.systemUTC()).ensure();
+    List<Secret> after =
+        admin.secrets().inNamespace(NS).withLabel(ServiceCertificates.LABEL).list().getItems();
+    assertThat(after).hasSize(6);
+    for (Secret secret : after) {
+      assertThat(secret.getMetadata().getOwnerReferences())
+          .as("owner of %s", secret.getMetadata().getName())
+          .singleElement()
+          .satisfies(
+              ref -> {
+                assertThat(ref.getKind()).isEqualTo("Deployment");
+                assertThat(ref.getApiVersion()).isEqualTo("apps/v1");
+                assertThat(ref.getName()).isEqualTo(options.ownerDeployment);
+                assertThat(ref.getUid()).isEqualTo(uid);
+              });
+      assertThat(TlsSecret.of(secret).certificatePem())
+          .as("%s adopted, not reissued", secret.getMetadata().getName())
+          .isEqualTo(serials.get(secret.getMetadata().getName()));
+    }
+  }
+
+  @Test
+  void aMissingOwnerDeploymentIsNamedAndNothingIsWritten() throws Exception {
+    deleteAll();
+    ServiceCertificateOptions options = chartOptions();
+    ServiceCertificates orphaned =
+        new ServiceCertificates(
+            admin,
+            options.namespace,
+            options.caSecret,
+            options.requests(),
+            ServiceCertificates.DEFAULT_VALIDITY,
+            Clock.systemUTC(),
+            "no-such-operator");
+    IllegalStateException error =
+        catchThrowableOfType(IllegalStateException.class, orphaned::ensure);
+    assertThat(error).isNotNull();
+    assertThat(error.getMessage())
+        .contains("Deployment tollgate-system/no-such-operator", "--certificates-owner");
+    assertThat(
+            admin.secrets().inNamespace(NS).withLabel(ServiceCertificates.LABEL).list().getItems())
+        .isEmpty();
   }
 
   @Test

@@ -3,10 +3,13 @@ package dev.tollgate.processor;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,16 +39,30 @@ public final class ProcessorServer implements AutoCloseable {
    */
   public static ProcessorServer start(
       String host, int port, Processor processor, ServerCredentials credentials) {
+    return start(host, port, processor, credentials, List.of());
+  }
+
+  /**
+   * Starts serving {@code processor} and {@code services} besides it (a role's gRPC health service)
+   * on a host and port.
+   */
+  public static ProcessorServer start(
+      String host,
+      int port,
+      Processor processor,
+      ServerCredentials credentials,
+      List<ServerServiceDefinition> services) {
     try {
-      Server server =
+      NettyServerBuilder builder =
           NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials)
               .addService(io.grpc.ServerInterceptors.intercept(processor, new AttemptStage()))
               .directExecutor()
               .maxInboundMessageSize(processor.config().maxRequestBodyBytes() + 64 * 1024)
-              .permitKeepAliveTime(10, TimeUnit.SECONDS)
-              .build()
-              .start();
-      return new ProcessorServer(server);
+              // Envoy pings every connection, idle ones too, to find peers that went away.
+              .permitKeepAliveTime(5, TimeUnit.SECONDS)
+              .permitKeepAliveWithoutCalls(true);
+      services.forEach(builder::addService);
+      return new ProcessorServer(builder.build().start());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the processor on " + host + ":" + port, e);
     }
@@ -59,9 +76,17 @@ public final class ProcessorServer implements AutoCloseable {
   /** Stops accepting streams and ends the open ones after at most five seconds. */
   @Override
   public void close() {
+    drain(Duration.ofSeconds(5));
+  }
+
+  /**
+   * Stops accepting streams (a GOAWAY on every connection, so Envoy opens new streams elsewhere),
+   * lets the open ones finish for at most {@code timeout}, then ends the rest.
+   */
+  public void drain(Duration timeout) {
     server.shutdown();
     try {
-      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+      if (!server.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         server.shutdownNow();
       }
     } catch (InterruptedException e) {

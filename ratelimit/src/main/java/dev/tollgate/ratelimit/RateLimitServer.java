@@ -11,6 +11,7 @@ import dev.tollgate.ratelimit.store.RedisStoreSettings;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -21,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -66,13 +68,31 @@ public final class RateLimitServer implements AutoCloseable {
       Duration maintenance,
       ServerCredentials credentials)
       throws IOException {
-    Server server =
+    return start(service, host, port, maintenance, credentials, List.of());
+  }
+
+  /**
+   * Starts serving as {@link #start(RateLimitService, String, int, Duration, ServerCredentials)}
+   * does, with {@code services} besides (a role's gRPC health service).
+   */
+  public static RateLimitServer start(
+      RateLimitService service,
+      String host,
+      int port,
+      Duration maintenance,
+      ServerCredentials credentials,
+      List<ServerServiceDefinition> services)
+      throws IOException {
+    NettyServerBuilder builder =
         NettyServerBuilder.forAddress(new InetSocketAddress(host, port), credentials)
             .directExecutor()
             .addService(service)
             .addService(BudgetCalls.service(service))
-            .build()
-            .start();
+            // Envoy pings every connection, idle ones too, to find peers that went away.
+            .permitKeepAliveTime(5, TimeUnit.SECONDS)
+            .permitKeepAliveWithoutCalls(true);
+    services.forEach(builder::addService);
+    Server server = builder.build().start();
     ScheduledExecutorService housekeeping =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -106,15 +126,24 @@ public final class RateLimitServer implements AutoCloseable {
 
   @Override
   public void close() {
-    housekeeping.shutdownNow();
+    drain(Duration.ofSeconds(5));
+  }
+
+  /**
+   * Stops accepting calls (a GOAWAY on every connection, so clients call another replica), lets the
+   * open ones finish for at most {@code timeout}, ends the rest, and stops the housekeeping.
+   */
+  public void drain(Duration timeout) {
     server.shutdown();
     try {
-      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+      if (!server.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         server.shutdownNow();
       }
     } catch (InterruptedException e) {
       server.shutdownNow();
       Thread.currentThread().interrupt();
+    } finally {
+      housekeeping.shutdownNow();
     }
   }
 
