@@ -336,8 +336,10 @@ class OperatorStatusIT {
     String base = "http://127.0.0.1:" + operator.probePort();
     assertThat(get(http, base + "/healthz").statusCode()).isEqualTo(200);
     assertThat(get(http, base + "/readyz").statusCode()).isEqualTo(200);
-    // Counters such as the skipped ("unchanged") status writes appear with the next periodic
-    // reconcile, so wait for them rather than expect them at once.
+    // Some counters appear only after later reconciles, so wait for them. A skipped ("unchanged")
+    // status write is not asserted: it needs a reconcile that finds the status already right (a
+    // trigger racing a write, or a TokenQuota's usage refresh when a usage reader is set), which
+    // this test does not control; CI once waited 60 s for an AIRoute's in vain.
     org.awaitility.Awaitility.await()
         .atMost(java.time.Duration.ofSeconds(60))
         .untilAsserted(() -> assertMetrics(get(http, base + "/metrics").body()));
@@ -347,7 +349,6 @@ class OperatorStatusIT {
     assertThat(metrics)
         .contains("tollgate_operator_reconciliations_started_total{controller=\"airoute\"")
         .contains("tollgate_operator_status_writes_total{kind=\"AIRoute\",result=\"written\"}")
-        .contains("tollgate_operator_status_writes_total{kind=\"AIRoute\",result=\"unchanged\"}")
         .contains("tollgate_operator_config_published_total")
         .contains("tollgate_operator_resources{accepted=\"false\",kind=\"AIRoute\"} 2.0")
         .contains("tollgate_operator_leader 1.0")
