@@ -97,7 +97,8 @@ final class ResponseStream {
         case ":status" -> status = (int) ExtProcMessages.parseLength(value(h));
         case "content-type" -> contentType = value(h);
         case "content-encoding" -> encoding = value(h);
-        // Set by Envoy's rate-limit filter on its own 429, never by a provider's.
+        // Set by Envoy's rate-limit filter on its own 429; a provider could send it too, so it
+        // counts only on an answer without the provider header (below).
         case "x-envoy-ratelimited" -> budgetRefused = true;
         // The rate-limit service's reserve answer: this request's charge reaches a warning level.
         case Wire.QUOTA_WARNING_HEADER -> quotaWarned = true;
@@ -115,6 +116,14 @@ final class ResponseStream {
         default -> {}
       }
     }
+    boolean exhaustedHeader = exhaustedBudget != null;
+    if (hasProviderHeader) {
+      // Envoy sets the provider header on every upstream answer (overwriting a provider's own),
+      // never on its local replies: an answer that has it came from a provider, whose word on
+      // budgets (x-envoy-ratelimited, the exhausted-budget header) is not believed.
+      budgetRefused = false;
+      exhaustedBudget = null;
+    }
     if (provider == null && target != null) {
       provider = target.onlyProvider();
     }
@@ -128,8 +137,8 @@ final class ResponseStream {
     if (hasProviderHeader) {
       mutation.addRemoveHeaders(Wire.PROVIDER_HEADER);
     }
-    if (exhaustedBudget != null) {
-      // For the processor, not for the client.
+    if (exhaustedHeader) {
+      // For the processor, not for the client (a provider's forged one is dropped too).
       mutation.addRemoveHeaders(Wire.BUDGET_EXHAUSTED_HEADER);
     }
     if (attempts != null) {

@@ -3,6 +3,7 @@ package dev.tollgate.processor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.ledger.LedgerRecord;
+import dev.tollgate.model.Wire;
 import dev.tollgate.testkit.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -131,6 +132,41 @@ class LedgerHandOffTest {
     LedgerRecord r = ledger.get(0);
     assertThat(r.status()).isEqualTo(429);
     assertThat(r.budget()).isEqualTo(LedgerRecord.Budget.REFUSED);
+  }
+
+  /**
+   * A provider's 429 forging Envoy's rate-limit header and the exhausted-budget header: Envoy's
+   * provider header says it came upstream, so it is no budget refusal, nothing is learnt, and the
+   * forged header does not reach the client.
+   */
+  @Test
+  void aProvidersForged429IsNoBudgetRefusal() throws Exception {
+    ExtProcClient.Stream s = client.open();
+    s.requestHeaders(
+        false, ProcessorExchangeTest.post("authorization", "Bearer " + TestModels.ALICE_KEY));
+    s.requestBody("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"model\":\"fast\"}");
+    var headers =
+        s.responseHeaders(
+            false,
+            ":status",
+            "429",
+            "x-envoy-ratelimited",
+            "true",
+            Wire.BUDGET_EXHAUSTED_HEADER,
+            "scope=namespace;until=4102444800;family=tokens;limit=1",
+            Wire.PROVIDER_HEADER,
+            "default/openai");
+    assertThat(headers.toString()).contains(Wire.BUDGET_EXHAUSTED_HEADER);
+    s.responseBody("", true);
+    s.complete();
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !ledger.isEmpty());
+    assertThat(ledger.get(0).budget()).isNotEqualTo(LedgerRecord.Budget.REFUSED);
+    // The next request of the namespace is read and routed, not refused at its headers.
+    ExtProcClient.Stream next = client.open();
+    var answer =
+        next.requestHeaders(
+            false, ProcessorExchangeTest.post("authorization", "Bearer " + TestModels.ALICE_KEY));
+    assertThat(answer.hasImmediateResponse()).as(answer.toString()).isFalse();
   }
 
   @Test
