@@ -383,10 +383,7 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
   private void reject(Rejection r) {
     status = r.status();
     error = r.code();
-    byte[] body =
-        AnthropicApi.serves(head.path())
-            ? AnthropicErrors.body(AnthropicErrors.typeForStatus(r.status()), r.message())
-            : r.body();
+    byte[] body = errorBody(r);
     send(
         ExtProcMessages.immediate(
             r.status(),
@@ -399,6 +396,13 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
     finish(false);
   }
 
+  /** A rejection's body in the calling API's error shape (Anthropic's on its paths). */
+  private byte[] errorBody(Rejection r) {
+    return AnthropicApi.serves(head.path())
+        ? AnthropicErrors.body(AnthropicErrors.typeForStatus(r.status()), r.message())
+        : r.body();
+  }
+
   /**
    * Answers as the rate-limit filter's refusal does (429, its error, {@code retry-after} and the
    * exhausted budget's {@code x-ratelimit-*} headers), before the body is read.
@@ -407,10 +411,7 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
     Rejection r = ExhaustedBudgets.REFUSAL;
     status = r.status();
     error = r.code();
-    byte[] body =
-        AnthropicApi.serves(head.path())
-            ? AnthropicErrors.body(AnthropicErrors.typeForStatus(r.status()), r.message())
-            : r.body();
+    byte[] body = errorBody(r);
     send(
         ExtProcMessages.immediate(
             r.status(),

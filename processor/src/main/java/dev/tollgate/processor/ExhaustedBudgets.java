@@ -200,17 +200,6 @@ final class ExhaustedBudgets {
 
   /** A duration the way the rate-limit service's reset headers spell it: 1s, 6m0s, 26h3m12s. */
   static String resetText(Duration duration) {
-    long millis = Math.max(0, duration.toMillis());
-    if (millis < 1000) {
-      return millis + "ms";
-    }
-    long seconds = (millis + 999) / 1000;
-    long hours = seconds / 3600;
-    long minutes = seconds % 3600 / 60;
-    long secs = seconds % 60;
-    if (hours > 0) {
-      return hours + "h" + minutes + "m" + secs + "s";
-    }
-    return minutes > 0 ? minutes + "m" + secs + "s" : secs + "s";
+    return dev.tollgate.model.ResetText.of(duration);
   }
 }

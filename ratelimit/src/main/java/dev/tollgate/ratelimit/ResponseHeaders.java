@@ -85,21 +85,7 @@ public final class ResponseHeaders {
 
   /** Returns a duration the way OpenAI's reset headers spell it: 1s, 6m0s, 26h3m12s, 20ms. */
   public static String resetText(Duration duration) {
-    long millis = Math.max(0, duration.toMillis());
-    if (millis < 1000) {
-      return millis + "ms";
-    }
-    long seconds = (millis + 999) / 1000;
-    long hours = seconds / 3600;
-    long minutes = seconds % 3600 / 60;
-    long secs = seconds % 60;
-    if (hours > 0) {
-      return hours + "h" + minutes + "m" + secs + "s";
-    }
-    if (minutes > 0) {
-      return minutes + "m" + secs + "s";
-    }
-    return secs + "s";
+    return dev.tollgate.model.ResetText.of(duration);
   }
 
   /** Returns a header value. */
