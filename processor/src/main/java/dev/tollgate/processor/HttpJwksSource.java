@@ -1,43 +1,48 @@
 package dev.tollgate.processor;
 
-import dev.tollgate.model.PublicAddresses;
 import java.io.IOException;
-import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
- * Fetches key sets over HTTP(S) with the JDK's asynchronous client and caches them: a fresh set is
- * served from memory; a stale one is still served while a new fetch runs in the background; fetches
- * of one URI are at least {@code minRefreshInterval} apart, also after failures, so a stream of
- * tokens with unknown key ids cannot make the processor hammer an identity provider.
+ * Fetches key sets over HTTP(S) and caches them: a fresh set is served from memory; a stale one is
+ * still served while a new fetch runs in the background; fetches of one URI are at least {@code
+ * minRefreshInterval} apart, also after failures, so a stream of tokens with unknown key ids cannot
+ * make the processor hammer an identity provider.
  *
- * <p>Fetches follow a {@link JwksFetchPolicy}: https only, every address of the host public
- * (checked after resolution, which the JVM then caches for the connection), no proxy, no redirects,
- * bounded connect and total time, and the size limit enforced while the body is read. Resolution
- * runs on a small pool of its own, never on the caller's thread. Thread-safe.
+ * <p>Fetches follow a {@link JwksFetchPolicy}: https only, the host resolved once and every address
+ * it resolves to public, the connection made to that checked address (no DNS rebinding, see {@link
+ * PinnedJwksFetch}), no proxy, no redirects, bounded connect and total time, and the size limit
+ * enforced while the body is read. Each fetch runs on a pool of its own, never on the caller's
+ * thread; a fetch that outlives its time is ended by closing its socket. Thread-safe.
  */
 final class HttpJwksSource implements JwksSource {
-  private final HttpClient http;
+  /** Fetches at once, across every key set URI; more fail at once instead of queueing. */
+  static final int MAX_CONCURRENT_FETCHES = 16;
+
+  private final PinnedJwksFetch fetcher;
   private final JwksFetchPolicy policy;
-  private final Executor resolver;
+  private final Executor pool;
   private final Clock clock;
   private final Duration ttl;
   private final Duration minRefreshInterval;
@@ -51,43 +56,51 @@ final class HttpJwksSource implements JwksSource {
     Throwable lastFailure;
   }
 
-  /** Creates a source with its own HTTP client and resolver pool. */
+  /** Creates a source on the JVM's resolver, plain sockets and default TLS trust. */
   HttpJwksSource(JwksFetchPolicy policy, Clock clock, Duration ttl, Duration minRefreshInterval) {
     this(
-        HttpClient.newBuilder()
-            .connectTimeout(policy.connectTimeout())
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .proxy(HttpClient.Builder.NO_PROXY)
-            .build(),
+        new PinnedJwksFetch(
+            policy,
+            PinnedJwksFetch.SYSTEM_RESOLVER,
+            PinnedJwksFetch.PLAIN_SOCKETS,
+            (SSLSocketFactory) SSLSocketFactory.getDefault()),
         policy,
-        resolverPool(),
+        fetchPool(),
         clock,
         ttl,
         minRefreshInterval);
   }
 
-  /** Creates a source on a given HTTP client, which must not follow redirects nor use a proxy. */
+  /** Creates a source on a given fetcher (a resolver, connector or trust of a test's). */
   HttpJwksSource(
-      HttpClient http,
+      PinnedJwksFetch fetcher,
       JwksFetchPolicy policy,
-      Executor resolver,
+      Executor pool,
       Clock clock,
       Duration ttl,
       Duration minRefreshInterval) {
-    this.http = http;
+    this.fetcher = fetcher;
     this.policy = policy;
-    this.resolver = resolver;
+    this.pool = pool;
     this.clock = clock;
     this.ttl = ttl;
     this.minRefreshInterval = minRefreshInterval;
   }
 
-  private static Executor resolverPool() {
+  /**
+   * Threads made as fetches start and dropped when idle; one stalling identity provider holds one
+   * thread for at most the total timeout and never delays another's fetch.
+   */
+  static Executor fetchPool() {
     AtomicInteger threads = new AtomicInteger();
-    return Executors.newFixedThreadPool(
-        2,
+    return new ThreadPoolExecutor(
+        0,
+        MAX_CONCURRENT_FETCHES,
+        30,
+        TimeUnit.SECONDS,
+        new SynchronousQueue<>(),
         r -> {
-          Thread t = new Thread(r, "tollgate-jwks-resolver-" + threads.incrementAndGet());
+          Thread t = new Thread(r, "tollgate-jwks-fetch-" + threads.incrementAndGet());
           t.setDaemon(true);
           return t;
         });
@@ -170,26 +183,43 @@ final class HttpJwksSource implements JwksSource {
     } catch (IllegalArgumentException e) {
       return CompletableFuture.failedFuture(e);
     }
-    CompletableFuture<Void> resolved =
-        policy.allowPrivateAddresses()
-            ? CompletableFuture.completedFuture(null)
-            : CompletableFuture.runAsync(() -> requirePublic(uri, target.getHost()), resolver);
-    LimitedBody body = new LimitedBody(uri, policy.maxBytes());
-    HttpRequest request =
-        HttpRequest.newBuilder(target)
-            .timeout(policy.totalTimeout())
-            .header("accept", "application/json")
-            .GET()
-            .build();
+    List<Socket> sockets = new CopyOnWriteArrayList<>();
+    CompletableFuture<byte[]> body;
+    try {
+      body =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return fetcher.fetch(uri, target, sockets::add);
+                } catch (IOException e) {
+                  String message = String.valueOf(e.getMessage());
+                  throw new CompletionException(
+                      message.contains(uri)
+                          ? e
+                          : new IOException("the key set at " + uri + ": " + message, e));
+                }
+              },
+              pool);
+    } catch (RejectedExecutionException e) {
+      return CompletableFuture.failedFuture(
+          new IllegalStateException(
+              "the key set at " + uri + " was not fetched: too many key set fetches at once"));
+    }
     CompletableFuture<Jwks> fetch =
-        resolved
-            .thenCompose(ignored -> http.sendAsync(request, body))
-            .thenApply(response -> parse(uri, response.body()))
+        body.thenApply(bytes -> parse(uri, bytes))
             .orTimeout(policy.totalTimeout().toMillis(), TimeUnit.MILLISECONDS)
             .exceptionally(failure -> timedOut(uri, failure));
-    // A stalled body is not ended by the request timeout, which stops at the response headers.
-    fetch.whenComplete((jwks, failure) -> body.cancel());
+    // A fetch that timed out is still reading: closing its socket ends it.
+    fetch.whenComplete((jwks, failure) -> sockets.forEach(HttpJwksSource::closeQuietly));
     return fetch;
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // already closed
+    }
   }
 
   private URI checkedUri(String uri) {
@@ -205,27 +235,9 @@ final class HttpJwksSource implements JwksSource {
     return target;
   }
 
-  private static void requirePublic(String uri, String host) {
-    InetAddress[] addresses;
-    try {
-      addresses = InetAddress.getAllByName(host);
-    } catch (UnknownHostException e) {
-      throw new IllegalStateException("the host of the key set at " + uri + " does not resolve");
-    }
-    for (InetAddress address : addresses) {
-      if (!PublicAddresses.isPublic(address)) {
-        throw new IllegalStateException(
-            "the key set at "
-                + uri
-                + " resolves to a non-public address (allowed only with"
-                + " --jwks-allow-private-addresses)");
-      }
-    }
-  }
-
   private Jwks timedOut(String uri, Throwable failure) {
     Throwable cause = Authenticator.unwrap(failure);
-    if (cause instanceof TimeoutException || cause instanceof HttpTimeoutException) {
+    if (cause instanceof TimeoutException || cause instanceof SocketTimeoutException) {
       throw new CompletionException(
           new IllegalStateException(
               "the key set at " + uri + " did not arrive within " + policy.totalTimeout()));
