@@ -154,3 +154,4 @@ livenessProbe:
 {{/* Where Envoy finds the CA of the OpenTelemetry Collector (tracing.caSecret). */}}
 {{- define "tollgate.otlpCaDir" -}}/etc/tollgate/otlp-ca{{- end -}}
 {{- define "tollgate.otlpCaFile" -}}{{ include "tollgate.otlpCaDir" . }}/ca.crt{{- end -}}
+{{- define "tollgate.otlpClientDir" -}}/etc/tollgate/otlp-client{{- end -}}

@@ -94,6 +94,16 @@ final class OtelCollector implements AutoCloseable {
    * and key files when they are given; waits until it listens.
    */
   static OtelCollector start(Path work, Path certificate, Path key) throws IOException {
+    return start(work, certificate, key, null);
+  }
+
+  /**
+   * Starts a collector serving TLS with the PEM certificate and key files, and, when {@code
+   * clientCa} is given, requiring a client certificate that chains to it (mutual TLS); waits until
+   * it listens.
+   */
+  static OtelCollector start(Path work, Path certificate, Path key, Path clientCa)
+      throws IOException {
     Path binary = binary();
     assertThat(binary)
         .as("the OpenTelemetry Collector; build it with scripts/install-otelcol.sh")
@@ -124,7 +134,7 @@ final class OtelCollector implements AutoCloseable {
               receivers: [otlp]
               exporters: [file]
         """
-            .formatted(port, tls(certificate, key), spans));
+            .formatted(port, tls(certificate, key, clientCa), spans));
     Path log = work.resolve("otelcol.log");
     Process process =
         new ProcessBuilder(binary.toString(), "--config", "file:" + config)
@@ -137,12 +147,14 @@ final class OtelCollector implements AutoCloseable {
   }
 
   /** The receiver's TLS block, on the lines after its endpoint, or nothing for plaintext. */
-  private static String tls(Path certificate, Path key) {
+  private static String tls(Path certificate, Path key, Path clientCa) {
     if (certificate == null) {
       return "";
     }
-    return "\n        tls:\n          cert_file: %s\n          key_file: %s"
-        .formatted(certificate, key);
+    String clientAuthentication =
+        clientCa == null ? "" : "\n          client_ca_file: %s".formatted(clientCa);
+    return "\n        tls:\n          cert_file: %s\n          key_file: %s%s"
+        .formatted(certificate, key, clientAuthentication);
   }
 
   private void awaitListening() {

@@ -9,11 +9,15 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.GrpcService;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.config.core.v3.WatchedDirectory;
 import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
 import io.envoyproxy.envoy.config.trace.v3.Tracing;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.type.metadata.v3.MetadataKey;
 import io.envoyproxy.envoy.type.metadata.v3.MetadataKind;
@@ -23,6 +27,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The gateway listener's OpenTelemetry tracing: one server span per request, exported over
@@ -36,6 +41,12 @@ import java.util.Map;
 final class ListenerTracing {
   /** Cluster of the OTLP collector. */
   static final String CLUSTER = "tollgate/otlp";
+
+  /**
+   * SDS name of the client certificate Envoy presents to the collector: sent on the ADS stream and
+   * holding only the files' paths, never the key.
+   */
+  static final String CLIENT_CERTIFICATE_SECRET = "tollgate/otlp-client-certificate";
 
   /**
    * The span name of the GenAI semantic conventions, {@code {gen_ai.operation.name}
@@ -142,18 +153,46 @@ final class ListenerTracing {
   private static TransportSocket tlsSocket(OtlpTracing settings, String caBundlePath) {
     boolean ip = XdsProtos.isIpAddress(settings.host());
     String ca = settings.caFile() != null ? settings.caFile() : caBundlePath;
-    UpstreamTlsContext.Builder tls =
-        UpstreamTlsContext.newBuilder()
-            .setCommonTlsContext(
-                CommonTlsContext.newBuilder()
-                    // gRPC servers refuse a TLS connection that did not negotiate HTTP/2.
-                    .addAlpnProtocols("h2")
-                    .setValidationContext(
-                        CertificateValidationContext.newBuilder()
-                            .setTrustedCa(DataSource.newBuilder().setFilename(ca))
-                            .addMatchTypedSubjectAltNames(
-                                UpstreamTls.subjectAltName(settings.host(), ip))));
+    CommonTlsContext.Builder common =
+        CommonTlsContext.newBuilder()
+            // gRPC servers refuse a TLS connection that did not negotiate HTTP/2.
+            .addAlpnProtocols("h2")
+            .setValidationContext(
+                CertificateValidationContext.newBuilder()
+                    .setTrustedCa(DataSource.newBuilder().setFilename(ca))
+                    .addMatchTypedSubjectAltNames(UpstreamTls.subjectAltName(settings.host(), ip)));
+    if (settings.mutualTls()) {
+      common.addTlsCertificateSdsSecretConfigs(
+          SdsSecretConfig.newBuilder()
+              .setName(CLIENT_CERTIFICATE_SECRET)
+              .setSdsConfig(XdsProtos.ADS));
+    }
+    UpstreamTlsContext.Builder tls = UpstreamTlsContext.newBuilder().setCommonTlsContext(common);
     return UpstreamTls.socket(tls, settings.host(), ip);
+  }
+
+  /**
+   * The SDS secret of the client certificate towards the collector, or empty without one: the two
+   * files' paths and their directory, which Envoy watches, so a rotated certificate (a Kubernetes
+   * Secret's volume swapping its files, or files moved into the directory) applies without a
+   * restart.
+   */
+  static Optional<Secret> clientCertificateSecret(OtlpTracing settings) {
+    if (settings == null || !settings.mutualTls()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        Secret.newBuilder()
+            .setName(CLIENT_CERTIFICATE_SECRET)
+            .setTlsCertificate(
+                TlsCertificate.newBuilder()
+                    .setCertificateChain(
+                        DataSource.newBuilder().setFilename(settings.clientCertificateFile()))
+                    .setPrivateKey(DataSource.newBuilder().setFilename(settings.clientKeyFile()))
+                    .setWatchedDirectory(
+                        WatchedDirectory.newBuilder()
+                            .setPath(settings.clientCertificateDirectory())))
+            .build());
   }
 
   private static CustomTag metadataTag(String tag, String key) {

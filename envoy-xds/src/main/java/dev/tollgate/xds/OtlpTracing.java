@@ -1,5 +1,7 @@
 package dev.tollgate.xds;
 
+import java.nio.file.Path;
+
 /**
  * Where Envoy sends the gateway's spans over OTLP/gRPC, how, and which share of the requests
  * without a client's trace context start a trace. A client's sampled {@code traceparent} is always
@@ -14,9 +16,20 @@ package dev.tollgate.xds;
  *     collector's certificate must chain to the CA and name {@code host}
  * @param caFile the CA file, in Envoy's file system, that the collector's certificate must chain
  *     to; null for the CA bundle Envoy validates providers against. Only with {@code tls}.
+ * @param clientCertificateFile the PEM certificate (chain), in Envoy's file system, that Envoy
+ *     presents to the collector (mutual TLS); null for none. Only with {@code tls}, and with {@code
+ *     clientKeyFile} in the same directory, which Envoy watches to reload both on rotation.
+ * @param clientKeyFile the PEM private key of {@code clientCertificateFile}; null for none
  */
 public record OtlpTracing(
-    String host, int port, double samplingPercent, String serviceName, boolean tls, String caFile) {
+    String host,
+    int port,
+    double samplingPercent,
+    String serviceName,
+    boolean tls,
+    String caFile,
+    String clientCertificateFile,
+    String clientKeyFile) {
 
   /** The OTLP/gRPC port of the OpenTelemetry Collector. */
   public static final int DEFAULT_PORT = 4317;
@@ -48,16 +61,74 @@ public record OtlpTracing(
       throw new IllegalArgumentException(
           "an OTLP CA file goes with TLS: write the endpoint https://HOST:PORT");
     }
+    if ((clientCertificateFile == null) != (clientKeyFile == null)) {
+      throw new IllegalArgumentException(
+          "an OTLP client certificate goes with its key: give both files or neither");
+    }
+    if (clientCertificateFile != null) {
+      if (!tls) {
+        throw new IllegalArgumentException(
+            "an OTLP client certificate goes with TLS: write the endpoint https://HOST:PORT");
+      }
+      Path certificate = absolute(clientCertificateFile, "client certificate");
+      Path key = absolute(clientKeyFile, "client key");
+      if (!certificate.getParent().equals(key.getParent())) {
+        throw new IllegalArgumentException(
+            "the OTLP client certificate and key must be in the same directory, which Envoy"
+                + " watches for rotation; got "
+                + certificate
+                + " and "
+                + key);
+      }
+    }
+  }
+
+  /** Settings without a client certificate. */
+  public OtlpTracing(
+      String host,
+      int port,
+      double samplingPercent,
+      String serviceName,
+      boolean tls,
+      String caFile) {
+    this(host, port, samplingPercent, serviceName, tls, caFile, null, null);
   }
 
   /** Plaintext OTLP/gRPC with the default service name. */
   public OtlpTracing(String host, int port, double samplingPercent) {
-    this(host, port, samplingPercent, DEFAULT_SERVICE_NAME, false, null);
+    this(host, port, samplingPercent, DEFAULT_SERVICE_NAME, false, null, null, null);
+  }
+
+  /** Whether Envoy presents a client certificate to the collector. */
+  public boolean mutualTls() {
+    return clientCertificateFile != null;
+  }
+
+  /** The directory of the client certificate and key, which Envoy watches; null without them. */
+  public String clientCertificateDirectory() {
+    return mutualTls() ? Path.of(clientCertificateFile).getParent().toString() : null;
+  }
+
+  private static Path absolute(String file, String what) {
+    Path path = file.isBlank() ? null : Path.of(file).normalize();
+    if (path == null || !path.isAbsolute() || path.getParent() == null) {
+      throw new IllegalArgumentException(
+          "the OTLP " + what + " must be an absolute file path, got '" + file + "'");
+    }
+    return path;
   }
 
   /** {@link #parse(String, double, String, String)} with the default service name, no CA file. */
   public static OtlpTracing parse(String endpoint, double samplingPercent) {
     return parse(endpoint, samplingPercent, null, null);
+  }
+
+  /**
+   * {@link #parse(String, double, String, String, String, String)} without a client certificate.
+   */
+  public static OtlpTracing parse(
+      String endpoint, double samplingPercent, String serviceName, String caFile) {
+    return parse(endpoint, samplingPercent, serviceName, caFile, null, null);
   }
 
   /**
@@ -69,10 +140,18 @@ public record OtlpTracing(
    *     #DEFAULT_SERVICE_NAME}
    * @param caFile the CA the collector's certificate must chain to, null or blank for the CA bundle
    *     (only with {@code https://})
+   * @param clientCertificateFile the certificate Envoy presents to the collector, null or blank for
+   *     none (only with {@code https://} and {@code clientKeyFile})
+   * @param clientKeyFile the key of {@code clientCertificateFile}, null or blank for none
    * @return the tracing settings, or null when {@code endpoint} is null or blank (tracing off)
    */
   public static OtlpTracing parse(
-      String endpoint, double samplingPercent, String serviceName, String caFile) {
+      String endpoint,
+      double samplingPercent,
+      String serviceName,
+      String caFile,
+      String clientCertificateFile,
+      String clientKeyFile) {
     if (endpoint == null || endpoint.isBlank()) {
       return null;
     }
@@ -119,6 +198,18 @@ public record OtlpTracing(
     }
     String service =
         serviceName == null || serviceName.isBlank() ? DEFAULT_SERVICE_NAME : serviceName.strip();
-    return new OtlpTracing(host, port, samplingPercent, service, tls, ca);
+    return new OtlpTracing(
+        host,
+        port,
+        samplingPercent,
+        service,
+        tls,
+        ca,
+        blankToNull(clientCertificateFile),
+        blankToNull(clientKeyFile));
+  }
+
+  private static String blankToNull(String value) {
+    return value == null || value.isBlank() ? null : value.strip();
   }
 }

@@ -131,26 +131,29 @@ public record TranslationReport(List<LoadError> loadErrors, GatewayModel model, 
     xdsNode.set("routes", protos(xds.routes()));
     xdsNode.set("clusters", protos(xds.clusters()));
     xdsNode.set(
-        "secrets",
-        protos(
-            xds.secrets().stream()
-                .map(
-                    s ->
-                        Secret.newBuilder(s)
-                            .setGenericSecret(
-                                s.getGenericSecret().toBuilder()
-                                    .setSecret(
-                                        s.getGenericSecret().getSecret().toBuilder()
-                                            .setInlineString(
-                                                "redacted sha256:"
-                                                    + GatewayModelBuilder.sha256(
-                                                            s.getGenericSecret()
-                                                                .getSecret()
-                                                                .getInlineString())
-                                                        .substring(0, 12))))
-                            .build())
-                .toList()));
+        "secrets", protos(xds.secrets().stream().map(TranslationReport::redacted).toList()));
     return xdsNode;
+  }
+
+  /**
+   * A secret as the report shows it: a provider key as its hash; a TLS certificate holds only file
+   * paths and is shown whole.
+   */
+  private static Secret redacted(Secret s) {
+    if (!s.hasGenericSecret()) {
+      return s;
+    }
+    return Secret.newBuilder(s)
+        .setGenericSecret(
+            s.getGenericSecret().toBuilder()
+                .setSecret(
+                    s.getGenericSecret().getSecret().toBuilder()
+                        .setInlineString(
+                            "redacted sha256:"
+                                + GatewayModelBuilder.sha256(
+                                        s.getGenericSecret().getSecret().getInlineString())
+                                    .substring(0, 12))))
+        .build();
   }
 
   private static ArrayNode protos(List<? extends Message> messages) {

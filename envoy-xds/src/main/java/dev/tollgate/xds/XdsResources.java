@@ -13,7 +13,7 @@ import java.util.List;
  * @param listeners listeners (LDS)
  * @param routes route configurations (RDS)
  * @param clusters clusters with inline endpoints (CDS)
- * @param secrets SDS secrets: provider credentials
+ * @param secrets SDS secrets: provider credentials, and the paths of the OTLP client certificate
  */
 public record XdsResources(
     String version,

@@ -3,6 +3,8 @@ package dev.tollgate.xds;
 import dev.tollgate.model.GatewayModel;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -16,8 +18,9 @@ import java.util.TreeMap;
  *
  * <p>One translator per xDS kind does the work: {@link ListenerTranslator} (listener and HTTP
  * filters), {@link RouteTranslator} (routes, with {@link RateLimitActions}), {@link
- * ClusterTranslator} (clusters, with {@link UpstreamFilters} and {@link UpstreamTls}) and {@link
- * SecretTranslator} (SDS secrets).
+ * ClusterTranslator} (clusters, with {@link UpstreamFilters} and {@link UpstreamTls}), {@link
+ * SecretTranslator} (SDS secrets) and {@link ListenerTracing} (the OTLP cluster and its client
+ * certificate's SDS secret, file paths only).
  */
 public final class XdsTranslator {
   private final XdsSettings settings;
@@ -54,11 +57,13 @@ public final class XdsTranslator {
           ListenerTracing.cluster(settings.tracing(), settings.caBundlePath()));
     }
     RouteConfiguration routeConfig = routes.routes(model, clusters);
+    List<Secret> secrets = new ArrayList<>(SecretTranslator.secrets(model));
+    ListenerTracing.clientCertificateSecret(settings.tracing()).ifPresent(secrets::add);
     return new XdsResources(
         model.version(),
         List.of(listeners.listener()),
         List.of(routeConfig),
         List.copyOf(clusters.values()),
-        SecretTranslator.secrets(model));
+        List.copyOf(secrets));
   }
 }

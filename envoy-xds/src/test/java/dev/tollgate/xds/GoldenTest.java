@@ -107,8 +107,8 @@ class GoldenTest {
   /**
    * The settings of a case: the local ones, with the processor and the rate-limit service at DNS
    * names when a line reads {@code # service-hosts: PROCESSOR RATELIMIT}, traced when a line reads
-   * {@code # otlp: ENDPOINT} (with {@code # otlp-ca-file: PATH} and {@code # otlp-service-name:
-   * NAME} if given).
+   * {@code # otlp: ENDPOINT} (with {@code # otlp-ca-file: PATH}, {@code # otlp-service-name: NAME},
+   * {@code # otlp-client-cert-file: PATH} and {@code # otlp-client-key-file: PATH} if given).
    */
   private static XdsSettings settings(String text) {
     XdsSettings settings = SETTINGS;
@@ -125,7 +125,12 @@ class GoldenTest {
     }
     return settings.withTracing(
         OtlpTracing.parse(
-            endpoint, 100, header(text, "# otlp-service-name:"), header(text, "# otlp-ca-file:")));
+            endpoint,
+            100,
+            header(text, "# otlp-service-name:"),
+            header(text, "# otlp-ca-file:"),
+            header(text, "# otlp-client-cert-file:"),
+            header(text, "# otlp-client-key-file:")));
   }
 
   private static String header(String text, String prefix) {

@@ -7,6 +7,7 @@ import com.google.protobuf.WireFormat;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import java.util.ArrayList;
@@ -98,5 +99,49 @@ class ListenerTracingTest {
     assertThat(byIp.getTrustedCa().getFilename()).isEqualTo("/etc/ssl/certs/ca-certificates.crt");
     assertThat(byIp.getMatchTypedSubjectAltNames(0).getSanType())
         .isEqualTo(SubjectAltNameMatcher.SanType.IP_ADDRESS);
+  }
+
+  @Test
+  void aClientCertificateComesBySdsOnTheAdsStreamAsWatchedFilePaths() throws Exception {
+    OtlpTracing mutual =
+        OtlpTracing.parse(
+            "https://otel.observability.svc:4317",
+            100,
+            null,
+            "/etc/otlp/ca.crt",
+            "/etc/otlp-client/tls.crt",
+            "/etc/otlp-client/tls.key");
+    UpstreamTlsContext context =
+        ListenerTracing.cluster(mutual, "/etc/ssl/certs/ca-certificates.crt")
+            .getTransportSocket()
+            .getTypedConfig()
+            .unpack(UpstreamTlsContext.class);
+    var sds = context.getCommonTlsContext().getTlsCertificateSdsSecretConfigsList();
+    assertThat(sds).hasSize(1);
+    assertThat(sds.get(0).getName()).isEqualTo(ListenerTracing.CLIENT_CERTIFICATE_SECRET);
+    assertThat(sds.get(0).getSdsConfig()).isEqualTo(XdsProtos.ADS);
+    assertThat(context.getCommonTlsContext().getTlsCertificatesList()).isEmpty();
+
+    Secret secret = ListenerTracing.clientCertificateSecret(mutual).orElseThrow();
+    assertThat(secret.getName()).isEqualTo(ListenerTracing.CLIENT_CERTIFICATE_SECRET);
+    var certificate = secret.getTlsCertificate();
+    assertThat(certificate.getCertificateChain().getFilename())
+        .isEqualTo("/etc/otlp-client/tls.crt");
+    assertThat(certificate.getPrivateKey().getFilename()).isEqualTo("/etc/otlp-client/tls.key");
+    assertThat(certificate.getPrivateKey().hasInlineString()).isFalse();
+    assertThat(certificate.getWatchedDirectory().getPath()).isEqualTo("/etc/otlp-client");
+
+    OtlpTracing serverOnly =
+        OtlpTracing.parse("https://otel.observability.svc:4317", 100, null, "/etc/otlp/ca.crt");
+    assertThat(ListenerTracing.clientCertificateSecret(serverOnly)).isEmpty();
+    assertThat(ListenerTracing.clientCertificateSecret(null)).isEmpty();
+    assertThat(
+            ListenerTracing.cluster(serverOnly, "/etc/ssl/certs/ca-certificates.crt")
+                .getTransportSocket()
+                .getTypedConfig()
+                .unpack(UpstreamTlsContext.class)
+                .getCommonTlsContext()
+                .getTlsCertificateSdsSecretConfigsCount())
+        .isZero();
   }
 }

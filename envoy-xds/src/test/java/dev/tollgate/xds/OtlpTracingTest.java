@@ -61,4 +61,44 @@ class OtlpTracingTest {
     assertThatThrownBy(() -> OtlpTracing.parse("collector:4317", 101))
         .hasMessageContaining("0-100");
   }
+
+  @Test
+  void readsAClientCertificateAndKeyForMutualTls() {
+    OtlpTracing mutual =
+        OtlpTracing.parse(
+            "https://collector:4317",
+            100,
+            null,
+            null,
+            " /etc/client/tls.crt ",
+            "/etc/client/tls.key");
+    assertThat(mutual.mutualTls()).isTrue();
+    assertThat(mutual.clientCertificateFile()).isEqualTo("/etc/client/tls.crt");
+    assertThat(mutual.clientKeyFile()).isEqualTo("/etc/client/tls.key");
+    assertThat(mutual.clientCertificateDirectory()).isEqualTo("/etc/client");
+    assertThat(OtlpTracing.parse("https://collector:4317", 100, null, null, " ", null).mutualTls())
+        .isFalse();
+  }
+
+  @Test
+  void refusesAClientCertificateItCannotServe() {
+    assertThatThrownBy(
+            () -> OtlpTracing.parse("collector:4317", 100, null, null, "/c/tls.crt", "/c/tls.key"))
+        .hasMessageContaining("https://");
+    assertThatThrownBy(
+            () -> OtlpTracing.parse("https://collector:4317", 100, null, null, "/c/tls.crt", null))
+        .hasMessageContaining("both");
+    assertThatThrownBy(
+            () -> OtlpTracing.parse("https://collector:4317", 100, null, null, null, "/c/tls.key"))
+        .hasMessageContaining("both");
+    assertThatThrownBy(
+            () ->
+                OtlpTracing.parse(
+                    "https://collector:4317", 100, null, null, "/c/tls.crt", "/k/tls.key"))
+        .hasMessageContaining("same directory");
+    assertThatThrownBy(
+            () ->
+                OtlpTracing.parse("https://collector:4317", 100, null, null, "tls.crt", "tls.key"))
+        .hasMessageContaining("absolute");
+  }
 }

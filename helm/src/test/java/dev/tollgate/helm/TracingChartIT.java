@@ -92,6 +92,57 @@ class TracingChartIT {
         .doesNotContain("otlp-ca");
   }
 
+  @Test
+  void aClientCertificateSecretIsMountedIntoEnvoyAndNamedToTheOperator() {
+    List<String> values =
+        List.of(
+            "--set", "tracing.otlpEndpoint=https://otel-collector.observability.svc:4317",
+            "--set", "tracing.clientCertificateSecret.name=gateway-otlp-client");
+    assertThat(operatorArgs(values))
+        .contains(
+            "--otlp-client-cert-file=/etc/tollgate/otlp-client/tls.crt",
+            "--otlp-client-key-file=/etc/tollgate/otlp-client/tls.key");
+    JsonNode pod = deployment(values, "-envoy").at("/spec/template/spec");
+    JsonNode volume = null;
+    for (JsonNode v : pod.path("volumes")) {
+      if (v.path("name").asText().equals("otlp-client")) {
+        volume = v;
+      }
+    }
+    assertThat(volume).as("the otlp-client volume").isNotNull();
+    assertThat(volume.at("/secret/secretName").asText()).isEqualTo("gateway-otlp-client");
+    assertThat(volume.at("/secret/items").isMissingNode())
+        .as("the whole Secret is mounted, so Kubernetes swaps its files and Envoy sees it")
+        .isTrue();
+    List<String> mounts = new ArrayList<>();
+    pod.at("/containers/0/volumeMounts")
+        .forEach(
+            m ->
+                mounts.add(
+                    m.path("name").asText()
+                        + "="
+                        + m.path("mountPath").asText()
+                        + (m.has("subPath") ? " subPath" : "")));
+    assertThat(mounts).contains("otlp-client=/etc/tollgate/otlp-client");
+    // Without the Secret, Envoy presents no certificate and mounts nothing.
+    List<String> serverOnly =
+        List.of("--set", "tracing.otlpEndpoint=https://otel-collector.observability.svc:4317");
+    assertThat(operatorArgs(serverOnly)).noneMatch(a -> a.startsWith("--otlp-client"));
+    assertThat(deployment(serverOnly, "-envoy").at("/spec/template/spec/volumes").toString())
+        .doesNotContain("otlp-client");
+  }
+
+  @Test
+  void aClientCertificateForAPlaintextEndpointIsRefused() {
+    assertThat(
+            refused(
+                    "tracing.otlpEndpoint=collector:4317",
+                    "tracing.clientCertificateSecret.name=gateway-otlp-client")
+                .stderr())
+        .contains("tracing.clientCertificateSecret")
+        .contains("https://");
+  }
+
   /** {@code helm template} with these {@code --set} values; it must fail. */
   private static Tools.Result refused(String... sets) {
     List<String> args = new ArrayList<>(List.of("template", "tollgate", ChartIT.CHART.toString()));

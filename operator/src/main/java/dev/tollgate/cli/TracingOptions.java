@@ -42,16 +42,38 @@ public final class TracingOptions {
               + " providers against.")
   String caFile;
 
+  @Option(
+      names = "--otlp-client-cert-file",
+      paramLabel = "PATH",
+      description =
+          "With an https:// --otlp-endpoint: the certificate (PEM chain, an absolute path Envoy"
+              + " can read) Envoy presents to the collector, for a collector that requires"
+              + " client certificates. Needs --otlp-client-key-file in the same directory,"
+              + " which Envoy watches: a rotated certificate applies without a restart."
+              + " Default: none.")
+  String clientCertificateFile;
+
+  @Option(
+      names = "--otlp-client-key-file",
+      paramLabel = "PATH",
+      description =
+          "The private key (PEM, an absolute path Envoy can read) of --otlp-client-cert-file."
+              + " Default: none.")
+  String clientKeyFile;
+
   /** The tracing settings, null when no endpoint is given, or a usage error naming the flag. */
   public OtlpTracing tracing(CommandLine commandLine) {
     try {
       if (endpoint == null || endpoint.isBlank()) {
-        if (caFile != null) {
-          throw new IllegalArgumentException("--otlp-ca-file needs an https:// --otlp-endpoint");
+        if (caFile != null || clientCertificateFile != null || clientKeyFile != null) {
+          throw new IllegalArgumentException(
+              "--otlp-ca-file, --otlp-client-cert-file and --otlp-client-key-file need an"
+                  + " https:// --otlp-endpoint");
         }
         return null;
       }
-      return OtlpTracing.parse(endpoint, samplingPercent, serviceName, caFile);
+      return OtlpTracing.parse(
+          endpoint, samplingPercent, serviceName, caFile, clientCertificateFile, clientKeyFile);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(commandLine, "--otlp-endpoint: " + e.getMessage());
     }
