@@ -150,8 +150,8 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
     start = processor.clock().instant();
     policy = processor.policy();
     head = RequestHead.of(headers);
+    anthropicBetas = AnthropicApi.betaHeader(headers);
     if (AnthropicApi.serves(head.path())) {
-      anthropicBetas = AnthropicApi.betaHeader(headers);
       anthropicVersion = AnthropicApi.versionHeader(headers);
       anthropicBetaQuery = AnthropicApi.betaQuery(headers);
     }
@@ -343,6 +343,17 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
             AnthropicApi.withMixedRuleHeaders(
                 answer, anthropicVersion, anthropicBetas, request.target().anthropicBetas());
       }
+    } else if (anthropicBetas != null) {
+      // A chat or Responses client's anthropic-beta: cut to what the rule's providers allow when
+      // every backend is Anthropic's, else dropped (OpenAI attempts must not get it; a mixed
+      // rule's Anthropic attempts send their provider's).
+      answer =
+          AnthropicApi.withBetas(
+              answer,
+              anthropicBetas,
+              request.target().api() == Policy.BackendApi.ANTHROPIC
+                  ? request.target().anthropicBetas()
+                  : java.util.Set.of());
     }
     send(answer);
   }

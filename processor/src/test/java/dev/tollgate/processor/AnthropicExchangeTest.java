@@ -181,6 +181,25 @@ class AnthropicExchangeTest {
     assertThat(setHeaders(common)).doesNotContainKey("anthropic-beta");
   }
 
+  /** A chat client's anthropic-beta to an Anthropic backend is cut to the allowed betas too. */
+  @Test
+  void aChatClientsBetasToAnAnthropicBackendAreCutToTheAllowedOnes() throws Exception {
+    ExtProcClient.Stream s = client.open();
+    s.requestHeaders(
+        false,
+        headers(
+            "/v1/chat/completions",
+            "anthropic-beta",
+            "computer-use-2025-01-24,prompt-caching-2024-07-31"));
+    CommonResponse common =
+        s.requestBody(
+                "{\"model\":\"sonnet\",\"max_tokens\":100,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}")
+            .getRequestBody()
+            .getResponse();
+    assertThat(setHeaders(common)).containsEntry("anthropic-beta", "prompt-caching-2024-07-31");
+  }
+
   @Test
   void countTokensReservesAndChargesNothing() throws Exception {
     ExtProcClient.Stream s = client.open();
