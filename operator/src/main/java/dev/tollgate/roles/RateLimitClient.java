@@ -13,12 +13,14 @@ import io.grpc.ChannelCredentials;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The processor role's client of the rate-limit service's {@link BudgetCalls}: the tier check of a
@@ -35,6 +37,9 @@ public final class RateLimitClient implements TierProbe, UsageSettlement, AutoCl
   private final ManagedChannel channel;
   private final Duration tierDeadline;
   private final Duration settleDeadline;
+
+  /** When the channel's connection backoff was last cut short (System.nanoTime()). */
+  private final AtomicLong backoffResetAt = new AtomicLong(System.nanoTime());
 
   /**
    * Connects (lazily: the first call dials) to {@code target}, balancing calls over every address
@@ -61,6 +66,20 @@ public final class RateLimitClient implements TierProbe, UsageSettlement, AutoCl
             .build();
     this.tierDeadline = tierDeadline;
     this.settleDeadline = settleDeadline;
+  }
+
+  /**
+   * Makes the channel resolve the service's name and reconnect now instead of after its backoff, at
+   * most once a second. Without it a processor that started before any rate-limit Pod was ready (a
+   * headless Service with no address yet) could wait up to two minutes of gRPC's backoff before its
+   * first tier check or settlement got through.
+   */
+  private void cutBackoffShort() {
+    long now = System.nanoTime();
+    long last = backoffResetAt.get();
+    if (now - last >= TimeUnit.SECONDS.toNanos(1) && backoffResetAt.compareAndSet(last, now)) {
+      channel.resetConnectBackoff();
+    }
   }
 
   @Override
@@ -127,7 +146,11 @@ public final class RateLimitClient implements TierProbe, UsageSettlement, AutoCl
       ClientCalls.asyncUnaryCall(
           channel.newCall(
               method,
-              CallOptions.DEFAULT.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)),
+              // Wait for a connection within the deadline rather than fail at once while the
+              // channel reconnects (e.g. the first call after the service's Pods became ready).
+              CallOptions.DEFAULT
+                  .withWaitForReady()
+                  .withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)),
           request,
           new StreamObserver<>() {
             @Override
@@ -137,6 +160,10 @@ public final class RateLimitClient implements TierProbe, UsageSettlement, AutoCl
 
             @Override
             public void onError(Throwable t) {
+              if (Status.fromThrowable(t).getCode() == Status.Code.UNAVAILABLE
+                  || Status.fromThrowable(t).getCode() == Status.Code.DEADLINE_EXCEEDED) {
+                cutBackoffShort();
+              }
               answer.completeExceptionally(t);
             }
 

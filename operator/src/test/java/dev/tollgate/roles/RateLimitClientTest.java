@@ -184,10 +184,10 @@ class RateLimitClientTest {
               () ->
                   gone.check("default", "chat", "alice", "demo-chat", 1, true)
                       .get(10, TimeUnit.SECONDS))
-          .hasMessageMatching(".*(UNAVAILABLE|DEADLINE_EXCEEDED).*");
+          .hasMessageMatching("(?s).*(UNAVAILABLE|DEADLINE_EXCEEDED).*");
       assertThatThrownBy(
               () -> gone.settle(ALICE, new Tokens(1, 0, 0, 1, null)).get(10, TimeUnit.SECONDS))
-          .hasMessageMatching(".*(UNAVAILABLE|DEADLINE_EXCEEDED).*");
+          .hasMessageMatching("(?s).*(UNAVAILABLE|DEADLINE_EXCEEDED).*");
     }
   }
 }
