@@ -178,7 +178,7 @@ elif scenario == "responses-azure-fallback":
     # The OpenAI backend answers 503; Envoy falls back to the Azure deployment.
     create_story("eu-fallback")
 elif scenario == "responses-rate-limited":
-    # 1,000 tokens an hour: the first response (150 input + 16 output tokens committed) fits, then
+    # 1,000 tokens a month: the first response (150 input + 16 output tokens committed) fits, then
     # a request reserving 900 output tokens does not, whether it streams or not.
     first = client.responses.create(model="codex", input=" ".join(["Hi"] * 200), max_output_tokens=16)
     assert first.usage.total_tokens == 166, first.usage

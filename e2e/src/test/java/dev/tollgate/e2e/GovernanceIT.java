@@ -69,7 +69,7 @@ class GovernanceIT {
         JSON.readTree(TollgateRun.get(gateway.url() + "/v1/models", INTERN_KEY).body());
     assertThat(models.path("data").findValuesAsText("id")).containsExactly("demo-fast");
 
-    // team-a: the platform's 3 requests an hour; the preferred backend's provider is invalid, so
+    // team-a: the platform's 3 requests a month; the preferred backend's provider is invalid, so
     // demo-chat is served by the fallback.
     HttpResponse<String> viaFallback = chat(NEW_KEY, "demo-chat");
     assertThat(viaFallback.statusCode()).as(viaFallback.body()).isEqualTo(200);
@@ -79,7 +79,7 @@ class GovernanceIT {
     assertThat(overCeiling.statusCode()).as(overCeiling.body()).isEqualTo(429);
     assertThat(overCeiling.headers().firstValue("x-ratelimit-limit-requests")).contains("3");
 
-    // team-b has its own bucket of the ceiling, and its own quota of 1 an hour narrows it.
+    // team-b has its own bucket of the ceiling, and its own quota of 1 a month narrows it.
     assertThat(chat(TEAM_B_KEY, "demo-chat").statusCode()).isEqualTo(200);
     HttpResponse<String> overTeam = chat(TEAM_B_KEY, "demo-chat");
     assertThat(overTeam.statusCode()).as(overTeam.body()).isEqualTo(429);
