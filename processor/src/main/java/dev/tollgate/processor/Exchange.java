@@ -392,10 +392,9 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
   // ------------------------------------------------------------------------------ the end
 
   private void reject(Rejection r) {
-    status = r.status();
-    error = r.code();
     byte[] body = errorBody(r);
-    send(
+    reject(
+        r,
         ExtProcMessages.immediate(
             r.status(),
             head.requestId(),
@@ -403,6 +402,29 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
             r.allow(),
             body,
             "tollgate_" + r.code()));
+  }
+
+  /**
+   * Answers as the rate-limit filter's refusal does (429, its error, {@code retry-after} and the
+   * exhausted budget's {@code x-ratelimit-*} headers), before the body is read.
+   */
+  private void refuseOverBudget(ExhaustedBudgets.Exhausted exhausted) {
+    Rejection r = ExhaustedBudgets.REFUSAL;
+    reject(
+        r,
+        ExtProcMessages.immediate(
+            r.status(),
+            head.requestId(),
+            exhausted.headers(processor.clock().instant()),
+            errorBody(r),
+            "tollgate_budget_exhausted"));
+  }
+
+  /** Sends a rejection's immediate answer, records it and ends the exchange. */
+  private void reject(Rejection r, ProcessingResponse answer) {
+    status = r.status();
+    error = r.code();
+    send(answer);
     processor.recorder().rejected(r.code(), caller);
     finish(false);
   }
@@ -412,26 +434,6 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
     return AnthropicApi.serves(head.path())
         ? AnthropicErrors.body(AnthropicErrors.typeForStatus(r.status()), r.message())
         : r.body();
-  }
-
-  /**
-   * Answers as the rate-limit filter's refusal does (429, its error, {@code retry-after} and the
-   * exhausted budget's {@code x-ratelimit-*} headers), before the body is read.
-   */
-  private void refuseOverBudget(ExhaustedBudgets.Exhausted exhausted) {
-    Rejection r = ExhaustedBudgets.REFUSAL;
-    status = r.status();
-    error = r.code();
-    byte[] body = errorBody(r);
-    send(
-        ExtProcMessages.immediate(
-            r.status(),
-            head.requestId(),
-            exhausted.headers(processor.clock().instant()),
-            body,
-            "tollgate_budget_exhausted"));
-    processor.recorder().rejected(r.code(), caller);
-    finish(false);
   }
 
   private void answer(int code, byte[] body) {
