@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * certificate ({@code client_ca_file}): through {@code tollgate run --otlp-client-cert-file
  * --otlp-client-key-file} and a real Envoy, spans arrive with a certificate the collector trusts
  * and never without one; a certificate rotated in its directory, as a Kubernetes Secret volume
- * swaps it, applies without restarting Envoy.
+ * swaps it, applies without restarting Envoy, and so does the CA the collector's certificate is
+ * checked against ({@code --otlp-ca-file}).
  */
 class TracingMutualTlsIT {
   static final String BODY =
@@ -45,18 +46,25 @@ class TracingMutualTlsIT {
     return OtelCollector.start(work.resolve("otelcol"), certificate, key, clients);
   }
 
-  /**
-   * Writes a client certificate into {@code directory} the way a Kubernetes Secret volume does:
-   * {@code tls.crt} and {@code tls.key} are links through {@code ..data}, which is swapped in one
-   * rename to a new version's folder.
-   */
+  /** Writes a client certificate as {@code tls.crt} and {@code tls.key}, see the other form. */
   static void writeLikeASecretVolume(Path directory, IssuedCertificate client, String version)
+      throws IOException {
+    writeLikeASecretVolume(
+        directory, Map.of("tls.crt", client.certificatePem(), "tls.key", client.keyPem()), version);
+  }
+
+  /**
+   * Writes files into {@code directory} the way a Kubernetes Secret volume does: each name is a
+   * link through {@code ..data}, which is swapped in one rename to a new version's folder.
+   */
+  static void writeLikeASecretVolume(Path directory, Map<String, String> files, String version)
       throws IOException {
     Files.createDirectories(directory);
     Path folder = directory.resolve("..v" + version);
     Files.createDirectories(folder);
-    Files.writeString(folder.resolve("tls.crt"), client.certificatePem());
-    Files.writeString(folder.resolve("tls.key"), client.keyPem());
+    for (Map.Entry<String, String> file : files.entrySet()) {
+      Files.writeString(folder.resolve(file.getKey()), file.getValue());
+    }
     Path next = directory.resolve("..data_tmp");
     Files.deleteIfExists(next);
     Files.createSymbolicLink(next, folder.getFileName());
@@ -65,7 +73,7 @@ class TracingMutualTlsIT {
         directory.resolve("..data"),
         StandardCopyOption.ATOMIC_MOVE,
         StandardCopyOption.REPLACE_EXISTING);
-    for (String name : List.of("tls.crt", "tls.key")) {
+    for (String name : files.keySet()) {
       Path link = directory.resolve(name);
       if (!Files.isSymbolicLink(link)) {
         Files.createSymbolicLink(link, Path.of("..data", name));
@@ -102,15 +110,28 @@ class TracingMutualTlsIT {
    * counts the connection the collector closed) with no span received; bounded.
    */
   static void assertRefused(TollgateRun traced, OtelCollector collector) throws Exception {
+    assertRefused(
+        traced,
+        collector,
+        "cluster.tollgate_otlp.ssl.connection_error",
+        "cluster.tollgate_otlp.upstream_cx_destroy_remote");
+  }
+
+  /**
+   * Sends traced requests, each answered 200, until one of Envoy's {@code counters} shows a
+   * connection to the collector failed, with no span received; bounded.
+   */
+  static void assertRefused(TollgateRun traced, OtelCollector collector, String... counters)
+      throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     long refused = 0;
     while (refused == 0 && System.nanoTime() < deadline) {
       HttpResponse<String> response =
           traced.post("/v1/chat/completions", TracingIT.KEY, BODY, Parent.random().header());
       assertThat(response.statusCode()).as("tracing never fails a request").isEqualTo(200);
-      refused =
-          TracingIT.stat(traced, "cluster.tollgate_otlp.ssl.connection_error")
-              + TracingIT.stat(traced, "cluster.tollgate_otlp.upstream_cx_destroy_remote");
+      for (String counter : counters) {
+        refused += TracingIT.stat(traced, counter);
+      }
       TollgateRun.sleep(500);
     }
     assertThat(refused)
@@ -168,28 +189,62 @@ class TracingMutualTlsIT {
 
       writeLikeASecretVolume(
           clientDirectory, clientCa.issueClient("gateway", Duration.ofHours(1)), "2");
-      // Envoy reloads the secret on the swap; keep sending until a span arrives, bounded.
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (collector.spans().isEmpty() && System.nanoTime() < deadline) {
-        HttpResponse<String> response =
-            traced.post("/v1/chat/completions", TracingIT.KEY, BODY, Parent.random().header());
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        TollgateRun.sleep(1000);
-      }
-      assertThat(collector.spans())
-          .as(
-              "spans after rotating to a trusted certificate; Envoy's OTLP counters:\n%s\n"
-                  + "collector log:\n%s\ngateway log:\n%s",
-              otlpStats(traced), collector.logText(), traced.logTail())
-          .isNotEmpty();
-      OtelCollector.Span span =
-          collector.spans().stream()
-              .filter(s -> s.name().equals("chat fast"))
-              .findFirst()
-              .orElseThrow(() -> new AssertionError("no chat span in " + collector.rawText()));
-      assertThat(span.attribute("gen_ai.usage.output_tokens")).isEqualTo("3");
-      TracingIT.assertNoSecretIn(collector.rawText());
+      assertSpansArrive(traced, collector, "rotating to a trusted certificate");
     }
+  }
+
+  /**
+   * The CA the collector's certificate is checked against, rotated in its directory as a
+   * Kubernetes Secret volume swaps it: before, Envoy refuses the collector's certificate and no
+   * span arrives; after, the same Envoy's spans arrive.
+   */
+  @Test
+  void aRotatedCaAppliesWithoutARestart() throws Exception {
+    Path work = Path.of("target/e2e/tracing-ca-rotation").toAbsolutePath();
+    Clock clock = Clock.systemUTC();
+    CertificateAuthority collectorCa =
+        CertificateAuthority.create("collector-ca", Duration.ofHours(1), clock);
+    CertificateAuthority retiredCa =
+        CertificateAuthority.create("retired-ca", Duration.ofHours(1), clock);
+    Path caDirectory = work.resolve("otlp-ca");
+    deleteRecursively(caDirectory);
+    writeLikeASecretVolume(
+        caDirectory, Map.of("ca.crt", IssuedCertificate.pem(retiredCa.certificate())), "1");
+    try (OtelCollector collector = TracingIT.tlsCollector(work, collectorCa);
+        TollgateRun traced = gateway(work, collector, caDirectory.resolve("ca.crt"))) {
+      assertRefused(traced, collector, "cluster.tollgate_otlp.ssl.fail_verify_error");
+
+      writeLikeASecretVolume(
+          caDirectory, Map.of("ca.crt", IssuedCertificate.pem(collectorCa.certificate())), "2");
+      assertSpansArrive(traced, collector, "rotating to the collector's CA");
+    }
+  }
+
+  /**
+   * Sends traced requests until the collector holds a span (Envoy reloads a rotated secret on the
+   * swap and exports every 5 s), bounded, then checks the chat span and that no secret reached it.
+   */
+  static void assertSpansArrive(TollgateRun traced, OtelCollector collector, String after)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (collector.spans().isEmpty() && System.nanoTime() < deadline) {
+      HttpResponse<String> response =
+          traced.post("/v1/chat/completions", TracingIT.KEY, BODY, Parent.random().header());
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      TollgateRun.sleep(1000);
+    }
+    assertThat(collector.spans())
+        .as(
+            "spans after %s; Envoy's OTLP counters:\n%s\ncollector log:\n%s\ngateway log:\n%s",
+            after, otlpStats(traced), collector.logText(), traced.logTail())
+        .isNotEmpty();
+    OtelCollector.Span span =
+        collector.spans().stream()
+            .filter(s -> s.name().equals("chat fast"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no chat span in " + collector.rawText()));
+    assertThat(span.attribute("gen_ai.usage.output_tokens")).isEqualTo("3");
+    TracingIT.assertNoSecretIn(collector.rawText());
   }
 
   static void deleteRecursively(Path directory) throws IOException {

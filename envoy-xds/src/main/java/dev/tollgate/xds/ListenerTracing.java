@@ -49,6 +49,12 @@ final class ListenerTracing {
   static final String CLIENT_CERTIFICATE_SECRET = "tollgate/otlp-client-certificate";
 
   /**
+   * SDS name of the CA the collector's certificate must chain to, when one is given: the file's
+   * path and its directory, which Envoy watches, sent on the ADS stream.
+   */
+  static final String CA_SECRET = "tollgate/otlp-ca";
+
+  /**
    * The span name of the GenAI semantic conventions, {@code {gen_ai.operation.name}
    * {gen_ai.request.model}}, as an Envoy format string read when the span ends.
    */
@@ -152,15 +158,26 @@ final class ListenerTracing {
 
   private static TransportSocket tlsSocket(OtlpTracing settings, String caBundlePath) {
     boolean ip = XdsProtos.isIpAddress(settings.host());
-    String ca = settings.caFile() != null ? settings.caFile() : caBundlePath;
+    CertificateValidationContext.Builder names =
+        CertificateValidationContext.newBuilder()
+            .addMatchTypedSubjectAltNames(UpstreamTls.subjectAltName(settings.host(), ip));
     CommonTlsContext.Builder common =
         CommonTlsContext.newBuilder()
             // gRPC servers refuse a TLS connection that did not negotiate HTTP/2.
-            .addAlpnProtocols("h2")
-            .setValidationContext(
-                CertificateValidationContext.newBuilder()
-                    .setTrustedCa(DataSource.newBuilder().setFilename(ca))
-                    .addMatchTypedSubjectAltNames(UpstreamTls.subjectAltName(settings.host(), ip)));
+            .addAlpnProtocols("h2");
+    if (settings.caFile() == null) {
+      // The system's bundle, which changes with Envoy's image.
+      common.setValidationContext(
+          names.setTrustedCa(DataSource.newBuilder().setFilename(caBundlePath)));
+    } else {
+      // A CA of the deployment's own, by SDS with a watched directory: a rotated CA applies to the
+      // next connection without restarting Envoy.
+      common.setCombinedValidationContext(
+          CommonTlsContext.CombinedCertificateValidationContext.newBuilder()
+              .setDefaultValidationContext(names)
+              .setValidationContextSdsSecretConfig(
+                  SdsSecretConfig.newBuilder().setName(CA_SECRET).setSdsConfig(XdsProtos.ADS)));
+    }
     if (settings.mutualTls()) {
       common.addTlsCertificateSdsSecretConfigs(
           SdsSecretConfig.newBuilder()
@@ -192,6 +209,26 @@ final class ListenerTracing {
                     .setWatchedDirectory(
                         WatchedDirectory.newBuilder()
                             .setPath(settings.clientCertificateDirectory())))
+            .build());
+  }
+
+  /**
+   * The SDS secret of the CA towards the collector, or empty unless a CA file is given: the file's
+   * path and its directory, which Envoy watches, so a CA replaced by a rename in it (a Kubernetes
+   * Secret volume's {@code ..data} swap) applies without a restart.
+   */
+  static Optional<Secret> caSecret(OtlpTracing settings) {
+    if (settings == null || settings.caFile() == null) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        Secret.newBuilder()
+            .setName(CA_SECRET)
+            .setValidationContext(
+                CertificateValidationContext.newBuilder()
+                    .setTrustedCa(DataSource.newBuilder().setFilename(settings.caFile()))
+                    .setWatchedDirectory(
+                        WatchedDirectory.newBuilder().setPath(settings.caDirectory())))
             .build());
   }
 

@@ -14,8 +14,9 @@ import java.nio.file.Path;
  * @param serviceName the {@code service.name} of the spans' resource
  * @param tls whether Envoy speaks TLS to the collector (plaintext HTTP/2 otherwise); the
  *     collector's certificate must chain to the CA and name {@code host}
- * @param caFile the CA file, in Envoy's file system, that the collector's certificate must chain
- *     to; null for the CA bundle Envoy validates providers against. Only with {@code tls}.
+ * @param caFile the CA file, an absolute path in Envoy's file system, that the collector's
+ *     certificate must chain to; null for the CA bundle Envoy validates providers against. Only
+ *     with {@code tls}. Envoy watches its directory to reload it on rotation.
  * @param clientCertificateFile the PEM certificate (chain), in Envoy's file system, that Envoy
  *     presents to the collector (mutual TLS); null for none. Only with {@code tls}, and with {@code
  *     clientKeyFile} in the same directory, which Envoy watches to reload both on rotation.
@@ -57,9 +58,12 @@ public record OtlpTracing(
       throw new IllegalArgumentException(
           "the OTLP service name must be 1-255 printable characters, got '" + serviceName + "'");
     }
-    if (caFile != null && (!tls || caFile.isBlank())) {
-      throw new IllegalArgumentException(
-          "an OTLP CA file goes with TLS: write the endpoint https://HOST:PORT");
+    if (caFile != null) {
+      if (!tls) {
+        throw new IllegalArgumentException(
+            "an OTLP CA file goes with TLS: write the endpoint https://HOST:PORT");
+      }
+      absolute(caFile, "CA file");
     }
     if ((clientCertificateFile == null) != (clientKeyFile == null)) {
       throw new IllegalArgumentException(
@@ -107,6 +111,11 @@ public record OtlpTracing(
   /** The directory of the client certificate and key, which Envoy watches; null without them. */
   public String clientCertificateDirectory() {
     return mutualTls() ? Path.of(clientCertificateFile).getParent().toString() : null;
+  }
+
+  /** The directory of the CA file, which Envoy watches; null without one. */
+  public String caDirectory() {
+    return caFile == null ? null : Path.of(caFile).normalize().getParent().toString();
   }
 
   private static Path absolute(String file, String what) {

@@ -58,6 +58,7 @@ public final class XdsTranslator {
     }
     RouteConfiguration routeConfig = routes.routes(model, clusters);
     List<Secret> secrets = new ArrayList<>(SecretTranslator.secrets(model));
+    ListenerTracing.caSecret(settings.tracing()).ifPresent(secrets::add);
     ListenerTracing.clientCertificateSecret(settings.tracing()).ifPresent(secrets::add);
     return new XdsResources(
         model.version(),

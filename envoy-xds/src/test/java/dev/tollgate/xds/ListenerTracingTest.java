@@ -81,8 +81,20 @@ class ListenerTracingTest {
         cluster.getTransportSocket().getTypedConfig().unpack(UpstreamTlsContext.class);
     assertThat(context.getSni()).isEqualTo("otel.observability.svc");
     assertThat(context.getCommonTlsContext().getAlpnProtocolsList()).containsExactly("h2");
-    var validation = context.getCommonTlsContext().getValidationContext();
-    assertThat(validation.getTrustedCa().getFilename()).isEqualTo("/etc/otlp/ca.crt");
+    var combined = context.getCommonTlsContext().getCombinedValidationContext();
+    assertThat(combined.getValidationContextSdsSecretConfig().getName())
+        .isEqualTo(ListenerTracing.CA_SECRET);
+    assertThat(combined.getValidationContextSdsSecretConfig().getSdsConfig())
+        .isEqualTo(XdsProtos.ADS);
+    // The CA comes by SDS, as a file in a watched directory, so a rotated CA applies at once.
+    Secret ca = ListenerTracing.caSecret(tls).orElseThrow();
+    assertThat(ca.getName()).isEqualTo(ListenerTracing.CA_SECRET);
+    assertThat(ca.getValidationContext().getTrustedCa().getFilename())
+        .isEqualTo("/etc/otlp/ca.crt");
+    assertThat(ca.getValidationContext().getWatchedDirectory().getPath()).isEqualTo("/etc/otlp");
+    assertThat(ListenerTracing.caSecret(OtlpTracing.parse("https://otel:4317", 100))).isEmpty();
+    var validation = combined.getDefaultValidationContext();
+    assertThat(validation.hasTrustedCa()).isFalse();
     assertThat(validation.getMatchTypedSubjectAltNames(0).getSanType())
         .isEqualTo(SubjectAltNameMatcher.SanType.DNS);
     assertThat(validation.getMatchTypedSubjectAltNames(0).getMatcher().getExact())

@@ -53,6 +53,8 @@ class OtlpTracingTest {
         .hasMessageContaining("https://");
     assertThatThrownBy(() -> OtlpTracing.parse("https://collector:4318/v1/traces", 100))
         .hasMessageContaining("path");
+    assertThatThrownBy(() -> OtlpTracing.parse("https://collector:4317", 100, null, "ca.crt"))
+        .hasMessageContaining("CA file must be an absolute file path");
     assertThatThrownBy(() -> OtlpTracing.parse("collector:otlp", 100))
         .hasMessageContaining("HOST:PORT");
     assertThatThrownBy(() -> OtlpTracing.parse("collector:0", 100)).hasMessageContaining("port");

@@ -37,9 +37,10 @@ public final class TracingOptions {
       names = "--otlp-ca-file",
       paramLabel = "PATH",
       description =
-          "With an https:// --otlp-endpoint: the CA file (PEM, a path Envoy can read) the"
-              + " collector's certificate must chain to. Default: the CA bundle Envoy checks"
-              + " providers against.")
+          "With an https:// --otlp-endpoint: the CA file (PEM, an absolute path Envoy can"
+              + " read) the collector's certificate must chain to. Envoy watches its directory:"
+              + " a CA replaced there applies without a restart. Default: the CA bundle Envoy"
+              + " checks providers against, read when the cluster loads.")
   String caFile;
 
   @Option(
