@@ -3,8 +3,6 @@ package dev.tollgate.processor;
 import static dev.tollgate.processor.ExtProcMessages.set;
 
 import dev.tollgate.model.Wire;
-import io.envoyproxy.envoy.config.core.v3.HeaderValue;
-import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import java.util.List;
 import java.util.Set;
@@ -34,14 +32,8 @@ final class AnthropicApi {
    * else: what the Anthropic SDKs' beta client (and so Claude Code) sends. It only tells the SDK's
    * own routing apart; the path is sent on without it.
    */
-  static boolean betaQuery(HttpHeaders headers) {
-    for (HeaderValue h : headers.getHeaders().getHeadersList()) {
-      if (h.getKey().equals(":path")) {
-        String path = ExtProcMessages.value(h);
-        return path.equals(MESSAGES + "?beta=true") || path.equals(COUNT_TOKENS + "?beta=true");
-      }
-    }
-    return false;
+  static boolean betaQuery(RequestHead head) {
+    return serves(head.path()) && "beta=true".equals(head.query());
   }
 
   /** The request headers answer with the path set to its part without the query. */
@@ -55,24 +47,6 @@ final class AnthropicApi {
     return builder.build();
   }
 
-  /** The client's {@code anthropic-beta} header, or null. */
-  static String betaHeader(HttpHeaders headers) {
-    return header(headers, BETA_HEADER);
-  }
-
-  /** The client's {@code anthropic-version} header, or null. */
-  static String versionHeader(HttpHeaders headers) {
-    return header(headers, VERSION_HEADER);
-  }
-
-  private static String header(HttpHeaders headers, String name) {
-    for (HeaderValue h : headers.getHeaders().getHeadersList()) {
-      if (h.getKey().equals(name)) {
-        return ExtProcMessages.value(h);
-      }
-    }
-    return null;
-  }
 
   /**
    * Refuses a call the rule's backends cannot serve: an OpenAI-style call other than chat

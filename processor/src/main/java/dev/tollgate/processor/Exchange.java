@@ -150,10 +150,10 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
     start = processor.clock().instant();
     policy = processor.policy();
     head = RequestHead.of(headers);
-    anthropicBetas = AnthropicApi.betaHeader(headers);
+    anthropicBetas = head.anthropicBeta();
     if (AnthropicApi.serves(head.path())) {
-      anthropicVersion = AnthropicApi.versionHeader(headers);
-      anthropicBetaQuery = AnthropicApi.betaQuery(headers);
+      anthropicVersion = head.anthropicVersion();
+      anthropicBetaQuery = AnthropicApi.betaQuery(head);
     }
     Rejection unserved = UnservedCalls.refusal(head);
     if (unserved != null) {

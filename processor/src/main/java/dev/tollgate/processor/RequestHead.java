@@ -21,6 +21,9 @@ import java.util.List;
  * @param credentials how many credential headers were sent
  * @param removeHeaders headers to remove before the request goes on: credentials, {@code
  *     accept-encoding} and anything named {@code x-tollgate-*}
+ * @param query the path's query (after {@code ?}), or null
+ * @param anthropicVersion the {@code anthropic-version} header, or null
+ * @param anthropicBeta the {@code anthropic-beta} header, or null
  */
 record RequestHead(
     String method,
@@ -33,16 +36,24 @@ record RequestHead(
     String authorization,
     String apiKey,
     int credentials,
-    List<String> removeHeaders) {
+    List<String> removeHeaders,
+    String query,
+    String anthropicVersion,
+    String anthropicBeta) {
 
   /** Before any request headers arrived. */
   static final RequestHead NONE =
-      new RequestHead("", "", null, Operation.OTHER, false, -1, null, null, null, 0, List.of());
+      new RequestHead(
+          "", "", null, Operation.OTHER, false, -1, null, null, null, 0, List.of(), null, null,
+          null);
 
   /** Reads the request headers Envoy sent. */
   static RequestHead of(HttpHeaders headers) {
     String method = "";
     String path = "";
+    String query = null;
+    String anthropicVersion = null;
+    String anthropicBeta = null;
     String requestId = null;
     long contentLength = -1;
     String contentType = null;
@@ -53,7 +64,12 @@ record RequestHead(
     for (HeaderValue h : headers.getHeaders().getHeadersList()) {
       String key = h.getKey();
       switch (key) {
-        case ":path" -> path = pathOnly(ExtProcMessages.value(h));
+        case ":path" -> {
+          String full = ExtProcMessages.value(h);
+          int mark = full.indexOf('?');
+          path = mark < 0 ? full : full.substring(0, mark);
+          query = mark < 0 ? null : full.substring(mark + 1);
+        }
         case ":method" -> method = ExtProcMessages.value(h);
         case Wire.REQUEST_ID_HEADER -> requestId = ExtProcMessages.value(h);
         case "authorization" -> {
@@ -69,6 +85,8 @@ record RequestHead(
         case "content-length" ->
             contentLength = ExtProcMessages.parseLength(ExtProcMessages.value(h));
         case "content-type" -> contentType = ExtProcMessages.value(h);
+        case AnthropicApi.VERSION_HEADER -> anthropicVersion = ExtProcMessages.value(h);
+        case AnthropicApi.BETA_HEADER -> anthropicBeta = ExtProcMessages.value(h);
         // Upstream compression would hide usage from the processor; Envoy may still compress
         // towards the client.
         case "accept-encoding" -> remove.add(key);
@@ -90,11 +108,9 @@ record RequestHead(
         authorization,
         apiKey,
         credentials,
-        remove);
-  }
-
-  private static String pathOnly(String path) {
-    int query = path.indexOf('?');
-    return query < 0 ? path : path.substring(0, query);
+        remove,
+        query,
+        anthropicVersion,
+        anthropicBeta);
   }
 }

@@ -107,7 +107,10 @@ class KeyGovernanceTest {
         "Bearer " + key,
         null,
         1,
-        List.of());
+        List.of(),
+        null,
+        null,
+        null);
   }
 
   @Test
