@@ -47,7 +47,6 @@ final class AnthropicApi {
     return builder.build();
   }
 
-
   /**
    * Refuses a call the rule's backends cannot serve: an OpenAI-style call other than chat
    * completions to a rule with an Anthropic backend (chat completions and Messages calls {@link

@@ -44,7 +44,19 @@ record RequestHead(
   /** Before any request headers arrived. */
   static final RequestHead NONE =
       new RequestHead(
-          "", "", null, Operation.OTHER, false, -1, null, null, null, 0, List.of(), null, null,
+          "",
+          "",
+          null,
+          Operation.OTHER,
+          false,
+          -1,
+          null,
+          null,
+          null,
+          0,
+          List.of(),
+          null,
+          null,
           null);
 
   /** Reads the request headers Envoy sent. */
