@@ -45,9 +45,21 @@ public final class MemoryBudgetStore implements BudgetStore {
     this.commitRetention = commitRetention;
   }
 
-  /** Creates a store with room for 100,000 buckets and 1,000,000 reservations. */
+  /**
+   * How long the default store remembers a commit. The repeats it guards against (Envoy's commit at
+   * stream done after the processor's settlement of the same request, or the other way round)
+   * arrive within seconds of each other: this store is in the service's own process, so no commit
+   * waits out a store outage (Redis keeps 30 minutes for those). Each remembered commit costs about
+   * 280 bytes of heap: 5 minutes at 500 requests/s is about 40 MiB, where 30 minutes was 250 MiB.
+   */
+  public static final Duration DEFAULT_COMMIT_RETENTION = Duration.ofMinutes(5);
+
+  /**
+   * Creates a store with room for 100,000 buckets and 1,000,000 reservations, remembering commits
+   * for {@link #DEFAULT_COMMIT_RETENTION}.
+   */
   public static MemoryBudgetStore withDefaults() {
-    return new MemoryBudgetStore(100_000, 1_000_000, Duration.ofMinutes(30));
+    return new MemoryBudgetStore(100_000, 1_000_000, DEFAULT_COMMIT_RETENTION);
   }
 
   @Override
