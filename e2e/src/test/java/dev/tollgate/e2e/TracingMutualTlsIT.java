@@ -194,9 +194,9 @@ class TracingMutualTlsIT {
   }
 
   /**
-   * The CA the collector's certificate is checked against, rotated in its directory as a
-   * Kubernetes Secret volume swaps it: before, Envoy refuses the collector's certificate and no
-   * span arrives; after, the same Envoy's spans arrive.
+   * The CA the collector's certificate is checked against, rotated in its directory as a Kubernetes
+   * Secret volume swaps it: before, Envoy refuses the collector's certificate and no span arrives;
+   * after, the same Envoy's spans arrive.
    */
   @Test
   void aRotatedCaAppliesWithoutARestart() throws Exception {
