@@ -37,9 +37,6 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
   private Policy policy;
   private Instant start;
   private RequestHead head = RequestHead.NONE;
-  private String anthropicBetas;
-  private String anthropicVersion;
-  private boolean anthropicBetaQuery;
   private TranslatedCall translated;
   private Caller caller;
   private ByteString partialBody;
@@ -150,11 +147,6 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
     start = processor.clock().instant();
     policy = processor.policy();
     head = RequestHead.of(headers);
-    anthropicBetas = head.anthropicBeta();
-    if (AnthropicApi.serves(head.path())) {
-      anthropicVersion = head.anthropicVersion();
-      anthropicBetaQuery = AnthropicApi.betaQuery(head);
-    }
     Rejection unserved = UnservedCalls.refusal(head);
     if (unserved != null) {
       // Envoy's routes would refuse it too, but only after the body: answer before it is sent.
@@ -212,7 +204,7 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
       }
       processor.bodyReader().checkHeaders(head);
       send(
-          anthropicBetaQuery
+          AnthropicApi.betaQuery(head)
               ? AnthropicApi.withoutQuery(RequestMutations.headers(head), head.path())
               : RequestMutations.headers(head));
       return;
@@ -337,20 +329,24 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
     }
     if (AnthropicApi.serves(head.path()) && request.target().api() != Policy.BackendApi.OPENAI) {
       // Anthropic attempts (all of them, or some of a mixed rule's) get the allowed betas.
-      answer = AnthropicApi.withBetas(answer, anthropicBetas, request.target().anthropicBetas());
+      answer =
+          AnthropicApi.withBetas(answer, head.anthropicBeta(), request.target().anthropicBetas());
       if (request.target().api() == Policy.BackendApi.MIXED) {
         answer =
             AnthropicApi.withMixedRuleHeaders(
-                answer, anthropicVersion, anthropicBetas, request.target().anthropicBetas());
+                answer,
+                head.anthropicVersion(),
+                head.anthropicBeta(),
+                request.target().anthropicBetas());
       }
-    } else if (anthropicBetas != null) {
+    } else if (head.anthropicBeta() != null) {
       // A chat or Responses client's anthropic-beta: cut to what the rule's providers allow when
       // every backend is Anthropic's, else dropped (OpenAI attempts must not get it; a mixed
       // rule's Anthropic attempts send their provider's).
       answer =
           AnthropicApi.withBetas(
               answer,
-              anthropicBetas,
+              head.anthropicBeta(),
               request.target().api() == Policy.BackendApi.ANTHROPIC
                   ? request.target().anthropicBetas()
                   : java.util.Set.of());
@@ -392,7 +388,6 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
   // ------------------------------------------------------------------------------ the end
 
   private void reject(Rejection r) {
-    byte[] body = errorBody(r);
     reject(
         r,
         ExtProcMessages.immediate(
@@ -400,7 +395,7 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
             head.requestId(),
             r.status() == 401,
             r.allow(),
-            body,
+            errorBody(r),
             "tollgate_" + r.code()));
   }
 
