@@ -10,7 +10,9 @@ import java.util.List;
 /**
  * The rate-limit actions of a budgeted route entry: a reserve descriptor at request start and a
  * commit descriptor at stream done, in the shape the rate-limit service's {@code BudgetDescriptor}
- * parses.
+ * parses. The commit is a backstop: its phase comes from the processor's metadata ({@link
+ * Wire#ENVOY_COMMIT_PHASE}), which the processor empties when it settles the request itself, so a
+ * request that ends normally costs one rate-limit call from Envoy, not two.
  */
 final class RateLimitActions {
   private RateLimitActions() {}
@@ -32,7 +34,8 @@ final class RateLimitActions {
             .build();
     RateLimit commit =
         RateLimit.newBuilder()
-            .addActions(genericKey(Wire.PHASE, Wire.COMMIT))
+            // From the processor's metadata: empty (no descriptor, no call) when it settles itself.
+            .addActions(metadata(Wire.PHASE, Wire.ENVOY_COMMIT_PHASE, null))
             .addAllActions(identityActions(route, requested))
             .addActions(metadata(Wire.INPUT_TOKENS_KEY, Wire.INPUT_TOKENS, "0"))
             .addActions(metadata(Wire.CACHED_INPUT_TOKENS_KEY, Wire.CACHED_INPUT_TOKENS, "0"))

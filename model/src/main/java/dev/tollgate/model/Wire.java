@@ -260,6 +260,16 @@ public final class Wire {
   /** Phase value at stream done. */
   public static final String COMMIT = "commit";
 
+  /**
+   * Metadata key: the phase of Envoy's stream-done commit descriptor. The processor writes {@link
+   * #COMMIT} here when it routes a request, and an empty value in its answer to the response's last
+   * message when it settles the request itself: an empty metadata value drops the descriptor, so
+   * Envoy then makes no rate-limit call at stream done. A response that ends anywhere else (the
+   * client gone, the processor gone, a body the processor does not read to its end) keeps the
+   * value, and Envoy's commit is the backstop.
+   */
+  public static final String ENVOY_COMMIT_PHASE = "envoy_commit_phase";
+
   /** Descriptor key: the caller's namespace. */
   public static final String NAMESPACE_KEY = "namespace";
 

@@ -380,7 +380,11 @@ final class Exchange implements StreamObserver<ProcessingRequest> {
     if (response == null) {
       response =
           new ResponseStream(
-              processor.responseSettings(), request, AnthropicApi.serves(head.path()), translated);
+              processor.responseSettings(),
+              request,
+              AnthropicApi.serves(head.path()),
+              translated,
+              processor.settles());
     }
     return response;
   }

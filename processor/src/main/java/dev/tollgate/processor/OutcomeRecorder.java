@@ -43,7 +43,17 @@ final class OutcomeRecorder {
 
   /** Commits each routed request's usage through {@code settlement} and records what it settled. */
   void settlement(UsageSettlement settlement) {
-    this.settlement = settlement;
+    settlement(settlement, RetriedSettlement.FIRST_WAIT);
+  }
+
+  /** The same, asking again after {@code firstWait} when the service cannot be asked. */
+  void settlement(UsageSettlement settlement, java.time.Duration firstWait) {
+    this.settlement = settlement == null ? null : new RetriedSettlement(settlement, firstWait);
+  }
+
+  /** Whether each routed request's usage is committed here when its exchange ends. */
+  boolean settles() {
+    return settlement != null;
   }
 
   /** Counts a request that fell to its rule's cheaper tier. */
@@ -138,8 +148,9 @@ final class OutcomeRecorder {
         ledger.offer(LedgerRecords.of(outcome, end, details, usage));
         return;
       }
-      // The ledger gets what the budget settled: Envoy's stream-done commit may have come first
-      // with the metadata it last applied, which for an aborted stream is not the processor's last.
+      // The ledger gets what the budget settled: for an aborted stream, Envoy's stream-done commit
+      // (armed, see Wire.ENVOY_COMMIT_PHASE) may have come first with the metadata it last applied,
+      // which is not the processor's last.
       settling
           .settle(
               new UsageSettlement.Charged(

@@ -257,6 +257,11 @@ public final class Processor extends ExternalProcessorGrpc.ExternalProcessorImpl
     return recorder;
   }
 
+  /** Whether the processor settles each routed request itself ({@link #settleWith}). */
+  boolean settles() {
+    return recorder.settles();
+  }
+
   /** The budgets known to be exhausted until their windows end. */
   ExhaustedBudgets exhausted() {
     return exhausted;

@@ -152,8 +152,9 @@ final class ProcessorMetrics {
   }
 
   /**
-   * Counts a request whose settlement the rate-limit service did not answer in time: its ledger
-   * record keeps the processor's own figure (Envoy's commit still counts the budget).
+   * Counts a request whose settlement the rate-limit service did not answer in time, after every
+   * attempt ({@link RetriedSettlement}): its ledger record keeps the processor's own figure, and
+   * its reservation holds its budget until the reservation's TTL.
    */
   void settlementFailed() {
     Counter.builder(SETTLEMENT_FAILURES)

@@ -92,6 +92,8 @@ final class RequestMutations {
     common.setHeaderMutation(headers);
     Struct.Builder meta = Struct.newBuilder();
     put(meta, Wire.RESERVE_TOKENS, Long.toString(request.reserve()));
+    // Envoy's stream-done commit stays armed until the processor settles the request itself.
+    put(meta, Wire.ENVOY_COMMIT_PHASE, Wire.COMMIT);
     // What the commit charges if no response ever reaches the processor (the client gone while the
     // provider generates): the whole reservation. The response's usage replaces it.
     put(meta, Wire.INPUT_TOKENS, Long.toString(request.estimate()));

@@ -66,6 +66,7 @@ final class ResponseStream {
   private Instant firstToken;
   private boolean eventStream;
   private boolean ended;
+  private final boolean processorSettles;
   private String error;
   private AccountedUsage accounted = AccountedUsage.NONE;
 
@@ -76,10 +77,17 @@ final class ResponseStream {
    * @param anthropicErrors whether error bodies take Anthropic's shape (a Messages API call)
    * @param translated the translation of a call some or all of whose backends speak another API, or
    *     null; it applies when the provider that answered speaks that API
+   * @param processorSettles whether the processor commits the usage itself when the exchange ends
+   *     (then the answer to the last message disarms Envoy's stream-done commit)
    */
   ResponseStream(
-      Settings settings, ModelRequest request, boolean anthropicErrors, TranslatedCall translated) {
+      Settings settings,
+      ModelRequest request,
+      boolean anthropicErrors,
+      TranslatedCall translated,
+      boolean processorSettles) {
     this.settings = settings;
+    this.processorSettles = processorSettles;
     this.request = request;
     this.anthropicErrors = anthropicErrors;
     this.translated = translated;
@@ -155,6 +163,7 @@ final class ResponseStream {
     if (headers.getEndOfStream()) {
       ended = true;
       response.setDynamicMetadata(account());
+      disarmEnvoyCommit(response);
     } else if (status >= 400 || status < 100) {
       mode = Mode.ERROR;
       // Replaces the request's default (the whole reservation): an error generated nothing,
@@ -278,6 +287,7 @@ final class ResponseStream {
     if (last) {
       ended = true;
       response.setDynamicMetadata(account());
+      disarmEnvoyCommit(response);
     } else if (mode == Mode.SSE || mode == Mode.JSON) {
       // What the commit charges if the response stops after this chunk; written only on change.
       if (reaccount()) {
@@ -285,6 +295,17 @@ final class ResponseStream {
       }
     }
     return response.build();
+  }
+
+  /**
+   * At the response's last message, when the processor settles the request itself: empties the
+   * phase of Envoy's stream-done commit ({@link Wire#ENVOY_COMMIT_PHASE}), so that Envoy makes no
+   * second commit. A budget refusal keeps it: the processor does not settle what was not reserved.
+   */
+  private void disarmEnvoyCommit(ProcessingResponse.Builder response) {
+    if (processorSettles && request != null && !budgetRefused()) {
+      ExtProcMessages.putMetadata(response, Wire.ENVOY_COMMIT_PHASE, "");
+    }
   }
 
   private Struct account() {

@@ -244,15 +244,22 @@ class LedgerHandOffTest {
   }
 
   @Test
-  void aSettlementThatFailsLeavesTheProcessorsOwnFigure() throws Exception {
+  void aSettlementThatFailsIsAskedAgainAndThenLeavesTheProcessorsOwnFigure() throws Exception {
     Processor processor =
         new Processor(ProcessorConfig.defaults(), clock, new SimpleMeterRegistry(), line -> {});
     processor.update(TestModels.standard());
     processor.recordTo(ledger::add);
-    processor.settleWith(
-        (charged, usage) ->
-            java.util.concurrent.CompletableFuture.failedFuture(
-                new IllegalStateException("rate-limit service away")));
+    java.util.concurrent.atomic.AtomicInteger asked =
+        new java.util.concurrent.atomic.AtomicInteger();
+    processor
+        .recorder()
+        .settlement(
+            (charged, usage) -> {
+              asked.incrementAndGet();
+              return java.util.concurrent.CompletableFuture.failedFuture(
+                  new IllegalStateException("rate-limit service away"));
+            },
+            Duration.ofMillis(5));
     try (ExtProcClient settling = new ExtProcClient(processor)) {
       ExtProcClient.Stream s = settling.open();
       s.requestHeaders(
@@ -269,5 +276,96 @@ class LedgerHandOffTest {
           .until(() -> !ledger.isEmpty());
     }
     assertThat(ledger.get(0).outputTokens()).isEqualTo(5);
+    assertThat(asked).as("settlement attempts").hasValue(RetriedSettlement.ATTEMPTS);
+  }
+
+  @Test
+  void aSettlementThatFailsOnceIsAskedAgainAndItsAnswerRecorded() throws Exception {
+    Processor processor =
+        new Processor(ProcessorConfig.defaults(), clock, new SimpleMeterRegistry(), line -> {});
+    processor.update(TestModels.standard());
+    processor.recordTo(ledger::add);
+    java.util.concurrent.atomic.AtomicInteger asked =
+        new java.util.concurrent.atomic.AtomicInteger();
+    processor
+        .recorder()
+        .settlement(
+            (charged, usage) ->
+                asked.incrementAndGet() == 1
+                    ? java.util.concurrent.CompletableFuture.failedFuture(
+                        new IllegalStateException("rate-limit Pod rolling"))
+                    : java.util.concurrent.CompletableFuture.completedFuture(usage),
+            Duration.ofMillis(5));
+    try (ExtProcClient settling = new ExtProcClient(processor)) {
+      ExtProcClient.Stream s = settling.open();
+      s.requestHeaders(
+          false, ProcessorExchangeTest.post("authorization", "Bearer " + TestModels.ALICE_KEY));
+      s.requestBody("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"model\":\"fast\"}");
+      s.responseHeaders(false, ":status", "200", "content-type", "application/json");
+      s.responseBody(
+          "{\"id\":\"c1\",\"model\":\"gpt-4o-mini\",\"choices\":[],\"usage\":"
+              + "{\"prompt_tokens\":12,\"completion_tokens\":5}}",
+          true);
+      s.complete();
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> !ledger.isEmpty());
+    }
+    assertThat(asked).hasValue(2);
+    assertThat(ledger.get(0).budget()).isEqualTo(LedgerRecord.Budget.COMMITTED);
+  }
+
+  @Test
+  void aProcessorThatSettlesDisarmsEnvoysCommitAtTheResponsesEndOnly() throws Exception {
+    Processor processor =
+        new Processor(ProcessorConfig.defaults(), clock, new SimpleMeterRegistry(), line -> {});
+    processor.update(TestModels.standard());
+    processor.settleWith(
+        (charged, usage) -> java.util.concurrent.CompletableFuture.completedFuture(usage));
+    try (ExtProcClient settling = new ExtProcClient(processor)) {
+      ExtProcClient.Stream s = settling.open();
+      s.requestHeaders(
+          false, ProcessorExchangeTest.post("authorization", "Bearer " + TestModels.ALICE_KEY));
+      var body =
+          s.requestBody(
+              "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"model\":\"fast\","
+                  + "\"stream\":true}");
+      assertThat(ProcessorExchangeTest.metadata(body))
+          .as("armed when routed")
+          .containsEntry(Wire.ENVOY_COMMIT_PHASE, Wire.COMMIT);
+      var headers = s.responseHeaders(false, ":status", "200", "content-type", "text/event-stream");
+      var chunk =
+          s.responseBody("data: {\"choices\":[{\"delta\":{\"content\":\"one\"}}]}\n\n", false);
+      // A stream that stops here (the client gone) is committed by Envoy with what it last read.
+      assertThat(ProcessorExchangeTest.metadata(headers))
+          .doesNotContainKey(Wire.ENVOY_COMMIT_PHASE);
+      assertThat(ProcessorExchangeTest.metadata(chunk)).doesNotContainKey(Wire.ENVOY_COMMIT_PHASE);
+      var last = s.responseBody("data: [DONE]\n\n", true);
+      assertThat(ProcessorExchangeTest.metadata(last))
+          .as("disarmed at the end: the processor settles")
+          .containsEntry(Wire.ENVOY_COMMIT_PHASE, "");
+      s.complete();
+    }
+  }
+
+  @Test
+  void aProcessorThatDoesNotSettleLeavesEnvoysCommitArmed() throws Exception {
+    Processor processor =
+        new Processor(ProcessorConfig.defaults(), clock, new SimpleMeterRegistry(), line -> {});
+    processor.update(TestModels.standard());
+    try (ExtProcClient plain = new ExtProcClient(processor)) {
+      ExtProcClient.Stream s = plain.open();
+      s.requestHeaders(
+          false, ProcessorExchangeTest.post("authorization", "Bearer " + TestModels.ALICE_KEY));
+      s.requestBody("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"model\":\"fast\"}");
+      s.responseHeaders(false, ":status", "200", "content-type", "application/json");
+      var last =
+          s.responseBody(
+              "{\"id\":\"c1\",\"choices\":[],\"usage\":"
+                  + "{\"prompt_tokens\":12,\"completion_tokens\":5}}",
+              true);
+      assertThat(ProcessorExchangeTest.metadata(last)).doesNotContainKey(Wire.ENVOY_COMMIT_PHASE);
+      s.complete();
+    }
   }
 }

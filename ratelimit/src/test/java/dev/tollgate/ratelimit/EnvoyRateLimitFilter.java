@@ -119,6 +119,10 @@ final class EnvoyRateLimitFilter {
             metadata
                 .getOrDefault(meta.getMetadataKey().getKey(), Map.of())
                 .get(meta.getMetadataKey().getPath(0).getKey());
+        // As Envoy's MetaDataAction: an empty string is no value (the default, else no descriptor).
+        if (value != null && value.isEmpty()) {
+          value = null;
+        }
         if (value == null && !meta.getDefaultValue().isEmpty()) {
           value = meta.getDefaultValue();
         }

@@ -90,11 +90,35 @@ class TranslatedDescriptorsTest {
     assertThat(filter.request(actions, true, HEADERS, noClient).getDescriptorsList()).isEmpty();
   }
 
+  @Test
+  void aRequestTheProcessorSettlesItselfGetsNoCommitFromEnvoy() throws Exception {
+    EnvoyRateLimitFilter filter = EnvoyRateLimitFilter.of(XDS.listeners().get(0));
+    Route route =
+        MODEL.routes().stream()
+            .filter(
+                r -> MODEL.quotas().stream().anyMatch(q -> q.appliesTo(r.namespace(), r.name())))
+            .findFirst()
+            .orElseThrow();
+    Rule rule = route.rules().get(0);
+    RateLimitPerRoute actions = actions(XdsNames.route(route, rule.index(), rule.models().get(0)));
+
+    // The processor's answer to the response's last message empties the phase.
+    Map<String, Map<String, String>> settled = metadata(true);
+    settled.get(Wire.METADATA_NAMESPACE).put(Wire.ENVOY_COMMIT_PHASE, "");
+    assertThat(filter.request(actions, true, HEADERS, settled).getDescriptorsList())
+        .as("Envoy's stream-done commit once the processor settles")
+        .isEmpty();
+    assertThat(BudgetDescriptor.parse(filter.request(actions, false, HEADERS, settled), MAX_TOKENS))
+        .as("the reserve does not read the phase")
+        .hasSize(1);
+  }
+
   /** The processor's metadata: identity and estimate, and with {@code usage} what it counted. */
   private static Map<String, Map<String, String>> metadata(boolean usage) {
     Map<String, String> tollgate = new HashMap<>();
     tollgate.put(Wire.CLIENT_KEY, "ci-bot");
     tollgate.put(Wire.RESERVE_TOKENS, "1234");
+    tollgate.put(Wire.ENVOY_COMMIT_PHASE, Wire.COMMIT);
     if (usage) {
       tollgate.put(Wire.INPUT_TOKENS, "900");
       tollgate.put(Wire.CACHED_INPUT_TOKENS, "100");
