@@ -22,7 +22,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The aggregated discovery service Envoy connects to. Envoy nodes are grouped by their {@code
  * node.cluster} (the {@code --service-cluster} flag); every group gets the snapshot published for
- * it. Snapshots are checked for consistency before they are published.
+ * it. Snapshots are checked for consistency before they are published. A type whose resources an
+ * edit leaves as they were keeps its version, so Envoy is sent only the types that changed (a route
+ * edit resends the routes, not thousands of clusters); the tracker reports acknowledgements as
+ * model versions all the same ({@link TypeVersions}).
  *
  * <p>Thread-safe.
  */
@@ -48,6 +51,7 @@ public final class AdsServer implements AutoCloseable {
   private final NodeStatusTracker tracker;
   private final Server server;
   private final Map<String, XdsResources> published = new HashMap<>();
+  private final Map<String, TypeVersions> versionsByGroup = new HashMap<>();
   private ListenerCertificate listenerCertificate;
 
   private AdsServer(SimpleCache<String> cache, NodeStatusTracker tracker, Server server) {
@@ -138,8 +142,11 @@ public final class AdsServer implements AutoCloseable {
   }
 
   private void setSnapshot(String group, XdsResources resources) {
+    TypeVersions versions = TypeVersions.next(versionsByGroup.get(group), resources);
+    versionsByGroup.put(group, versions);
+    tracker.published(resources.version(), versions.byType());
     List<Secret> secrets = new ArrayList<>(resources.secrets());
-    String secretsVersion = resources.version();
+    String secretsVersion = versions.secrets();
     if (listenerCertificate != null) {
       secrets.add(listenerCertificate.secret());
       secretsVersion += VERSION_SUFFIX + listenerCertificate.version();
@@ -148,21 +155,24 @@ public final class AdsServer implements AutoCloseable {
         group,
         Snapshot.create(
             resources.clusters(),
-            resources.version(),
+            versions.clusters(),
             List.of(),
-            resources.version(),
+            versions.clusters(),
             resources.listeners(),
-            resources.version(),
+            versions.listeners(),
             resources.routes(),
-            resources.version(),
+            versions.routes(),
             secrets,
             secretsVersion));
   }
 
-  /** Returns the version last published to a group, or null. */
-  public String publishedVersion(String group) {
-    Snapshot snapshot = cache.getSnapshot(group);
-    return snapshot == null ? null : snapshot.clusters().version();
+  /**
+   * Returns the model version last published to a group, or null. Each xDS type carries a version
+   * of its own ({@link TypeVersions}): the model version at which its resources last changed.
+   */
+  public synchronized String publishedVersion(String group) {
+    TypeVersions versions = versionsByGroup.get(group);
+    return versions == null ? null : versions.resources().version();
   }
 
   @Override

@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Records, per Envoy node, which configuration version it acknowledged for each resource type and
  * the last configuration it rejected with Envoy's error detail. The operator turns this into the
- * {@code Programmed} condition.
+ * {@code Programmed} condition. Versions are reported as model versions: a type an edit left
+ * unchanged keeps its older xDS version ({@link TypeVersions}), and counts as acknowledged at the
+ * newest model version published with it.
  *
  * <p>Thread-safe: the discovery server calls it from its gRPC threads.
  */
@@ -75,6 +77,19 @@ public final class NodeStatusTracker implements DiscoveryServerCallbacks {
           });
   private final CopyOnWriteArrayList<Consumer<NodeStatus>> listeners = new CopyOnWriteArrayList<>();
 
+  /**
+   * The newest model version published with each type version, keyed {@code <type URL> <version>}
+   * ({@link TypeVersions}); the least recently used are forgotten past 4,096.
+   */
+  private final Map<String, String> modelByTypeVersion =
+      java.util.Collections.synchronizedMap(
+          new java.util.LinkedHashMap<>(256, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+              return size() > 4096;
+            }
+          });
+
   /** Creates a tracker that timestamps rejections with the given clock. */
   public NodeStatusTracker(Clock clock) {
     this.clock = clock;
@@ -97,13 +112,43 @@ public final class NodeStatusTracker implements DiscoveryServerCallbacks {
     return out;
   }
 
-  /** Returns the status of one node. */
+  /**
+   * Records a publish: model version {@code model} carries each type at the version {@code byType}
+   * names, so a node that acknowledged that type version runs that type as of {@code model}.
+   */
+  void published(String model, Map<String, String> byType) {
+    byType.forEach((type, version) -> modelByTypeVersion.put(type + " " + version, model));
+  }
+
+  /**
+   * Returns the status of one node, each acknowledged or rejected type version given as the newest
+   * model version published with it (the listener certificate's suffix kept).
+   */
   public NodeStatus status(String nodeId) {
+    Map<String, String> versions = new TreeMap<>();
+    acked.getOrDefault(nodeId, Map.of()).forEach((type, v) -> versions.put(type, model(type, v)));
+    Nack nack = nacks.get(nodeId);
+    if (nack != null) {
+      nack =
+          new Nack(
+              nack.typeUrl(), model(nack.typeUrl(), nack.version()), nack.message(), nack.at());
+    }
     return new NodeStatus(
         nodeId,
-        Map.copyOf(new TreeMap<>(acked.getOrDefault(nodeId, Map.of()))),
-        Optional.ofNullable(nacks.get(nodeId)),
+        Map.copyOf(versions),
+        Optional.ofNullable(nack),
         openStreams.getOrDefault(nodeId, 0L) > 0);
+  }
+
+  /** The newest model version published with a type's version; the version itself if unknown. */
+  private String model(String typeUrl, String version) {
+    int suffix = version.indexOf(AdsServer.VERSION_SUFFIX);
+    String typeVersion = suffix < 0 ? version : version.substring(0, suffix);
+    String model = modelByTypeVersion.get(typeUrl + " " + typeVersion);
+    if (model == null) {
+      return version;
+    }
+    return suffix < 0 ? model : model + version.substring(suffix);
   }
 
   @Override

@@ -113,6 +113,54 @@ class EnvoyAdsIT {
 
   @Test
   @Order(3)
+  void aRouteEditResendsOnlyTheRoutesAndCountsAsAcknowledgedAtTheNewVersion() {
+    long clusterUpdates = stat("cluster_manager.cds.update_success");
+    long listenerUpdates = stat("listener_manager.lds.update_success");
+    XdsResources edited =
+        new XdsResources(
+            "route-edit-" + good.version(),
+            good.listeners(),
+            List.of(good.routes().get(0).toBuilder().addResponseHeadersToRemove("x-edit").build()),
+            good.clusters(),
+            good.secrets());
+    ads.publish(AdsServer.DEFAULT_GROUP, edited);
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200))
+        .untilAsserted(
+            () ->
+                assertThat(ads.tracker().status("envoy-it").ackedEverything(edited.version()))
+                    .as("every type at the edit's version: %s", ads.tracker().status("envoy-it"))
+                    .isTrue());
+    String dump = envoy.admin("/config_dump").orElseThrow();
+    assertThat(dump).contains("x-edit");
+    assertThat(dump)
+        .as("the routes carry the edit's version")
+        .contains("\"version_info\": \"" + edited.version() + "\"");
+    assertThat(stat("cluster_manager.cds.update_success"))
+        .as("clusters were not resent")
+        .isEqualTo(clusterUpdates);
+    assertThat(stat("listener_manager.lds.update_success"))
+        .as("the listener was not resent")
+        .isEqualTo(listenerUpdates);
+    assertThat(ads.publishedVersion(AdsServer.DEFAULT_GROUP)).isEqualTo(edited.version());
+    good = edited;
+  }
+
+  /** One of Envoy's counters, from its admin stats. */
+  static long stat(String name) {
+    String stats = envoy.admin("/stats?filter=update_success").orElseThrow();
+    for (String line : stats.lines().toList()) {
+      if (line.startsWith(name + ": ")) {
+        return Long.parseLong(line.substring(name.length() + 2).trim());
+      }
+    }
+    throw new AssertionError("Envoy has no counter " + name + ":\n" + stats);
+  }
+
+  @Test
+  @Order(4)
   void rejectedSnapshotIsRecordedAndTheLastGoodConfigStays() throws Exception {
     List<Cluster> clusters = new ArrayList<>(good.clusters());
     clusters.add(
