@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Tollgate side by side with a direct call, raw Envoy, LiteLLM and Portkey; rate-limit decisions/s;
-# control-plane propagation at 100, 1,000 and 5,000 routes. One command, about 20-25 minutes with
+# control-plane propagation at 100, 1,000 and 5,000 routes. One command, about 45 minutes with
 # the defaults; writes bench/results/<YYYY-MM-DD>.md. Not a test: it measures and records.
 #
 #   bench/compare/run.sh                       # everything, defaults
