@@ -67,28 +67,28 @@ public final class NodeStatusTracker implements DiscoveryServerCallbacks {
   private final Map<String, Long> openStreams = new ConcurrentHashMap<>();
   private final Map<String, Map<String, String>> acked = new ConcurrentHashMap<>();
   private final Map<String, Nack> nacks = new ConcurrentHashMap<>();
-  private final Map<String, String> versionByNonce =
-      java.util.Collections.synchronizedMap(
-          new java.util.LinkedHashMap<>(256, 0.75f, false) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-              return size() > 4096;
-            }
-          });
+  private final Map<String, String> versionByNonce = bounded(false);
   private final CopyOnWriteArrayList<Consumer<NodeStatus>> listeners = new CopyOnWriteArrayList<>();
 
   /**
    * The newest model version published with each type version, keyed {@code <type URL> <version>}
    * ({@link TypeVersions}); the least recently used are forgotten past 4,096.
    */
-  private final Map<String, String> modelByTypeVersion =
-      java.util.Collections.synchronizedMap(
-          new java.util.LinkedHashMap<>(256, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-              return size() > 4096;
-            }
-          });
+  private final Map<String, String> modelByTypeVersion = bounded(true);
+
+  /**
+   * A synchronized map of at most 4,096 entries that forgets the eldest, by insertion or, with
+   * {@code accessOrder}, by last use.
+   */
+  private static Map<String, String> bounded(boolean accessOrder) {
+    return java.util.Collections.synchronizedMap(
+        new java.util.LinkedHashMap<>(256, 0.75f, accessOrder) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > 4096;
+          }
+        });
+  }
 
   /** Creates a tracker that timestamps rejections with the given clock. */
   public NodeStatusTracker(Clock clock) {

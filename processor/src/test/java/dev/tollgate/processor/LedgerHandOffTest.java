@@ -24,10 +24,7 @@ class LedgerHandOffTest {
   @BeforeEach
   void start() throws Exception {
     clock = new MutableClock(T0);
-    Processor processor =
-        new Processor(ProcessorConfig.defaults(), clock, new SimpleMeterRegistry(), line -> {});
-    processor.update(TestModels.standard());
-    processor.recordTo(ledger::add);
+    Processor processor = recordingProcessor();
     client = new ExtProcClient(processor);
   }
 
@@ -206,10 +203,7 @@ class LedgerHandOffTest {
   @Test
   void aSettledRequestIsRecordedAtWhatTheBudgetSettledItAtAndPricedSo() throws Exception {
     List<UsageSettlement.Charged> asked = new CopyOnWriteArrayList<>();
-    Processor processor =
-        new Processor(ProcessorConfig.defaults(), clock, new SimpleMeterRegistry(), line -> {});
-    processor.update(TestModels.standard());
-    processor.recordTo(ledger::add);
+    Processor processor = recordingProcessor();
     // Envoy's stream-done commit came first with fewer output tokens: that is what was settled.
     processor.settleWith(
         (charged, usage) -> {
@@ -218,21 +212,7 @@ class LedgerHandOffTest {
               new UsageSettlement.Tokens(
                   usage.input(), 0, 0, usage.output() - 2, usage.provider()));
         });
-    try (ExtProcClient settling = new ExtProcClient(processor)) {
-      ExtProcClient.Stream s = settling.open();
-      s.requestHeaders(
-          false, ProcessorExchangeTest.post("authorization", "Bearer " + TestModels.ALICE_KEY));
-      s.requestBody("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"model\":\"fast\"}");
-      s.responseHeaders(false, ":status", "200", "content-type", "application/json");
-      s.responseBody(
-          "{\"id\":\"c1\",\"model\":\"gpt-4o-mini\",\"choices\":[],\"usage\":"
-              + "{\"prompt_tokens\":12,\"completion_tokens\":5}}",
-          true);
-      s.complete();
-      org.awaitility.Awaitility.await()
-          .atMost(Duration.ofSeconds(10))
-          .until(() -> !ledger.isEmpty());
-    }
+    recordOneChat(processor);
     assertThat(asked)
         .containsExactly(
             new UsageSettlement.Charged("team-a", asked.get(0).route(), "alice", "fast", "req-1"));
@@ -245,10 +225,7 @@ class LedgerHandOffTest {
 
   @Test
   void aSettlementThatFailsIsAskedAgainAndThenLeavesTheProcessorsOwnFigure() throws Exception {
-    Processor processor =
-        new Processor(ProcessorConfig.defaults(), clock, new SimpleMeterRegistry(), line -> {});
-    processor.update(TestModels.standard());
-    processor.recordTo(ledger::add);
+    Processor processor = recordingProcessor();
     java.util.concurrent.atomic.AtomicInteger asked =
         new java.util.concurrent.atomic.AtomicInteger();
     processor
@@ -260,31 +237,14 @@ class LedgerHandOffTest {
                   new IllegalStateException("rate-limit service away"));
             },
             Duration.ofMillis(5));
-    try (ExtProcClient settling = new ExtProcClient(processor)) {
-      ExtProcClient.Stream s = settling.open();
-      s.requestHeaders(
-          false, ProcessorExchangeTest.post("authorization", "Bearer " + TestModels.ALICE_KEY));
-      s.requestBody("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"model\":\"fast\"}");
-      s.responseHeaders(false, ":status", "200", "content-type", "application/json");
-      s.responseBody(
-          "{\"id\":\"c1\",\"model\":\"gpt-4o-mini\",\"choices\":[],\"usage\":"
-              + "{\"prompt_tokens\":12,\"completion_tokens\":5}}",
-          true);
-      s.complete();
-      org.awaitility.Awaitility.await()
-          .atMost(Duration.ofSeconds(10))
-          .until(() -> !ledger.isEmpty());
-    }
+    recordOneChat(processor);
     assertThat(ledger.get(0).outputTokens()).isEqualTo(5);
     assertThat(asked).as("settlement attempts").hasValue(RetriedSettlement.ATTEMPTS);
   }
 
   @Test
   void aSettlementThatFailsOnceIsAskedAgainAndItsAnswerRecorded() throws Exception {
-    Processor processor =
-        new Processor(ProcessorConfig.defaults(), clock, new SimpleMeterRegistry(), line -> {});
-    processor.update(TestModels.standard());
-    processor.recordTo(ledger::add);
+    Processor processor = recordingProcessor();
     java.util.concurrent.atomic.AtomicInteger asked =
         new java.util.concurrent.atomic.AtomicInteger();
     processor
@@ -296,21 +256,7 @@ class LedgerHandOffTest {
                         new IllegalStateException("rate-limit Pod rolling"))
                     : java.util.concurrent.CompletableFuture.completedFuture(usage),
             Duration.ofMillis(5));
-    try (ExtProcClient settling = new ExtProcClient(processor)) {
-      ExtProcClient.Stream s = settling.open();
-      s.requestHeaders(
-          false, ProcessorExchangeTest.post("authorization", "Bearer " + TestModels.ALICE_KEY));
-      s.requestBody("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"model\":\"fast\"}");
-      s.responseHeaders(false, ":status", "200", "content-type", "application/json");
-      s.responseBody(
-          "{\"id\":\"c1\",\"model\":\"gpt-4o-mini\",\"choices\":[],\"usage\":"
-              + "{\"prompt_tokens\":12,\"completion_tokens\":5}}",
-          true);
-      s.complete();
-      org.awaitility.Awaitility.await()
-          .atMost(Duration.ofSeconds(10))
-          .until(() -> !ledger.isEmpty());
-    }
+    recordOneChat(processor);
     assertThat(asked).hasValue(2);
     assertThat(ledger.get(0).budget()).isEqualTo(LedgerRecord.Budget.COMMITTED);
   }
@@ -366,6 +312,36 @@ class LedgerHandOffTest {
               true);
       assertThat(ProcessorExchangeTest.metadata(last)).doesNotContainKey(Wire.ENVOY_COMMIT_PHASE);
       s.complete();
+    }
+  }
+
+  /** A processor on the standard model that records to {@link #ledger}. */
+  private Processor recordingProcessor() {
+    Processor processor =
+        new Processor(ProcessorConfig.defaults(), clock, new SimpleMeterRegistry(), line -> {});
+    processor.update(TestModels.standard());
+    processor.recordTo(ledger::add);
+    return processor;
+  }
+
+  /**
+   * One chat request answered with 12 input and 5 output tokens, to its end; waits for its record.
+   */
+  private void recordOneChat(Processor processor) throws Exception {
+    try (ExtProcClient settling = new ExtProcClient(processor)) {
+      ExtProcClient.Stream s = settling.open();
+      s.requestHeaders(
+          false, ProcessorExchangeTest.post("authorization", "Bearer " + TestModels.ALICE_KEY));
+      s.requestBody("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"model\":\"fast\"}");
+      s.responseHeaders(false, ":status", "200", "content-type", "application/json");
+      s.responseBody(
+          "{\"id\":\"c1\",\"model\":\"gpt-4o-mini\",\"choices\":[],\"usage\":"
+              + "{\"prompt_tokens\":12,\"completion_tokens\":5}}",
+          true);
+      s.complete();
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> !ledger.isEmpty());
     }
   }
 }

@@ -66,12 +66,7 @@ class TranslatedDescriptorsTest {
   void aCommitWithoutUsageOrProviderChargesNothingKnownAndAMissingClientSendsNothing()
       throws Exception {
     EnvoyRateLimitFilter filter = EnvoyRateLimitFilter.of(XDS.listeners().get(0));
-    Route route =
-        MODEL.routes().stream()
-            .filter(
-                r -> MODEL.quotas().stream().anyMatch(q -> q.appliesTo(r.namespace(), r.name())))
-            .findFirst()
-            .orElseThrow();
+    Route route = budgetedRoute();
     Rule rule = route.rules().get(0);
     String requested = rule.models().get(0);
     RateLimitPerRoute actions = actions(XdsNames.route(route, rule.index(), requested));
@@ -93,12 +88,7 @@ class TranslatedDescriptorsTest {
   @Test
   void aRequestTheProcessorSettlesItselfGetsNoCommitFromEnvoy() throws Exception {
     EnvoyRateLimitFilter filter = EnvoyRateLimitFilter.of(XDS.listeners().get(0));
-    Route route =
-        MODEL.routes().stream()
-            .filter(
-                r -> MODEL.quotas().stream().anyMatch(q -> q.appliesTo(r.namespace(), r.name())))
-            .findFirst()
-            .orElseThrow();
+    Route route = budgetedRoute();
     Rule rule = route.rules().get(0);
     RateLimitPerRoute actions = actions(XdsNames.route(route, rule.index(), rule.models().get(0)));
 
@@ -111,6 +101,14 @@ class TranslatedDescriptorsTest {
     assertThat(BudgetDescriptor.parse(filter.request(actions, false, HEADERS, settled), MAX_TOKENS))
         .as("the reserve does not read the phase")
         .hasSize(1);
+  }
+
+  /** The example's first route a TokenQuota applies to. */
+  private static Route budgetedRoute() {
+    return MODEL.routes().stream()
+        .filter(r -> MODEL.quotas().stream().anyMatch(q -> q.appliesTo(r.namespace(), r.name())))
+        .findFirst()
+        .orElseThrow();
   }
 
   /** The processor's metadata: identity and estimate, and with {@code usage} what it counted. */
