@@ -50,8 +50,10 @@ public final class AdsServer implements AutoCloseable {
   private final SimpleCache<String> cache;
   private final NodeStatusTracker tracker;
   private final Server server;
-  private final Map<String, XdsResources> published = new HashMap<>();
+
+  /** What each node group was last published, with each type's version. */
   private final Map<String, TypeVersions> versionsByGroup = new HashMap<>();
+
   private ListenerCertificate listenerCertificate;
 
   private AdsServer(SimpleCache<String> cache, NodeStatusTracker tracker, Server server) {
@@ -117,7 +119,6 @@ public final class AdsServer implements AutoCloseable {
               + problems);
     }
     synchronized (this) {
-      published.put(group, resources);
       setSnapshot(group, resources);
     }
     LOG.info("published configuration version {} to node group {}", resources.version(), group);
@@ -131,7 +132,7 @@ public final class AdsServer implements AutoCloseable {
   public void setListenerCertificate(ListenerCertificate certificate) {
     synchronized (this) {
       listenerCertificate = certificate;
-      published.forEach(this::setSnapshot);
+      versionsByGroup.forEach((group, versions) -> setSnapshot(group, versions.resources()));
     }
     LOG.info("serving listener certificate version {}", certificate.version());
   }

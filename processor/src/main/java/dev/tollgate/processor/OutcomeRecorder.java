@@ -144,6 +144,7 @@ final class OutcomeRecorder {
               response != null && response.quotaWarned(),
               request != null && request.downgrade() != null);
       UsageSettlement settling = settlement;
+      // Not settled here: ResponseStream.disarmEnvoyCommit leaves Envoy's commit armed for these.
       if (settling == null || target == null || status != 0 || details.refused()) {
         ledger.offer(LedgerRecords.of(outcome, end, details, usage));
         return;

@@ -228,15 +228,13 @@ class LedgerHandOffTest {
     Processor processor = recordingProcessor();
     java.util.concurrent.atomic.AtomicInteger asked =
         new java.util.concurrent.atomic.AtomicInteger();
-    processor
-        .recorder()
-        .settlement(
-            (charged, usage) -> {
-              asked.incrementAndGet();
-              return java.util.concurrent.CompletableFuture.failedFuture(
-                  new IllegalStateException("rate-limit service away"));
-            },
-            Duration.ofMillis(5));
+    retryingQuickly(
+        processor,
+        (charged, usage) -> {
+          asked.incrementAndGet();
+          return java.util.concurrent.CompletableFuture.failedFuture(
+              new IllegalStateException("rate-limit service away"));
+        });
     recordOneChat(processor);
     assertThat(ledger.get(0).outputTokens()).isEqualTo(5);
     assertThat(asked).as("settlement attempts").hasValue(RetriedSettlement.ATTEMPTS);
@@ -247,15 +245,13 @@ class LedgerHandOffTest {
     Processor processor = recordingProcessor();
     java.util.concurrent.atomic.AtomicInteger asked =
         new java.util.concurrent.atomic.AtomicInteger();
-    processor
-        .recorder()
-        .settlement(
-            (charged, usage) ->
-                asked.incrementAndGet() == 1
-                    ? java.util.concurrent.CompletableFuture.failedFuture(
-                        new IllegalStateException("rate-limit Pod rolling"))
-                    : java.util.concurrent.CompletableFuture.completedFuture(usage),
-            Duration.ofMillis(5));
+    retryingQuickly(
+        processor,
+        (charged, usage) ->
+            asked.incrementAndGet() == 1
+                ? java.util.concurrent.CompletableFuture.failedFuture(
+                    new IllegalStateException("rate-limit Pod rolling"))
+                : java.util.concurrent.CompletableFuture.completedFuture(usage));
     recordOneChat(processor);
     assertThat(asked).hasValue(2);
     assertThat(ledger.get(0).budget()).isEqualTo(LedgerRecord.Budget.COMMITTED);
@@ -263,9 +259,7 @@ class LedgerHandOffTest {
 
   @Test
   void aProcessorThatSettlesDisarmsEnvoysCommitAtTheResponsesEndOnly() throws Exception {
-    Processor processor =
-        new Processor(ProcessorConfig.defaults(), clock, new SimpleMeterRegistry(), line -> {});
-    processor.update(TestModels.standard());
+    Processor processor = recordingProcessor();
     processor.settleWith(
         (charged, usage) -> java.util.concurrent.CompletableFuture.completedFuture(usage));
     try (ExtProcClient settling = new ExtProcClient(processor)) {
@@ -296,9 +290,7 @@ class LedgerHandOffTest {
 
   @Test
   void aProcessorThatDoesNotSettleLeavesEnvoysCommitArmed() throws Exception {
-    Processor processor =
-        new Processor(ProcessorConfig.defaults(), clock, new SimpleMeterRegistry(), line -> {});
-    processor.update(TestModels.standard());
+    Processor processor = recordingProcessor();
     try (ExtProcClient plain = new ExtProcClient(processor)) {
       ExtProcClient.Stream s = plain.open();
       s.requestHeaders(
@@ -313,6 +305,11 @@ class LedgerHandOffTest {
       assertThat(ProcessorExchangeTest.metadata(last)).doesNotContainKey(Wire.ENVOY_COMMIT_PHASE);
       s.complete();
     }
+  }
+
+  /** Settles through {@code settlement}, asking again after 5 ms, 10 ms, ... when it fails. */
+  private static void retryingQuickly(Processor processor, UsageSettlement settlement) {
+    processor.recorder().settlement(settlement, Duration.ofMillis(5));
   }
 
   /** A processor on the standard model that records to {@link #ledger}. */

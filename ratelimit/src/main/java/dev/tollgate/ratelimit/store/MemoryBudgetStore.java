@@ -46,12 +46,12 @@ public final class MemoryBudgetStore implements BudgetStore {
   }
 
   /**
-   * How long the default store remembers a commit. The repeats it guards against (Envoy's commit at
-   * stream done after the processor's settlement of the same request, or the other way round)
-   * arrive within seconds of each other: this store is in the service's own process, so no commit
-   * waits out a store outage (Redis keeps 30 minutes for those). Each remembered commit costs about
-   * 290 bytes of heap: 5 minutes at 500 requests/s is about 40 MiB, where 30 minutes would be about
-   * 250 MiB.
+   * How long the default store remembers a commit. The repeats it guards against (for an aborted
+   * stream, Envoy's backstop commit and the processor's settlement of the same request; a
+   * settlement the processor asked again) arrive within seconds of each other: this store is in the
+   * service's own process, so no commit waits out a store outage (Redis keeps 30 minutes for
+   * those). Each remembered commit costs about 290 bytes of heap: 5 minutes at 500 requests/s is
+   * about 40 MiB, where 30 minutes would be about 250 MiB.
    */
   public static final Duration DEFAULT_COMMIT_RETENTION = Duration.ofMinutes(5);
 
