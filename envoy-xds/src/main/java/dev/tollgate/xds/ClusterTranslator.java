@@ -40,8 +40,9 @@ import java.util.TreeMap;
 
 /**
  * Translates the clusters: one per (provider, upstream model) with its endpoint, breakers, outlier
- * detection, TLS and upstream filters; one aggregate per primary backend of a rule with fallbacks;
- * and the gRPC clusters of the processor and the rate-limit service.
+ * detection, TLS and upstream filters; one aggregate per fallback chain (a rule's primary backend,
+ * then its fallbacks), shared by every rule with the same chain; and the gRPC clusters of the
+ * processor and the rate-limit service.
  */
 final class ClusterTranslator {
   /**
@@ -91,8 +92,7 @@ final class ClusterTranslator {
   record RuleTargets(List<String> names, List<Backend> primaries, boolean hasFallbacks) {}
 
   /** Adds the clusters a rule needs to {@code clusters} and returns what its route sends to. */
-  RuleTargets ruleTargets(
-      GatewayModel model, Route route, Rule rule, Map<String, Cluster> clusters) {
+  RuleTargets ruleTargets(GatewayModel model, Rule rule, Map<String, Cluster> clusters) {
     int firstPriority = rule.backends().get(0).priority();
     List<Backend> primaries =
         rule.backends().stream()
@@ -128,7 +128,6 @@ final class ClusterTranslator {
         targets.add(XdsNames.providerCluster(primary));
         continue;
       }
-      String name = XdsNames.fallbackCluster(route, rule.index(), rule.backends().indexOf(primary));
       List<Backend> chain = new ArrayList<>();
       chain.add(primary);
       for (Backend fallback : fallbacks) {
@@ -138,14 +137,12 @@ final class ClusterTranslator {
           chain.add(fallback);
         }
       }
-      clusters.put(
-          name,
-          aggregateCluster(
-              name,
-              chain,
-              model,
-              rule.upstreamModelPerAttempt() || namesDeploymentInBody(model, chain),
-              AttemptTranslation.mixed(model, rule)));
+      boolean modelPerAttempt =
+          rule.upstreamModelPerAttempt() || namesDeploymentInBody(model, chain);
+      boolean translated = AttemptTranslation.mixed(model, rule);
+      String name = XdsNames.fallbackCluster(chain, modelPerAttempt, translated);
+      clusters.computeIfAbsent(
+          name, n -> aggregateCluster(n, chain, model, modelPerAttempt, translated));
       targets.add(name);
     }
     return new RuleTargets(targets, primaries, !fallbacks.isEmpty());

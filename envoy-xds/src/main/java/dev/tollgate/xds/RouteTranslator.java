@@ -46,12 +46,7 @@ final class RouteTranslator {
           .setHeader(
               HeaderValue.newBuilder()
                   .setKey(Wire.PROVIDER_HEADER)
-                  .setValue(
-                      "%UPSTREAM_METADATA([\""
-                          + Wire.METADATA_NAMESPACE
-                          + "\", \""
-                          + ClusterTranslator.META_PROVIDER
-                          + "\"])%"))
+                  .setValue(UpstreamFilters.endpointMetadata(ClusterTranslator.META_PROVIDER)))
           .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
           .build();
 
@@ -119,8 +114,7 @@ final class RouteTranslator {
 
   private RouteAction.Builder routeAction(
       GatewayModel model, Route route, Rule rule, Map<String, Cluster> clusters) {
-    ClusterTranslator.RuleTargets targets =
-        clusterTranslator.ruleTargets(model, route, rule, clusters);
+    ClusterTranslator.RuleTargets targets = clusterTranslator.ruleTargets(model, rule, clusters);
     RouteAction.Builder action =
         RouteAction.newBuilder()
             .setAutoHostRewrite(BoolValue.of(true))

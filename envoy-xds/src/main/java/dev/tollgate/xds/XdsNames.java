@@ -2,6 +2,11 @@ package dev.tollgate.xds;
 
 import dev.tollgate.model.GatewayModel.Backend;
 import dev.tollgate.model.GatewayModel.Route;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
 
 /** Names of xDS resources; each shows the resource it came from. */
 public final class XdsNames {
@@ -34,17 +39,41 @@ public final class XdsNames {
     return "provider/" + namespace + "/" + provider + "/credential";
   }
 
-  /** Aggregate cluster trying a rule's backend first and its fallbacks after it. */
-  public static String fallbackCluster(Route route, int rule, int backend) {
-    return "airoute/"
-        + route.namespace()
+  /**
+   * Aggregate cluster trying {@code members} in order, the first one a rule's primary backend and
+   * the rest its fallbacks. Named by what it does, not by the rule that needs it, so every rule
+   * with the same chain shares one cluster: 5,000 routes over the same two providers need two
+   * aggregates, not 10,000 (each with its own upstream filters, which Envoy builds per cluster).
+   * The name shows the first member; its suffix, the first 16 hex digits of the SHA-256 of the
+   * whole chain and the two options, tells chains apart (model names may contain '/', so the
+   * members themselves could not be joined unambiguously).
+   *
+   * @param modelPerAttempt whether the aggregate sets the upstream model per attempt
+   * @param translating whether the aggregate translates attempts to another API
+   */
+  public static String fallbackCluster(
+      List<Backend> members, boolean modelPerAttempt, boolean translating) {
+    StringBuilder key = new StringBuilder();
+    for (Backend member : members) {
+      String cluster = providerCluster(member);
+      key.append(cluster.length()).append(':').append(cluster).append(';');
+    }
+    key.append(modelPerAttempt ? "model-per-attempt;" : "")
+        .append(translating ? "translating;" : "");
+    return "fallback/"
+        + members.get(0).providerNamespace()
         + "/"
-        + route.name()
-        + "/rule/"
-        + rule
-        + "/backend/"
-        + backend
-        + "/fallback";
+        + members.get(0).providerName()
+        + "/"
+        + HexFormat.of().formatHex(sha256(key.toString()), 0, 8);
+  }
+
+  private static byte[] sha256(String text) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("no SHA-256 in this JVM", e);
+    }
   }
 
   /** Route entry of one requested model of a rule. */
