@@ -1410,7 +1410,7 @@ def write_report(state, started, elapsed):
     w("## Propagation: manifest edit → Envoy applied and acknowledged")
     w("")
     w("`tollgate run` on a generated folder: 10 providers (two models each), N AIRoutes (one file each, "
-      "two requested names, a 90/10 split and a priority fallback, so one aggregate cluster per route) "
+      "two requested names, a 90/10 split and a priority fallback, whose chains repeat across routes: since 2026-12-03 the routes share one aggregate cluster per distinct chain, before that each route had two of its own) "
       "over N/100 team namespaces with a client key and a TokenQuota each. After start, one route file "
       f"is rewritten (its timeout changes) {A.propagation_repeats} times, 2 s apart. Times from the write:")
     w("")
