@@ -6,11 +6,9 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
-import java.util.HexFormat;
 
 /**
  * The public listener's certificate chain and private key, as PEM (the {@code tls.crt} and {@code
@@ -37,14 +35,7 @@ public record ListenerCertificate(String certificateChainPem, String privateKeyP
 
   /** A version of the certificate for SDS: the first 12 hex digits of the chain's SHA-256. */
   public String version() {
-    try {
-      byte[] hash =
-          MessageDigest.getInstance("SHA-256")
-              .digest(certificateChainPem.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(hash, 0, 6);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("no SHA-256 in this JVM", e);
-    }
+    return XdsNames.sha256Hex(certificateChainPem, 6);
   }
 
   /** The SDS secret {@link ListenerTls#SECRET}. */

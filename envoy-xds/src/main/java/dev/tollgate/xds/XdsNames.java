@@ -65,12 +65,15 @@ public final class XdsNames {
         + "/"
         + members.get(0).providerName()
         + "/"
-        + HexFormat.of().formatHex(sha256(key.toString()), 0, 8);
+        + sha256Hex(key.toString(), 8);
   }
 
-  private static byte[] sha256(String text) {
+  /** The first {@code bytes} bytes of the SHA-256 of {@code text} (UTF-8), in hex. */
+  static String sha256Hex(String text, int bytes) {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      byte[] hash =
+          MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(hash, 0, bytes);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("no SHA-256 in this JVM", e);
     }

@@ -363,9 +363,8 @@ public final class RunCommand implements Callable<Integer> {
             ProcessorServer.start("127.0.0.1", processorPort, processor, tls.serverCredentials()));
       }
       // Envoy starts before the first publish, so that its own start overlaps the translation and
-      // the services' first model: at 5,000 routes that is seconds of "ready" (README, "Try it").
-      // Its
-      // listener arrives with that publish, when the processor and rate-limit servers listen.
+      // the services' first model (README, "Try it"). Its listener arrives with that publish,
+      // when the processor and rate-limit servers already listen.
       String bootstrap =
           EnvoyBootstrap.toJson(
               EnvoyBootstrap.build(
