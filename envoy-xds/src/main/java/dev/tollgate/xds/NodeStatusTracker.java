@@ -140,13 +140,18 @@ public final class NodeStatusTracker implements DiscoveryServerCallbacks {
         openStreams.getOrDefault(nodeId, 0L) > 0);
   }
 
-  /** The newest model version published with a type's version; the version itself if unknown. */
+  /**
+   * The newest model version published with a type's version. A type version this process did not
+   * publish (an Envoy that ran another control plane's, or one forgotten) counts as the model
+   * version it names: the part before {@link TypeVersions#version}'s digest.
+   */
   private String model(String typeUrl, String version) {
     int suffix = version.indexOf(AdsServer.VERSION_SUFFIX);
     String typeVersion = suffix < 0 ? version : version.substring(0, suffix);
     String model = modelByTypeVersion.get(typeUrl + " " + typeVersion);
     if (model == null) {
-      return version;
+      int digest = typeVersion.indexOf('.');
+      model = digest < 0 ? typeVersion : typeVersion.substring(0, digest);
     }
     return suffix < 0 ? model : model + version.substring(suffix);
   }

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * A real Envoy, started from Tollgate's bootstrap, receives the multi-team configuration over ADS,
  * acknowledges it, never shows a provider key in its config dump, and keeps its last good
- * configuration when it rejects a bad one. Fails (never skips) when Envoy is not installed.
+ * configuration when it rejects a bad one, and is resent what a restarted control plane translates
+ * differently for the same model version. Fails (never skips) when Envoy is not installed.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EnvoyAdsIT {
@@ -97,7 +98,7 @@ class EnvoyAdsIT {
     assertThat(dump).contains("provider/platform/openai/credential");
     assertThat(dump).contains("provider/platform/azure-eu/credential");
     assertThat(dump).contains("airoute/team-a/assistants/rule/0/model/fast");
-    assertThat(dump).contains("\"version_info\": \"" + good.version() + "\"");
+    assertThat(dump).contains("\"version_info\": \"" + good.version() + ".");
   }
 
   @Test
@@ -137,7 +138,7 @@ class EnvoyAdsIT {
     assertThat(dump).contains("x-edit");
     assertThat(dump)
         .as("the routes carry the edit's version")
-        .contains("\"version_info\": \"" + edited.version() + "\"");
+        .contains("\"version_info\": \"" + edited.version() + ".");
     assertThat(stat("cluster_manager.cds.update_success"))
         .as("clusters were not resent")
         .isEqualTo(clusterUpdates);
@@ -188,5 +189,37 @@ class EnvoyAdsIT {
     assertThat(dump).contains("\"name\": \"" + XdsNames.LISTENER + "\"");
     assertThat(envoy.admin("/ready")).isPresent();
     Files.writeString(work.resolve("nack.txt"), nack.message());
+  }
+
+  @Test
+  @Order(5)
+  void anUpgradedControlPlaneThatTranslatesTheSameModelDifferentlyResendsWhatChanged()
+      throws Exception {
+    long clusterUpdates = stat("cluster_manager.cds.update_success");
+    List<Cluster> clusters = new ArrayList<>(good.clusters());
+    clusters.set(
+        0,
+        clusters.get(0).toBuilder()
+            .setConnectTimeout(com.google.protobuf.util.Durations.fromMillis(4321))
+            .build());
+    XdsResources upgraded =
+        new XdsResources(good.version(), good.listeners(), good.routes(), clusters, good.secrets());
+    int port = ads.port();
+    ads.close();
+    ads = AdsServer.start("127.0.0.1", port, Clock.systemUTC());
+    ads.publish(AdsServer.DEFAULT_GROUP, upgraded);
+
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .failFast("Envoy exited:\n" + envoy.logTail(40), () -> !envoy.isAlive())
+        .untilAsserted(
+            () ->
+                assertThat(envoy.admin("/config_dump").orElseThrow())
+                    .as(
+                        "an Envoy that reconnects at the same model version gets the clusters the"
+                            + " new build translates differently")
+                    .contains("4.321s"));
+    assertThat(stat("cluster_manager.cds.update_success")).isGreaterThan(clusterUpdates);
   }
 }

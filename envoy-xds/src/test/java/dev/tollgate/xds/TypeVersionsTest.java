@@ -32,17 +32,29 @@ class TypeVersionsTest {
   @Test
   void aTypeKeepsItsVersionUntilItsResourcesChange() {
     TypeVersions v1 = TypeVersions.next(null, resources("v1", "r", "c"));
-    assertThat(v1.byType()).containsValues("v1").doesNotContainValue("v2");
+    assertThat(v1.byType().values()).allMatch(v -> v.startsWith("v1."));
 
     TypeVersions v2 = TypeVersions.next(v1, resources("v2", "r-edited", "c"));
-    assertThat(v2.routes()).isEqualTo("v2");
-    assertThat(v2.clusters()).isEqualTo("v1");
-    assertThat(v2.listeners()).isEqualTo("v1");
-    assertThat(v2.secrets()).isEqualTo("v1");
+    assertThat(v2.routes()).startsWith("v2.");
+    assertThat(v2.clusters()).isEqualTo(v1.clusters());
+    assertThat(v2.listeners()).isEqualTo(v1.listeners());
+    assertThat(v2.secrets()).isEqualTo(v1.secrets());
 
     TypeVersions v3 = TypeVersions.next(v2, resources("v3", "r-edited", "c2"));
-    assertThat(v3.routes()).isEqualTo("v2");
-    assertThat(v3.clusters()).isEqualTo("v3");
+    assertThat(v3.routes()).isEqualTo(v2.routes());
+    assertThat(v3.clusters()).startsWith("v3.");
+  }
+
+  @Test
+  void theSameModelTranslatedDifferentlyGetsAnotherVersion() {
+    // An upgraded control plane may translate an unchanged model (same version) differently: the
+    // types that differ must not carry the version an Envoy already runs, or it is never resent.
+    TypeVersions before = TypeVersions.next(null, resources("v1", "r", "airoute/old-name"));
+    TypeVersions after = TypeVersions.next(null, resources("v1", "r", "fallback/new-name"));
+    assertThat(after.clusters()).isNotEqualTo(before.clusters());
+    assertThat(after.routes()).isEqualTo(before.routes());
+    assertThat(TypeVersions.next(null, resources("v1", "r", "airoute/old-name")).byType())
+        .isEqualTo(before.byType());
   }
 
   @Test
@@ -50,8 +62,8 @@ class TypeVersionsTest {
     NodeStatusTracker tracker = new NodeStatusTracker(Clock.systemUTC());
     TypeVersions v1 = TypeVersions.next(null, resources("v1", "r", "c"));
     tracker.published("v1", v1.byType());
-    ack(tracker, CDS, "v1");
-    ack(tracker, RDS, "v1");
+    ack(tracker, CDS, v1.clusters());
+    ack(tracker, RDS, v1.routes());
     assertThat(tracker.status("envoy").ackedEverything("v1")).isTrue();
 
     TypeVersions v2 = TypeVersions.next(v1, resources("v2", "r-edited", "c"));
@@ -62,7 +74,7 @@ class TypeVersionsTest {
         .containsEntry(RDS, "v1");
     assertThat(tracker.status("envoy").ackedEverything("v2")).isFalse();
 
-    ack(tracker, RDS, "v2");
+    ack(tracker, RDS, v2.routes());
     assertThat(tracker.status("envoy").ackedEverything("v2")).isTrue();
   }
 
@@ -71,22 +83,30 @@ class TypeVersionsTest {
     NodeStatusTracker tracker = new NodeStatusTracker(Clock.systemUTC());
     TypeVersions v1 = TypeVersions.next(null, resources("v1", "r", "c"));
     tracker.published("v1", v1.byType());
-    ack(tracker, CDS, "v1");
+    ack(tracker, CDS, v1.clusters());
     TypeVersions v2 = TypeVersions.next(v1, resources("v2", "r", "bad"));
     tracker.published("v2", v2.byType());
     tracker.onV3StreamResponse(
         7,
-        request(CDS, "v1", ""),
-        DiscoveryResponse.newBuilder().setNonce("n2").setVersionInfo("v2").build());
+        request(CDS, v1.clusters(), ""),
+        DiscoveryResponse.newBuilder().setNonce("n2").setVersionInfo(v2.clusters()).build());
     tracker.onV3StreamRequest(
         7,
-        request(CDS, "v1", "n2").toBuilder()
+        request(CDS, v1.clusters(), "n2").toBuilder()
             .setErrorDetail(com.google.rpc.Status.newBuilder().setMessage("bad cluster"))
             .build());
     // A route edit keeps the rejected clusters: the newest model version still has them.
     TypeVersions v3 = TypeVersions.next(v2, resources("v3", "r-edited", "bad"));
     tracker.published("v3", v3.byType());
     assertThat(tracker.status("envoy").lastNack().orElseThrow().version()).isEqualTo("v3");
+  }
+
+  @Test
+  void aTypeVersionThisProcessDidNotPublishCountsAsTheModelVersionItNames() {
+    NodeStatusTracker tracker = new NodeStatusTracker(Clock.systemUTC());
+    ack(tracker, CDS, "c44371c19d902bde.3f0a12bc45de");
+    ack(tracker, RDS, "c44371c19d902bde.77aa12bc45de");
+    assertThat(tracker.status("envoy").ackedEverything("c44371c19d902bde")).isTrue();
   }
 
   static DiscoveryRequest request(String type, String version, String nonce) {

@@ -299,7 +299,7 @@ class OperatorEnvoyIT {
     assertThat(envoy.isAlive()).isTrue();
     assertThat(configDump())
         .contains("airoute/team-a/assistants/rule/0/model/fast")
-        .contains("\"version_info\": \"" + before + "\"");
+        .contains("\"version_info\": \"" + before + ".");
 
     operator = startOperator("operator-b");
     assertThat(operator.publishedVersion()).contains(before);
@@ -314,7 +314,7 @@ class OperatorEnvoyIT {
         .during(Duration.ofSeconds(3))
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(() -> assertThat(programmedSince()).isEqualTo(programmedSince));
-    assertThat(configDump()).contains("\"version_info\": \"" + before + "\"");
+    assertThat(configDump()).contains("\"version_info\": \"" + before + ".");
     assertThat(operator.ads().tracker().status(NODE).lastNack()).isEmpty();
   }
 

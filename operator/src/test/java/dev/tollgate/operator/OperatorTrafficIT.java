@@ -353,7 +353,7 @@ class OperatorTrafficIT {
     }
     assertThat(operator.publishedVersion()).contains(before);
     assertThat(envoy.admin("/config_dump").orElseThrow())
-        .contains("\"version_info\": \"" + before + "\"");
+        .contains("\"version_info\": \"" + before + ".");
     assertThat(operator.ads().tracker().status(NODE).lastNack()).isEmpty();
   }
 
